@@ -1,0 +1,47 @@
+# 一网通办 portal. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# Debian packages: WeasyPrint (pango, harfbuzz subset, CJK fonts), psycopg2 build, PDF/browser tests.
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk libpq-dev gcc \
+	poppler-utils chromium redis-server
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+system-deps: ## Install the Debian packages (as root), or print the apt line to run
+	@if [ "$$(id -u)" = "0" ]; then \
+		missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+		if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	else \
+		for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || { echo "Run: sudo apt-get install -y $(APT_PACKAGES)"; break; }; done; \
+	fi
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: system-deps $(VENV)/.installed ## Create .venv and install everything
+
+run: install ## Start the whole portal with demo data (web, Celery worker and beat)
+	bash scripts/run.sh
+
+test: install ## Run the whole test suite (PostgreSQL and Redis when they listen locally)
+	bash scripts/test.sh
+
+bench: install ## Print performance figures (not part of `make test`)
+	bash scripts/test.sh --bench
+
+lint: install ## ruff check and format check
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+deploy-check: install ## manage.py check --deploy with production settings
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DJANGO_ALLOWED_HOSTS=zwfw.example.gov.cn \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+.PHONY: help system-deps install run test bench lint deploy-check

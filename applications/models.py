@@ -1,0 +1,1 @@
+"""Models of the applications app: filled in by the applications issue."""

@@ -1,0 +1,500 @@
+"""事项目录: regions, departments, the basic catalog and the versioned implementation list.
+
+Three layers (DOMAIN.md, "The catalog"): BasicItem (what may exist, by law) → ServiceItem (who
+implements it, where, how; versioned rows sharing a stable ``code``) → the guide (a view of a
+published ServiceItem). Every child row (materials, situations, steps, fees, FAQ) belongs to one
+version, so a published version never changes under an application filed on it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Region(models.Model):
+    """行政区划, five levels, 12-digit code."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, "省"
+        CITY = 2, "市"
+        COUNTY = 3, "县（市、区）"
+        TOWNSHIP = 4, "乡镇（街道）"
+        VILLAGE = 5, "村（社区）"
+
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=100)
+    level = models.PositiveSmallIntegerField("层级", choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestors(self) -> list["Region"]:
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+    @property
+    def full_name(self) -> str:
+        return "".join(r.name for r in [*self.ancestors(), self])
+
+
+class Department(models.Model):
+    """实施机关: an agency in a region, identified by its USCC."""
+
+    region = models.ForeignKey(Region, verbose_name="行政区划", on_delete=models.PROTECT, related_name="departments")
+    name = models.CharField("名称", max_length=100)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "实施机关"
+        verbose_name_plural = "实施机关"
+        ordering = ["region__code", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.region.name}{self.name}"
+
+
+class ItemType(models.TextChoices):
+    """GB/T 39046-2020 A.1 codes; 行政备案 has no national code and uses a local one (11)."""
+
+    LICENSING = "01", "行政许可"
+    PENALTY = "02", "行政处罚"
+    ENFORCEMENT = "03", "行政强制"
+    LEVY = "04", "行政征收"
+    BENEFIT = "05", "行政给付"
+    INSPECTION = "06", "行政检查"
+    CONFIRMATION = "07", "行政确认"
+    REWARD = "08", "行政奖励"
+    ADJUDICATION = "09", "行政裁决"
+    OTHER = "10", "其他行政权力"
+    FILING = "11", "行政备案"
+    PUBLIC_SERVICE = "20", "公共服务"
+
+
+# Items that are applied for (依申请); penalties, enforcement, levies and inspections are not.
+APPLIED_FOR_TYPES = frozenset(
+    {
+        ItemType.LICENSING,
+        ItemType.BENEFIT,
+        ItemType.CONFIRMATION,
+        ItemType.REWARD,
+        ItemType.ADJUDICATION,
+        ItemType.OTHER,
+        ItemType.FILING,
+        ItemType.PUBLIC_SERVICE,
+    }
+)
+
+
+class CatalogLevel(models.TextChoices):
+    NATIONAL = "national", "国家级"
+    PROVINCIAL = "provincial", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县级"
+
+
+class BasicItem(models.Model):
+    """基本目录事项. Name, code, type and basis are the same at every level (四级四同)."""
+
+    level = models.CharField("目录层级", max_length=12, choices=CatalogLevel.choices)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="basic_items")
+    code = models.CharField("基本编码", max_length=32)
+    name = models.CharField("事项名称", max_length=200)
+    item_type = models.CharField("事项类型", max_length=2, choices=ItemType.choices)
+    basis = models.TextField("设定依据")
+    competent_authority = models.CharField("主管部门", max_length=100, blank=True)
+    claims = models.ForeignKey(
+        "self",
+        verbose_name="认领的上级事项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claimed_by",
+    )
+    is_locally_established = models.BooleanField("地方自行设立", default=False)
+
+    class Meta:
+        verbose_name = "基本目录事项"
+        verbose_name_plural = "基本目录事项"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "region", "code"], name="uniq_basic_item_per_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class Topic(models.Model):
+    """A life event or business event that groups items (出生, 就业, 婚育, 开办企业…)."""
+
+    class Audience(models.TextChoices):
+        PERSON = "person", "个人"
+        BUSINESS = "business", "法人"
+
+    code = models.SlugField("代码", unique=True)
+    name = models.CharField("名称", max_length=50)
+    audience = models.CharField("服务对象", max_length=10, choices=Audience.choices, default=Audience.PERSON)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "主题"
+        verbose_name_plural = "主题"
+        ordering = ["audience", "order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceObject(models.TextChoices):
+    NATURAL_PERSON = "natural_person", "自然人"
+    ENTERPRISE = "enterprise", "企业法人"
+    INSTITUTION = "institution", "事业法人"
+    SOCIAL_ORG = "social_org", "社会组织法人"
+    GOVERNMENT = "government", "行政机关"
+    OTHER = "other", "其他组织"
+
+
+class ServiceItem(models.Model):
+    """实施清单事项: one version of a BasicItem as one department in one region implements it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PENDING_APPROVAL = "pending_approval", "待审核"
+        PUBLISHED = "published", "已发布"
+        RETIRED = "retired", "历史版本"
+
+    class Lifecycle(models.TextChoices):
+        IN_FORCE = "in_force", "在用"
+        SUSPENDED = "suspended", "暂停"
+        CANCELLED = "cancelled", "取消"
+
+    class Handling(models.TextChoices):
+        NEW = "new", "新设"
+        CHANGE = "change", "变更"
+        RENEWAL = "renewal", "延续"
+        CANCELLATION = "cancellation", "注销"
+        OTHER = "other", "其他"
+
+    class TimeUnit(models.TextChoices):
+        WORKDAY = "workday", "工作日"
+        CALENDAR_DAY = "calendar_day", "自然日"
+
+    class ResultType(models.TextChoices):
+        CERTIFICATE = "certificate", "出证"
+        DOCUMENT = "document", "出文"
+        APPROVAL = "approval", "审批"
+        OTHER = "other", "其他"
+
+    class OnlineDepth(models.IntegerChoices):
+        """网上办理深度 Ⅰ–Ⅳ."""
+
+        INFORMATION = 1, "Ⅰ 信息公开"
+        FORM_DOWNLOAD = 2, "Ⅱ 在线预约/下载表格"
+        ONLINE_PREREVIEW = 3, "Ⅲ 在线预审"
+        FULLY_ONLINE = 4, "Ⅳ 全程网办"
+
+    class CrossRegion(models.TextChoices):
+        NONE = "none", "不支持"
+        CITY = "city", "全市通办"
+        PROVINCE = "province", "全省通办"
+        NATIONAL = "national", "跨省通办"
+
+    class ExerciseLevel(models.TextChoices):
+        PROVINCIAL = "provincial", "省级"
+        CITY = "city", "市级"
+        COUNTY = "county", "县级"
+        TOWNSHIP = "township", "乡镇（街道）级"
+
+    # Identity and versioning
+    code = models.CharField("实施编码", max_length=36, db_index=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    status = models.CharField("版本状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    basic_item = models.ForeignKey(BasicItem, verbose_name="基本目录事项", on_delete=models.PROTECT, related_name="service_items")
+    department = models.ForeignKey(Department, verbose_name="实施机关", on_delete=models.PROTECT, related_name="service_items")
+    region = models.ForeignKey(Region, verbose_name="行政区划", on_delete=models.PROTECT, related_name="service_items")
+
+    # What it is
+    name = models.CharField("事项名称", max_length=200)
+    handling = models.CharField("业务办理项", max_length=16, choices=Handling.choices, default=Handling.NEW)
+    item_type = models.CharField("事项类型", max_length=2, choices=ItemType.choices)
+    basis = models.TextField("设定依据")
+    exercise_level = models.CharField("行使层级", max_length=12, choices=ExerciseLevel.choices, default=ExerciseLevel.COUNTY)
+    service_objects = models.JSONField("服务对象", default=list, help_text="ServiceObject codes")
+    acceptance_conditions = models.TextField("受理条件", blank=True)
+    process_description = models.TextField("办理流程", blank=True)
+
+    # Time limits (promised ≤ statutory)
+    statutory_days = models.PositiveSmallIntegerField("法定办结时限")
+    statutory_unit = models.CharField("法定时限单位", max_length=12, choices=TimeUnit.choices, default=TimeUnit.WORKDAY)
+    promised_days = models.PositiveSmallIntegerField("承诺办结时限")
+    promised_unit = models.CharField("承诺时限单位", max_length=12, choices=TimeUnit.choices, default=TimeUnit.WORKDAY)
+    is_immediate = models.BooleanField("即办件", default=False)
+    extension_days = models.PositiveSmallIntegerField("可延长时限", default=10)
+    special_procedures = models.JSONField("可适用特别程序", default=list, blank=True)
+
+    # Fee
+    has_fee = models.BooleanField("是否收费", default=False)
+
+    # Result
+    result_name = models.CharField("审批结果名称", max_length=200, blank=True)
+    result_type = models.CharField("审批结果类型", max_length=12, choices=ResultType.choices, blank=True)
+    result_sample = models.FileField("审批结果样本", upload_to="catalog/results/%Y/", blank=True)
+
+    # Channels and convenience
+    accepts_at_window = models.BooleanField("窗口办理", default=True)
+    accepts_on_pc = models.BooleanField("网上办理", default=False)
+    accepts_on_mobile = models.BooleanField("掌上办理", default=False)
+    accepts_by_post = models.BooleanField("邮寄办理", default=False)
+    online_depth = models.PositiveSmallIntegerField("网上办理深度", choices=OnlineDepth.choices, default=OnlineDepth.INFORMATION)
+    visits = models.PositiveSmallIntegerField("到办事现场次数", default=1)
+    visits_reason = models.CharField("到现场原因", max_length=200, blank=True)
+    supports_appointment = models.BooleanField("支持预约", default=False)
+    supports_online_payment = models.BooleanField("支持网上支付", default=False)
+    supports_delivery = models.BooleanField("支持物流快递", default=False)
+    supports_self_service = models.BooleanField("支持自助终端", default=False)
+    cross_region = models.CharField("通办范围", max_length=10, choices=CrossRegion.choices, default=CrossRegion.NONE)
+
+    # Where and how to reach
+    place = models.CharField("办理地点", max_length=200, blank=True)
+    office_hours = models.CharField("办理时间", max_length=200, blank=True)
+    consult_phone = models.CharField("咨询电话", max_length=30, blank=True)
+    complaint_phone = models.CharField("监督投诉电话", max_length=30, blank=True)
+    online_url = models.URLField("网办地址", blank=True)
+
+    # Search
+    keywords = models.CharField("关键词", max_length=300, blank=True, help_text="以逗号或空格分隔")
+    common_names = models.CharField("俗称", max_length=300, blank=True, help_text="以逗号或空格分隔")
+    search_text = models.TextField("检索文本", blank=True, editable=False)
+    topics = models.ManyToManyField(Topic, verbose_name="主题", blank=True, related_name="items")
+
+    # The intake form (one definition drives online and window intake); a list of field dicts:
+    # {"name", "label", "type", "required", "options", "validator"}.
+    form_definition = models.JSONField("申请表单定义", default=list, blank=True)
+
+    # In force / suspended / cancelled, with the date it takes effect
+    lifecycle = models.CharField("事项状态", max_length=10, choices=Lifecycle.choices, default=Lifecycle.IN_FORCE)
+    lifecycle_effective_on = models.DateField("状态生效日期", null=True, blank=True)
+
+    # Workflow bookkeeping
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+    review_comment = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "实施清单事项"
+        verbose_name_plural = "实施清单事项"
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="uniq_item_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(status="published"), name="one_published_version_per_item"
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(status__in=["draft", "pending_approval"]),
+                name="one_open_draft_per_item",
+            ),
+            models.CheckConstraint(condition=Q(promised_days__lte=models.F("statutory_days")), name="promised_within_statutory"),
+        ]
+        indexes = [models.Index(fields=["status", "department"]), models.Index(fields=["status", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}（v{self.version}）"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("catalog:guide", args=[self.code])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_open_draft(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.PENDING_APPROVAL)
+
+
+class MaterialRequirement(models.Model):
+    """申请材料 that one item version asks for."""
+
+    class Form(models.TextChoices):
+        PAPER = "paper", "纸质"
+        ELECTRONIC = "electronic", "电子"
+        BOTH = "both", "纸质和电子"
+
+    class Necessity(models.TextChoices):
+        REQUIRED = "required", "必要"
+        OPTIONAL = "optional", "非必要"
+        DEFERRABLE = "deferrable", "容缺后补"
+
+    class Source(models.TextChoices):
+        APPLICANT = "applicant", "申请人自备"
+        GOVERNMENT = "government", "政府部门核发"
+        LICENSE = "license", "电子证照库"
+        OTHER = "other", "其他"
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    name = models.CharField("材料名称", max_length=200)
+    material_type = models.CharField("材料类型", max_length=50, blank=True, help_text="原件/复印件/表格/证照…")
+    form = models.CharField("材料形式", max_length=12, choices=Form.choices, default=Form.BOTH)
+    necessity = models.CharField("必要性", max_length=12, choices=Necessity.choices, default=Necessity.REQUIRED)
+    originals = models.PositiveSmallIntegerField("原件份数", default=0)
+    copies = models.PositiveSmallIntegerField("复印件份数", default=0)
+    source = models.CharField("来源渠道", max_length=12, choices=Source.choices, default=Source.APPLICANT)
+    issuing_body = models.CharField("出具单位", max_length=100, blank=True)
+    license_code = models.CharField("对应电子证照类型", max_length=50, blank=True)
+    blank_form = models.FileField("空白表格", upload_to="catalog/forms/%Y/", blank=True)
+    sample = models.FileField("示例样表", upload_to="catalog/samples/%Y/", blank=True)
+    acceptance_standard = models.TextField("受理标准", blank=True)
+    basis = models.CharField("设定依据", max_length=300, blank=True)
+    notes = models.CharField("填报须知", max_length=500, blank=True)
+    # Asked only when a situation option adds it; otherwise part of the base list.
+    is_situational = models.BooleanField("仅特定情形需要", default=False)
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        ordering = ["item", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_satisfied_by_license(self) -> bool:
+        """政府部门核发 materials that exist as e-licences are not asked for (免证办)."""
+        return self.source == self.Source.LICENSE or (self.source == self.Source.GOVERNMENT and bool(self.license_code))
+
+
+class Situation(models.Model):
+    """办理情形: a question whose chosen option adds or drops materials."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="situations")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    question = models.CharField("问题", max_length=200)
+
+    class Meta:
+        verbose_name = "办理情形"
+        verbose_name_plural = "办理情形"
+        ordering = ["item", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class SituationOption(models.Model):
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="options")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    label = models.CharField("选项", max_length=200)
+    adds = models.ManyToManyField(MaterialRequirement, blank=True, related_name="added_by_options", verbose_name="增加材料")
+    drops = models.ManyToManyField(MaterialRequirement, blank=True, related_name="dropped_by_options", verbose_name="免交材料")
+
+    class Meta:
+        verbose_name = "情形选项"
+        verbose_name_plural = "情形选项"
+        ordering = ["situation", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ProcessStep(models.Model):
+    """A back-office review step that applies to the item, with its own limit."""
+
+    class Kind(models.TextChoices):
+        HANDLE = "handle", "承办"
+        CHECK = "check", "审核"
+        APPROVE = "approve", "批准"
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    kind = models.CharField("环节", max_length=10, choices=Kind.choices)
+    limit_days = models.PositiveSmallIntegerField("环节时限（工作日）", default=1)
+    description = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "审查环节"
+        verbose_name_plural = "审查环节"
+        ordering = ["item", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class Fee(models.Model):
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="fees")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    name = models.CharField("收费项目", max_length=100)
+    standard = models.CharField("收费标准", max_length=200)
+    amount_yuan = models.DecimalField("金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    basis = models.CharField("收费依据", max_length=300, blank=True)
+    is_waivable = models.BooleanField("可减免", default=False)
+
+    class Meta:
+        verbose_name = "收费项目"
+        verbose_name_plural = "收费项目"
+        ordering = ["item", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FAQ(models.Model):
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="faqs")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    question = models.CharField("问题", max_length=300)
+    answer = models.TextField("解答")
+
+    class Meta:
+        verbose_name = "常见问题"
+        verbose_name_plural = "常见问题"
+        ordering = ["item", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class ItemEvent(models.Model):
+    """History of one item's versions: who changed, submitted, published or returned what."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "创建"
+        EDITED = "edited", "修改"
+        SUBMITTED = "submitted", "提交审核"
+        PUBLISHED = "published", "发布"
+        RETURNED = "returned", "退回修改"
+        RETIRED = "retired", "停用"
+        IMPORTED = "imported", "导入"
+        LIFECYCLE = "lifecycle", "状态变更"
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("操作", max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    comment = models.TextField("说明", blank=True)
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "事项变更记录"
+        verbose_name_plural = "事项变更记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.get_action_display()}"

@@ -1,0 +1,104 @@
+"""The portal's error hierarchy and the one place that turns errors into responses.
+
+Services raise these; the DRF handler below and ``render_error`` for HTML map them to
+``{"code", "message", "detail"}`` and a status: 404 what the user may not see, 403 an action the
+user may not take, 409 a state that does not allow the action, 422 a domain rule, 400 bad input.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_default_handler
+
+
+class DomainError(Exception):
+    """A domain rule refused the request (HTTP 422)."""
+
+    code = "domain_error"
+    status_code = 422
+    default_message = "请求不符合业务规则。"
+
+    def __init__(self, message: str | None = None, *, detail: Any = None, code: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.detail = detail
+        if code:
+            self.code = code
+        super().__init__(self.message)
+
+
+class InvalidTransition(DomainError):
+    """The current state does not allow the action, or a concurrent change got there first (409)."""
+
+    code = "invalid_transition"
+    status_code = 409
+    default_message = "当前状态不允许此操作，或已被他人处理，请刷新后重试。"
+
+
+class PermissionDenied(DomainError):
+    """The user sees the object but may not take this action (403)."""
+
+    code = "permission_denied"
+    status_code = 403
+    default_message = "您无权执行此操作。"
+
+
+class NotFound(DomainError):
+    """The object does not exist or the user may not see it (404)."""
+
+    code = "not_found"
+    status_code = 404
+    default_message = "未找到该对象，或您无权查看。"
+
+
+class BadInput(DomainError):
+    """Malformed input (400)."""
+
+    code = "bad_input"
+    status_code = 400
+    default_message = "提交的内容格式不正确。"
+
+
+def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "detail": detail}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return Response(error_body("validation_error", "提交的内容未通过校验。", detail), status=422)
+    response = drf_default_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, drf_exceptions.ValidationError):
+        response.data = error_body("bad_input", "提交的内容格式不正确。", response.data)
+    elif isinstance(exc, (Http404, drf_exceptions.NotFound)):
+        response.data = error_body("not_found", NotFound.default_message)
+    elif isinstance(exc, (DjangoPermissionDenied, drf_exceptions.PermissionDenied)):
+        response.data = error_body("permission_denied", PermissionDenied.default_message)
+    elif isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
+        response.data = error_body("not_authenticated", "请先登录。")
+    elif isinstance(exc, drf_exceptions.Throttled):
+        response.data = error_body("throttled", "请求过于频繁，请稍后再试。", {"wait": exc.wait})
+    elif isinstance(exc, drf_exceptions.APIException):
+        response.data = error_body(exc.default_code, str(exc.detail))
+    if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        response.data = error_body("method_not_allowed", "不支持该请求方法。")
+    return response
+
+
+def render_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """The HTML counterpart of the API handler: one template, the same code and status."""
+    return render(
+        request,
+        "portal/error.html",
+        {"code": exc.code, "message": exc.message, "detail": exc.detail},
+        status=exc.status_code,
+    )

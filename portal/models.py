@@ -1,0 +1,172 @@
+"""Accounts, parties acting online, the working-day calendar and the audit trail."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """Role codes; each is a Group of the same name (DESIGN.md, "People and parties")."""
+
+    CITIZEN = "citizen", "个人用户"
+    ENTERPRISE = "enterprise", "法人用户"
+    CLERK = "clerk", "窗口工作人员"
+    CHIEF_REP = "chief_rep", "首席代表"
+    REVIEWER = "reviewer", "审查人员"
+    DEPT_HEAD = "dept_head", "部门负责人"
+    CATALOG_EDITOR = "catalog_editor", "事项编辑"
+    CATALOG_PUBLISHER = "catalog_publisher", "事项发布审核"
+    SUPERVISOR = "supervisor", "效能监督"
+    AUDITOR = "auditor", "审计员"
+    SYSADMIN = "sysadmin", "系统管理员"
+
+
+STAFF_ROLES = frozenset(
+    {
+        Role.CLERK,
+        Role.CHIEF_REP,
+        Role.REVIEWER,
+        Role.DEPT_HEAD,
+        Role.CATALOG_EDITOR,
+        Role.CATALOG_PUBLISHER,
+        Role.SUPERVISOR,
+        Role.AUDITOR,
+        Role.SYSADMIN,
+    }
+)
+
+
+class User(AbstractUser):
+    """A person who signs in. Not the applicant: applications name a party."""
+
+    phone = models.CharField("手机号码", max_length=11, blank=True, null=True, unique=True)
+    email = models.EmailField("电子邮箱", blank=True, null=True, unique=True)
+    real_name = models.CharField("真实姓名", max_length=50, blank=True)
+    # The full ID number is never stored on the account: a keyed digest links the account to
+    # walk-in cases filed under the same number, and the masked form is what anyone sees.
+    id_number_digest = models.CharField("身份证件号码摘要", max_length=64, blank=True, db_index=True)
+    id_number_masked = models.CharField("身份证件号码（脱敏）", max_length=18, blank=True)
+    real_name_verified_at = models.DateTimeField("实名认证时间", null=True, blank=True)
+    department = models.ForeignKey(
+        "catalog.Department",
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    is_demo = models.BooleanField("演示账户", default=False)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.real_name or self.username
+
+    @property
+    def is_real_name_verified(self) -> bool:
+        return self.real_name_verified_at is not None
+
+    def role_codes(self) -> set[str]:
+        cached = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = set(self.groups.values_list("name", flat=True)) if self.pk else set()
+            self._role_codes = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_codes() & set(roles))
+
+    @property
+    def is_portal_staff(self) -> bool:
+        return self.is_superuser or bool(self.role_codes() & STAFF_ROLES)
+
+
+class Organization(models.Model):
+    """A company or other organisation that applies (法人), identified by its USCC."""
+
+    name = models.CharField("单位名称", max_length=200)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    legal_representative = models.CharField("法定代表人", max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "法人单位"
+        verbose_name_plural = "法人单位"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationAgent(models.Model):
+    """A user authorised to act for an organisation (经办人)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="agents")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agencies")
+    authorization_letter = models.FileField("授权委托书", upload_to="agents/%Y/%m/", blank=True)
+    is_legal_representative = models.BooleanField("本人为法定代表人", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "经办人授权"
+        verbose_name_plural = "经办人授权"
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="uniq_agent_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organization}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official arrangement (国务院办公厅 holiday notice) is in the calendar table."""
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    source = models.CharField("来源", max_length=200, default="chinesecalendar")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "工作日历年度"
+        verbose_name_plural = "工作日历年度"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from the Mon–Fri rule: a holiday on a weekday or a working weekend (调休)."""
+
+    date = models.DateField("日期", primary_key=True)
+    is_workday = models.BooleanField("是否工作日")
+    name = models.CharField("名称", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "日历调整日"
+        verbose_name_plural = "日历调整日"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_workday else '休'} {self.name}"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object: every service write and every reveal of personal data."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField("操作", max_length=64)
+    object_type = models.CharField("对象类型", max_length=64)
+    object_id = models.CharField("对象标识", max_length=64)
+    detail = models.JSONField("详情", default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}:{self.object_id}"

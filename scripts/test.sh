@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole suite. `--bench` runs the benchmarks instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/services.sh
+export DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-secret-key AXES_ENABLED=1
+echo "database: ${DATABASE_URL:-sqlite (embedded)}; broker: ${REDIS_URL:-filesystem (embedded)}"
+if [ "${1:-}" = "--bench" ]; then
+  exec .venv/bin/python -m pytest tests/perf -p no:cacheprovider -q -s --no-header -o addopts=""
+fi
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,1 @@
+"""Models of the windows app: filled in by the applications issue."""
