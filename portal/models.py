@@ -60,6 +60,14 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        constraints = [
+            # One ID number, one verified account (portal.services.verify_real_name relies on it).
+            models.UniqueConstraint(
+                fields=["id_number_digest"],
+                condition=~models.Q(id_number_digest=""),
+                name="uniq_user_id_number_digest",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.real_name or self.username

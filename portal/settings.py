@@ -142,6 +142,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "一网通办"
 REAL_NAME_VERIFIER = env.str("REAL_NAME_VERIFIER", default="portal.realname.DemoRealNameVerifier")
@@ -279,4 +280,4 @@ LOGGING = {
 PORTAL_NAME = env.str("PORTAL_NAME", default="一网通办 · 政务服务网")
 SERVICE_HOTLINE = env.str("SERVICE_HOTLINE", default="12345")
 # Key of the keyed digest (HMAC) that links ID numbers without storing them.
-ID_NUMBER_HASH_KEY = env.str("ID_NUMBER_HASH_KEY", default=SECRET_KEY)
+ID_NUMBER_HASH_KEY = env.str("ID_NUMBER_HASH_KEY", default=SECRET_KEY if DEBUG else environ.Env.NOTSET)

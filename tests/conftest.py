@@ -1,9 +1,16 @@
-"""Personas and shared fixtures (STYLE.md rule 9)."""
+"""Personas and shared fixtures (STYLE.md rule 9).
+
+Alice and Bob are citizens; department X and Y are two agencies in two counties; each has an
+editor, and one publisher works for the region's catalog office.
+"""
 
 import pytest
 from django.contrib.auth.models import Group
 
 from portal.models import Role
+from tests.factories import DepartmentFactory, RegionFactory, UserFactory
+
+PASSWORD = "Correct-Horse-9"
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +21,55 @@ def _media_root(settings, tmp_path):
 @pytest.fixture
 def roles(db):
     return {code: Group.objects.get_or_create(name=code)[0] for code in Role.values}
+
+
+@pytest.fixture
+def department_x(db):
+    return DepartmentFactory(name="行政审批局", region=RegionFactory(code="320102000000", name="玄武区"))
+
+
+@pytest.fixture
+def department_y(db):
+    return DepartmentFactory(name="市场监督管理局", region=RegionFactory(code="320104000000", name="秦淮区"))
+
+
+@pytest.fixture
+def citizen(db):
+    return UserFactory(username="alice", real_name="张三", roles=[Role.CITIZEN])
+
+
+@pytest.fixture
+def other_citizen(db):
+    return UserFactory(username="bob", real_name="李四", roles=[Role.CITIZEN])
+
+
+@pytest.fixture
+def editor_x(department_x):
+    return UserFactory(username="editor_x", department=department_x, roles=[Role.CATALOG_EDITOR])
+
+
+@pytest.fixture
+def editor_y(department_y):
+    return UserFactory(username="editor_y", department=department_y, roles=[Role.CATALOG_EDITOR])
+
+
+@pytest.fixture
+def publisher(department_x):
+    return UserFactory(username="publisher", department=department_x, roles=[Role.CATALOG_PUBLISHER])
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(username="supervisor", roles=[Role.SUPERVISOR])
+
+
+def login_verified(client, user):
+    """Sign a staff user in with the second factor already passed (TOTP is tested in test_otp)."""
+    client.force_login(user)
+    session = client.session
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="default", defaults={"confirmed": True})
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client

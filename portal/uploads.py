@@ -1,0 +1,84 @@
+"""Uploaded files are checked by their content, not their name, and by size.
+
+Used by every form and API that takes a file (materials, blank forms, samples, letters, imports).
+"""
+
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+
+@dataclass(frozen=True)
+class FileKind:
+    code: str
+    label: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileKind("pdf", "PDF", (".pdf",))
+JPEG = FileKind("jpeg", "JPEG 图片", (".jpg", ".jpeg"))
+PNG = FileKind("png", "PNG 图片", (".png",))
+OFD = FileKind("ofd", "OFD 版式文件", (".ofd",))
+DOCX = FileKind("docx", "Word 文档", (".docx",))
+XLSX = FileKind("xlsx", "Excel 表格", (".xlsx",))
+DOC = FileKind("doc", "Word 97-2003 文档", (".doc", ".xls"))
+
+DOCUMENT_KINDS = (PDF, JPEG, PNG, OFD)
+FORM_KINDS = (PDF, DOCX, XLSX, DOC, JPEG, PNG)
+
+
+def sniff(head: bytes, file: UploadedFile) -> FileKind | None:
+    """The kind the bytes say the file is, whatever its name says."""
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return DOC
+    if head.startswith(b"PK\x03\x04"):
+        # OOXML and OFD are zip containers; tell them apart by what is inside.
+        try:
+            file.seek(0)
+            names = set(zipfile.ZipFile(file).namelist())
+        except zipfile.BadZipFile:
+            return None
+        finally:
+            file.seek(0)
+        if "word/document.xml" in names:
+            return DOCX
+        if "xl/workbook.xml" in names:
+            return XLSX
+        if "OFD.xml" in names:
+            return OFD
+    return None
+
+
+def check_upload(
+    file: UploadedFile, *, allowed: tuple[FileKind, ...] = DOCUMENT_KINDS, max_bytes: int | None = None
+) -> FileKind:
+    """Return the file's kind, or raise ValidationError with a message for the person uploading."""
+    limit = max_bytes or settings.UPLOAD_MAX_BYTES
+    if file.size is None or file.size == 0:
+        raise ValidationError("文件为空，请重新选择。", code="empty_file")
+    if file.size > limit:
+        raise ValidationError(
+            f"文件过大（{file.size / 1048576:.1f} MB），单个文件不得超过 {limit / 1048576:.0f} MB。", code="file_too_large"
+        )
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    kind = sniff(head, file)
+    labels = "、".join(k.label for k in allowed)
+    if kind is None or kind not in allowed:
+        raise ValidationError(f"文件内容不是允许的格式（{labels}），请上传真实的文件。", code="wrong_file_type")
+    name = (file.name or "").lower()
+    if not name.endswith(kind.extensions):
+        raise ValidationError(
+            f"文件名“{file.name}”与文件内容（{kind.label}）不符，请检查后重新上传。", code="name_content_mismatch"
+        )
+    return kind
