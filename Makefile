@@ -42,7 +42,7 @@ lint: install ## ruff check and format check
 
 deploy-check: install ## manage.py check --deploy with production settings
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DJANGO_ALLOWED_HOSTS=zwfw.example.gov.cn \
-		ID_NUMBER_HASH_KEY=$$(head -c 48 /dev/urandom | base64) \
+		ID_NUMBER_HASH_KEY=$$(head -c 48 /dev/urandom | base64) FIELD_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64 | tr "+/" "-_") \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 .PHONY: help system-deps install run test bench lint deploy-check

@@ -1,13 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import TemplateView
+
+from portal import account_views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="portal/login.html"), name="login"),
+    path("login/", account_views.PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("register/", TemplateView.as_view(template_name="portal/home.html"), name="register"),
-    path("profile/", TemplateView.as_view(template_name="portal/home.html"), name="profile"),
-    path("otp/", TemplateView.as_view(template_name="portal/home.html"), name="otp_verify"),
+    path("register/", account_views.register, name="register"),
+    path("real-name/", account_views.real_name, name="real_name"),
+    path("profile/", account_views.profile, name="profile"),
+    path("otp/", account_views.otp_verify, name="otp_verify"),
+    path("organizations/register/", account_views.register_agent, name="register_agent"),
+    path("agents/<int:agent_id>/letter/", account_views.authorization_letter, name="authorization_letter"),
+    path("agents/<int:agent_id>/revoke/", account_views.revoke_agent, name="revoke_agent"),
 ]

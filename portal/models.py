@@ -178,3 +178,54 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}:{self.object_id}"
+
+
+class OutboxMessage(models.Model):
+    """A side effect written in the same transaction as the change that causes it.
+
+    The relay (portal.outbox) hands due rows to Celery; each has an idempotency key, so a row relayed
+    twice or a task run twice delivers once. Nothing here depends on Redis being up at write time.
+    """
+
+    kind = models.CharField("类型", max_length=40)
+    payload = models.JSONField("内容", default=dict)
+    idempotency_key = models.CharField("幂等键", max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    available_at = models.DateTimeField("可发送时间", db_index=True)
+    relayed_at = models.DateTimeField("转交时间", null=True, blank=True)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+
+    class Meta:
+        verbose_name = "待发送事件"
+        verbose_name_plural = "待发送事件"
+        indexes = [
+            models.Index(fields=["available_at"], name="outbox_pending", condition=models.Q(done_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key}"
+
+
+class Notification(models.Model):
+    """One message to one user (in-portal inbox), delivered also by e-mail/SMS from the outbox."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    phone = models.CharField("短信号码", max_length=20, blank=True)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    link = models.CharField("链接", max_length=300, blank=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    texted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "消息"
+        verbose_name_plural = "消息"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title

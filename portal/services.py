@@ -99,7 +99,9 @@ def register_user(
     except IntegrityError as exc:
         raise DomainError("该手机号码或电子邮箱已注册，请直接登录。", code="duplicate_account") from exc
     user.groups.add(_role_group(Role.CITIZEN))
-    record_audit(actor=user, action="account.registered", obj=user, detail={"via": "phone" if phone else "email"}, ip=ip)
+    record_audit(
+        actor=user, action="account.registered", obj=user, detail={"via": "phone" if phone else "email"}, ip=ip
+    )
     return user
 
 
@@ -223,7 +225,9 @@ def register_organization_agent(
     agent.revoked_at = None
     if letter_kind is not None and authorization_letter is not None:
         # The stored name comes from the content, never from the uploader's file name.
-        agent.authorization_letter.save(f"{uuid.uuid4().hex}{letter_kind.extensions[0]}", authorization_letter, save=False)
+        agent.authorization_letter.save(
+            f"{uuid.uuid4().hex}{letter_kind.extensions[0]}", authorization_letter, save=False
+        )
     else:
         agent.authorization_letter = ""
     agent.save()

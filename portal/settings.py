@@ -142,6 +142,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Keep each failure (AccessFailureLog): AccessAttempt rows are reset by a successful sign-in.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "一网通办"
@@ -230,6 +232,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by more than one field get one schema name (no generator warnings).
+    "ENUM_NAME_OVERRIDES": {
+        "TimeUnitEnum": "catalog.models.ServiceItem.TimeUnit",
+        "StepKindEnum": "catalog.models.ProcessStep.Kind",
+        "ChangeKindEnum": "catalog.serializers.CHANGE_KINDS",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -281,3 +289,9 @@ PORTAL_NAME = env.str("PORTAL_NAME", default="一网通办 · 政务服务网")
 SERVICE_HOTLINE = env.str("SERVICE_HOTLINE", default="12345")
 # Key of the keyed digest (HMAC) that links ID numbers without storing them.
 ID_NUMBER_HASH_KEY = env.str("ID_NUMBER_HASH_KEY", default=SECRET_KEY if DEBUG else environ.Env.NOTSET)
+
+# --- The case clock -------------------------------------------------------------------------
+DEADLINE_WARNING_WORKDAYS = env.int("DEADLINE_WARNING_WORKDAYS", default=2)
+CORRECTION_PERIOD_WORKDAYS = env.int("CORRECTION_PERIOD_WORKDAYS", default=10)
+# Key that encrypts ID numbers at rest (a Fernet key in production: Fernet.generate_key()).
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default=SECRET_KEY if DEBUG else environ.Env.NOTSET)

@@ -1,1 +1,104 @@
-"""Models of the windows app: filled in by the applications issue."""
+"""服务大厅: halls, windows, the clerks who staff them and what each window may take in."""
+
+from django.conf import settings
+from django.db import models
+
+from catalog.models import Department, Region
+
+
+class ServiceHall(models.Model):
+    class Kind(models.TextChoices):
+        CENTER = "center", "政务服务中心"
+        BRANCH = "branch", "政务服务分中心"
+        TOWNSHIP = "township", "便民服务中心"
+        VILLAGE = "village", "便民服务站"
+
+    region = models.ForeignKey(Region, verbose_name="行政区划", on_delete=models.PROTECT, related_name="halls")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("名称", max_length=100)
+    address = models.CharField("地址", max_length=200)
+    office_hours = models.CharField("办公时间", max_length=100, blank=True)
+    phone = models.CharField("电话", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "服务大厅"
+        verbose_name_plural = "服务大厅"
+        ordering = ["region__code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Window(models.Model):
+    class Kind(models.TextChoices):
+        COMPREHENSIVE = "comprehensive", "综合窗口"
+        ALL_ROUND = "all_round", "全科窗口"
+        PROBLEM_DESK = "problem_desk", "办不成事反映窗口"
+        DELIVERY = "delivery", "出件窗口"
+
+    hall = models.ForeignKey(ServiceHall, on_delete=models.CASCADE, related_name="windows")
+    number = models.CharField("窗口号", max_length=10)
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.COMPREHENSIVE)
+    name = models.CharField("名称", max_length=100, blank=True)
+    clerks = models.ManyToManyField(settings.AUTH_USER_MODEL, through="ClerkAssignment", related_name="windows")
+
+    class Meta:
+        verbose_name = "窗口"
+        verbose_name_plural = "窗口"
+        ordering = ["hall", "number"]
+        constraints = [models.UniqueConstraint(fields=["hall", "number"], name="uniq_window_number")]
+
+    def __str__(self) -> str:
+        return f"{self.hall} {self.number}号{self.get_kind_display()}"
+
+
+class ClerkAssignment(models.Model):
+    window = models.ForeignKey(Window, on_delete=models.CASCADE)
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    since = models.DateField("起始日期", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "窗口人员"
+        verbose_name_plural = "窗口人员"
+        constraints = [models.UniqueConstraint(fields=["window", "clerk"], name="uniq_clerk_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.clerk} @ {self.window}"
+
+
+class WindowAuthorization(models.Model):
+    """A department authorises a window to take in one item (by its stable code).
+
+    ``accepts_on_receipt`` (收件即受理): the window's acceptance stands and the back office cannot send
+    the case back on formal grounds; otherwise the window receives and the department accepts.
+    """
+
+    window = models.ForeignKey(Window, on_delete=models.CASCADE, related_name="authorizations")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="window_authorizations")
+    item_code = models.CharField("事项实施编码", max_length=36, db_index=True)
+    accepts_on_receipt = models.BooleanField("收件即受理", default=True)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "窗口授权"
+        verbose_name_plural = "窗口授权"
+        constraints = [models.UniqueConstraint(fields=["window", "item_code"], name="uniq_authorization")]
+
+    def __str__(self) -> str:
+        return f"{self.window} ← {self.item_code}"
+
+
+class Intake(models.Model):
+    """Where and by whom a case was taken in or pre-reviewed (the window side of 受办分离)."""
+
+    application = models.OneToOneField("applications.Application", on_delete=models.CASCADE, related_name="intake")
+    window = models.ForeignKey(Window, on_delete=models.PROTECT, related_name="intakes")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "窗口收件"
+        verbose_name_plural = "窗口收件"
+
+    def __str__(self) -> str:
+        return f"{self.application} @ {self.window}"

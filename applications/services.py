@@ -1,0 +1,802 @@
+"""Every change of a case. Each public function is one action of the state table
+(applications/transitions.py), goes through ``transition`` and writes the timeline and outbox rows
+in the same transaction. Who may call which function is decided by applications/access.py; the
+``actor_role`` passed in is what that helper established.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from applications import deadlines
+from applications.forms_runtime import validate_form_data
+from applications.models import (
+    Application,
+    CorrectionNotice,
+    Delivery,
+    Document,
+    Extension,
+    FeeAssessment,
+    NumberSequence,
+    Party,
+    Result,
+    ReviewTask,
+    SubmittedMaterial,
+    Suspension,
+    TimelineEvent,
+)
+from applications.transitions import TRANSITIONS, Actor
+from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
+from catalog.selectors import materials_for
+from portal import crypto, outbox, validators
+from portal.clock import Clock, system_clock
+from portal.exceptions import DomainError, InvalidTransition, PermissionDenied
+from portal.idnumbers import id_number_digest, mask_id_number
+from portal.uploads import DOCUMENT_KINDS, check_upload
+
+S = Application.Status
+
+
+# --- The one place a status changes ---------------------------------------------------------
+
+
+@transaction.atomic
+def transition(
+    *,
+    application: Application,
+    action: str,
+    actor_role: str,
+    actor: Any = None,
+    note: str = "",
+    changes: dict[str, Any] | None = None,
+    visible_to_applicant: bool = True,
+    target: str | None = None,
+    clock: Clock = system_clock,
+) -> Application:
+    """Move a case by the state table: lock the row, check the move, save, write the timeline.
+
+    The row is re-read under ``select_for_update``, so two clerks acting at once serialise: the second
+    sees the first one's state and gets InvalidTransition (HTTP 409), and nothing of its own is written.
+    """
+    move = TRANSITIONS[action]
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status not in move.sources:
+        raise InvalidTransition(
+            f"办件当前状态为“{locked.get_status_display()}”，不能{move.label}。",
+            detail={"status": locked.status, "action": action},
+        )
+    if actor_role not in move.actors:
+        raise PermissionDenied(f"您不能对该办件执行“{move.label}”。")
+    from_status = locked.status
+    to_status = target or move.target or from_status
+    fields = {"status": to_status, **(changes or {})}
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*fields, "updated_at"])
+    TimelineEvent.objects.create(
+        application=locked,
+        at=clock.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        is_visible_to_applicant=visible_to_applicant,
+    )
+    if visible_to_applicant:
+        _notify_applicant(locked, f"{move.label}：{locked.get_status_display()}", note, key=f"{locked.pk}:{action}:{clock.now().isoformat()}")
+    for name in ["status", *fields]:
+        setattr(application, name, getattr(locked, name))
+    return application
+
+
+def _notify_applicant(application: Application, title: str, body: str, *, key: str) -> None:
+    if application.applicant_user_id is None and not application.party.phone:
+        return
+    outbox.enqueue(
+        kind="notification",
+        key=f"notify:{key}",
+        payload={
+            "user_id": application.applicant_user_id,
+            "phone": application.party.phone,
+            "title": f"办件 {application.number or ''} {title}".strip(),
+            "body": body,
+            "link": f"/applications/{application.number}/" if application.number else "",
+        },
+    )
+
+
+# --- Parties ---------------------------------------------------------------------------------
+
+ID_VALIDATORS = {
+    Party.IdType.RESIDENT_ID: validators.validate_resident_id,
+    Party.IdType.FOREIGN_PERMANENT: validators.validate_foreign_permanent_id,
+    Party.IdType.USCC: validators.validate_uscc,
+}
+
+
+@transaction.atomic
+def register_party(
+    *, kind: str, name: str, id_type: str, id_number: str, phone: str = "", legal_representative: str = ""
+) -> Party:
+    """The applicant named by an ID document, found again by the keyed digest of its number."""
+    if kind == Party.Kind.ORGANIZATION and id_type != Party.IdType.USCC:
+        raise ValidationError({"id_type": "法人或其他组织须以统一社会信用代码申请。"})
+    check = ID_VALIDATORS.get(id_type)
+    number = check(id_number) if check else id_number.strip().upper()
+    if not check and not 5 <= len(number) <= 20:
+        raise ValidationError({"id_number": "证件号码长度不正确。"})
+    if phone:
+        phone = validators.validate_phone(phone)
+    digest = id_number_digest(number)
+    party, created = Party.objects.get_or_create(
+        id_type=id_type,
+        id_number_digest=digest,
+        defaults={
+            "kind": kind,
+            "name": name.strip(),
+            "id_number_encrypted": crypto.encrypt(number),
+            "id_number_masked": number if id_type == Party.IdType.USCC else mask_id_number(number),
+            "phone": phone,
+            "legal_representative": legal_representative,
+        },
+    )
+    if not created and phone and party.phone != phone:
+        party.phone = phone
+        party.save(update_fields=["phone"])
+    return party
+
+
+def reveal_id_number(*, party: Party, actor: Any, purpose: str) -> str:
+    """The full number, for those whose work needs it; every reveal is audited."""
+    from portal.services import record_audit
+
+    record_audit(actor=actor, action="reveal_id_number", obj=party, detail={"purpose": purpose, "masked": party.id_number_masked})
+    return crypto.decrypt(party.id_number_encrypted)
+
+
+# --- Starting and submitting ------------------------------------------------------------------
+
+
+def _check_item_open(item: ServiceItem, *, online: bool, clock: Clock) -> None:
+    if item.status != ServiceItem.Status.PUBLISHED:
+        raise DomainError("该事项版本已停止使用，请从最新的办事指南重新申请。", code="item_not_current")
+    effective = item.lifecycle_effective_on
+    if item.lifecycle != ServiceItem.Lifecycle.IN_FORCE and (effective is None or effective <= clock.today()):
+        raise DomainError(f"该事项已{item.get_lifecycle_display()}，暂不受理申请。", code="item_not_in_force")
+    if online and not (item.accepts_on_pc or item.accepts_on_mobile):
+        raise DomainError("该事项暂不支持网上申报，请到窗口办理。", code="not_online")
+
+
+@transaction.atomic
+def start_application(
+    *,
+    user: Any,
+    item: ServiceItem,
+    party: Party,
+    acting_as: str = Application.ActingAs.SELF,
+    channel: str = Application.Channel.ONLINE,
+    idempotency_key: str | None = None,
+    clock: Clock = system_clock,
+) -> Application:
+    """A draft for the applicant. The same idempotency key returns the same draft (double click)."""
+    if idempotency_key:
+        existing = Application.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.applicant_user_id != getattr(user, "pk", None):
+                raise InvalidTransition("该请求标识已被使用。")
+            return existing
+    _check_item_open(item, online=channel == Application.Channel.ONLINE, clock=clock)
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                item=item,
+                department=item.department,
+                party=party,
+                applicant_user=user if getattr(user, "pk", None) else None,
+                acting_as=acting_as,
+                channel=channel,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:  # the same key raced in from a second request
+        return Application.objects.get(idempotency_key=idempotency_key)
+    TimelineEvent.objects.create(application=application, at=clock.now(), actor=application.applicant_user, action="start", to_status=S.DRAFT, is_visible_to_applicant=True)
+    return application
+
+
+@transaction.atomic
+def save_draft(
+    *,
+    application: Application,
+    form_data: dict[str, Any] | None = None,
+    situation_options: list[int] | None = None,
+    delivery_method: str | None = None,
+    delivery_address: str | None = None,
+) -> Application:
+    """Keep what the applicant typed so far; only drafts (and cases asked to correct) change."""
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status != S.DRAFT:
+        raise InvalidTransition("只有草稿可以修改。")
+    fields = []
+    if form_data is not None:
+        locked.form_data, fields = form_data, [*fields, "form_data"]
+    if situation_options is not None:
+        valid = {o.id for s in locked.item.situations.all() for o in s.options.all()}
+        locked.situation_options = [int(o) for o in situation_options if int(o) in valid]
+        fields.append("situation_options")
+    if delivery_method is not None:
+        if delivery_method not in Application.DeliveryMethod.values:
+            raise ValidationError({"delivery_method": "请选择有效的结果送达方式。"})
+        locked.delivery_method, fields = delivery_method, [*fields, "delivery_method"]
+    if delivery_address is not None:
+        locked.delivery_address, fields = delivery_address.strip()[:300], [*fields, "delivery_address"]
+    locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+def required_materials(application: Application) -> list[MaterialRequirement]:
+    """The tailored list for this case's situation, minus what e-licences already prove (免证办)."""
+    return [m for m in materials_for(application.item, application.situation_options) if not m.is_satisfied_by_license]
+
+
+@transaction.atomic
+def attach_material(
+    *, application: Application, requirement: MaterialRequirement, file: UploadedFile, actor: Any, clock: Clock = system_clock
+) -> SubmittedMaterial:
+    """Store one uploaded file (checked by content) for a material; it replaces the previous one."""
+    if application.status not in (S.DRAFT, S.CORRECTION_REQUESTED, S.SUBMITTED):
+        raise InvalidTransition("当前状态不能上传材料。")
+    if requirement.item_id != application.item_id:
+        raise ValidationError({"requirement": "该材料不属于本事项。"})
+    kind = check_upload(file, allowed=DOCUMENT_KINDS)
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    application.materials.filter(requirement=requirement, is_current=True).update(is_current=False)
+    return SubmittedMaterial.objects.create(
+        application=application, requirement=requirement, file=file, content_type=kind.code, sha256=digest.hexdigest(), uploaded_by=actor if getattr(actor, "pk", None) else None
+    )
+
+
+def missing_materials(application: Application) -> list[MaterialRequirement]:
+    present = set(application.materials.filter(is_current=True).values_list("requirement_id", flat=True))
+    return [
+        m
+        for m in required_materials(application)
+        if m.necessity == MaterialRequirement.Necessity.REQUIRED and m.id not in present
+    ]
+
+
+def next_number(application: Application, *, on: dt.date) -> str:
+    """办件编号: region code (6), date (8), department sequence (3), daily sequence (5). Never reused.
+
+    The counter row is locked, so concurrent submissions get consecutive numbers; a rolled-back
+    submission may leave a gap, which is the price of never reusing a number.
+    """
+    prefix = f"{application.item.region.code[:6]}{on:%Y%m%d}{application.department_id % 1000:03d}"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                NumberSequence.objects.get_or_create(prefix=prefix)
+        except IntegrityError:
+            pass
+        sequence = NumberSequence.objects.select_for_update().get(prefix=prefix)
+        sequence.last += 1
+        sequence.save(update_fields=["last"])
+    return f"{prefix}{sequence.last:05d}"
+
+
+@transaction.atomic
+def submit_application(
+    *, application: Application, actor: Any, actor_role: str = Actor.APPLICANT, declaration: bool, clock: Clock = system_clock
+) -> Application:
+    """申报: the form and the required materials complete, the declaration of truth signed."""
+    # Locked first: a double click's second request waits here and then finds the case submitted.
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status != S.DRAFT:
+        if application.status == S.SUBMITTED:  # a double click: the first submit stands
+            return application
+        raise InvalidTransition(f"办件当前状态为“{application.get_status_display()}”，不能申报。")
+    if not declaration:
+        raise ValidationError({"declaration": "请阅读并确认承诺声明：所填信息和提交材料真实有效。"})
+    _check_item_open(application.item, online=application.channel == Application.Channel.ONLINE, clock=clock)
+    problems = validate_form_data(application.item.form_definition, application.form_data)
+    missing = missing_materials(application)
+    if missing:
+        problems["materials"] = [f"请上传：{m.name}" for m in missing]
+    if application.delivery_method == Application.DeliveryMethod.POST and not application.delivery_address:
+        problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
+    if problems:
+        raise ValidationError(problems)
+    now = clock.now()
+    return transition(
+        application=application,
+        action="submit",
+        actor_role=actor_role,
+        actor=actor,
+        changes={"number": next_number(application, on=clock.today()), "submitted_at": now, "declaration_signed_at": now},
+        note="申请人已提交申请。",
+        clock=clock,
+    )
+
+
+# --- Intake at the window ---------------------------------------------------------------------
+
+
+def _new_document(application: Application, kind: str, context: dict[str, Any], clock: Clock) -> Document:
+    return Document.objects.create(
+        application=application, kind=kind, token=secrets.token_urlsafe(32), context=context, created_at=clock.now()
+    )
+
+
+def _open_first_task(application: Application, clock: Clock) -> None:
+    first = application.item.steps.order_by("order", "id").first()
+    if first is None:
+        return
+    ReviewTask.objects.create(
+        application=application, step=first, opened_at=clock.now(), due_on=deadlines.shift(clock.today(), first.limit_days)
+    )
+    Application.objects.filter(pk=application.pk).update(current_step=first)
+    application.current_step = first
+
+
+@transaction.atomic
+def accept_application(
+    *, application: Application, actor: Any, actor_role: str, accepted_on: dt.date | None = None, clock: Clock = system_clock
+) -> Application:
+    """受理: the clock starts the working day after; the first review task opens; a receipt is due."""
+    on = accepted_on or clock.today()
+    due = deadlines.deadlines_from(application.item, on)
+    transition(
+        application=application,
+        action="auto_accept" if actor_role == Actor.SYSTEM else "accept",
+        actor_role=actor_role,
+        actor=actor,
+        changes={
+            "accepted_on": on,
+            "due_on": due.due_on,
+            "statutory_due_on": due.statutory_due_on,
+            "warn_on": due.warn_on,
+            "is_provisional_deadline": due.is_provisional,
+            "light": deadlines.light_for(clock.today(), warn_on=due.warn_on, due_on=due.due_on),
+            "auto_accept_on": None,
+        },
+        note=f"已受理，承诺办结日期 {due.due_on:%Y-%m-%d}。" + ("（依据临时工作日历，发布后重新计算）" if due.is_provisional else ""),
+        clock=clock,
+    )
+    _open_first_task(application, clock)
+    _new_document(application, Document.Kind.ACCEPTANCE_RECEIPT, {"accepted_on": on.isoformat(), "due_on": due.due_on.isoformat()}, clock)
+    return application
+
+
+@transaction.atomic
+def receive_application(*, application: Application, actor: Any, actor_role: str = Actor.CLERK, clock: Clock = system_clock) -> Application:
+    """收件 for the department: art. 32's five working days start."""
+    today = clock.today()
+    return transition(
+        application=application,
+        action="receive",
+        actor_role=actor_role,
+        actor=actor,
+        changes={"received_on": today, "auto_accept_on": deadlines.auto_accept_date(today)},
+        note="窗口已收件，转部门受理。",
+        clock=clock,
+    )
+
+
+@transaction.atomic
+def request_correction(
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str,
+    entries: list[dict[str, Any]],
+    due_on: dt.date | None = None,
+    clock: Clock = system_clock,
+) -> CorrectionNotice:
+    """一次性告知: every material to add or fix and why, at once, with a deadline."""
+    cleaned = []
+    own = {m.id: m for m in application.item.materials.all()}
+    for entry in entries:
+        reason = str(entry.get("reason", "")).strip()
+        requirement_id = entry.get("requirement_id")
+        if requirement_id is not None and int(requirement_id) not in own:
+            raise ValidationError({"entries": "补正内容引用了不属于本事项的材料。"})
+        name = own[int(requirement_id)].name if requirement_id is not None else str(entry.get("name", "")).strip()
+        if not name or not reason:
+            raise ValidationError({"entries": "每项补正内容须写明材料名称和补正原因。"})
+        cleaned.append({"requirement_id": requirement_id and int(requirement_id), "name": name, "reason": reason[:500]})
+    if not cleaned:
+        raise ValidationError({"entries": "请列出需要补正的全部材料。"})
+    today = clock.today()
+    due = due_on or deadlines.correction_due_date(today)
+    if due <= today:
+        raise ValidationError({"due_on": "补正期限须晚于今天。"})
+    notice = CorrectionNotice.objects.create(application=application, issued_at=clock.now(), issued_by=actor, entries=cleaned, due_on=due)
+    transition(
+        application=application,
+        action="request_correction",
+        actor_role=actor_role,
+        actor=actor,
+        changes={"correction_due_on": due, "status_before_correction": application.status, "auto_accept_on": None},
+        note=f"请于 {due:%Y-%m-%d} 前补正：" + "；".join(e["name"] for e in cleaned),
+        clock=clock,
+    )
+    _new_document(application, Document.Kind.CORRECTION_NOTICE, {"notice_id": notice.pk}, clock)
+    return notice
+
+
+@transaction.atomic
+def resubmit_correction(
+    *, application: Application, actor: Any, actor_role: str, files: dict[int, UploadedFile], clock: Clock = system_clock
+) -> Application:
+    """补正: exactly the listed materials; the case goes back to where it was, a new art. 32 period."""
+    notice = application.correction_notices.filter(resolved_at__isnull=True).first()
+    if application.status != S.CORRECTION_REQUESTED or notice is None:
+        raise InvalidTransition("该办件当前无需补正。")
+    listed = {e["requirement_id"] for e in notice.entries if e.get("requirement_id")}
+    if set(files) - listed:
+        raise ValidationError({"files": "只能提交补正告知书中列明的材料。"})
+    if listed - set(files):
+        names = [e["name"] for e in notice.entries if e.get("requirement_id") in listed - set(files)]
+        raise ValidationError({"files": [f"请提交：{n}" for n in names]})
+    requirements = {m.id: m for m in application.item.materials.filter(id__in=listed)}
+    application.status = S.CORRECTION_REQUESTED  # attach_material checks the state
+    for requirement_id, file in files.items():
+        attach_material(application=application, requirement=requirements[requirement_id], file=file, actor=actor, clock=clock)
+    notice.resolved_at = clock.now()
+    notice.save(update_fields=["resolved_at"])
+    back_to = application.status_before_correction or S.SUBMITTED
+    today = clock.today()
+    changes: dict[str, Any] = {"correction_due_on": None}
+    if back_to == S.RECEIVED:
+        changes.update(received_on=today, auto_accept_on=deadlines.auto_accept_date(today))
+    return transition(
+        application=application, action="resubmit", actor_role=actor_role, actor=actor, target=back_to, changes=changes, note="已提交补正材料。", clock=clock
+    )
+
+
+@transaction.atomic
+def refuse_application(
+    *, application: Application, actor: Any, actor_role: str, reason: str, basis: str, competent_agency: str = "", clock: Clock = system_clock
+) -> Application:
+    """不予受理, in writing: reasons, legal basis, the competent agency, the right to review or sue."""
+    if not reason.strip() or not basis.strip():
+        raise ValidationError({"reason": "不予受理须写明理由和法律依据。"})
+    transition(application=application, action="refuse", actor_role=actor_role, actor=actor, note=reason.strip(), clock=clock)
+    _new_document(
+        application,
+        Document.Kind.REFUSAL_NOTICE,
+        {"reason": reason.strip(), "basis": basis.strip(), "competent_agency": competent_agency.strip()},
+        clock,
+    )
+    return application
+
+
+# --- Back-office review -------------------------------------------------------------------------
+
+
+def _open_task(application: Application) -> ReviewTask:
+    task = application.tasks.select_for_update().filter(status=ReviewTask.Status.OPEN).select_related("step").first()
+    if task is None:
+        raise InvalidTransition("该办件当前没有待办的审查环节。")
+    return task
+
+
+@transaction.atomic
+def pass_step(*, application: Application, actor: Any, opinion: str, clock: Clock = system_clock) -> Application:
+    """The current step's reviewer passes the case on to the next step."""
+    task = _open_task(application)
+    following = application.item.steps.filter(order__gt=task.step.order).order_by("order", "id").first()
+    if following is None:
+        raise InvalidTransition("当前已是最后一个环节，请作出准予或不予的决定。")
+    if not opinion.strip():
+        raise ValidationError({"opinion": "请填写审查意见。"})
+    task.status, task.completed_at, task.completed_by, task.opinion = ReviewTask.Status.DONE, clock.now(), actor, opinion.strip()
+    task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
+    ReviewTask.objects.create(application=application, step=following, opened_at=clock.now(), due_on=deadlines.shift(clock.today(), following.limit_days))
+    return transition(
+        application=application,
+        action="pass_step",
+        actor_role=Actor.REVIEWER,
+        actor=actor,
+        changes={"current_step": following},
+        note=f"{task.step.get_kind_display()}完成，转{following.get_kind_display()}。",
+        visible_to_applicant=False,
+        clock=clock,
+    )
+
+
+@transaction.atomic
+def return_step(*, application: Application, actor: Any, opinion: str, clock: Clock = system_clock) -> Application:
+    task = _open_task(application)
+    previous = application.item.steps.filter(order__lt=task.step.order).order_by("-order", "-id").first()
+    if previous is None:
+        raise InvalidTransition("当前已是第一个环节，无法退回。")
+    if not opinion.strip():
+        raise ValidationError({"opinion": "退回须写明理由。"})
+    task.status, task.completed_at, task.completed_by, task.opinion = ReviewTask.Status.RETURNED, clock.now(), actor, opinion.strip()
+    task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
+    ReviewTask.objects.create(application=application, step=previous, opened_at=clock.now(), due_on=deadlines.shift(clock.today(), previous.limit_days))
+    return transition(
+        application=application,
+        action="return_step",
+        actor_role=Actor.REVIEWER,
+        actor=actor,
+        changes={"current_step": previous},
+        note=f"退回{previous.get_kind_display()}：{opinion.strip()}",
+        visible_to_applicant=False,
+        clock=clock,
+    )
+
+
+@transaction.atomic
+def decide_application(
+    *,
+    application: Application,
+    actor: Any,
+    outcome: str,
+    reasons: str,
+    certificate_number: str = "",
+    valid_until: dt.date | None = None,
+    actor_role: str = Actor.APPROVER,
+    clock: Clock = system_clock,
+) -> Result:
+    """准予 / 不予 at the last step, not by the person who handled the case."""
+    task = _open_task(application)
+    if actor_role != Actor.CHIEF_REP:
+        if application.item.steps.filter(order__gt=task.step.order).exists():
+            raise InvalidTransition("尚未到最后审查环节，不能作出决定。")
+        handled_by = set(application.tasks.filter(step__kind=ProcessStep.Kind.HANDLE, status=ReviewTask.Status.DONE).values_list("completed_by", flat=True))
+        if getattr(actor, "pk", None) in handled_by:
+            raise PermissionDenied("承办人不能批准自己承办的办件。")
+    if outcome not in Application.Outcome.values:
+        raise ValidationError({"outcome": "请选择准予或不予。"})
+    if outcome == Application.Outcome.DENIED and not reasons.strip():
+        raise ValidationError({"reasons": "不予许可须说明理由。"})
+    now, today = clock.now(), clock.today()
+    task.status, task.completed_at, task.completed_by, task.opinion = ReviewTask.Status.DONE, now, actor, reasons.strip()
+    task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
+    result = Result.objects.create(
+        application=application,
+        outcome=outcome,
+        reasons=reasons.strip(),
+        certificate_number=certificate_number or (f"{application.number}-Z" if outcome == Application.Outcome.GRANTED else ""),
+        valid_from=today if outcome == Application.Outcome.GRANTED else None,
+        valid_until=valid_until,
+        decided_by=actor,
+        decided_at=now,
+    )
+    transition(
+        application=application,
+        action="grant" if outcome == Application.Outcome.GRANTED else "deny",
+        actor_role=actor_role,
+        actor=actor,
+        changes={"outcome": outcome, "decided_at": now, "current_step": None, "light": "", "certificate_due_on": deadlines.certificate_due_date(today)},
+        note="准予许可。" if outcome == Application.Outcome.GRANTED else f"不予许可：{reasons.strip()}",
+        clock=clock,
+    )
+    kind = Document.Kind.GRANT_DECISION if outcome == Application.Outcome.GRANTED else Document.Kind.DENIAL_DECISION
+    _new_document(application, kind, {"result_id": result.pk}, clock)
+    for fee in application.item.fees.all():
+        if outcome == Application.Outcome.GRANTED and fee.amount_yuan:
+            FeeAssessment.objects.get_or_create(application=application, name=fee.name, defaults={"amount_yuan": fee.amount_yuan})
+    return result
+
+
+@transaction.atomic
+def suspend_application(
+    *, application: Application, actor: Any, kind: str, reason: str, expected_days: int = 0, clock: Clock = system_clock
+) -> Suspension:
+    """特别程序 or a correction after acceptance: the clock stops (行政许可法 art. 45)."""
+    if kind not in Suspension.Kind.values:
+        raise ValidationError({"kind": "请选择特别程序类型。"})
+    if kind != Suspension.Kind.CORRECTION and kind not in (application.item.special_procedures or Suspension.Kind.values):
+        raise DomainError("该事项未设置此特别程序。")
+    if not reason.strip():
+        raise ValidationError({"reason": "请写明暂停计时的原因。"})
+    today = clock.today()
+    suspension = Suspension.objects.create(application=application, kind=kind, reason=reason.strip(), expected_days=expected_days, started_on=today, started_by=actor)
+    transition(
+        application=application,
+        action="suspend",
+        actor_role=Actor.REVIEWER,
+        actor=actor,
+        changes={"suspended_on": today},
+        note=f"{suspension.get_kind_display()}：{reason.strip()}（所需时间不计入办理时限）",
+        clock=clock,
+    )
+    _new_document(application, Document.Kind.SUSPENSION_NOTICE, {"suspension_id": suspension.pk}, clock)
+    return suspension
+
+
+@transaction.atomic
+def resume_application(*, application: Application, actor: Any, actor_role: str = Actor.REVIEWER, result: str = "", clock: Clock = system_clock) -> Application:
+    """The procedure's result is in: both deadlines move by the working days the clock stood still."""
+    suspension = application.suspensions.filter(ended_on__isnull=True).first()
+    if suspension is None or application.status != S.SUSPENDED:
+        raise InvalidTransition("该办件未处于暂停计时状态。")
+    if suspension.kind != Suspension.Kind.CORRECTION and not result.strip():
+        raise ValidationError({"result": "请记录特别程序的结果。"})
+    today = clock.today()
+    suspension.ended_on, suspension.result = today, result.strip()
+    suspension.save(update_fields=["ended_on", "result"])
+    unit = application.item.promised_unit
+    moved = deadlines.paused_days(suspension.started_on, today, unit)
+    due_on = deadlines.shift(application.due_on, moved, unit)
+    return transition(
+        application=application,
+        action="resume",
+        actor_role=actor_role,
+        actor=actor,
+        changes={
+            "suspended_on": None,
+            "due_on": due_on,
+            "statutory_due_on": deadlines.shift(application.statutory_due_on, deadlines.paused_days(suspension.started_on, today, application.item.statutory_unit), application.item.statutory_unit),
+            "warn_on": deadlines.shift(application.warn_on, moved, unit),
+        },
+        note=f"恢复计时，暂停 {moved} 个{'工作日' if unit == 'workday' else '自然日'}，承诺办结日期顺延至 {due_on:%Y-%m-%d}。",
+        clock=clock,
+    )
+
+
+@transaction.atomic
+def request_extension(*, application: Application, actor: Any, days: int, reason: str, clock: Clock = system_clock) -> Extension:
+    if application.status not in TRANSITIONS["extend"].sources:
+        raise InvalidTransition("当前状态不能申请延长。")
+    if application.is_extended or application.extensions.filter(status=Extension.Status.REQUESTED).exists():
+        raise InvalidTransition("延长只能申请一次。")
+    if not 1 <= days <= application.item.extension_days:
+        raise ValidationError({"days": f"延长期限为 1–{application.item.extension_days} 个工作日。"})
+    if not reason.strip():
+        raise ValidationError({"reason": "请写明延长理由。"})
+    return Extension.objects.create(application=application, days=days, reason=reason.strip(), requested_by=actor, requested_at=clock.now())
+
+
+@transaction.atomic
+def decide_extension(*, extension: Extension, actor: Any, approve: bool, clock: Clock = system_clock) -> Extension:
+    """The department head approves (行政许可法 art. 42) and the applicant is told the reason."""
+    extension = Extension.objects.select_for_update().get(pk=extension.pk)
+    if extension.status != Extension.Status.REQUESTED:
+        raise InvalidTransition("该延长申请已处理。")
+    extension.status = Extension.Status.APPROVED if approve else Extension.Status.REJECTED
+    extension.decided_by, extension.decided_at = actor, clock.now()
+    extension.save(update_fields=["status", "decided_by", "decided_at"])
+    if approve:
+        application = extension.application
+        transition(
+            application=application,
+            action="extend",
+            actor_role=Actor.DEPT_HEAD,
+            actor=actor,
+            changes={
+                "is_extended": True,
+                "due_on": deadlines.shift(application.due_on, extension.days),
+                "statutory_due_on": deadlines.shift(application.statutory_due_on, extension.days),
+                "warn_on": deadlines.shift(application.warn_on, extension.days),
+            },
+            note=f"经批准延长 {extension.days} 个工作日：{extension.reason}",
+            clock=clock,
+        )
+        _new_document(application, Document.Kind.EXTENSION_NOTICE, {"extension_id": extension.pk}, clock)
+    return extension
+
+
+# --- Fees, delivery, withdrawal -------------------------------------------------------------------
+
+
+@transaction.atomic
+def settle_fee(*, fee: FeeAssessment, actor: Any, paid_reference: str = "", waiver_basis: str = "", clock: Clock = system_clock) -> FeeAssessment:
+    fee = FeeAssessment.objects.select_for_update().get(pk=fee.pk)
+    if fee.status != FeeAssessment.Status.DUE:
+        raise InvalidTransition("该费用已结清。")
+    if waiver_basis.strip():
+        fee.status, fee.waiver_basis = FeeAssessment.Status.WAIVED, waiver_basis.strip()
+    elif paid_reference.strip():
+        fee.status, fee.payment_reference = FeeAssessment.Status.PAID, paid_reference.strip()
+    else:
+        raise ValidationError({"fee": "请提供支付流水号或减免依据。"})
+    fee.settled_at = clock.now()
+    fee.save(update_fields=["status", "waiver_basis", "payment_reference", "settled_at"])
+    return fee
+
+
+def amount_due(application: Application) -> Any:
+    return application.fee_assessments.filter(status=FeeAssessment.Status.DUE).aggregate(total=Sum("amount_yuan"))["total"] or 0
+
+
+@transaction.atomic
+def deliver_result(
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str = Actor.CLERK,
+    method: str,
+    recipient_name: str = "",
+    recipient_is_proxy: bool = False,
+    tracking_number: str = "",
+    clock: Clock = system_clock,
+) -> Delivery:
+    """出件: nothing leaves before the fees are paid or waived; the case concludes."""
+    if amount_due(application):
+        raise DomainError("尚有未缴纳的费用，缴费或减免后方可出件。", code="fee_due")
+    if method == Application.DeliveryMethod.POST and not tracking_number.strip():
+        raise ValidationError({"tracking_number": "邮寄送达须填写快递单号。"})
+    if method == Application.DeliveryMethod.COLLECT and not recipient_name.strip():
+        raise ValidationError({"recipient_name": "请填写领取人姓名。"})
+    now = clock.now()
+    transition(application=application, action="deliver", actor_role=actor_role, actor=actor, changes={"concluded_at": now}, note="办理结果已送达，办结。", clock=clock)
+    delivery = Delivery.objects.create(
+        application=application, method=method, tracking_number=tracking_number.strip(), recipient_name=recipient_name.strip(), recipient_is_proxy=recipient_is_proxy, delivered_at=now, delivered_by=actor
+    )
+    if method == Application.DeliveryMethod.COLLECT:
+        _new_document(application, Document.Kind.SERVICE_RECEIPT, {"delivery_id": delivery.pk}, clock)
+    return delivery
+
+
+@transaction.atomic
+def withdraw_application(*, application: Application, actor: Any, reason: str = "", clock: Clock = system_clock) -> Application | None:
+    """撤件 before a decision; a draft is simply deleted."""
+    if application.status == S.DRAFT:
+        Application.objects.filter(pk=application.pk, status=S.DRAFT).delete()
+        return None
+    application.tasks.filter(status=ReviewTask.Status.OPEN).update(status=ReviewTask.Status.CANCELLED)
+    return transition(application=application, action="withdraw", actor_role=Actor.APPLICANT, actor=actor, changes={"light": ""}, note=reason.strip() or "申请人撤回申请。", clock=clock)
+
+
+# --- Sweeps (beat): each selects through an index only the rows whose time has come --------------
+
+
+def _claim(queryset: Any, batch: int) -> Iterable[Application]:
+    return queryset.select_for_update(skip_locked=True).order_by("pk")[:batch]
+
+
+def sweep_auto_accept(*, clock: Clock = system_clock, batch: int = 500) -> int:
+    """行政许可法 art. 32: no notice within 5 working days of receipt → accepted on the day of receipt."""
+    done = 0
+    with transaction.atomic():
+        for application in _claim(Application.objects.filter(status__in=[S.SUBMITTED, S.RECEIVED], auto_accept_on__lt=clock.today()), batch):
+            accept_application(application=application, actor=None, actor_role=Actor.SYSTEM, accepted_on=application.received_on, clock=clock)
+            done += 1
+    return done
+
+
+def sweep_expired_corrections(*, clock: Clock = system_clock, batch: int = 500) -> int:
+    """A correction not supplied by its deadline returns the case (退件)."""
+    done = 0
+    with transaction.atomic():
+        for application in _claim(Application.objects.filter(status__in=[S.CORRECTION_REQUESTED, S.SUSPENDED], correction_due_on__lt=clock.today()), batch):
+            if application.status == S.SUSPENDED and not application.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.CORRECTION).exists():
+                continue
+            transition(application=application, action="correction_expired", actor_role=Actor.SYSTEM, note="补正期限已过，未收到补正材料，予以退件。", changes={"light": ""}, clock=clock)
+            _new_document(application, Document.Kind.RETURN_NOTICE, {}, clock)
+            done += 1
+    return done
+
+
+def sweep_lights(*, clock: Clock = system_clock, batch: int = 2000) -> int:
+    """Turn lights yellow and red; one notice per change (the light column is the memory)."""
+    today = clock.today()
+    changed = 0
+    with transaction.atomic():
+        due = Application.objects.filter(status=S.IN_REVIEW, warn_on__lte=today).exclude(light="red")
+        for application in _claim(due, batch):
+            light = deadlines.light_for(today, warn_on=application.warn_on, due_on=application.due_on)
+            if light == application.light:
+                continue
+            Application.objects.filter(pk=application.pk).update(light=light)
+            outbox.enqueue(
+                kind="notification",
+                key=f"light:{application.pk}:{light}:{application.due_on}",
+                payload={"department_id": application.department_id, "application_id": application.pk, "light": light, "title": f"办件 {application.number} {'即将到期' if light == 'yellow' else '已超期'}"},
+            )
+            changed += 1
+    return changed

@@ -1,0 +1,162 @@
+"""Forms of the account pages: they check the shape of the input; the services enforce the rules."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.core.exceptions import ValidationError
+
+from portal import uploads
+from portal.services import AUTHORIZATION_LETTER_KINDS
+from portal.validators import validate_phone, validate_resident_id, validate_uscc
+
+
+class ChineseLabels:
+    """Labels without Django's ASCII colon, which looks out of place after Chinese text."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class LoginForm(ChineseLabels, AuthenticationForm):
+    """Sign-in with the phone number, e-mail address or staff username and the password.
+
+    AuthenticationForm hands the request to ``authenticate``, which django-axes needs for its lockout.
+    """
+
+    username = UsernameField(
+        label="手机号码 / 电子邮箱 / 用户名",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    error_messages = {
+        "invalid_login": (
+            "账号或密码不正确，请注意密码区分大小写。连续 %(limit)s 次错误后，该账号在本设备上将被暂时锁定。"
+        ),
+        "inactive": "该账户已停用，请联系政务服务热线。",
+    }
+
+    def clean_username(self) -> str:
+        value = self.cleaned_data["username"].strip()
+        # Accounts registered by e-mail keep it in lower case as their username.
+        return value.lower() if "@" in value else value
+
+    def get_invalid_login_error(self) -> ValidationError:
+        return ValidationError(
+            self.error_messages["invalid_login"], code="invalid_login", params={"limit": settings.AXES_FAILURE_LIMIT}
+        )
+
+
+class RegistrationForm(ChineseLabels, forms.Form):
+    phone = forms.CharField(
+        label="手机号码",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text="手机号码和电子邮箱至少填写一项，用作登录账号。",
+    )
+    email = forms.EmailField(
+        label="电子邮箱", required=False, max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password1 = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="再次输入密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        return validate_phone(value) if value else ""
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.errors and not data.get("phone") and not data.get("email"):
+            raise ValidationError("请填写手机号码或电子邮箱。", code="identifier_required")
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", ValidationError("两次输入的密码不一致。", code="password_mismatch"))
+        return data
+
+
+class RealNameForm(ChineseLabels, forms.Form):
+    real_name = forms.CharField(label="真实姓名", max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    id_number = forms.CharField(
+        label="居民身份证号码",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="18 位，末位可为 X。",
+    )
+    # 个人信息保护法 art. 29: sensitive personal information (the ID number) needs separate consent.
+    consent = forms.BooleanField(
+        label="我同意将姓名和身份证号码用于实名核验。门户只保存脱敏后的号码和不可逆的摘要。",
+        error_messages={"required": "请阅读并同意后再提交。"},
+    )
+
+    def clean_id_number(self) -> str:
+        return validate_resident_id(self.cleaned_data["id_number"])
+
+
+class OrganizationAgentForm(ChineseLabels, forms.Form):
+    name = forms.CharField(label="单位名称", max_length=200)
+    uscc = forms.CharField(
+        label="统一社会信用代码",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="18 位，见营业执照。",
+    )
+    legal_representative = forms.CharField(label="法定代表人", max_length=50)
+    is_legal_representative = forms.BooleanField(
+        label="我本人就是该单位的法定代表人（须与实名认证姓名一致，无需上传授权委托书）", required=False
+    )
+    authorization_letter = forms.FileField(
+        label="授权委托书",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+        help_text="加盖单位公章的授权委托书扫描件：PDF、JPEG 或 PNG。",
+    )
+
+    def clean_uscc(self) -> str:
+        return validate_uscc(self.cleaned_data["uscc"])
+
+    def clean_authorization_letter(self) -> Any:
+        letter = self.cleaned_data.get("authorization_letter")
+        if letter:
+            uploads.check_upload(letter, allowed=AUTHORIZATION_LETTER_KINDS)
+        return letter
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        missing = not data.get("is_legal_representative") and not data.get("authorization_letter")
+        if missing and "authorization_letter" not in self.errors:
+            self.add_error(
+                "authorization_letter",
+                ValidationError("请上传加盖单位公章的授权委托书（PDF、JPEG 或 PNG）。", code="letter_required"),
+            )
+        return data
+
+
+class OtpTokenForm(ChineseLabels, forms.Form):
+    token = forms.CharField(
+        label="动态验证码",
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+        help_text="打开验证器应用（如 FreeOTP、Microsoft Authenticator），输入当前显示的 6 位数字。",
+    )
+
+    def clean_token(self) -> str:
+        value = self.cleaned_data["token"].strip().replace(" ", "")
+        if not value.isdigit():
+            raise ValidationError("动态验证码只含数字。", code="otp_not_digits")
+        return value
