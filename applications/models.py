@@ -293,6 +293,8 @@ class ReviewTask(models.Model):
         verbose_name = "审查任务"
         verbose_name_plural = "审查任务"
         ordering = ["opened_at", "id"]
+        # Held with django-guardian on one task when a head assigns it to one reviewer.
+        permissions = [("work_on_reviewtask", "可办理该审查任务")]
         constraints = [
             models.UniqueConstraint(fields=["application"], condition=Q(status="open"), name="one_open_task_per_case"),
         ]

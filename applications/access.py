@@ -1,0 +1,137 @@
+"""Who may see and do what with a case: the one access helper for applications (STYLE.md rule 4).
+
+Visibility comes from the data, never from per-case permission rows (720,000 cases a working day):
+- an applicant sees the cases of the parties they act for: filed from their account, filed at a
+  window under their verified ID number, or filed for an organisation they are an agent of;
+- a clerk sees the cases of the items their windows are authorised for, and those taken in at their hall;
+- the department's reviewers, heads and chief representatives see the department's cases;
+- supervisors and auditors see everything, read-only.
+django-guardian holds the exceptions: a task assigned to one reviewer (``work_on_reviewtask``).
+What a user may not see is NotFound (404); a visible case with a forbidden action is PermissionDenied (403).
+"""
+
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+
+from applications.models import Application, Party, ReviewTask
+from applications.transitions import TRANSITIONS, Actor
+from catalog.models import ProcessStep
+from portal.exceptions import NotFound, PermissionDenied
+from portal.idnumbers import id_number_digest
+from portal.models import Role
+
+DEPARTMENT_ROLES = (Role.REVIEWER, Role.DEPT_HEAD, Role.CHIEF_REP)
+READ_ONLY_ROLES = (Role.SUPERVISOR, Role.AUDITOR)
+# Actions that are not moves of the state table.
+VIEW, DOWNLOAD, REVEAL = "view", "download", "reveal_id_number"
+
+
+def _authorization_model() -> Any:
+    # windows depends on applications, not the reverse: the model is looked up by name here, the
+    # one place that must know every role's rule.
+    return apps.get_model("windows", "WindowAuthorization")
+
+
+def _applicant_filter(user: Any) -> Q:
+    rule = Q(applicant_user=user)
+    if user.id_number_digest:
+        rule |= Q(party__id_type=Party.IdType.RESIDENT_ID, party__id_number_digest=user.id_number_digest)
+    usccs = list(user.agencies.filter(revoked_at__isnull=True).values_list("organization__uscc", flat=True))
+    if usccs:
+        rule |= Q(party__id_type=Party.IdType.USCC, party__id_number_digest__in=[id_number_digest(u) for u in usccs])
+    return rule
+
+
+def _clerk_filter(user: Any) -> Q:
+    authorized = _authorization_model().objects.filter(window__clerks=user)
+    return Q(item__code__in=authorized.values("item_code"), department__in=authorized.values("department")) | Q(
+        intake__window__hall__windows__clerks=user
+    )
+
+
+def applications_visible_to(user: Any) -> QuerySet[Application]:
+    """Every case the user may see; list views filter further."""
+    queryset = Application.objects.select_related("item", "department", "party")
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    if user.is_superuser or user.has_role(*READ_ONLY_ROLES):
+        return queryset
+    rule = _applicant_filter(user)
+    if user.has_role(Role.CLERK):
+        rule |= _clerk_filter(user)
+    if user.department_id and user.has_role(*DEPARTMENT_ROLES):
+        rule |= Q(department_id=user.department_id) & ~Q(status=Application.Status.DRAFT)
+    return queryset.filter(rule).distinct()
+
+
+def is_applicant(user: Any, application: Application) -> bool:
+    return applications_visible_to_applicant(user).filter(pk=application.pk).exists()
+
+
+def applications_visible_to_applicant(user: Any) -> QuerySet[Application]:
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    return Application.objects.filter(_applicant_filter(user))
+
+
+def can_work_on(user: Any, task: ReviewTask) -> bool:
+    """An unassigned task is open to the department's reviewers; an assigned one to its assignee."""
+    if task.assignee_id is not None:
+        return task.assignee_id == user.pk or user.has_perm("applications.work_on_reviewtask", task)
+    return user.department_id == task.application.department_id and user.has_role(Role.REVIEWER, Role.DEPT_HEAD)
+
+
+def roles_in_case(user: Any, application: Application) -> set[str]:
+    """The parts the user plays in this case (a person can be applicant of one case and clerk of another)."""
+    roles: set[str] = set()
+    if is_applicant(user, application):
+        roles.add(Actor.APPLICANT)
+    if user.has_role(Role.CLERK) and Application.objects.filter(_clerk_filter(user), pk=application.pk).exists():
+        roles.add(Actor.CLERK)
+    if user.department_id == application.department_id:
+        if user.has_role(Role.REVIEWER, Role.DEPT_HEAD):
+            roles.add(Actor.HANDLER)
+            task = application.tasks.filter(status=ReviewTask.Status.OPEN).select_related("step", "application").first()
+            if task is not None and can_work_on(user, task):
+                roles.add(Actor.APPROVER if task.step.kind == ProcessStep.Kind.APPROVE else Actor.REVIEWER)
+        if user.has_role(Role.DEPT_HEAD):
+            roles.add(Actor.DEPT_HEAD)
+        if user.has_role(Role.CHIEF_REP) and application.item.is_immediate:
+            roles.add(Actor.CHIEF_REP)
+    return roles
+
+
+def get_application_for(user: Any, number: str, action: str = VIEW) -> tuple[Application, str | None]:
+    """The case and the role in which the user takes `action` (None for reads).
+
+    Used by every view, API and file download of a case.
+    """
+    application = applications_visible_to(user).filter(number=number).first()
+    if application is None:
+        raise NotFound("未找到该办件，或您无权查看。")
+    if action in (VIEW, DOWNLOAD):
+        return application, None
+    roles = roles_in_case(user, application)
+    if action == REVEAL:
+        if roles & {Actor.CLERK, Actor.HANDLER, Actor.REVIEWER, Actor.APPROVER}:
+            return application, None
+        raise PermissionDenied("您无权查看完整证件号码。")
+    move = TRANSITIONS.get(action)
+    allowed = roles & move.actors if move else set()
+    if not allowed:
+        raise PermissionDenied(f"您不能对该办件执行“{move.label if move else action}”。")
+    # Prefer the most specific role when a person holds several (a clerk who is also the applicant).
+    for role in (Actor.APPROVER, Actor.REVIEWER, Actor.CHIEF_REP, Actor.DEPT_HEAD, Actor.HANDLER, Actor.CLERK, Actor.APPLICANT):
+        if role in allowed:
+            return application, role
+    return application, next(iter(allowed))
+
+
+def get_draft_for(user: Any, pk: int) -> Application:
+    """A draft has no number yet; only its own applicant sees it."""
+    application = applications_visible_to_applicant(user).filter(pk=pk, status=Application.Status.DRAFT).first()
+    if application is None:
+        raise NotFound("未找到该草稿，或您无权查看。")
+    return application
