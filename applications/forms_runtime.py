@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 
 from portal import validators
 
@@ -16,8 +17,9 @@ FIELD_VALIDATORS = {
     "resident_id": validators.validate_resident_id,
     "uscc": validators.validate_uscc,
     "phone": validators.validate_phone,
+    "email": EmailValidator(message="请填写有效的电子邮箱地址。"),
 }
-TYPE_VALIDATORS = {"id_number": "resident_id", "uscc": "uscc", "phone": "phone"}
+TYPE_VALIDATORS = {"id_number": "resident_id", "uscc": "uscc", "phone": "phone", "email": "email"}
 
 
 def validate_form_data(definition: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, list[str]]:

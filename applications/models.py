@@ -104,6 +104,8 @@ class Application(models.Model):
     delivery_method = models.CharField("结果送达方式", max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.COLLECT)
     delivery_address = models.CharField("邮寄地址", max_length=300, blank=True)
     declaration_signed_at = models.DateTimeField("承诺声明时间", null=True, blank=True)
+    # A proxy (委托代理人) files with the principal's signed letter; it has no material requirement row.
+    proxy_letter = models.FileField("授权委托书", upload_to="proxy_letters/%Y/%m/", blank=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     # The clock (DESIGN.md "Time and background work"): columns, never long Celery countdowns.

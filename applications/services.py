@@ -37,7 +37,7 @@ from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
 from catalog.selectors import materials_for
 from portal import crypto, outbox, validators
 from portal.clock import Clock, system_clock
-from portal.exceptions import DomainError, InvalidTransition, PermissionDenied
+from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.idnumbers import id_number_digest, mask_id_number
 from portal.uploads import DOCUMENT_KINDS, check_upload
 
@@ -184,6 +184,7 @@ def start_application(
     acting_as: str = Application.ActingAs.SELF,
     channel: str = Application.Channel.ONLINE,
     idempotency_key: str | None = None,
+    proxy_letter: UploadedFile | None = None,
     clock: Clock = system_clock,
 ) -> Application:
     """A draft for the applicant. The same idempotency key returns the same draft (double click)."""
@@ -194,6 +195,14 @@ def start_application(
                 raise InvalidTransition("该请求标识已被使用。")
             return existing
     _check_item_open(item, online=channel == Application.Channel.ONLINE, clock=clock)
+    # Online, nobody at a window sees the principal's signature: the letter comes with the draft.
+    if acting_as == Application.ActingAs.PROXY and channel == Application.Channel.ONLINE and proxy_letter is None:
+        raise ValidationError({"proxy_letter": "代他人申请须上传委托人签字的授权委托书。"})
+    if proxy_letter is not None:
+        try:
+            check_upload(proxy_letter, allowed=DOCUMENT_KINDS)
+        except ValidationError as exc:
+            raise ValidationError({"proxy_letter": exc.messages}) from None
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -204,6 +213,7 @@ def start_application(
                 acting_as=acting_as,
                 channel=channel,
                 idempotency_key=idempotency_key,
+                proxy_letter=proxy_letter or "",
             )
     except IntegrityError:  # the same key raced in from a second request
         return Application.objects.get(idempotency_key=idempotency_key)
@@ -239,6 +249,42 @@ def save_draft(
         locked.delivery_address, fields = delivery_address.strip()[:300], [*fields, "delivery_address"]
     locked.save(update_fields=[*fields, "updated_at"])
     return locked
+
+
+@transaction.atomic
+def restart_draft(*, application: Application, user: Any, clock: Clock = system_clock) -> Application:
+    """A draft filed under a since-retired version starts again on the current version; the old one goes.
+
+    What was typed carries over for the fields the current form still has. Situations and materials
+    belong to the old version's rows, so they are chosen and uploaded again.
+    """
+    # Locked, and read with filter(): a double click's second request finds the draft already gone.
+    locked = Application.objects.select_for_update().filter(pk=application.pk, status=S.DRAFT).first()
+    if locked is None:
+        raise NotFound("未找到该草稿，或已按最新版本重新填报。")
+    current = ServiceItem.objects.filter(code=locked.item.code, status=ServiceItem.Status.PUBLISHED).first()
+    if current is None:
+        raise DomainError("该事项目前没有在用版本，暂不能申请。", code="item_not_current")
+    if current.pk == locked.item_id:
+        return locked
+    fresh = start_application(
+        user=user,
+        item=current,
+        party=locked.party,
+        acting_as=locked.acting_as,
+        channel=locked.channel,
+        proxy_letter=locked.proxy_letter or None,
+        clock=clock,
+    )
+    names = {f["name"] for f in current.form_definition}
+    fresh = save_draft(
+        application=fresh,
+        form_data={k: v for k, v in locked.form_data.items() if k in names},
+        delivery_method=locked.delivery_method,
+        delivery_address=locked.delivery_address,
+    )
+    locked.delete()
+    return fresh
 
 
 def required_materials(application: Application) -> list[MaterialRequirement]:
@@ -686,7 +732,8 @@ def decide_extension(*, extension: Extension, actor: Any, approve: bool, clock: 
             note=f"经批准延长 {extension.days} 个工作日：{extension.reason}",
             clock=clock,
         )
-        _new_document(application, Document.Kind.EXTENSION_NOTICE, {"extension_id": extension.pk}, clock)
+        # The new date as of the approval: the notice is rendered later, when the date may have moved on.
+        _new_document(application, Document.Kind.EXTENSION_NOTICE, {"extension_id": extension.pk, "due_on": application.due_on.isoformat()}, clock)
     return extension
 
 

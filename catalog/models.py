@@ -59,6 +59,8 @@ class Department(models.Model):
         verbose_name = "实施机关"
         verbose_name_plural = "实施机关"
         ordering = ["region__code", "name"]
+        # Granted per department with django-guardian to let an editor edit another department's items.
+        permissions = [("edit_items", "可编辑本部门事项")]
 
     def __str__(self) -> str:
         return f"{self.region.name}{self.name}"
@@ -220,8 +222,12 @@ class ServiceItem(models.Model):
     code = models.CharField("实施编码", max_length=36, db_index=True)
     version = models.PositiveIntegerField("版本", default=1)
     status = models.CharField("版本状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
-    basic_item = models.ForeignKey(BasicItem, verbose_name="基本目录事项", on_delete=models.PROTECT, related_name="service_items")
-    department = models.ForeignKey(Department, verbose_name="实施机关", on_delete=models.PROTECT, related_name="service_items")
+    basic_item = models.ForeignKey(
+        BasicItem, verbose_name="基本目录事项", on_delete=models.PROTECT, related_name="service_items"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="实施机关", on_delete=models.PROTECT, related_name="service_items"
+    )
     region = models.ForeignKey(Region, verbose_name="行政区划", on_delete=models.PROTECT, related_name="service_items")
 
     # What it is
@@ -229,7 +235,9 @@ class ServiceItem(models.Model):
     handling = models.CharField("业务办理项", max_length=16, choices=Handling.choices, default=Handling.NEW)
     item_type = models.CharField("事项类型", max_length=2, choices=ItemType.choices)
     basis = models.TextField("设定依据")
-    exercise_level = models.CharField("行使层级", max_length=12, choices=ExerciseLevel.choices, default=ExerciseLevel.COUNTY)
+    exercise_level = models.CharField(
+        "行使层级", max_length=12, choices=ExerciseLevel.choices, default=ExerciseLevel.COUNTY
+    )
     service_objects = models.JSONField("服务对象", default=list, help_text="ServiceObject codes")
     acceptance_conditions = models.TextField("受理条件", blank=True)
     process_description = models.TextField("办理流程", blank=True)
@@ -256,7 +264,9 @@ class ServiceItem(models.Model):
     accepts_on_pc = models.BooleanField("网上办理", default=False)
     accepts_on_mobile = models.BooleanField("掌上办理", default=False)
     accepts_by_post = models.BooleanField("邮寄办理", default=False)
-    online_depth = models.PositiveSmallIntegerField("网上办理深度", choices=OnlineDepth.choices, default=OnlineDepth.INFORMATION)
+    online_depth = models.PositiveSmallIntegerField(
+        "网上办理深度", choices=OnlineDepth.choices, default=OnlineDepth.INFORMATION
+    )
     visits = models.PositiveSmallIntegerField("到办事现场次数", default=1)
     visits_reason = models.CharField("到现场原因", max_length=200, blank=True)
     supports_appointment = models.BooleanField("支持预约", default=False)
@@ -287,11 +297,15 @@ class ServiceItem(models.Model):
     lifecycle_effective_on = models.DateField("状态生效日期", null=True, blank=True)
 
     # Workflow bookkeeping
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     retired_at = models.DateTimeField("停用时间", null=True, blank=True)
     review_comment = models.TextField("审核意见", blank=True)
@@ -310,7 +324,9 @@ class ServiceItem(models.Model):
                 condition=Q(status__in=["draft", "pending_approval"]),
                 name="one_open_draft_per_item",
             ),
-            models.CheckConstraint(condition=Q(promised_days__lte=models.F("statutory_days")), name="promised_within_statutory"),
+            models.CheckConstraint(
+                condition=Q(promised_days__lte=models.F("statutory_days")), name="promised_within_statutory"
+            ),
         ]
         indexes = [models.Index(fields=["status", "department"]), models.Index(fields=["status", "region"])]
 
@@ -403,8 +419,12 @@ class SituationOption(models.Model):
     situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="options")
     order = models.PositiveSmallIntegerField("排序", default=0)
     label = models.CharField("选项", max_length=200)
-    adds = models.ManyToManyField(MaterialRequirement, blank=True, related_name="added_by_options", verbose_name="增加材料")
-    drops = models.ManyToManyField(MaterialRequirement, blank=True, related_name="dropped_by_options", verbose_name="免交材料")
+    adds = models.ManyToManyField(
+        MaterialRequirement, blank=True, related_name="added_by_options", verbose_name="增加材料"
+    )
+    drops = models.ManyToManyField(
+        MaterialRequirement, blank=True, related_name="dropped_by_options", verbose_name="免交材料"
+    )
 
     class Meta:
         verbose_name = "情形选项"
@@ -486,7 +506,9 @@ class ItemEvent(models.Model):
 
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="events")
     action = models.CharField("操作", max_length=12, choices=Action.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField("时间", auto_now_add=True)
     comment = models.TextField("说明", blank=True)
     changes = models.JSONField("变更内容", default=dict, blank=True)
@@ -498,3 +520,60 @@ class ItemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} {self.get_action_display()}"
+
+
+class ImportJob(models.Model):
+    """One upload of the implementation list: validated in full, then written at once as drafts.
+
+    The uploaded file is kept so the write re-reads exactly what was validated; progress counters
+    are committed every few rows so the editor's page can show them while a worker validates.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        VALIDATING = "validating", "校验中"
+        VALID = "valid", "校验通过，待确认"
+        INVALID = "invalid", "校验未通过"
+        IMPORTING = "importing", "正在导入"
+        IMPORTED = "imported", "已导入"
+        FAILED = "failed", "导入失败"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel（XLSX）"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField("导入文件", upload_to="catalog/imports/%Y/%m/")
+    file_name = models.CharField("原文件名", max_length=200)
+    file_format = models.CharField("文件格式", max_length=4, choices=Format.choices)
+    encoding = models.CharField("文本编码", max_length=20, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField("事项行数", default=0)
+    processed_rows = models.PositiveIntegerField("已校验行数", default=0)
+    problems = models.JSONField("问题清单", default=list, blank=True)
+    problem_count = models.PositiveIntegerField("问题数", default=0)
+    imported_codes = models.JSONField("已导入的实施编码", default=list, blank=True)
+    error_message = models.TextField("失败原因", blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    validated_at = models.DateTimeField("校验完成时间", null=True, blank=True)
+    confirmed_at = models.DateTimeField("确认导入时间", null=True, blank=True)
+    imported_at = models.DateTimeField("导入完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "事项导入任务"
+        verbose_name_plural = "事项导入任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.VALIDATING, self.Status.IMPORTING)
+
+    @property
+    def percent(self) -> int:
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0

@@ -12,7 +12,19 @@ from django.core.exceptions import ValidationError
 from catalog.models import APPLIED_FOR_TYPES, BasicItem, CatalogLevel, ServiceItem, ServiceObject
 
 LEVEL_RANK = {CatalogLevel.NATIONAL: 0, CatalogLevel.PROVINCIAL: 1, CatalogLevel.CITY: 2, CatalogLevel.COUNTY: 3}
-FORM_FIELD_TYPES = {"text", "textarea", "number", "date", "select", "radio", "checkbox", "id_number", "uscc", "phone", "email"}
+FORM_FIELD_TYPES = {
+    "text",
+    "textarea",
+    "number",
+    "date",
+    "select",
+    "radio",
+    "checkbox",
+    "id_number",
+    "uscc",
+    "phone",
+    "email",
+}
 FORM_VALIDATORS = {"", "resident_id", "uscc", "phone"}
 
 
@@ -39,7 +51,12 @@ def validate_basic_item(basic: BasicItem) -> None:
             problems.add("claims", "地方自行设立的事项不能认领上级事项。")
         if LEVEL_RANK[upper.level] >= LEVEL_RANK[basic.level]:
             problems.add("claims", "只能认领更高层级的基本目录事项。")
-        for field, label in (("name", "事项名称"), ("code", "基本编码"), ("item_type", "事项类型"), ("basis", "设定依据")):
+        for field, label in (
+            ("name", "事项名称"),
+            ("code", "基本编码"),
+            ("item_type", "事项类型"),
+            ("basis", "设定依据"),
+        ):
             if getattr(basic, field) != getattr(upper, field):
                 problems.add(field, f"四级四同：{label}须与认领的上级事项一致（{getattr(upper, field)}）。")
     elif basic.level != CatalogLevel.NATIONAL and not basic.is_locally_established:
@@ -76,7 +93,9 @@ def _check_limits(item: ServiceItem, problems: Problems) -> None:
     if item.promised_unit != item.statutory_unit:
         problems.add("promised_unit", "承诺时限与法定时限须使用相同的计量单位。")
     elif item.promised_days > item.statutory_days:
-        problems.add("promised_days", f"承诺办结时限（{item.promised_days}）不得超过法定办结时限（{item.statutory_days}）。")
+        problems.add(
+            "promised_days", f"承诺办结时限（{item.promised_days}）不得超过法定办结时限（{item.statutory_days}）。"
+        )
     if item.is_immediate != (item.promised_days == 0):
         problems.add("is_immediate", "即办件的承诺时限应为 0；承诺时限为 0 的事项应标为即办件。")
     if item.statutory_days == 0 and not item.is_immediate:

@@ -1,16 +1,268 @@
-"""Reads of the catalog with their rules."""
+"""Reads of the catalog with their rules.
 
-from django.db.models import QuerySet
+Only published versions are public: drafts, versions awaiting approval and retired versions are
+never served to citizens (a retired version lives on only in the applications filed under it).
+"""
 
-from catalog.models import ServiceItem
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+
+from catalog.models import (
+    Department,
+    MaterialRequirement,
+    Region,
+    ServiceItem,
+    ServiceObject,
+    Situation,
+    SituationOption,
+    Topic,
+)
+from portal.exceptions import NotFound
+
+SEARCH_QUERY_MAX_CHARS = 50
+# Database ids are 64-bit: a larger number in a query string must be ignored, not sent to PostgreSQL
+# (it would raise an overflow error, i.e. a 500).
+MAX_ID = 2**63 - 1
+# A guide has a handful of situations; more submitted option ids than this are garbage.
+MAX_OPTION_IDS = 50
+
+# Significant digits of a 12-digit division code per level (GB/T 2260 + the statistical division
+# code): 省 2, 市 4, 县 6, 乡镇 9, 村 12. A region's subregions are the codes that share its prefix.
+REGION_PREFIX_DIGITS = {
+    Region.Level.PROVINCE: 2,
+    Region.Level.CITY: 4,
+    Region.Level.COUNTY: 6,
+    Region.Level.TOWNSHIP: 9,
+    Region.Level.VILLAGE: 12,
+}
+
+ORGANISATION_OBJECTS = tuple(o for o in ServiceObject.values if o != ServiceObject.NATURAL_PERSON)
+
+
+# What a result list shows (templates/catalog/_item_results.html): loading only these keeps the
+# rows that the database sorts by name narrow.
+ITEM_LIST_FIELDS = (
+    "code", "name", "item_type", "online_depth", "promised_days", "promised_unit", "is_immediate", "visits",
+    "lifecycle", "department__name", "region__name",
+)  # fmt: skip
 
 
 def published_items() -> QuerySet[ServiceItem]:
     return ServiceItem.objects.filter(status=ServiceItem.Status.PUBLISHED).select_related("department", "region")
 
 
-def search_published_items(*, query: str = "") -> QuerySet[ServiceItem]:
+def clean_query(raw: str) -> str:
+    """A search query as typed, trimmed and capped, without NUL bytes (PostgreSQL refuses them)."""
+    return raw.replace("\x00", "").strip()[:SEARCH_QUERY_MAX_CHARS]
+
+
+def region_prefix(region: Region) -> str:
+    return region.code[: REGION_PREFIX_DIGITS.get(region.level, 12)]
+
+
+def search_published_items(
+    *,
+    query: str = "",
+    department_id: int | None = None,
+    item_type: str = "",
+    service_object: str = "",
+    region: Region | None = None,
+    min_online_depth: int | None = None,
+    topic: Topic | None = None,
+) -> QuerySet[ServiceItem]:
+    """Published items matching a query and filters, by name.
+
+    The query is a substring of ``search_text`` (name, basic item name, keywords, 俗称, department,
+    region, code): PostgreSQL full-text search does not segment Chinese. ``search_text`` is stored
+    lower-cased, so a case-sensitive ``contains`` on the lowered query is enough and spares the
+    database an UPPER() per row. For a county's 2,000 items a sequential scan of the published rows
+    costs a few milliseconds; the department and region filters use the (status, …) indexes.
+
+    ``service_object`` is ``"person"`` (自然人) or ``"organisation"`` (any 法人 or other organisation).
+    ``service_objects`` is a JSON list; JSON containment (``@>``) exists on PostgreSQL only, so the
+    filter matches the quoted code in the list's JSON text, which is the same on SQLite and
+    PostgreSQL (``["natural_person", "enterprise"]``) and cannot confuse one code with another.
+    """
     items = published_items()
+    # search_text is stored lower-cased.
+    query = clean_query(query).lower()
     if query:
-        items = items.filter(search_text__icontains=query.lower())
-    return items.order_by("name")
+        items = items.filter(search_text__contains=query)
+    if department_id is not None:
+        items = items.filter(department_id=department_id)
+    if item_type:
+        items = items.filter(item_type=item_type)
+    if service_object == "person":
+        items = _with_service_objects(items, [ServiceObject.NATURAL_PERSON])
+    elif service_object == "organisation":
+        items = _with_service_objects(items, ORGANISATION_OBJECTS)
+    if region is not None:
+        items = items.filter(Q(region=region) | Q(region__code__startswith=region_prefix(region)))
+    if min_online_depth is not None:
+        items = items.filter(online_depth__gte=min_online_depth)
+    if topic is not None:
+        items = items.filter(topics=topic)
+    return items.order_by("name", "code")
+
+
+def _with_service_objects(items: QuerySet[ServiceItem], codes: Iterable[str]) -> QuerySet[ServiceItem]:
+    condition = Q()
+    for code in codes:
+        condition |= Q(service_objects_text__contains=f'"{code}"')
+    return items.annotate(service_objects_text=Cast("service_objects", TextField())).filter(condition)
+
+
+def departments_with_published_items() -> QuerySet[Department]:
+    published = Q(service_items__status=ServiceItem.Status.PUBLISHED)
+    return (
+        Department.objects.select_related("region")
+        .annotate(item_count=Count("service_items", filter=published))
+        .filter(item_count__gt=0)
+        .order_by("region__code", "name")
+    )
+
+
+def regions_with_published_items() -> list[Region]:
+    """The regions that hold published items and every region above them, by code (for a filter)."""
+    codes = set(published_items().order_by().values_list("region__code", flat=True).distinct())
+    wanted = set(codes)
+    for code in codes:
+        for digits in REGION_PREFIX_DIGITS.values():
+            if digits < 12:
+                wanted.add(code[:digits].ljust(12, "0"))
+    return list(Region.objects.filter(code__in=wanted).order_by("code"))
+
+
+def region_by_code(code: str) -> Region | None:
+    return Region.objects.filter(code=code).first()
+
+
+def topics_with_item_counts() -> QuerySet[Topic]:
+    published = Q(items__status=ServiceItem.Status.PUBLISHED)
+    return Topic.objects.annotate(item_count=Count("items", filter=published)).order_by("audience", "order", "code")
+
+
+def topic_by_code(code: str) -> Topic | None:
+    return Topic.objects.filter(code=code).first()
+
+
+def popular_items(*, limit: int = 8) -> list[ServiceItem]:
+    """Items to offer on the home page.
+
+    The catalog does not see applications (dependencies point from applications to the catalog),
+    so until application volumes are recorded here, "popular" means the items that serve the most
+    life events and business events, then the most online ones. Suspended and cancelled items
+    are left out: the home page offers what can be applied for.
+    """
+    # Rank on ids first: grouping and sorting narrow rows is several times cheaper than whole items.
+    ranked = list(
+        published_items()
+        .filter(lifecycle=ServiceItem.Lifecycle.IN_FORCE)
+        .annotate(topic_count=Count("topics"))
+        .order_by("-topic_count", "-online_depth", "name")
+        .values_list("id", flat=True)[:limit]
+    )
+    found = published_items().in_bulk(ranked)
+    return [found[item_id] for item_id in ranked]
+
+
+def published_item(code: str) -> ServiceItem:
+    """The published version of an item with everything its guide shows, or NotFound."""
+    item = (
+        published_items()
+        .select_related("basic_item", "region__parent__parent__parent__parent")
+        .prefetch_related(
+            "materials",
+            Prefetch("situations", queryset=Situation.objects.prefetch_related("options")),
+            "steps",
+            "fees",
+            "faqs",
+            "topics",
+        )
+        .filter(code=code)
+        .first()
+    )
+    if item is None:
+        raise NotFound("未找到该事项，或该事项尚未发布。")
+    return item
+
+
+def published_material(code: str, material_id: int) -> MaterialRequirement:
+    """A material of the published version of ``code``; another item's or a draft's material is NotFound."""
+    material = (
+        MaterialRequirement.objects.select_related("item")
+        .filter(id=material_id, item__code=code, item__status=ServiceItem.Status.PUBLISHED)
+        .first()
+    )
+    if material is None:
+        raise NotFound("未找到该材料。")
+    return material
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether an item can be applied for on a day, and what the guide's banner says."""
+
+    is_open: bool
+    banner: str
+
+
+def availability(item: ServiceItem, *, today: dt.date) -> Availability:
+    """暂停 / 取消 take effect on ``lifecycle_effective_on`` (or at once without a date); until then the
+    item is still applied for and the banner announces the change."""
+    if item.lifecycle == ServiceItem.Lifecycle.IN_FORCE:
+        return Availability(is_open=True, banner="")
+    verb = "暂停办理" if item.lifecycle == ServiceItem.Lifecycle.SUSPENDED else "取消"
+    effective = item.lifecycle_effective_on
+    if effective is None:
+        return Availability(is_open=False, banner=f"本事项已{verb}。")
+    day = f"{effective.year}年{effective.month}月{effective.day}日"
+    if effective > today:
+        return Availability(is_open=True, banner=f"本事项将于{day}起{verb}。")
+    return Availability(is_open=False, banner=f"本事项已于{day}起{verb}。")
+
+
+def _option_ids(raw_ids: Iterable[object]) -> list[int]:
+    ids: list[int] = []
+    for raw in list(raw_ids)[:MAX_OPTION_IDS]:
+        text = str(raw).strip()
+        if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+            ids.append(int(text))
+    return ids
+
+
+def chosen_options(item: ServiceItem, option_ids: Iterable[object]) -> list[SituationOption]:
+    """The options among ``option_ids`` that belong to the item's situations, at most one per
+    situation (the first given wins). Foreign, unknown and malformed ids are ignored."""
+    ids = _option_ids(option_ids)
+    if not ids:
+        return []
+    found = {
+        o.id: o
+        for o in SituationOption.objects.filter(id__in=ids, situation__item=item).prefetch_related("adds", "drops")
+    }
+    chosen: dict[int, SituationOption] = {}
+    for option_id in ids:
+        option = found.get(option_id)
+        if option is not None and option.situation_id not in chosen:
+            chosen[option.situation_id] = option
+    return list(chosen.values())
+
+
+def materials_for(item: ServiceItem, option_ids: Iterable[object]) -> list[MaterialRequirement]:
+    """The material list tailored to the chosen situation options.
+
+    Base list: the item's non-situational materials. Each chosen option adds and drops materials;
+    a drop wins over an add, because a dropped material is an exemption (免交) for that situation.
+    Only the item's own materials can appear, in the item's order.
+    """
+    added: set[int] = set()
+    dropped: set[int] = set()
+    for option in chosen_options(item, option_ids):
+        added.update(m.id for m in option.adds.all())
+        dropped.update(m.id for m in option.drops.all())
+    return [m for m in item.materials.all() if (not m.is_situational or m.id in added) and m.id not in dropped]

@@ -2,6 +2,9 @@
 
 from django.urls import include, path
 
+from portal import api
+
 urlpatterns = [
+    path("auth/token/", api.TokenApi.as_view(), name="api_token"),
     path("", include("catalog.api_urls")),
 ]

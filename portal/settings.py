@@ -295,3 +295,13 @@ DEADLINE_WARNING_WORKDAYS = env.int("DEADLINE_WARNING_WORKDAYS", default=2)
 CORRECTION_PERIOD_WORKDAYS = env.int("CORRECTION_PERIOD_WORKDAYS", default=10)
 # Key that encrypts ID numbers at rest (a Fernet key in production: Fernet.generate_key()).
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default=SECRET_KEY if DEBUG else environ.Env.NOTSET)
+
+# --- Case documents (applications/documents.py) ------------------------------------------------
+# PEM files of the key that signs documents (PAdES) and of its certificate, the chain after it.
+# Empty in development: a demo key and a self-signed certificate are generated once under var/.
+DOCUMENT_SIGNING_KEY_PATH = env.str("DOCUMENT_SIGNING_KEY_PATH", default="")
+DOCUMENT_SIGNING_CERT_PATH = env.str("DOCUMENT_SIGNING_CERT_PATH", default="")
+DOCUMENT_SIGNING_KEY_PASSPHRASE = env.str("DOCUMENT_SIGNING_KEY_PASSPHRASE", default="")
+DOCUMENT_SIGNING_DEMO_DIR = VAR_DIR / "signing"
+# The public address printed in documents' QR codes: from here, never from a request's Host header.
+PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000" if DEBUG else "")

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from applications import views_verify
 from portal import views
 
 portal_patterns = [
@@ -13,9 +14,15 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("accounts/", include("portal.account_urls")),
     path("items/", include("catalog.urls")),
+    path("applications/", include("applications.urls")),
+    # The page behind a document's QR code: public, no personal data.
+    path("verify/<str:token>/", views_verify.verify_document, name="verify_document"),
+    path("hall/", include("windows.urls")),
+    path("review/", include("reviews.urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP forbids inline scripts.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -23,6 +23,24 @@ def roles(db):
     return {code: Group.objects.get_or_create(name=code)[0] for code in Role.values}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_work_calendar():
+    """Each test reads the calendar table of its own transaction, not a snapshot left by another."""
+    from portal.workdays import clear_calendar_cache
+
+    clear_calendar_cache()
+    yield
+    clear_calendar_cache()
+
+
+@pytest.fixture
+def work_calendar(db):
+    """The official 2024–2026 working-day calendar (国务院办公厅 notices, via chinesecalendar)."""
+    from portal.workdays import load_official_calendar
+
+    return load_official_calendar(years=range(2024, 2027))
+
+
 @pytest.fixture
 def department_x(db):
     return DepartmentFactory(name="行政审批局", region=RegionFactory(code="320102000000", name="玄武区"))

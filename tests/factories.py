@@ -46,7 +46,8 @@ class RegionFactory(factory.django.DjangoModelFactory):
         model = Region
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"3201{n + 1:02d}000000")
+    # 3201nn (南京's counties) for the first 99, then 3301nn, 3401nn…: always 12 digits, never reused.
+    code = factory.Sequence(lambda n: f"{32 + n // 99}01{n % 99 + 1:02d}000000")
     name = factory.Sequence(lambda n: f"测试{n}区")
     level = Region.Level.COUNTY
 

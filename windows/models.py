@@ -95,6 +95,10 @@ class Intake(models.Model):
     window = models.ForeignKey(Window, on_delete=models.PROTECT, related_name="intakes")
     clerk = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField()
+    # The person who came to the window for an organisation (经办人): identified by ID number too.
+    agent = models.ForeignKey(
+        "applications.Party", verbose_name="经办人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "窗口收件"
@@ -102,3 +106,28 @@ class Intake(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} @ {self.window}"
+
+
+class DeliveryCheck(models.Model):
+    """出件核验: who collected the result at the window, checked against the applicant's ID number.
+
+    A proxy (代领) leaves the applicant's 委托书; only the masked number and the keyed digest of the
+    recipient's ID are kept (个人信息保护法: no more than the check needs).
+    """
+
+    delivery = models.OneToOneField("applications.Delivery", on_delete=models.CASCADE, related_name="identity_check")
+    window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recipient_id_digest = models.CharField("领取人证件号码摘要", max_length=64)
+    recipient_id_masked = models.CharField("领取人证件号码（脱敏）", max_length=40)
+    is_proxy = models.BooleanField("代领", default=False)
+    proxy_letter = models.FileField("授权委托书", upload_to="windows/letters/%Y/%m/", blank=True)
+    proxy_letter_sha256 = models.CharField(max_length=64, blank=True)
+    checked_at = models.DateTimeField("核验时间")
+
+    class Meta:
+        verbose_name = "出件核验"
+        verbose_name_plural = "出件核验"
+
+    def __str__(self) -> str:
+        return f"{self.delivery} {self.recipient_id_masked}"

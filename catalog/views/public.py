@@ -1,12 +1,213 @@
-"""Public pages: search, topics, the guide (办事指南) and its PDF."""
+"""Public pages: search, topics, the guide (办事指南), its PDF, and the forms to download."""
 
-from django.http import HttpRequest, HttpResponse
+import functools
+import re
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import quote
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 
 from catalog import selectors
+from catalog.models import APPLIED_FOR_TYPES, ItemType, ServiceItem, ServiceObject
+from portal.clock import system_clock
+from portal.exceptions import DomainError, NotFound, render_error
+from portal.pdf import qr_png_data_uri, render_pdf
+
+PAGE_SIZE = 20
+SITUATION_PARAM = re.compile(r"s[0-9]{1,18}")
+SERVICE_OBJECT_FILTERS = {"person": "自然人", "organisation": "法人及其他组织"}
+FILE_KINDS = {"blank": ("blank_form", "空白表格"), "sample": ("sample", "示例样表")}
+GUIDE_PDF_CACHE_SECONDS = 3600
 
 
+def _renders_domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            return render_error(request, exc)
+
+    return wrapper
+
+
+def _int_param(params: QueryDict, name: str, *, low: int = 1, high: int = selectors.MAX_ID) -> int | None:
+    """An integer query parameter in [low, high], or None for anything else (garbage is ignored)."""
+    text = params.get(name, "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def _paginate(request: HttpRequest, items: Any) -> Page:
+    # get_page turns a missing, malformed or out-of-range page number into the first or last page.
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _region_options() -> list[tuple[str, str]]:
+    """(code, label) with full-width spaces showing the hierarchy (an <option> cannot be styled)."""
+    regions = selectors.regions_with_published_items()
+    top = min((r.level for r in regions), default=1)
+    return [(r.code, "\u3000" * (r.level - top) + r.name) for r in regions]
+
+
+@require_safe
+@_renders_domain_errors
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
-    items = selectors.search_published_items(query=query)[:50]
-    return render(request, "catalog/search.html", {"query": query, "items": items})
+    params = request.GET
+    query = selectors.clean_query(params.get("q", ""))
+    item_type = params.get("type", "")
+    item_type = item_type if item_type in ItemType.values else ""
+    service_object = params.get("object", "")
+    service_object = service_object if service_object in SERVICE_OBJECT_FILTERS else ""
+    region_code = params.get("region", "")
+    region = selectors.region_by_code(region_code) if re.fullmatch(r"[0-9]{12}", region_code) else None
+    topic_code = params.get("topic", "")
+    topic = selectors.topic_by_code(topic_code) if re.fullmatch(r"[-\w]{1,50}", topic_code) else None
+    filters = {
+        "department_id": _int_param(params, "department"),
+        "item_type": item_type,
+        "service_object": service_object,
+        "region": region,
+        "min_online_depth": _int_param(params, "depth", high=max(ServiceItem.OnlineDepth.values)),
+        "topic": topic,
+    }
+    items = selectors.search_published_items(query=query, **filters).only(*selectors.ITEM_LIST_FIELDS)
+    page = _paginate(request, items)
+    return render(
+        request,
+        "catalog/search.html",
+        {
+            "query": query,
+            "filters": filters,
+            "page": page,
+            "departments": selectors.departments_with_published_items(),
+            "regions": _region_options(),
+            "topics": selectors.topics_with_item_counts(),
+            "item_types": [(value, label) for value, label in ItemType.choices if value in APPLIED_FOR_TYPES],
+            "service_objects": SERVICE_OBJECT_FILTERS.items(),
+            "online_depths": ServiceItem.OnlineDepth.choices,
+        },
+    )
+
+
+@require_safe
+@_renders_domain_errors
+def topic(request: HttpRequest, code: str) -> HttpResponse:
+    found = selectors.topic_by_code(code)
+    if found is None:
+        raise NotFound("未找到该主题。")
+    page = _paginate(request, selectors.search_published_items(topic=found).only(*selectors.ITEM_LIST_FIELDS))
+    return render(request, "catalog/topic.html", {"topic": found, "page": page})
+
+
+def _chosen_option_ids(params: QueryDict) -> list[str]:
+    """Option ids from ``s<situation id>=<option id>``; the selectors validate them."""
+    return [value for key, value in params.items() if SITUATION_PARAM.fullmatch(key)]
+
+
+def _apply_url(item: ServiceItem) -> str:
+    try:
+        return reverse("applications:start", args=[item.code])
+    except NoReverseMatch:
+        return item.online_url if item.accepts_on_pc or item.accepts_on_mobile else ""
+
+
+def _guide_context(request: HttpRequest, item: ServiceItem) -> dict[str, Any]:
+    chosen = selectors.chosen_options(item, _chosen_option_ids(request.GET))
+    chosen_ids = [o.id for o in chosen]
+    availability = selectors.availability(item, today=system_clock.today())
+    labels = dict(ServiceObject.choices)
+    questions = {s.id: s.question for s in item.situations.all()}
+    return {
+        "item": item,
+        "availability": availability,
+        "apply_url": _apply_url(item) if availability.is_open else "",
+        "service_object_labels": [labels.get(code, code) for code in item.service_objects],
+        "situations": item.situations.all(),
+        "chosen_ids": set(chosen_ids),
+        "choices": [(questions[o.situation_id], o.label) for o in chosen],
+        "materials": selectors.materials_for(item, chosen_ids),
+        "choice_query": "&".join(f"s{o.situation_id}={o.id}" for o in chosen),
+        "step_days": sum(s.limit_days for s in item.steps.all()),
+    }
+
+
+@require_safe
+@_renders_domain_errors
+def guide(request: HttpRequest, code: str) -> HttpResponse:
+    item = selectors.published_item(code)
+    return render(request, "catalog/guide.html", _guide_context(request, item))
+
+
+@require_safe
+@_renders_domain_errors
+def guide_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    item = selectors.published_item(code)
+    context = _guide_context(request, item)
+    query = context["choice_query"]
+    # A published version never changes (a new version is a new row), so its PDF for one set of
+    # (validated) options is reused instead of rendered again for every visitor.
+    today = system_clock.today()  # the banner and the print date depend on the day
+    key = f"guide-pdf:{request.get_host()}:{item.pk}:{item.updated_at.timestamp()}:{today}:{query}"
+    pdf = cache.get(key)
+    if pdf is None:
+        online_url = request.build_absolute_uri(item.get_absolute_url() + (f"?{query}" if query else ""))
+        context |= {
+            "document_title": "办事指南",
+            "issuing_body": item.department.name,
+            "document_number": f"实施编码：{item.code}",
+            "online_guide_url": online_url,
+            "qr_data_uri": qr_png_data_uri(online_url),
+            "generated_on": today,
+        }
+        pdf = render_pdf("pdf/guide.html", context)
+        cache.set(key, pdf, GUIDE_PDF_CACHE_SECONDS)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    fallback = re.sub(r"[^0-9A-Za-z-]", "", item.code) or "item"
+    # RFC 6266 / RFC 5987: an ASCII fallback, then the Chinese name percent-encoded in UTF-8.
+    response["Content-Disposition"] = (
+        f"inline; filename=\"guide-{fallback}.pdf\"; filename*=UTF-8''{quote(item.name + '办事指南.pdf')}"
+    )
+    patch_cache_control(response, private=True, max_age=300)
+    return response
+
+
+def _file_response(file: FieldFile, download_name: str) -> HttpResponse:
+    if not file:
+        raise NotFound("该文件不存在。")
+    try:
+        handle = file.open("rb")
+    except (FileNotFoundError, IsADirectoryError):
+        raise NotFound("该文件不存在。") from None
+    # FileResponse sets Content-Type from the extension and an RFC 5987 filename.
+    return FileResponse(handle, as_attachment=True, filename=download_name)
+
+
+@require_safe
+@_renders_domain_errors
+def material_file(request: HttpRequest, code: str, material_id: int, kind: str) -> HttpResponse:
+    if kind not in FILE_KINDS or material_id > selectors.MAX_ID:
+        raise NotFound("该文件不存在。")
+    field_name, label = FILE_KINDS[kind]
+    material = selectors.published_material(code, material_id)
+    file: FieldFile = getattr(material, field_name)
+    return _file_response(file, f"{material.name}（{label}）{PurePath(file.name or '').suffix.lower()}")
+
+
+@require_safe
+@_renders_domain_errors
+def result_sample(request: HttpRequest, code: str) -> HttpResponse:
+    item = selectors.published_item(code)
+    file = item.result_sample
+    return _file_response(file, f"{item.result_name or item.name}（样本）{PurePath(file.name or '').suffix.lower()}")

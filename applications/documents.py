@@ -1,0 +1,414 @@
+"""Case documents (文书): rendered when first asked for, signed, stored, then served as stored.
+
+The services create a ``Document`` row (kind, QR token, the ids it speaks of in ``context``) inside
+their transition; no PDF is made there (STYLE.md rule 3). The first download renders the template
+of its kind (templates/pdf/<kind>.html), signs the PDF (PAdES, pyHanko) with the key from the
+environment and keeps the file with its SHA-256, which the public verification page shows. Every
+later download serves those same bytes, so the hash a third party checks never changes.
+"""
+
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import io
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from applications.models import Application, Document
+from portal.clock import Clock, system_clock
+from portal.exceptions import DomainError
+from portal.pdf import qr_png_data_uri, render_pdf
+
+logger = logging.getLogger(__name__)
+
+K = Document.Kind
+
+# The character of each kind in its 文号 (e.g. 受字〔2026〕…号).
+NUMBER_CODES = {
+    K.ACCEPTANCE_RECEIPT: "受",
+    K.CORRECTION_NOTICE: "补正",
+    K.REFUSAL_NOTICE: "不受",
+    K.SUSPENSION_NOTICE: "特",
+    K.EXTENSION_NOTICE: "延",
+    K.GRANT_DECISION: "准许",
+    K.DENIAL_DECISION: "不许",
+    K.SERVICE_RECEIPT: "送",
+    K.RETURN_NOTICE: "退",
+}
+
+CN_DIGITS = "〇一二三四五六七八九"
+UNIT_LABELS = {"workday": "个工作日", "calendar_day": "日"}
+
+
+# --- Presentation helpers ------------------------------------------------------------------------
+
+
+def _cn_count(n: int) -> str:
+    """1–31 in Chinese numerals (三、十二、二十一)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+def chinese_date(day: dt.date) -> str:
+    """二〇二六年三月二日: the way the date under a seal is written."""
+    return "".join(CN_DIGITS[int(c)] for c in str(day.year)) + f"年{_cn_count(day.month)}月{_cn_count(day.day)}日"
+
+
+def _date(value: str | None, fallback: dt.date | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else fallback
+
+
+def _person(user: Any) -> str:
+    return (getattr(user, "real_name", "") or getattr(user, "username", "")) if user is not None else ""
+
+
+def verify_url(document: Document) -> str:
+    """The public verification address in the QR code.
+
+    From settings, never from a request's Host header: what a signed document points to must not be
+    chosen by whoever sent the first request.
+    """
+    base = settings.PORTAL_PUBLIC_URL.rstrip("/")
+    if not base:
+        raise ImproperlyConfigured("PORTAL_PUBLIC_URL 未设置：文书二维码需要门户的公开地址。")
+    return base + reverse("verify_document", args=[document.token])
+
+
+def document_number(document: Document) -> str:
+    """文号: issuing department, kind, year, case number; a second notice of a kind gets ``-2``."""
+    application = document.application
+    same_kind = application.documents.filter(kind=document.kind)
+    before = Q(created_at__lt=document.created_at) | Q(created_at=document.created_at, pk__lt=document.pk)
+    sequence = 1 + same_kind.filter(before).count()
+    year = timezone.localdate(document.created_at).year
+    suffix = f"-{sequence}" if sequence > 1 else ""
+    code = NUMBER_CODES.get(document.kind, "文")
+    return f"{application.department.name}{code}字〔{year}〕{application.number}{suffix}号"
+
+
+def document_status(document: Document) -> tuple[str, str]:
+    """What the verification page says of a document: (code, label)."""
+    if document.revoked_at is not None:
+        return "revoked", "已撤销"
+    if document.application.status == Application.Status.WITHDRAWN:
+        return "withdrawn", "办件已撤回"
+    if document.rendered_at is None:
+        return "not_issued", "尚未出具"
+    return "valid", "有效"
+
+
+# --- The template context ---------------------------------------------------------------------------
+
+
+def _intake(application: Application) -> Any:
+    # windows depends on applications, not the reverse: the model is looked up by name.
+    intake_model = apps.get_model("windows", "Intake")
+    return intake_model.objects.filter(application=application).select_related("window__hall", "clerk").first()
+
+
+def _contact_phone(application: Application, intake: Any) -> str:
+    hall_phone = intake.window.hall.phone if intake is not None else ""
+    return hall_phone or application.item.consult_phone or application.department.phone or settings.SERVICE_HOTLINE
+
+
+def _remedies(application: Application) -> dict[str, str]:
+    # 行政复议法 (2023) art. 24: the government of the same level reviews its departments' acts.
+    return {"review_body": f"{application.department.region.full_name}人民政府"}
+
+
+def _receipt(document: Document, application: Application) -> dict[str, Any]:
+    intake = _intake(application)
+    accepts = application.timeline.filter(action__in=["accept", "auto_accept"]).select_related("actor")
+    event = accepts.order_by("-at", "-id").first()
+    is_auto = event is not None and event.action == "auto_accept"
+    clerk = intake.clerk if intake is not None and intake.clerk is not None else (event.actor if event else None)
+    current = application.materials.filter(is_current=True).select_related("requirement")
+    materials = [
+        {
+            "name": m.requirement.name,
+            "originals": m.originals_received,
+            "copies": m.copies_received,
+            "electronic": bool(m.file),
+            "deferred_until": m.deferred_until,
+        }
+        for m in current.order_by("requirement__order", "id")
+    ]
+    item = application.item
+    return {
+        "accepted_on": _date(document.context.get("accepted_on"), application.accepted_on),
+        "due_on": _date(document.context.get("due_on"), application.due_on),
+        "promised_limit": f"{item.promised_days}{UNIT_LABELS.get(item.promised_unit, '日')}",
+        "statutory_limit": f"{item.statutory_days}{UNIT_LABELS.get(item.statutory_unit, '日')}",
+        "materials": materials,
+        "is_auto_accepted": is_auto,
+        "clerk_name": "" if is_auto else _person(clerk),
+        "window": str(intake.window) if intake is not None else "",
+        "phone": _contact_phone(application, intake),
+    }
+
+
+def _correction(document: Document, application: Application) -> dict[str, Any]:
+    notice_id = document.context.get("notice_id")
+    notices = application.correction_notices.all()
+    notice = notices.get(pk=notice_id) if notice_id else notices.order_by("-issued_at").first()
+    intake = _intake(application)
+    return {"notice": notice, "phone": _contact_phone(application, intake)}
+
+
+def _refusal(document: Document, application: Application) -> dict[str, Any]:
+    return {
+        "reason": document.context.get("reason", ""),
+        "basis": document.context.get("basis", ""),
+        "competent_agency": document.context.get("competent_agency", ""),
+        **_remedies(application),
+    }
+
+
+def _suspension(document: Document, application: Application) -> dict[str, Any]:
+    suspension = application.suspensions.get(pk=document.context["suspension_id"])
+    return {"suspension": suspension, "phone": _contact_phone(application, _intake(application))}
+
+
+def _extension(document: Document, application: Application) -> dict[str, Any]:
+    extension = application.extensions.get(pk=document.context["extension_id"])
+    return {"extension": extension, "due_on": _date(document.context.get("due_on"), application.due_on)}
+
+
+def _decision(document: Document, application: Application) -> dict[str, Any]:
+    return {"result": application.result, **_remedies(application)}
+
+
+def _service_receipt(document: Document, application: Application) -> dict[str, Any]:
+    delivery = application.delivery
+    intake = _intake(application)
+    decisions = [
+        (d.get_kind_display(), document_number(d))
+        for d in application.documents.filter(kind__in=[K.GRANT_DECISION, K.DENIAL_DECISION], revoked_at__isnull=True)
+    ]
+    result = getattr(application, "result", None)
+    hall = intake.window.hall if intake is not None else None
+    place = f"{hall.name}（{hall.address}）" if hall is not None else application.department.address
+    return {
+        "delivery": delivery,
+        "decisions": decisions,
+        "result": result,
+        "place": place,
+        "deliverer_name": _person(delivery.delivered_by),
+    }
+
+
+def _return(document: Document, application: Application) -> dict[str, Any]:
+    notice = application.correction_notices.order_by("-issued_at").first()
+    event = application.timeline.filter(action="correction_expired").order_by("-at").first()
+    return {"notice": notice, "returned_on": timezone.localdate(event.at) if event else None}
+
+
+CONTEXT_BUILDERS: dict[str, Callable[[Document, Application], dict[str, Any]]] = {
+    K.ACCEPTANCE_RECEIPT: _receipt,
+    K.CORRECTION_NOTICE: _correction,
+    K.REFUSAL_NOTICE: _refusal,
+    K.SUSPENSION_NOTICE: _suspension,
+    K.EXTENSION_NOTICE: _extension,
+    K.GRANT_DECISION: _decision,
+    K.DENIAL_DECISION: _decision,
+    K.SERVICE_RECEIPT: _service_receipt,
+    K.RETURN_NOTICE: _return,
+}
+
+
+def build_context(document: Document) -> dict[str, Any]:
+    """Everything the kind's template shows. The applicant's ID number only in its masked form:
+    documents travel to third parties (个人信息保护法 art. 28)."""
+    application = Application.objects.select_related(
+        "item", "item__basic_item", "department", "department__region", "party"
+    ).get(pk=document.application_id)
+    document.application = application
+    party = application.party
+    issued_on = timezone.localdate(document.created_at)
+    url = verify_url(document)
+    return {
+        "document": document,
+        "application": application,
+        "item": application.item,
+        "department": application.department,
+        "document_title": document.get_kind_display(),
+        "issuing_body": application.department.name,
+        "document_number": document_number(document),
+        "issued_on": issued_on,
+        "issued_on_cn": chinese_date(issued_on),
+        "applicant_name": party.name,
+        "applicant_id_type": party.get_id_type_display(),
+        "applicant_id_masked": party.id_number_masked,
+        "verify_url": url,
+        "qr_data_uri": qr_png_data_uri(url),
+        "portal_name": settings.PORTAL_NAME,
+        "portal_url": settings.PORTAL_PUBLIC_URL.rstrip("/"),
+        "hotline": settings.SERVICE_HOTLINE,
+        **CONTEXT_BUILDERS[document.kind](document, application),
+    }
+
+
+# --- Signing (PAdES) ----------------------------------------------------------------------------------
+
+
+def _write_demo_signing_file(path: Path) -> None:
+    """A demo EC key and a self-signed certificate in one PEM file, for development only."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "一网通办（演示）"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "政务服务文书电子签章（演示，不具法律效力）"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=True,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(usage, critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ) + certificate.public_bytes(serialization.Encoding.PEM)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole under a private name, then linked into place: two processes starting at once
+    # both generate, the first link wins, and both then read that one file (key and certificate stay
+    # a pair, which two separately written files would not guarantee).
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+        with contextlib.suppress(FileExistsError):
+            os.link(scratch, path)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def signing_paths() -> tuple[Path, Path]:
+    """The key and certificate files: from the environment, or the demo pair in development."""
+    key_path, cert_path = settings.DOCUMENT_SIGNING_KEY_PATH, settings.DOCUMENT_SIGNING_CERT_PATH
+    if key_path and cert_path:
+        return Path(key_path), Path(cert_path)
+    if key_path or cert_path or not settings.DEMO_MODE:
+        raise ImproperlyConfigured("文书签章未配置：请设置 DOCUMENT_SIGNING_KEY_PATH 和 DOCUMENT_SIGNING_CERT_PATH。")
+    demo = Path(settings.DOCUMENT_SIGNING_DEMO_DIR) / "demo-signing.pem"
+    if not demo.exists():
+        _write_demo_signing_file(demo)
+    return demo, demo
+
+
+@functools.cache
+def _signer(key_path: Path, cert_path: Path, passphrase: str) -> signers.SimpleSigner:
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=passphrase.encode() or None)
+    chain = x509.load_pem_x509_certificates(cert_path.read_bytes())
+    der_key = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    certificates = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in chain]
+    return signers.SimpleSigner(
+        signing_cert=certificates[0],
+        signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
+        cert_registry=SimpleCertificateStore.from_certs(certificates),
+    )
+
+
+def signing_certificate() -> asn1_x509.Certificate:
+    """The certificate documents are signed with (to validate them against)."""
+    key_path, cert_path = signing_paths()
+    return _signer(key_path, cert_path, settings.DOCUMENT_SIGNING_KEY_PASSPHRASE).signing_cert
+
+
+def sign_pdf(pdf: bytes, *, reason: str, location: str) -> bytes:
+    """Add a PAdES signature (ETSI.CAdES.detached) covering the whole file."""
+    key_path, cert_path = signing_paths()
+    signer = _signer(key_path, cert_path, settings.DOCUMENT_SIGNING_KEY_PASSPHRASE)
+    meta = signers.PdfSignatureMetadata(
+        field_name="DocumentSeal",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason,
+        location=location,
+    )
+    return signers.PdfSigner(meta, signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf))).getvalue()
+
+
+# --- Render once, serve the stored bytes after -------------------------------------------------------
+
+
+def _stored_bytes(document: Document) -> bytes:
+    try:
+        with document.file.open("rb") as handle:
+            pdf = handle.read()
+    except (FileNotFoundError, ValueError):
+        logger.error("document %s: stored file %r is missing", document.pk, document.file.name)
+        raise DomainError("该文书文件暂不可用，请联系办理机关。", code="document_unavailable") from None
+    # The hash on the verification page is a promise: bytes that no longer match it are not served.
+    if hashlib.sha256(pdf).hexdigest() != document.sha256:
+        logger.error("document %s: stored file %r does not match its SHA-256", document.pk, document.file.name)
+        raise DomainError("该文书文件校验失败，请联系办理机关。", code="document_unavailable")
+    return pdf
+
+
+def render_document(document: Document, *, clock: Clock = system_clock) -> bytes:
+    """The document's PDF: rendered, signed and stored by the first request, the stored bytes after."""
+    if document.rendered_at is None:
+        with transaction.atomic():
+            # Two first requests at once: the second waits on this row lock, then finds the file.
+            # Rendering holds the lock for about a second; only this document's row is locked.
+            locked = Document.objects.select_for_update().get(pk=document.pk)
+            if locked.rendered_at is None:
+                context = build_context(locked)
+                pdf = render_pdf(f"pdf/{locked.kind}.html", context)
+                pdf = sign_pdf(pdf, reason=context["document_title"], location=context["issuing_body"])
+                locked.file.save(f"{locked.kind}-{locked.pk}.pdf", ContentFile(pdf), save=False)
+                locked.sha256 = hashlib.sha256(pdf).hexdigest()
+                locked.rendered_at = clock.now()
+                locked.save(update_fields=["file", "sha256", "rendered_at"])
+                document.file, document.sha256, document.rendered_at = locked.file, locked.sha256, locked.rendered_at
+                return pdf
+            document.file, document.sha256, document.rendered_at = locked.file, locked.sha256, locked.rendered_at
+    return _stored_bytes(document)

@@ -1,0 +1,141 @@
+"""Reads of cases with their rules, for the applicant's pages.
+
+Visibility itself is decided in applications/access.py; these selectors only shape what a visible
+case shows: the applicant's list, the timeline without internal opinions, and what is asked now.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from applications.access import applications_visible_to_applicant
+from applications.models import (
+    Application,
+    CorrectionNotice,
+    Document,
+    FeeAssessment,
+    SubmittedMaterial,
+    Suspension,
+    TimelineEvent,
+)
+from applications.transitions import TRANSITIONS
+
+S = Application.Status
+
+# Actions that are not moves of the state table but still appear on the timeline.
+EXTRA_ACTION_LABELS = {"start": "创建草稿"}
+
+
+def my_applications(user: Any) -> QuerySet[Application]:
+    """The user's cases, newest first, with what the list and "what is asked now" read."""
+    return (
+        applications_visible_to_applicant(user)
+        .select_related("item", "department", "party")
+        .prefetch_related(
+            Prefetch("correction_notices", queryset=CorrectionNotice.objects.filter(resolved_at__isnull=True)),
+            Prefetch("suspensions", queryset=Suspension.objects.filter(ended_on__isnull=True)),
+            "fee_assessments",
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def application_detail(application: Application) -> Application:
+    """The same case with the relations its detail page shows, in a fixed number of queries."""
+    return (
+        Application.objects.select_related(
+            "item__department", "department", "party", "current_step", "delivery", "result"
+        )
+        .prefetch_related(
+            Prefetch("correction_notices", queryset=CorrectionNotice.objects.filter(resolved_at__isnull=True)),
+            Prefetch("suspensions", queryset=Suspension.objects.filter(ended_on__isnull=True)),
+            "fee_assessments",
+            Prefetch(
+                "materials",
+                queryset=SubmittedMaterial.objects.filter(is_current=True).select_related("requirement"),
+                to_attr="current_materials",
+            ),
+            Prefetch("documents", queryset=Document.objects.filter(revoked_at__isnull=True), to_attr="notices"),
+        )
+        .get(pk=application.pk)
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    label: str
+    status_label: str
+    note: str
+
+
+def timeline_for_applicant(application: Application) -> list[TimelineEntry]:
+    """The steps meant for the applicant; internal opinions (passed or returned steps) never appear."""
+    status_labels = dict(S.choices)
+    events = TimelineEvent.objects.filter(application=application, is_visible_to_applicant=True).order_by("at", "id")
+    return [
+        TimelineEntry(
+            at=event.at,
+            label=TRANSITIONS[event.action].label
+            if event.action in TRANSITIONS
+            else EXTRA_ACTION_LABELS.get(event.action, event.action),
+            status_label=status_labels.get(event.to_status, ""),
+            note=event.note,
+        )
+        for event in events
+    ]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One thing the applicant has to do now."""
+
+    kind: str  # complete_draft, correct_materials, attend_procedure, pay_fee, collect_result, download_result
+    text: str
+    due_on: dt.date | None = None
+
+
+def _due_fees(application: Application) -> list[FeeAssessment]:
+    return [fee for fee in application.fee_assessments.all() if fee.status == FeeAssessment.Status.DUE]
+
+
+def what_is_asked(application: Application) -> list[Ask]:
+    """What the applicant must do now: correct materials by a date, attend a special procedure, pay a
+    fee, collect or download the result. Reads the unresolved notices and open suspensions prefetched
+    by ``my_applications`` / ``application_detail`` (a plain instance works too, with more queries)."""
+    status = application.status
+    asks: list[Ask] = []
+    if status == S.DRAFT:
+        asks.append(Ask("complete_draft", "填写申请表、上传材料并提交申请。"))
+    elif status == S.CORRECTION_REQUESTED:
+        notices = [n for n in application.correction_notices.all() if n.resolved_at is None]
+        for notice in notices:
+            names = "、".join(entry["name"] for entry in notice.entries)
+            asks.append(Ask("correct_materials", f"请补正材料：{names}。", notice.due_on))
+    elif status == S.SUSPENDED:
+        for suspension in application.suspensions.all():
+            if suspension.ended_on is not None:
+                continue
+            if suspension.kind == Suspension.Kind.CORRECTION:
+                asks.append(
+                    Ask(
+                        "correct_materials",
+                        f"请按审查部门要求补正材料：{suspension.reason}",
+                        application.correction_due_on,
+                    )
+                )
+            else:
+                asks.append(Ask("attend_procedure", f"请配合{suspension.get_kind_display()}：{suspension.reason}"))
+    elif status == S.DECIDED:
+        due = _due_fees(application)
+        if due:
+            total = sum((fee.amount_yuan for fee in due), Decimal(0))
+            asks.append(Ask("pay_fee", f"请缴纳费用共 {total} 元，缴费后方可领取结果。"))
+        elif application.delivery_method == Application.DeliveryMethod.COLLECT:
+            asks.append(Ask("collect_result", "办理结果已出，请携带身份证件到窗口领取。"))
+    elif status == S.CONCLUDED and application.delivery_method == Application.DeliveryMethod.DOWNLOAD:
+        asks.append(Ask("download_result", "办理结果可在本页“文书”中下载。"))
+    return asks

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from applications.views import applicant, documents
+
+app_name = "applications"
+
+urlpatterns = [
+    path("", applicant.application_list, name="list"),
+    path("new/<str:code>/", applicant.start, name="start"),
+    path("draft/<int:pk>/", applicant.draft, name="draft"),
+    path("draft/<int:pk>/delete/", applicant.draft_delete, name="draft_delete"),
+    path("draft/<int:pk>/restart/", applicant.draft_restart, name="draft_restart"),
+    path("draft/<int:pk>/materials/<int:material_id>/", applicant.draft_material, name="draft_material"),
+    path("<str:number>/", applicant.detail, name="detail"),
+    path("<str:number>/withdraw/", applicant.withdraw, name="withdraw"),
+    path("<str:number>/correction/", applicant.correct, name="correct"),
+    path("<str:number>/fees/<int:fee_id>/pay/", applicant.pay_fee, name="pay_fee"),
+    path("<str:number>/materials/<int:material_id>/", applicant.material_file, name="material_file"),
+    path("<str:number>/proxy-letter/", applicant.proxy_letter, name="proxy_letter"),
+    path("<str:number>/documents/<str:token>.pdf", documents.document_pdf, name="document"),
+]

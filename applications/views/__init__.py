@@ -1,0 +1,1 @@
+"""HTML views of cases, one module per audience (applicant.py: the citizen's and company's pages)."""

@@ -1,0 +1,449 @@
+"""The applicant's pages: start an application, fill the draft, my applications, one case, and the
+applicant's actions on it (withdraw, correct, pay) and file downloads.
+
+Thin: parse → authorise through applications.access → one service or selector → render. Every case
+and file is reached through get_draft_for / get_application_for; what the user may not see is 404.
+"""
+
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from applications import forms, selectors, services
+from applications.access import (
+    DOWNLOAD,
+    VIEW,
+    applications_visible_to_applicant,
+    get_application_for,
+    get_draft_for,
+    is_applicant,
+)
+from applications.models import Application, FeeAssessment, Party
+from applications.payments import get_payment_provider
+from applications.transitions import OPEN_BEFORE_DECISION
+from catalog import selectors as catalog_selectors
+from catalog.models import ServiceItem
+from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied, render_error
+from portal.models import User
+
+PAGE_SIZE = 20
+S = Application.Status
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _problems(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
+def _file_response(file: FieldFile, download_name: str) -> FileResponse:
+    if not file:
+        raise NotFound("该文件不存在。")
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise NotFound("该文件不存在。") from None
+    return FileResponse(handle, as_attachment=True, filename=download_name)
+
+
+def _extension(file: FieldFile) -> str:
+    return file.name.rsplit(".", 1)[-1].lower() if "." in file.name else "bin"
+
+
+# --- Start ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def _start(user: User, item: ServiceItem, data: dict[str, Any]) -> Application:
+    # One transaction: a refused start (item closed, bad letter) leaves no party behind.
+    applying_as = data["applying_as"]
+    if applying_as == forms.StartForm.SELF:
+        party = services.register_party(
+            kind=Party.Kind.PERSON,
+            name=user.real_name,
+            id_type=Party.IdType.RESIDENT_ID,
+            id_number=data["id_number"],
+            phone=data["phone"],
+        )
+        acting_as = Application.ActingAs.SELF
+    elif applying_as == forms.StartForm.ORGANIZATION:
+        organization = data["organization"]
+        party = services.register_party(
+            kind=Party.Kind.ORGANIZATION,
+            name=organization.name,
+            id_type=Party.IdType.USCC,
+            id_number=organization.uscc,
+            phone=data["phone"],
+            legal_representative=organization.legal_representative,
+        )
+        acting_as = Application.ActingAs.AGENT
+    else:
+        party = services.register_party(
+            kind=Party.Kind.PERSON,
+            name=data["principal_name"],
+            id_type=Party.IdType.RESIDENT_ID,
+            id_number=data["principal_id_number"],
+            phone=data["phone"],
+        )
+        acting_as = Application.ActingAs.PROXY
+    return services.start_application(
+        user=user,
+        item=item,
+        party=party,
+        acting_as=acting_as,
+        idempotency_key=data["idempotency_key"],
+        proxy_letter=data.get("proxy_letter") if acting_as == Application.ActingAs.PROXY else None,
+    )
+
+
+def _page_of(application: Application) -> str:
+    if application.status == S.DRAFT:
+        return reverse("applications:draft", args=[application.pk])
+    return reverse("applications:detail", args=[application.number])
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request: HttpRequest, code: str) -> HttpResponse:
+    """Choose who applies; a draft is made once per form (the Idempotency-Key hidden field)."""
+    user = _user(request)
+    if not user.is_real_name_verified:
+        messages.info(request, "网上申请前，请先完成实名认证。")
+        return redirect(f"{reverse('accounts:real_name')}?{urlencode({'next': request.path})}")
+    try:
+        item = catalog_selectors.published_item(code)
+        if not (item.accepts_on_pc or item.accepts_on_mobile):
+            raise DomainError("该事项暂不支持网上申报，请到窗口办理。", code="not_online")
+    except DomainError as exc:
+        return render_error(request, exc)
+    form = forms.StartForm(
+        request.POST or None,
+        request.FILES or None,
+        user=user,
+        initial={"applying_as": forms.StartForm.SELF, "idempotency_key": uuid.uuid4().hex, "phone": user.phone or ""},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                application = _start(user, item, form.cleaned_data)
+            except ValidationError as exc:
+                forms.add_errors(form, exc)
+                status = 422
+            except DomainError as exc:
+                return render_error(request, exc)
+            else:
+                return redirect(_page_of(application))
+        else:
+            status = form.refusal_status()
+    return render(request, "applications/start.html", {"item": item, "form": form}, status=status)
+
+
+# --- The draft --------------------------------------------------------------------------------
+
+
+def _draft_context(
+    application: Application, problems: dict[str, list[str]], declaration: bool = False
+) -> dict[str, Any]:
+    item = application.item
+    current = {m.requirement_id: m for m in application.materials.filter(is_current=True).select_related("requirement")}
+    materials = [
+        {
+            "requirement": requirement,
+            "submitted": current.get(requirement.id),
+            "errors": problems.get(f"material_{requirement.id}", []),
+        }
+        for requirement in services.required_materials(application)
+    ]
+    is_current_version = item.status == ServiceItem.Status.PUBLISHED
+    known = {"materials", "declaration", "delivery_method", "delivery_address"} | {
+        f["name"] for f in item.form_definition
+    }
+    return {
+        "application": application,
+        "item": item,
+        "is_current_version": is_current_version,
+        "situations": item.situations.prefetch_related("options"),
+        "chosen_options": set(application.situation_options),
+        "fields": forms.form_field_views(item.form_definition, application.form_data, problems),
+        "materials": materials,
+        "delivery_methods": Application.DeliveryMethod.choices,
+        "problems": problems,
+        "other_problems": [
+            m
+            for key, messages_ in problems.items()
+            if key not in known and not key.startswith("material_")
+            for m in messages_
+        ],
+        "max_upload_mb": settings.UPLOAD_MAX_BYTES / 1048576,
+        "accept": forms.DOCUMENT_ACCEPT,
+        "declaration": declaration,
+    }
+
+
+def _attach_uploads(request: HttpRequest, application: Application) -> dict[str, list[str]]:
+    """Attach each uploaded file to its material; a refused file is reported next to its material."""
+    problems: dict[str, list[str]] = {}
+    allowed = {m.id: m for m in services.required_materials(application)}
+    for requirement_id, file in forms.read_files(request.FILES, forms.MATERIAL_FILE).items():
+        requirement = allowed.get(requirement_id)
+        if requirement is None:
+            raise BadInput("上传的材料不在本申请的材料清单中。")
+        try:
+            services.attach_material(application=application, requirement=requirement, file=file, actor=request.user)
+        except ValidationError as exc:
+            problems[f"material_{requirement_id}"] = exc.messages
+    return problems
+
+
+def _submitted_instead(request: HttpRequest, pk: int) -> HttpResponse | None:
+    """A draft that was submitted meanwhile (a double click): go to the case instead of a 404."""
+    application = applications_visible_to_applicant(request.user).filter(pk=pk).exclude(number=None).first()
+    if application is None:
+        return None
+    messages.info(request, f"该申请已提交，办件编号 {application.number}。")
+    return redirect(_page_of(application))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Situations, the item's form, the materials, how to receive the result; save or submit.
+
+    Whatever was typed is saved before submitting, so a refused submission loses nothing.
+    """
+    try:
+        application = get_draft_for(request.user, pk)
+    except NotFound as exc:
+        return _submitted_instead(request, pk) or render_error(request, exc)
+    if request.method != "POST":
+        return render(request, "applications/draft.html", _draft_context(application, {}))
+    action = request.POST.get("action")
+    declaration = request.POST.get("declaration") == "on"
+    problems: dict[str, list[str]] = {}
+    status = 422
+    try:
+        if action not in ("save", "submit"):
+            raise BadInput("未知的操作。")
+        method, address = forms.read_delivery(request.POST)
+        item = application.item
+        application = services.save_draft(
+            application=application,
+            form_data=forms.read_form_data(item.form_definition, request.POST),
+            situation_options=forms.read_situation_options(item.situations.all(), request.POST),
+            delivery_method=method,
+            delivery_address=address,
+        )
+        problems = _attach_uploads(request, application)
+        if action == "submit" and not problems:
+            services.submit_application(application=application, actor=request.user, declaration=declaration)
+            application.refresh_from_db()
+            messages.success(request, f"申请已提交，办件编号 {application.number}。窗口预审后会通知您。")
+            return redirect(_page_of(application))
+    except ValidationError as exc:
+        problems.update(_problems(exc))
+    except InvalidTransition as exc:
+        return _submitted_instead(request, pk) or render_error(request, exc)
+    except DomainError as exc:
+        if exc.status_code != 422:
+            return render_error(request, exc)
+        problems["__all__"] = [exc.message]
+    if not problems:
+        messages.success(request, "草稿已保存。")
+        return redirect(_page_of(application))
+    application.refresh_from_db()
+    return render(request, "applications/draft.html", _draft_context(application, problems, declaration), status=status)
+
+
+@login_required
+@require_POST
+def draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        application = get_draft_for(request.user, pk)
+        services.withdraw_application(application=application, actor=request.user)
+    except DomainError as exc:
+        return render_error(request, exc)
+    messages.success(request, "草稿已删除。")
+    return redirect("applications:list")
+
+
+@login_required
+@require_POST
+def draft_restart(request: HttpRequest, pk: int) -> HttpResponse:
+    """The item changed since the draft was started: fill it again on the current version."""
+    try:
+        application = get_draft_for(request.user, pk)
+        fresh = services.restart_draft(application=application, user=request.user)
+    except DomainError as exc:
+        return render_error(request, exc)
+    messages.success(request, "已按最新版本生成新草稿，已填写的内容已带入，请重新选择情形并上传材料。")
+    return redirect(_page_of(fresh))
+
+
+@login_required
+@require_safe
+def draft_material(request: HttpRequest, pk: int, material_id: int) -> HttpResponse:
+    try:
+        application = get_draft_for(request.user, pk)
+        material = application.materials.select_related("requirement").filter(pk=material_id).first()
+        if material is None:
+            raise NotFound("该材料不存在。")
+        return _file_response(material.file, f"{material.requirement.name}.{_extension(material.file)}")
+    except DomainError as exc:
+        return render_error(request, exc)
+
+
+# --- My applications and one case ---------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def application_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.my_applications(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(application, selectors.what_is_asked(application)) for application in page.object_list]
+    return render(request, "applications/list.html", {"page": page, "rows": rows})
+
+
+def _document_links(application: Application) -> list[tuple[Any, str]]:
+    """Each notice with the link to its PDF; without the document view yet, the list alone."""
+    links = []
+    for document in application.notices:  # type: ignore[attr-defined]
+        try:
+            url = reverse("applications:document", args=[application.number, document.token])
+        except NoReverseMatch:
+            url = ""
+        links.append((document, url))
+    return links
+
+
+def _detail_context(
+    request: HttpRequest, application: Application, problems: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    application = selectors.application_detail(application)
+    applicant = is_applicant(request.user, application)
+    notice = next(iter(application.correction_notices.all()), None)
+    fees = list(application.fee_assessments.all())
+    return {
+        "application": application,
+        "is_applicant": applicant,
+        "timeline": selectors.timeline_for_applicant(application),
+        "asks": selectors.what_is_asked(application),
+        "documents": _document_links(application),
+        "materials": application.current_materials,  # type: ignore[attr-defined]
+        "fees": fees,
+        "can_pay_online": application.item.supports_online_payment,
+        "correction": notice if applicant and application.status == S.CORRECTION_REQUESTED else None,
+        "correction_entries": [e for e in notice.entries if e.get("requirement_id")] if notice else [],
+        "can_withdraw": applicant and application.status in OPEN_BEFORE_DECISION,
+        "problems": problems or {},
+        "max_upload_mb": settings.UPLOAD_MAX_BYTES / 1048576,
+        "accept": forms.DOCUMENT_ACCEPT,
+    }
+
+
+@login_required
+@require_safe
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        application, _ = get_application_for(request.user, number, VIEW)
+    except DomainError as exc:
+        return render_error(request, exc)
+    return render(request, "applications/detail.html", _detail_context(request, application))
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    """撤件 before a decision; a second withdrawal is refused (409)."""
+    try:
+        application, _ = get_application_for(request.user, number, "withdraw")
+        services.withdraw_application(
+            application=application, actor=request.user, reason=request.POST.get("reason", "")[:500]
+        )
+    except DomainError as exc:
+        return render_error(request, exc)
+    messages.success(request, "申请已撤回。")
+    return redirect("applications:detail", number=number)
+
+
+@login_required
+@require_POST
+def correct(request: HttpRequest, number: str) -> HttpResponse:
+    """Answer a one-time correction notice with exactly the materials it lists."""
+    try:
+        application, role = get_application_for(request.user, number, "resubmit")
+        files = forms.read_files(request.FILES, forms.CORRECTION_FILE)
+        services.resubmit_correction(application=application, actor=request.user, actor_role=role or "", files=files)
+    except ValidationError as exc:
+        return render(
+            request, "applications/detail.html", _detail_context(request, application, _problems(exc)), status=422
+        )
+    except DomainError as exc:
+        return render_error(request, exc)
+    messages.success(request, "补正材料已提交，窗口将重新审核。")
+    return redirect("applications:detail", number=number)
+
+
+@login_required
+@require_POST
+def pay_fee(request: HttpRequest, number: str, fee_id: int) -> HttpResponse:
+    """Pay a due fee online through the payment provider, then record it as paid."""
+    try:
+        application, _ = get_application_for(request.user, number, VIEW)
+        if not is_applicant(request.user, application):
+            raise PermissionDenied("只有申请人可以在网上缴费。")
+        fee = application.fee_assessments.filter(pk=fee_id).first()
+        if fee is None:
+            raise NotFound("未找到该收费项目。")
+        if not application.item.supports_online_payment:
+            raise DomainError("该事项不支持网上缴费，请到窗口缴费。", code="no_online_payment")
+        if fee.status != FeeAssessment.Status.DUE:
+            raise InvalidTransition("该费用已结清。")
+        receipt = get_payment_provider().pay(
+            order_id=f"fee-{fee.pk}", amount_yuan=fee.amount_yuan, description=f"{application.number} {fee.name}"
+        )
+        services.settle_fee(fee=fee, actor=request.user, paid_reference=receipt.reference)
+    except DomainError as exc:
+        return render_error(request, exc)
+    messages.success(request, f"缴费成功，支付流水号 {receipt.reference}。")
+    return redirect("applications:detail", number=number)
+
+
+@login_required
+@require_safe
+def material_file(request: HttpRequest, number: str, material_id: int) -> HttpResponse:
+    """A submitted material, only through the access rule (no /media/ URL exists)."""
+    try:
+        application, _ = get_application_for(request.user, number, DOWNLOAD)
+        material = application.materials.select_related("requirement").filter(pk=material_id).first()
+        if material is None:
+            raise NotFound("该材料不存在。")
+        return _file_response(material.file, f"{material.requirement.name}.{_extension(material.file)}")
+    except DomainError as exc:
+        return render_error(request, exc)
+
+
+@login_required
+@require_safe
+def proxy_letter(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        application, _ = get_application_for(request.user, number, DOWNLOAD)
+        return _file_response(
+            application.proxy_letter, f"授权委托书-{application.number}.{_extension(application.proxy_letter)}"
+        )
+    except DomainError as exc:
+        return render_error(request, exc)

@@ -1,0 +1,38 @@
+"""The public verification page behind a document's QR code: no sign-in, no personal data.
+
+It shows what a third party needs to trust a paper or PDF copy (kind, issuing department, date,
+current status, SHA-256 of the stored PDF) and nothing about the applicant: no name, no ID number,
+no case number. The token is 256 random bits (secrets.token_urlsafe(32)); guessing one is hopeless.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from applications.documents import document_status
+from applications.models import Document
+from portal.exceptions import NotFound, render_error
+
+
+@require_safe
+def verify_document(request: HttpRequest, token: str) -> HttpResponse:
+    document = Document.objects.select_related("application__department").filter(token=token).first()
+    if document is None:
+        return render_error(request, NotFound("未找到该文书，请核对二维码或链接。"))
+    status, status_label = document_status(document)
+    response = render(
+        request,
+        "applications/verify.html",
+        {
+            "kind": document.get_kind_display(),
+            "issuing_body": document.application.department.name,
+            "issued_on": timezone.localdate(document.created_at),
+            "status": status,
+            "status_label": status_label,
+            "revoked_on": timezone.localdate(document.revoked_at) if document.revoked_at else None,
+            "sha256": document.sha256 if document.rendered_at else "",
+        },
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

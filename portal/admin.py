@@ -1,0 +1,145 @@
+"""Django admin of the portal app (system administrators only)."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from portal.models import AuditEvent, CalendarDay, CalendarYear, Organization, OrganizationAgent, User
+from portal.services import record_audit
+from portal.workdays import provisional_holidays
+
+# --- Working-day calendar (portal.workdays) -----------------------------------------------------
+# When the State Council publishes next year's arrangement, an administrator enters the year's
+# weekday holidays and worked weekends as calendar days, then adds the year: from then on the year
+# follows the table instead of the provisional rule. Saving clears the workdays cache (signals in
+# portal/workdays.py).
+
+WEEKDAYS = "一二三四五六日"
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "source", "holiday_count", "adjusted_weekend_count", "updated_at"]
+    readonly_fields = ["updated_at", "provisional_rule"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["year", "source", "updated_at"],
+                "description": (
+                    "先在“日历调整日”中录入该年所有放假的工作日和调休上班的周末，再添加年度；"
+                    "添加后该年按日历表计算，不再按暂定规则。来源为 chinesecalendar 的年度会被 "
+                    "load_calendar 命令按软件包数据重新同步，如需保留人工修改，请改写来源。"
+                ),
+            },
+        ),
+        ("暂定规则（供核对）", {"fields": ["provisional_rule"]}),
+    ]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, str]:
+        return {"source": "国务院办公厅关于部分节假日安排的通知"}
+
+    @admin.display(description="放假的工作日")
+    def holiday_count(self, obj: CalendarYear) -> int:
+        return CalendarDay.objects.filter(date__year=obj.year, is_workday=False).count()
+
+    @admin.display(description="调休上班的周末")
+    def adjusted_weekend_count(self, obj: CalendarYear) -> int:
+        return CalendarDay.objects.filter(date__year=obj.year, is_workday=True).count()
+
+    @admin.display(description="该年的暂定法定节假日")
+    def provisional_rule(self, obj: CalendarYear) -> str:
+        if not obj.year:
+            return "—"
+        try:
+            days = provisional_holidays(obj.year)
+        except ValueError as exc:
+            return str(exc)
+        return "；".join(f"{day:%m-%d}（周{WEEKDAYS[day.weekday()]}）{name}" for day, name in sorted(days.items()))
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "weekday", "is_workday", "name"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    @admin.display(description="星期", ordering="date")
+    def weekday(self, obj: CalendarDay) -> str:
+        return f"周{WEEKDAYS[obj.date.weekday()]}"
+
+
+# --- End of the working-day calendar ---------------------------------------------------------------
+
+
+# --- Accounts, organisations and the audit trail --------------------------------------------------
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    """The full ID number is never stored, so only its mask is shown. Changes are audited."""
+
+    list_display = ["username", "real_name", "phone", "email", "department", "is_demo", "is_active"]
+    list_filter = ["groups", "is_active", "is_demo", "is_superuser"]
+    search_fields = ["username", "real_name", "phone", "email"]
+    readonly_fields = ["id_number_masked", "real_name_verified_at", "is_demo", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("身份", {"fields": ["real_name", "id_number_masked", "real_name_verified_at", "phone", "email"]}),
+        ("岗位与角色", {"fields": ["department", "groups", "is_active", "is_staff", "is_superuser", "is_demo"]}),
+        ("时间", {"fields": ["last_login", "date_joined"]}),
+    ]
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        record_audit(
+            actor=request.user,  # type: ignore[arg-type]
+            action="account.changed_in_admin" if change else "account.created_in_admin",
+            obj=obj,
+            detail={"fields": sorted(form.changed_data)},
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+
+
+class OrganizationAgentInline(admin.TabularInline):
+    model = OrganizationAgent
+    extra = 0
+    fields = ["user", "is_legal_representative", "created_at", "revoked_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Organization | None = None) -> bool:
+        # An agent registers themself with a letter (portal.services.register_organization_agent).
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "uscc", "legal_representative", "created_at"]
+    search_fields = ["name", "uscc"]
+    inlines = [OrganizationAgentInline]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: nobody edits or deletes the audit trail, not even a system administrator."""
+
+    list_display = ["at", "actor", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "actor__username", "action"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+
+# --- End of accounts ---------------------------------------------------------------------------------

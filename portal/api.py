@@ -1,0 +1,129 @@
+"""What every API of the portal shares (the error body and its documented responses), and
+POST /api/v1/auth/token/: a DRF token for a client that signs in with username and password.
+
+Staff must also give a TOTP code, as on the HTML sign-in: a token is a session that never asked for
+the second factor otherwise. django-axes sees every attempt, because ``authenticate`` gets the
+request; a locked-out account gets 429 with the usual error body.
+"""
+
+from axes.helpers import get_client_ip_address
+from django.contrib.auth import authenticate, user_logged_in
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal import services
+from portal.exceptions import BadInput, error_body
+from portal.models import User
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of the API (portal.exceptions.api_exception_handler)."""
+
+    code = serializers.CharField(help_text="机器可读的错误代码，如 not_found、validation_error")
+    message = serializers.CharField(help_text="给用户看的中文说明")
+    detail = serializers.JSONField(allow_null=True, help_text="逐字段的错误信息或补充数据")
+
+
+def error_response(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+ERROR_400 = error_response("请求格式不正确（detail 按字段列出）")
+ERROR_401 = error_response("未登录或令牌无效")
+ERROR_403 = error_response("无权执行此操作")
+ERROR_404 = error_response("不存在或无权查看")
+ERROR_409 = error_response("当前状态不允许此操作，或已被他人处理")
+ERROR_422 = error_response("不符合业务规则（detail 按字段列出）")
+ERROR_429 = error_response("请求过于频繁")
+
+
+class IsVerifiedStaff(BasePermission):
+    """Staff who passed the second factor: with a token (issued to staff only after TOTP, see
+    TokenApi) or with a session whose TOTP step is done. StaffSecondFactorMiddleware already stops
+    password-only staff sessions; this check also holds for any other way DRF authenticates a user."""
+
+    message = "请使用工作人员账号登录并完成动态验证码验证。"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active and user.is_portal_staff):
+            return False
+        if isinstance(request.auth, Token):
+            return True
+        is_verified = getattr(user, "is_verified", None)
+        return bool(is_verified and is_verified())
+
+
+class TokenInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, help_text="手机号码、电子邮箱或工作人员用户名")
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    otp_token = serializers.RegexField(
+        r"^\d{6}$", required=False, help_text="工作人员必填：验证器应用中当前显示的 6 位动态验证码"
+    )
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="请求时放在 Authorization: Token <token> 头中")
+
+
+@transaction.atomic
+def issue_api_token(*, user: User, ip: str | None = None) -> Token:
+    """The user's API token (created on first use); the issue is audited."""
+    token, created = Token.objects.get_or_create(user=user)
+    services.record_audit(actor=user, action="account.api_token_issued", obj=user, detail={"created": created}, ip=ip)
+    return token
+
+
+class TokenApi(APIView):
+    # A credentials exchange: no session (and so no CSRF) and no token yet.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["认证"],
+        summary="获取 API 令牌",
+        request=TokenInputSerializer,
+        responses={
+            200: TokenOutputSerializer,
+            400: error_response("账号、密码或动态验证码不正确"),
+            409: error_response("尚未绑定动态验证码设备"),
+            422: error_response("动态验证码错误次数过多"),
+            429: error_response("账号已被暂时锁定，或请求过于频繁"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        username = data["username"].strip()
+        # Accounts registered by e-mail keep it in lower case as their username (portal.forms.LoginForm).
+        if "@" in username:
+            username = username.lower()
+        # The DRF request, not request._request: django-axes marks it when the account is locked out,
+        # and a mark on the Django request would make AxesMiddleware swap this JSON for its HTML page.
+        user = authenticate(request, username=username, password=data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return Response(
+                error_body("locked_out", "登录失败次数过多，该账号在本设备上已被暂时锁定，请稍后再试。"),
+                status=429,
+            )
+        if user is None:
+            raise BadInput("账号或密码不正确，请注意密码区分大小写。", code="invalid_credentials")
+        ip = get_client_ip_address(request) or None
+        if user.is_portal_staff:
+            if not data.get("otp_token"):
+                raise BadInput(
+                    "工作人员须填写动态验证码。", code="otp_required", detail={"otp_token": ["请填写动态验证码。"]}
+                )
+            # Wrong codes are throttled by django-otp inside the service.
+            services.verify_totp_token(user=user, token=data["otp_token"], ip=ip)
+        token = issue_api_token(user=user, ip=ip)
+        # A successful sign-in: django-axes resets the failures and logs the access; last_login is set.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        return Response(TokenOutputSerializer({"token": token.key}).data)

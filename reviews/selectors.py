@@ -1,0 +1,160 @@
+"""Reads of the back-office workbench (受办分离): the department's queue, its overview, one case.
+
+Visibility follows applications.access: the department's staff see the department's cases. Within
+the department a task assigned to one reviewer (held with django-guardian) leaves the others'
+queues; the head sees every task. Each list selects through the (status, department, due_on) index.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+
+from applications.models import Application, Extension, ReviewTask, TimelineEvent
+from applications.selectors import EXTRA_ACTION_LABELS
+from applications.transitions import TRANSITIONS
+from portal.clock import Clock, system_clock
+from portal.exceptions import NotFound
+from portal.models import Role, User
+
+S = Application.Status
+# A case with an open task is in review or suspended; a withdrawn one has its tasks cancelled.
+RUNNING = (S.IN_REVIEW, S.SUSPENDED)
+WORKBENCH_ROLES = (Role.REVIEWER, Role.DEPT_HEAD, Role.CHIEF_REP)
+
+
+def is_workbench_user(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.department_id and user.has_role(*WORKBENCH_ROLES))
+
+
+def queue_for(user: Any) -> QuerySet[ReviewTask]:
+    """Open tasks of my department, earliest promised date first.
+
+    A reviewer sees the unassigned tasks and those assigned to them; the head sees them all; a chief
+    representative (首席代表) who is neither sees the immediate items (即办件) they may grant on the spot.
+    """
+    if not is_workbench_user(user):
+        return ReviewTask.objects.none()
+    tasks = ReviewTask.objects.filter(
+        status=ReviewTask.Status.OPEN,
+        application__department_id=user.department_id,
+        application__status__in=RUNNING,
+    )
+    if not user.has_role(Role.DEPT_HEAD):
+        rule = Q(pk__in=[])
+        if user.has_role(Role.REVIEWER):
+            rule |= Q(assignee__isnull=True) | Q(assignee=user)
+        if user.has_role(Role.CHIEF_REP):
+            rule |= Q(application__item__is_immediate=True)
+        tasks = tasks.filter(rule)
+    return tasks.select_related("application__item", "application__party", "step", "assignee").order_by(
+        F("application__due_on").asc(nulls_last=True), "opened_at", "pk"
+    )
+
+
+def received_for(user: Any) -> QuerySet[Application]:
+    """Cases a receipt-only window passed on (收件): the department's handler accepts, asks for a
+    correction or refuses them before art. 32's five working days run out (oldest deadline first)."""
+    if not (is_workbench_user(user) and user.has_role(Role.REVIEWER, Role.DEPT_HEAD)):
+        return Application.objects.none()
+    return (
+        Application.objects.filter(status=S.RECEIVED, department_id=user.department_id)
+        .select_related("item", "party")
+        .order_by(F("auto_accept_on").asc(nulls_last=True), "received_on", "pk")
+    )
+
+
+def department_reviewers(department_id: int) -> QuerySet[User]:
+    """Who a head may assign a task to: the department's reviewers."""
+    return (
+        User.objects.filter(department_id=department_id, groups__name=Role.REVIEWER, is_active=True)
+        .distinct()
+        .order_by("real_name", "username")
+    )
+
+
+@dataclass
+class DepartmentOverview:
+    lights: dict[str, int]
+    overdue: list[Application]
+    pending_extensions: list[Extension]
+    suspended: int = 0
+    unassigned: int = 0
+    light_rows: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def department_overview(head: Any, *, clock: Clock = system_clock) -> DepartmentOverview:
+    """The head's view: cases per light, the overdue ones, and extensions waiting for approval."""
+    today = clock.today()
+    running = Application.objects.filter(department_id=head.department_id, status__in=RUNNING)
+    counts = {row["light"]: row["n"] for row in running.values("light").annotate(n=Count("pk")).order_by()}
+    lights = {value: counts.get(value, 0) for value in ("green", "yellow", "red")}
+    overdue = list(
+        running.filter(status=S.IN_REVIEW)
+        .filter(Q(light="red") | Q(due_on__lt=today))
+        .select_related("item", "party", "current_step")
+        .order_by("due_on", "pk")[:100]
+    )
+    pending = list(
+        Extension.objects.filter(status=Extension.Status.REQUESTED, application__department_id=head.department_id)
+        .select_related("application__item", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+    labels = dict(Application.Light.choices)
+    return DepartmentOverview(
+        lights=lights,
+        overdue=overdue,
+        pending_extensions=pending,
+        suspended=running.filter(status=S.SUSPENDED).count(),
+        unassigned=ReviewTask.objects.filter(
+            status=ReviewTask.Status.OPEN, assignee__isnull=True, application__in=running
+        ).count(),
+        light_rows=[(value, labels[value], n) for value, n in lights.items()],
+    )
+
+
+def task_for(user: Any, task_id: int) -> ReviewTask:
+    """An open task of my department, or 404 (another department's task does not exist for me)."""
+    task = (
+        ReviewTask.objects.filter(pk=task_id, application__department_id=getattr(user, "department_id", None))
+        .select_related("application__item", "application__department", "step", "assignee")
+        .first()
+    )
+    if task is None or not is_workbench_user(user):
+        raise NotFound("未找到该审查任务，或您无权查看。")
+    return task
+
+
+@dataclass(frozen=True)
+class StaffTimelineEntry:
+    at: dt.datetime
+    label: str
+    status_label: str
+    actor: Any
+    note: str
+    is_internal: bool
+
+
+def timeline_for_staff(application: Application) -> list[StaffTimelineEntry]:
+    """Every event of the case, the internal ones (steps passed or returned) included and marked."""
+    statuses = dict(S.choices)
+    events = TimelineEvent.objects.filter(application=application).select_related("actor").order_by("at", "id")
+    return [
+        StaffTimelineEntry(
+            at=event.at,
+            label=TRANSITIONS[event.action].label
+            if event.action in TRANSITIONS
+            else EXTRA_ACTION_LABELS.get(event.action, event.action),
+            status_label=statuses.get(event.to_status, ""),
+            actor=event.actor,
+            note=event.note,
+            is_internal=not event.is_visible_to_applicant,
+        )
+        for event in events
+    ]
+
+
+def review_history(application: Application) -> QuerySet[ReviewTask]:
+    """The review steps so far with their opinions (internal: never shown to the applicant)."""
+    return application.tasks.select_related("step", "assignee", "completed_by").order_by("opened_at", "id")

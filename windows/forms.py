@@ -1,0 +1,240 @@
+"""Forms of the clerk's workbench: they check the shape of the input; windows.services and
+applications.services enforce the rules and their messages come back onto the fields."""
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from applications.forms_runtime import MAX_TEXT
+from applications.models import Application, Party
+from catalog.models import MaterialRequirement, ServiceItem
+from portal.forms import ChineseLabels
+from portal.validators import validate_phone, validate_resident_id, validate_uscc
+from windows.services import MAX_PIECES, Received
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class WalkInForm(ChineseLabels, forms.Form):
+    """窗口收件: who applies, the material checklist, the signed declaration.
+
+    The item's own form is not part of it: its fields come from the catalog's form definition and are
+    read and rendered as on the online draft page (applications.forms), then checked by
+    applications.forms_runtime.validate_form_data in windows.services.file_walk_in.
+    """
+
+    applicant_kind = forms.ChoiceField(
+        label="申请人类型", choices=Party.Kind.choices, initial=Party.Kind.PERSON, widget=forms.RadioSelect
+    )
+    applicant_name = forms.CharField(label="申请人姓名或单位名称", max_length=200)
+    id_number = forms.CharField(
+        label="公民身份号码或统一社会信用代码",
+        max_length=30,
+        help_text="自然人填写居民身份证号码；单位填写统一社会信用代码。",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "id-number"}),
+    )
+    phone = forms.CharField(
+        label="联系电话（手机）", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    legal_representative = forms.CharField(label="法定代表人（单位申请）", max_length=50, required=False)
+    agent_name = forms.CharField(label="经办人姓名（单位申请）", max_length=50, required=False)
+    agent_id_number = forms.CharField(
+        label="经办人公民身份号码（单位申请）",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "id-number"}),
+    )
+    delivery_method = forms.ChoiceField(
+        label="结果送达方式", choices=Application.DeliveryMethod.choices, initial=Application.DeliveryMethod.COLLECT
+    )
+    delivery_address = forms.CharField(label="邮寄地址（邮寄送达时填写）", max_length=300, required=False)
+    declaration = forms.BooleanField(
+        label="申请人已签字确认",
+        required=False,
+        help_text="申请人已在承诺声明上签字：所填信息和提交材料真实有效，如有虚假愿承担法律责任。",
+    )
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, item: ServiceItem, materials: list[MaterialRequirement], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item, self.materials = item, materials
+        self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+        for material in materials:
+            self.fields[f"m{material.pk}_originals"] = forms.IntegerField(
+                label=f"{material.name}：收取原件（份）", min_value=0, max_value=MAX_PIECES, initial=0
+            )
+            self.fields[f"m{material.pk}_copies"] = forms.IntegerField(
+                label=f"{material.name}：收取复印件（份）", min_value=0, max_value=MAX_PIECES, initial=0
+            )
+            self.fields[f"m{material.pk}_scan"] = forms.FileField(
+                label=f"{material.name}：扫描件（可选）",
+                required=False,
+                help_text=f"PDF、JPEG、PNG 或 OFD，不超过 {settings.UPLOAD_MAX_BYTES // 1048576} MB。",
+            )
+
+    def clean_idempotency_key(self) -> str:
+        try:
+            return uuid.UUID(self.cleaned_data["idempotency_key"].strip()).hex
+        except ValueError:
+            raise ValidationError("页面已失效，请刷新后重新提交。", code="bad_key") from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind, number = data.get("applicant_kind"), data.get("id_number", "")
+        if kind and number:
+            check = validate_uscc if kind == Party.Kind.ORGANIZATION else validate_resident_id
+            try:
+                data["id_number"] = check(number)
+            except ValidationError as exc:
+                self.add_error("id_number", exc.messages[0])
+        if kind == Party.Kind.ORGANIZATION:
+            if not data.get("agent_name", "").strip():
+                self.add_error("agent_name", "单位申请须填写经办人姓名。")
+            try:
+                data["agent_id_number"] = validate_resident_id(data.get("agent_id_number", ""))
+            except ValidationError as exc:
+                self.add_error("agent_id_number", f"经办人：{exc.messages[0]}")
+        if data.get("phone"):
+            try:
+                data["phone"] = validate_phone(data["phone"])
+            except ValidationError as exc:
+                self.add_error("phone", exc.messages[0])
+        return data
+
+    IDENTITY_FIELDS = (
+        "applicant_kind", "applicant_name", "id_number", "phone",
+        "legal_representative", "agent_name", "agent_id_number",
+    )  # fmt: skip
+
+    def identity_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.IDENTITY_FIELDS]
+
+    # What the services take, once the form is valid.
+
+    def material_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "material": m,
+                "originals": self[f"m{m.pk}_originals"],
+                "copies": self[f"m{m.pk}_copies"],
+                "scan": self[f"m{m.pk}_scan"],
+            }
+            for m in self.materials
+        ]
+
+    def received(self) -> Received:
+        return {
+            m.pk: (
+                self.cleaned_data.get(f"m{m.pk}_originals") or 0,
+                self.cleaned_data.get(f"m{m.pk}_copies") or 0,
+                self.cleaned_data.get(f"m{m.pk}_scan"),
+            )
+            for m in self.materials
+        }
+
+
+class CorrectionForm(ChineseLabels, forms.Form):
+    """一次性告知书: tick every material to add or fix and say why; other needs as free text."""
+
+    EXTRA_ROWS = 3
+
+    due_on = forms.DateField(label="补正截止日期", widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, materials: list[MaterialRequirement], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.materials = materials
+        for material in materials:
+            self.fields[f"pick_{material.pk}"] = forms.BooleanField(label=material.name, required=False)
+            self.fields[f"reason_{material.pk}"] = forms.CharField(
+                label=f"“{material.name}”需补正的内容", max_length=500, required=False
+            )
+        for n in range(self.EXTRA_ROWS):
+            self.fields[f"extra_name_{n}"] = forms.CharField(
+                label=f"其他补正事项 {n + 1}：名称", max_length=200, required=False
+            )
+            self.fields[f"extra_reason_{n}"] = forms.CharField(
+                label=f"其他补正事项 {n + 1}：要求", max_length=500, required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        entries: list[dict[str, Any]] = []
+        for material in self.materials:
+            reason = data.get(f"reason_{material.pk}", "").strip()
+            if data.get(f"pick_{material.pk}"):
+                if not reason:
+                    self.add_error(f"reason_{material.pk}", f"请写明“{material.name}”需要补正的内容。")
+                entries.append({"requirement_id": material.pk, "reason": reason})
+            elif reason:
+                self.add_error(f"pick_{material.pk}", f"写了补正内容的，请勾选“{material.name}”。")
+        for n in range(self.EXTRA_ROWS):
+            name, reason = data.get(f"extra_name_{n}", "").strip(), data.get(f"extra_reason_{n}", "").strip()
+            if name or reason:
+                if not (name and reason):
+                    self.add_error(
+                        f"extra_reason_{n}" if name else f"extra_name_{n}", "其他补正事项须同时写明名称和要求。"
+                    )
+                entries.append({"requirement_id": None, "name": name, "reason": reason})
+        if not entries and not self.errors:
+            raise ValidationError("请勾选或填写需要补正的全部材料（一次性告知）。")
+        data["entries"] = entries
+        return data
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"pick_{m.pk}"], self[f"reason_{m.pk}"]) for m in self.materials]
+
+    def extra_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"extra_name_{n}"], self[f"extra_reason_{n}"]) for n in range(self.EXTRA_ROWS)]
+
+
+class RefusalForm(ChineseLabels, forms.Form):
+    """不予受理决定: the reason, the legal basis and, where relevant, the competent agency."""
+
+    reason = forms.CharField(label="不予受理的理由", max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
+    basis = forms.CharField(
+        label="法律依据", max_length=300, help_text="例如：《中华人民共和国行政许可法》第三十二条第一款第（二）项。"
+    )
+    competent_agency = forms.CharField(
+        label="有权受理的机关（如有）",
+        max_length=200,
+        required=False,
+        help_text="申请事项不属于本机关职权范围的，告知向有关行政机关申请。",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].error_messages["required"] = "不予受理须写明理由。"
+        self.fields["basis"].error_messages["required"] = "不予受理须写明法律依据。"
+
+
+class FeeForm(ChineseLabels, forms.Form):
+    """Paid at the window (the payment's reference) or waived (the basis)."""
+
+    paid_reference = forms.CharField(label="支付流水号", max_length=64, required=False)
+    waiver_basis = forms.CharField(label="减免依据", max_length=300, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("paid_reference", "").strip() and not data.get("waiver_basis", "").strip():
+            raise ValidationError("请填写支付流水号，或填写减免依据。")
+        return data
+
+
+class DeliveryForm(ChineseLabels, forms.Form):
+    """出件: how the result leaves, and who collects it at the window."""
+
+    method = forms.ChoiceField(label="送达方式", choices=Application.DeliveryMethod.choices, widget=forms.RadioSelect)
+    recipient_name = forms.CharField(label="领取人姓名", max_length=50, required=False)
+    recipient_id_number = forms.CharField(
+        label="领取人身份证件号码",
+        max_length=30,
+        required=False,
+        help_text="与申请人（或单位经办人）的证件号码核对一致后方可领取。",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "id-number"}),
+    )
+    is_proxy = forms.BooleanField(label="他人代领（须提交授权委托书）", required=False)
+    proxy_letter = forms.FileField(label="授权委托书扫描件", required=False, help_text="PDF、JPEG、PNG 或 OFD。")
+    tracking_number = forms.CharField(label="快递单号（邮寄送达）", max_length=40, required=False)

@@ -1,0 +1,390 @@
+"""Writes of the comprehensive window (综合窗口): authorisations, clerks, intake, outcomes, delivery.
+
+Every change of a case goes through applications.services (受办分离: the window takes in and hands
+over, the department decides); this module adds what only the window knows — which window, which
+clerk, which authorisation, what paper was received, who collected the result.
+"""
+
+import hashlib
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from applications import services as cases
+from applications.forms_runtime import validate_form_data
+from applications.models import Application, CorrectionNotice, Delivery, Party, SubmittedMaterial
+from applications.transitions import Actor
+from catalog.models import Department, ServiceItem
+from portal import validators
+from portal.clock import Clock, system_clock
+from portal.exceptions import DomainError, PermissionDenied
+from portal.idnumbers import id_number_digest, mask_id_number
+from portal.models import Role
+from portal.services import record_audit
+from portal.uploads import DOCUMENT_KINDS, check_upload
+from windows import selectors
+from windows.models import ClerkAssignment, DeliveryCheck, Intake, Window, WindowAuthorization
+
+S = Application.Status
+MAX_PIECES = 99  # originals or copies of one material received at the window
+
+# (originals, copies, scan or None) per material requirement id
+Received = dict[int, tuple[int, int, UploadedFile | None]]
+
+
+def _is_sysadmin(user: Any) -> bool:
+    return bool(user.is_superuser or user.has_role(Role.SYSADMIN))
+
+
+# --- Halls, windows and authorisations ------------------------------------------------------------
+
+
+@transaction.atomic
+def grant_window_authorization(
+    *, actor: Any, department: Department, window: Window, item_code: str, accepts_on_receipt: bool = True
+) -> WindowAuthorization:
+    """The implementing department lets a window take in one of its items (收件即受理 or receive only)."""
+    if not (_is_sysadmin(actor) or (actor.has_role(Role.DEPT_HEAD) and actor.department_id == department.pk)):
+        raise PermissionDenied("只有实施部门负责人或系统管理员可以授权窗口受理事项。")
+    item_code = item_code.strip()
+    if not ServiceItem.objects.filter(code=item_code, department=department).exists():
+        raise ValidationError({"item_code": "该部门没有此实施编码的事项。"})
+    authorization, created = WindowAuthorization.objects.update_or_create(
+        window=window,
+        item_code=item_code,
+        defaults={"department": department, "accepts_on_receipt": accepts_on_receipt},
+    )
+    record_audit(
+        actor=actor,
+        action="window.authorization_granted" if created else "window.authorization_changed",
+        obj=authorization,
+        detail={"window_id": window.pk, "item_code": item_code, "accepts_on_receipt": accepts_on_receipt},
+    )
+    return authorization
+
+
+@transaction.atomic
+def revoke_window_authorization(*, actor: Any, authorization: WindowAuthorization) -> None:
+    department = authorization.department
+    if not (_is_sysadmin(actor) or (actor.has_role(Role.DEPT_HEAD) and actor.department_id == department.pk)):
+        raise PermissionDenied("只有实施部门负责人或系统管理员可以撤销窗口授权。")
+    record_audit(
+        actor=actor,
+        action="window.authorization_revoked",
+        obj=authorization,
+        detail={"item_code": authorization.item_code},
+    )
+    authorization.delete()
+
+
+@transaction.atomic
+def assign_clerk(*, actor: Any, window: Window, clerk: Any) -> ClerkAssignment:
+    """Put a clerk on a window; the clerk sees that window's queues from then on."""
+    if not _is_sysadmin(actor):
+        raise PermissionDenied("只有系统管理员可以安排窗口人员。")
+    if not clerk.has_role(Role.CLERK):
+        raise ValidationError({"clerk": "只能安排具有窗口工作人员角色的用户。"})
+    assignment, created = ClerkAssignment.objects.get_or_create(window=window, clerk=clerk)
+    if created:
+        record_audit(
+            actor=actor,
+            action="window.clerk_assigned",
+            obj=assignment,
+            detail={"window_id": window.pk, "clerk_id": clerk.pk},
+        )
+    return assignment
+
+
+@transaction.atomic
+def remove_clerk(*, actor: Any, assignment: ClerkAssignment) -> None:
+    if not _is_sysadmin(actor):
+        raise PermissionDenied("只有系统管理员可以调整窗口人员。")
+    record_audit(
+        actor=actor,
+        action="window.clerk_removed",
+        obj=assignment,
+        detail={"window_id": assignment.window_id, "clerk_id": assignment.clerk_id},
+    )
+    assignment.delete()
+
+
+# --- Intake -------------------------------------------------------------------------------------------
+
+
+def _record_intake(
+    *, application: Application, window: Window, clerk: Any, clock: Clock, agent: Party | None = None
+) -> Intake:
+    """Where the case was taken in; the first window that acts on an online case keeps it."""
+    intake, _ = Intake.objects.get_or_create(
+        application=application, defaults={"window": window, "clerk": clerk, "at": clock.now(), "agent": agent}
+    )
+    return intake
+
+
+def _authorization_or_403(clerk: Any, application: Application) -> WindowAuthorization:
+    authorization = selectors.authorization_for(clerk, application)
+    if authorization is None:
+        raise PermissionDenied("您所在的窗口未获实施部门授权受理该事项。")
+    return authorization
+
+
+def _check_received(application: Application, received: Received) -> dict[str, list[str]]:
+    """What is wrong with the paper and scans the clerk recorded, before any file is stored."""
+    problems: dict[str, list[str]] = {}
+    listed = {m.id: m for m in cases.required_materials(application)}
+    for requirement_id, (originals, copies, scan) in received.items():
+        requirement = listed.get(requirement_id)
+        if requirement is None:
+            problems.setdefault("materials", []).append("所收材料不在本事项本情形的材料清单中。")
+            continue
+        if not (0 <= originals <= MAX_PIECES and 0 <= copies <= MAX_PIECES):
+            problems.setdefault("materials", []).append(f"“{requirement.name}”的份数应在 0–{MAX_PIECES} 之间。")
+        if scan is not None:
+            try:
+                check_upload(scan, allowed=DOCUMENT_KINDS)
+            except ValidationError as exc:
+                problems.setdefault("materials", []).append(f"“{requirement.name}”的扫描件：{exc.messages[0]}")
+    got = {rid for rid, (originals, copies, scan) in received.items() if originals or copies or scan is not None}
+    missing = [m.name for m in listed.values() if m.necessity == m.Necessity.REQUIRED and m.id not in got]
+    if missing:
+        problems.setdefault("materials", []).extend(f"未收取必要材料：{name}" for name in missing)
+    return problems
+
+
+@transaction.atomic
+def file_walk_in(
+    *,
+    clerk: Any,
+    window: Window,
+    item: ServiceItem,
+    party: Party,
+    form_data: dict[str, Any],
+    situation_options: list[int],
+    received: Received,
+    declaration_signed: bool,
+    agent: Party | None = None,
+    delivery_method: str = Application.DeliveryMethod.COLLECT,
+    delivery_address: str = "",
+    idempotency_key: str | None = None,
+    clock: Clock = system_clock,
+) -> Application:
+    """窗口收件 for a walk-in: the case, the paper and scans received, the signed declaration, submitted.
+
+    Everything or nothing: a refused intake leaves no draft, no material row and no file behind
+    (files are checked before the first one is stored). The same idempotency key (a double click)
+    returns the case the first request filed.
+    """
+    if idempotency_key:
+        earlier = Application.objects.filter(idempotency_key=idempotency_key).select_related("intake").first()
+        if earlier is not None:
+            if getattr(earlier, "intake", None) is None or earlier.intake.window_id != window.pk:
+                raise PermissionDenied("该请求标识已被使用。")
+            return earlier
+    if not window.clerks.filter(pk=clerk.pk).exists():
+        raise PermissionDenied("您不在该窗口上岗，不能在此收件。")
+    if not WindowAuthorization.objects.filter(
+        window=window, item_code=item.code, department=item.department_id
+    ).exists():
+        raise PermissionDenied("本窗口未获实施部门授权受理该事项。")
+    if party.kind == Party.Kind.ORGANIZATION and agent is None:
+        raise ValidationError({"agent": "单位申请须核验经办人身份。"})
+
+    application = cases.start_application(
+        user=None,
+        item=item,
+        party=party,
+        acting_as=Application.ActingAs.AGENT if agent is not None else Application.ActingAs.SELF,
+        channel=Application.Channel.WINDOW,
+        idempotency_key=idempotency_key,
+        clock=clock,
+    )
+    if application.status != S.DRAFT:  # a double click that raced past the look-up above
+        return application
+    application = cases.save_draft(
+        application=application,
+        form_data=form_data,
+        situation_options=situation_options,
+        delivery_method=delivery_method,
+        delivery_address=delivery_address,
+    )
+    problems = validate_form_data(item.form_definition, form_data)
+    problems.update(_check_received(application, received))
+    if application.delivery_method == Application.DeliveryMethod.POST and not application.delivery_address:
+        problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
+    if not declaration_signed:
+        problems["declaration"] = ["请由申请人在承诺声明上签字确认后再提交。"]
+    if problems:
+        raise ValidationError(problems)
+
+    for requirement_id, (originals, copies, scan) in received.items():
+        if scan is not None:
+            requirement = item.materials.get(pk=requirement_id)
+            material = cases.attach_material(
+                application=application, requirement=requirement, file=scan, actor=clerk, clock=clock
+            )
+            material.originals_received, material.copies_received = originals, copies
+            material.save(update_fields=["originals_received", "copies_received"])
+        elif originals or copies:
+            SubmittedMaterial.objects.create(
+                application=application,
+                requirement_id=requirement_id,
+                originals_received=originals,
+                copies_received=copies,
+                uploaded_by=clerk,
+            )
+    _record_intake(application=application, window=window, clerk=clerk, clock=clock, agent=agent)
+    return cases.submit_application(
+        application=application, actor=clerk, actor_role=Actor.CLERK, declaration=True, clock=clock
+    )
+
+
+# --- The four outcomes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def take_in_application(*, clerk: Any, application: Application, clock: Clock = system_clock) -> Application:
+    """One click: 受理 where the window's authorisation is 收件即受理, otherwise 收件 for the department.
+
+    A second clerk clicking after the first gets InvalidTransition (409) from the row lock in
+    applications.services.transition, and no intake of their own is recorded.
+    """
+    authorization = _authorization_or_403(clerk, application)
+    if authorization.accepts_on_receipt:
+        cases.accept_application(application=application, actor=clerk, actor_role=Actor.CLERK, clock=clock)
+    else:
+        cases.receive_application(application=application, actor=clerk, actor_role=Actor.CLERK, clock=clock)
+    _record_intake(application=application, window=authorization.window, clerk=clerk, clock=clock)
+    return application
+
+
+@transaction.atomic
+def ask_for_correction(
+    *,
+    clerk: Any,
+    application: Application,
+    entries: list[dict[str, Any]],
+    due_on: Any = None,
+    clock: Clock = system_clock,
+) -> CorrectionNotice:
+    """一次性告知 from the window (行政许可法 art. 32 (4)): every material to add or fix, at once."""
+    authorization = _authorization_or_403(clerk, application)
+    notice = cases.request_correction(
+        application=application, actor=clerk, actor_role=Actor.CLERK, entries=entries, due_on=due_on, clock=clock
+    )
+    _record_intake(application=application, window=authorization.window, clerk=clerk, clock=clock)
+    return notice
+
+
+@transaction.atomic
+def refuse_at_window(
+    *,
+    clerk: Any,
+    application: Application,
+    reason: str,
+    basis: str,
+    competent_agency: str = "",
+    clock: Clock = system_clock,
+) -> Application:
+    """不予受理 from the window, in writing (行政许可法 art. 32 (1)(2))."""
+    authorization = _authorization_or_403(clerk, application)
+    cases.refuse_application(
+        application=application,
+        actor=clerk,
+        actor_role=Actor.CLERK,
+        reason=reason,
+        basis=basis,
+        competent_agency=competent_agency,
+        clock=clock,
+    )
+    _record_intake(application=application, window=authorization.window, clerk=clerk, clock=clock)
+    return application
+
+
+# --- Delivery (出件) ------------------------------------------------------------------------------------
+
+
+def _recipient_may_collect(application: Application, digest: str) -> bool:
+    """The applicant in person, or the 经办人 who filed the case for an organisation."""
+    if digest == application.party.id_number_digest:
+        return True
+    intake = getattr(application, "intake", None)
+    return bool(intake is not None and intake.agent is not None and intake.agent.id_number_digest == digest)
+
+
+@transaction.atomic
+def deliver_at_window(
+    *,
+    clerk: Any,
+    application: Application,
+    method: str,
+    recipient_name: str = "",
+    recipient_id_number: str = "",
+    is_proxy: bool = False,
+    proxy_letter: UploadedFile | None = None,
+    tracking_number: str = "",
+    clock: Clock = system_clock,
+) -> Delivery:
+    """出件 after an identity check: the applicant's own ID number, or a proxy with a 委托书.
+
+    applications.services.deliver_result refuses while a fee is due (422) and concludes the case.
+    """
+    if method not in Application.DeliveryMethod.values:
+        raise ValidationError({"method": "请选择送达方式。"})
+    check: dict[str, Any] | None = None
+    if method == Application.DeliveryMethod.COLLECT:
+        number = recipient_id_number.strip().upper()
+        if not number:
+            raise ValidationError({"recipient_id_number": "请填写领取人的身份证件号码。"})
+        digest = id_number_digest(number)
+        if is_proxy:
+            try:
+                validators.validate_resident_id(number)
+            except ValidationError as exc:
+                raise ValidationError({"recipient_id_number": exc.messages}) from exc
+            if proxy_letter is None:
+                raise ValidationError({"proxy_letter": "他人代领须上传申请人签署的授权委托书。"})
+            try:
+                check_upload(proxy_letter, allowed=DOCUMENT_KINDS)
+            except ValidationError as exc:
+                raise ValidationError({"proxy_letter": exc.messages}) from exc
+        elif not _recipient_may_collect(application, digest):
+            raise DomainError(
+                "领取人身份证件号码与申请人不符，不能领取；他人代领须提交授权委托书。", code="recipient_mismatch"
+            )
+        check = {"recipient_id_digest": digest, "recipient_id_masked": mask_id_number(number), "is_proxy": is_proxy}
+    delivery = cases.deliver_result(
+        application=application,
+        actor=clerk,
+        actor_role=Actor.CLERK,
+        method=method,
+        recipient_name=recipient_name,
+        recipient_is_proxy=is_proxy,
+        tracking_number=tracking_number,
+        clock=clock,
+    )
+    if check is not None:
+        intake = getattr(application, "intake", None)
+        window = (
+            selectors.windows_of(clerk).filter(hall=intake.window.hall_id).first()
+            if intake
+            else selectors.windows_of(clerk).first()
+        )
+        letter_sha256 = ""
+        if proxy_letter is not None:
+            digest_of_letter = hashlib.sha256()
+            for chunk in proxy_letter.chunks():
+                digest_of_letter.update(chunk)
+            proxy_letter.seek(0)
+            letter_sha256 = digest_of_letter.hexdigest()
+        DeliveryCheck.objects.create(
+            delivery=delivery,
+            window=window,
+            clerk=clerk,
+            proxy_letter=proxy_letter if is_proxy else "",
+            proxy_letter_sha256=letter_sha256 if is_proxy else "",
+            checked_at=clock.now(),
+            **check,
+        )
+    return delivery

@@ -1,0 +1,429 @@
+"""The clerk's workbench (综合窗口): queues, the case at the window, walk-in intake, fees, delivery.
+
+Each view: parse → authorise (applications.access.get_application_for, the one access helper for a
+case) → one service or selector → render. What a clerk may not see is 404 (hall B's cases for a
+clerk of hall A); a workbench page for someone who is not a clerk is 403; a state that does not
+allow the action is 409; a rule the input breaks is 422 with the form shown again.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods, require_POST
+
+from applications import services as cases
+from applications.access import REVEAL, VIEW, get_application_for, roles_in_case
+from applications.deadlines import correction_due_date
+from applications.forms import add_errors, form_field_views, read_form_data, read_situation_options
+from applications.models import Application, FeeAssessment, Party
+from applications.selectors import EXTRA_ACTION_LABELS, application_detail
+from applications.transitions import TRANSITIONS, Actor, allowed_actions
+from catalog.selectors import chosen_options
+from portal.clock import system_clock
+from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, render_error
+from portal.idnumbers import mask_id_number
+from portal.models import Role
+from windows import selectors, services
+from windows.forms import CorrectionForm, DeliveryForm, FeeForm, RefusalForm, WalkInForm
+
+PAGE_SIZE = 50
+HOME_QUEUE_LENGTH = 20
+UNPROCESSABLE = 422
+
+
+def clerk_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in clerks only (staff have passed TOTP by the middleware); domain errors with their status."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            if not request.user.has_role(Role.CLERK):
+                raise PermissionDenied("只有窗口工作人员可以使用窗口工作台。")
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            return render_error(request, exc)
+
+    return wrapper
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _case_at_window(request: HttpRequest, number: str, action: str = VIEW) -> Application:
+    """The case, if this clerk sees it; the window's actions need the clerk's part in it."""
+    application, role = get_application_for(request.user, number, action)
+    if role is None and Actor.CLERK not in roles_in_case(request.user, application):
+        raise PermissionDenied("该办件不在您的窗口办理范围内。")
+    if role is not None and role != Actor.CLERK:
+        raise PermissionDenied("只能以窗口工作人员身份在工作台办理。")
+    return application
+
+
+# --- Workbench home and queues --------------------------------------------------------------------
+
+
+@clerk_view
+def workbench(request: HttpRequest) -> HttpResponse:
+    """My windows, the pre-review queue (oldest first) and what is ready to hand over."""
+    user = request.user
+    prereview = selectors.prereview_queue(user)
+    delivery = selectors.delivery_queue(user)
+    context = {
+        "windows": selectors.windows_of(user).prefetch_related("authorizations"),
+        "prereview": prereview[:HOME_QUEUE_LENGTH],
+        "prereview_count": prereview.count(),
+        "delivery": delivery[:HOME_QUEUE_LENGTH],
+        "delivery_count": delivery.count(),
+    }
+    return render(request, "windows/workbench.html", context)
+
+
+@clerk_view
+def prereview_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.prereview_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "windows/queue.html", {"page": page, "queue": "prereview"})
+
+
+@clerk_view
+def delivery_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.delivery_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "windows/queue.html", {"page": page, "queue": "delivery"})
+
+
+# --- The case at the window ----------------------------------------------------------------------------
+
+
+def _render_case(request: HttpRequest, application: Application, *, status: int = 200, **extra: Any) -> HttpResponse:
+    application = application_detail(application)
+    received: dict[int, list[Any]] = {}
+    for material in application.current_materials:
+        received.setdefault(material.requirement_id, []).append(material)
+    checklist = [{"requirement": m, "received": received.get(m.pk, [])} for m in cases.required_materials(application)]
+    values = application.form_data or {}
+    form_rows = []
+    revealed = "revealed_id_number" in extra
+    for definition in application.item.form_definition or []:
+        value = values.get(definition["name"], "")
+        is_id_number = definition.get("type") == "id_number" or definition.get("validator") == "resident_id"
+        if is_id_number and value and not revealed:
+            value = mask_id_number(str(value))  # 个人信息保护法: the full number only after an audited reveal
+        form_rows.append(
+            (
+                definition.get("label") or definition["name"],
+                "、".join(map(str, value)) if isinstance(value, list) else value,
+            )
+        )
+    authorization = selectors.authorization_for(request.user, application)
+    actions = set(allowed_actions(application.status, Actor.CLERK))
+    intake = getattr(application, "intake", None)
+    context = {
+        "application": application,
+        "checklist": checklist,
+        "form_rows": form_rows,
+        "intake": intake,
+        "authorization": authorization,
+        "can_take_in": authorization is not None
+        and ("accept" if authorization.accepts_on_receipt else "receive") in actions
+        and application.status in (Application.Status.SUBMITTED, Application.Status.RECEIVED)
+        and (authorization.accepts_on_receipt or application.status == Application.Status.SUBMITTED),
+        "can_correct": authorization is not None and "request_correction" in actions,
+        "can_refuse": authorization is not None and "refuse" in actions,
+        "can_deliver": "deliver" in actions,
+        "fees": list(application.fee_assessments.all()),
+        "amount_due": cases.amount_due(application),
+        "documents": application.notices,
+        "timeline": _timeline(application),
+        **extra,
+    }
+    response = render(request, "windows/case.html", context, status=status)
+    if revealed:
+        add_never_cache_headers(response)  # the full number must not linger in a cache
+    return response
+
+
+def _timeline(application: Application) -> list[dict[str, Any]]:
+    """Every event, internal ones too: the window sees the whole path of the case."""
+    statuses = dict(Application.Status.choices)
+    return [
+        {
+            "at": event.at,
+            "label": TRANSITIONS[event.action].label
+            if event.action in TRANSITIONS
+            else EXTRA_ACTION_LABELS.get(event.action, event.action),
+            "status": statuses.get(event.to_status, ""),
+            "actor": event.actor,
+            "note": event.note,
+        }
+        for event in application.timeline.select_related("actor").order_by("at", "id")
+    ]
+
+
+@clerk_view
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _render_case(request, _case_at_window(request, number))
+
+
+@clerk_view
+@require_POST
+def reveal_id_number(request: HttpRequest, number: str) -> HttpResponse:
+    """查看完整号码: shown once on this response, never stored in the page's URL; audited."""
+    application = _case_at_window(request, number)
+    get_application_for(request.user, number, REVEAL)
+    full = cases.reveal_id_number(
+        party=application.party, actor=request.user, purpose=f"窗口核验办件 {application.number}"
+    )
+    return _render_case(request, application, revealed_id_number=full)
+
+
+@clerk_view
+@require_POST
+def take_in(request: HttpRequest, number: str) -> HttpResponse:
+    """受理 (收件即受理 windows) or 收件 (others): one click."""
+    application = _case_at_window(request, number, "accept")
+    services.take_in_application(clerk=request.user, application=application, clock=system_clock)
+    if application.status == Application.Status.IN_REVIEW:
+        messages.success(request, f"已受理，承诺办结日期 {application.due_on:%Y-%m-%d}。请打印受理凭证交申请人。")
+    else:
+        messages.success(request, "已收件，转实施部门受理。")
+    return redirect("windows:case", number=application.number)
+
+
+@clerk_view
+@require_http_methods(["GET", "POST"])
+def request_correction(request: HttpRequest, number: str) -> HttpResponse:
+    """一次性告知: every material of the item with a checkbox and a reason, plus free-text entries."""
+    application = _case_at_window(request, number, "request_correction")
+    materials = list(application.item.materials.all())
+    form = CorrectionForm(
+        _posted(request), materials=materials, initial={"due_on": correction_due_date(system_clock.today())}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ask_for_correction(
+                clerk=request.user,
+                application=application,
+                entries=form.cleaned_data["entries"],
+                due_on=form.cleaned_data["due_on"],
+                clock=system_clock,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "已出具一次性告知书，请打印交申请人。")
+            return redirect("windows:case", number=application.number)
+    status = UNPROCESSABLE if form.is_bound else 200
+    return render(request, "windows/correction.html", {"application": application, "form": form}, status=status)
+
+
+@clerk_view
+@require_http_methods(["GET", "POST"])
+def refuse(request: HttpRequest, number: str) -> HttpResponse:
+    """不予受理: the reason, the legal basis and the competent agency, in writing."""
+    application = _case_at_window(request, number, "refuse")
+    form = RefusalForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.refuse_at_window(
+                clerk=request.user, application=application, clock=system_clock, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "已出具不予受理决定书，请打印交申请人。")
+            return redirect("windows:case", number=application.number)
+    status = UNPROCESSABLE if form.is_bound else 200
+    return render(request, "windows/refuse.html", {"application": application, "form": form}, status=status)
+
+
+# --- Fees and delivery --------------------------------------------------------------------------------
+
+
+def _render_fees(
+    request: HttpRequest, application: Application, bound: tuple[int, FeeForm] | None = None
+) -> HttpResponse:
+    rows = []
+    for fee in application.fee_assessments.all():
+        form = bound[1] if bound and bound[0] == fee.pk else FeeForm(auto_id=f"id_fee{fee.pk}_%s")
+        rows.append((fee, form if fee.status == FeeAssessment.Status.DUE else None))
+    context = {"application": application, "rows": rows, "amount_due": cases.amount_due(application)}
+    return render(request, "windows/fees.html", context, status=UNPROCESSABLE if bound else 200)
+
+
+@clerk_view
+def fees(request: HttpRequest, number: str) -> HttpResponse:
+    """The case's fees (FeeAssessment rows) and what is still due."""
+    return _render_fees(request, _case_at_window(request, number))
+
+
+@clerk_view
+@require_POST
+def settle_fee(request: HttpRequest, number: str, fee_id: int) -> HttpResponse:
+    """Paid at the window (the payment's reference) or waived (the basis)."""
+    application = _case_at_window(request, number)
+    fee = application.fee_assessments.filter(pk=fee_id).first()
+    if fee is None:
+        raise NotFound("该办件没有这笔费用。")
+    form = FeeForm(request.POST, auto_id=f"id_fee{fee.pk}_%s")
+    if form.is_valid():
+        try:
+            cases.settle_fee(
+                fee=fee,
+                actor=request.user,
+                paid_reference=form.cleaned_data["paid_reference"],
+                waiver_basis=form.cleaned_data["waiver_basis"],
+                clock=system_clock,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            waived = bool(form.cleaned_data["waiver_basis"].strip())
+            messages.success(request, f"“{fee.name}”已登记为{'减免' if waived else '已缴费'}。")
+            return redirect("windows:fees", number=application.number)
+    return _render_fees(request, application, (fee.pk, form))
+
+
+@clerk_view
+@require_http_methods(["GET", "POST"])
+def deliver(request: HttpRequest, number: str) -> HttpResponse:
+    """出件: identity check (or a proxy's 委托书), then hand over, post or release for download."""
+    application = _case_at_window(request, number, "deliver")
+    if application.status != Application.Status.DECIDED:
+        raise InvalidTransition(f"办件当前状态为“{application.get_status_display()}”，不能出件。")
+    form = DeliveryForm(
+        _posted(request),
+        request.FILES if request.method == "POST" else None,
+        initial={"method": application.delivery_method, "recipient_name": application.party.name},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            delivery = services.deliver_at_window(
+                clerk=request.user, application=application, clock=system_clock, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        except DomainError as exc:
+            if exc.status_code != UNPROCESSABLE:
+                raise
+            form.add_error(None, exc.message)  # a fee still due, a recipient who is not the applicant
+        else:
+            note = "请打印送达回证由领取人签收。" if delivery.method == Application.DeliveryMethod.COLLECT else ""
+            messages.success(request, f"已出件，办件办结。{note}")
+            return redirect("windows:case", number=application.number)
+    context = {"application": application, "form": form, "amount_due": cases.amount_due(application)}
+    return render(request, "windows/deliver.html", context, status=UNPROCESSABLE if form.is_bound else 200)
+
+
+# --- Walk-in intake ------------------------------------------------------------------------------------
+
+
+@clerk_view
+def walk_in(request: HttpRequest) -> HttpResponse:
+    """Step 1: the window and the item (only those the window is authorised for)."""
+    windows = [
+        (window, selectors.authorized_items(request.user, window)) for window in selectors.windows_of(request.user)
+    ]
+    return render(request, "windows/walk_in_start.html", {"windows": windows})
+
+
+@clerk_view
+@require_http_methods(["GET", "POST"])
+def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResponse:
+    """Step 2: the applicant, the situation, the item's form, the checklist and the signature."""
+    window = selectors.windows_of(request.user).filter(pk=window_id).first()
+    if window is None:
+        raise NotFound("未找到该窗口，或您不在该窗口上岗。")
+    item = (
+        selectors.authorized_items(request.user, window)
+        .filter(pk=item_id)
+        .prefetch_related("situations__options")
+        .first()
+    )
+    if item is None:
+        raise NotFound("本窗口未获授权受理该事项。")
+    posted = request.method == "POST"
+    situations = list(item.situations.all())
+    options = [
+        o.pk for o in chosen_options(item, read_situation_options(situations, request.POST if posted else request.GET))
+    ]
+    materials = cases.required_materials(Application(item=item, situation_options=options))
+    form = WalkInForm(
+        request.POST if posted else None, request.FILES if posted else None, item=item, materials=materials
+    )
+    definition = item.form_definition or []
+    form_data = read_form_data(definition, request.POST) if posted else {}
+    problems: dict[str, list[str]] = {}
+    if posted and form.is_valid():
+        try:
+            application = _file_walk_in(request, window, item, form, form_data, options)
+        except ValidationError as exc:
+            by_field = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            names = {d["name"] for d in definition}
+            problems = {k: v for k, v in by_field.items() if k in names}
+            rest = {k: v for k, v in by_field.items() if k not in names}
+            if rest:
+                add_errors(form, ValidationError(rest))
+            if problems:
+                form.add_error(None, "申请表填写有误，请按提示修改。")
+        else:
+            messages.success(request, f"已收件登记，办件编号 {application.number}。请选择办理结果。")
+            return redirect("windows:case", number=application.number)
+    chosen = set(options)
+    context = {
+        "window": window,
+        "item": item,
+        "form": form,
+        "fields": form_field_views(definition, form_data, problems),
+        "situations": [(s, [(o, o.pk in chosen) for o in s.options.all()]) for s in situations],
+    }
+    return render(request, "windows/walk_in.html", context, status=UNPROCESSABLE if posted else 200)
+
+
+def _file_walk_in(
+    request: HttpRequest, window: Any, item: Any, form: WalkInForm, form_data: dict[str, Any], options: list[int]
+) -> Application:
+    data = form.cleaned_data
+    is_organization = data["applicant_kind"] == Party.Kind.ORGANIZATION
+    # One transaction: a refused intake leaves no applicant record behind either.
+    with transaction.atomic():
+        party = cases.register_party(
+            kind=data["applicant_kind"],
+            name=data["applicant_name"],
+            id_type=Party.IdType.USCC if is_organization else Party.IdType.RESIDENT_ID,
+            id_number=data["id_number"],
+            phone=data["phone"],
+            legal_representative=data["legal_representative"],
+        )
+        agent = None
+        if is_organization:
+            agent = cases.register_party(
+                kind=Party.Kind.PERSON,
+                name=data["agent_name"],
+                id_type=Party.IdType.RESIDENT_ID,
+                id_number=data["agent_id_number"],
+            )
+        return services.file_walk_in(
+            clerk=request.user,
+            window=window,
+            item=item,
+            party=party,
+            agent=agent,
+            form_data=form_data,
+            situation_options=options,
+            received=form.received(),
+            declaration_signed=data["declaration"],
+            delivery_method=data["delivery_method"],
+            delivery_address=data["delivery_address"],
+            idempotency_key=data["idempotency_key"],
+            clock=system_clock,
+        )
