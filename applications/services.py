@@ -351,10 +351,11 @@ def submit_application(
         if application.status == S.SUBMITTED:  # a double click: the first submit stands
             return application
         raise InvalidTransition(f"办件当前状态为“{application.get_status_display()}”，不能申报。")
-    if not declaration:
-        raise ValidationError({"declaration": "请阅读并确认承诺声明：所填信息和提交材料真实有效。"})
     _check_item_open(application.item, online=application.channel == Application.Channel.ONLINE, clock=clock)
     problems = validate_form_data(application.item.form_definition, application.form_data)
+    # Told together with everything else, so the applicant fixes the whole page at once.
+    if not declaration:
+        problems["declaration"] = ["请阅读并确认承诺声明：所填信息和提交材料真实有效。"]
     missing = missing_materials(application)
     if missing:
         problems["materials"] = [f"请上传：{m.name}" for m in missing]

@@ -186,9 +186,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
 # Uploaded files live outside static files and are served only through views that check access.
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-MEDIA_URL = None
+# No route serves this prefix: files go out only through views that check access.
+MEDIA_URL = "/_private/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"base_url": "/_private/"}},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
