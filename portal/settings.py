@@ -189,7 +189,7 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 # No route serves this prefix: files go out only through views that check access.
 MEDIA_URL = "/_private/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", },
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
