@@ -48,9 +48,12 @@ def _clerk_filter(user: Any) -> Q:
     authorized = _authorization_model().objects.filter(window__clerks=user)
     # An online case waits for any authorised window; once a hall has taken it in, it is that hall's
     # (a clerk of hall A never sees a case taken in at hall B, even for an item both may accept).
-    return Q(
-        item__code__in=authorized.values("item_code"), department__in=authorized.values("department"), intake__isnull=True
-    ) | Q(intake__window__hall__windows__clerks=user)
+    waiting = Q(
+        item__code__in=authorized.values("item_code"),
+        department__in=authorized.values("department"),
+        intake__isnull=True,
+    )
+    return waiting | Q(intake__window__hall__windows__clerks=user)
 
 
 def applications_visible_to(user: Any) -> QuerySet[Application]:

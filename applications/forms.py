@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from applications.models import Application
+from applications.services import ID_MISMATCH, check_own_id_number
 from catalog.models import Situation
 from portal.exceptions import BadInput
 from portal.forms import ChineseLabels
@@ -30,8 +31,6 @@ FORM_FIELD_PREFIX = "f_"
 MATERIAL_FILE = re.compile(r"m([0-9]{1,18})")
 CORRECTION_FILE = re.compile(r"c([0-9]{1,18})")
 MAX_CHECKBOX_VALUES = 50
-# A digest mismatch is a refusal on the merits (422); everything else on the start form is malformed input (400).
-ID_MISMATCH = "id_mismatch"
 
 
 class StartForm(ChineseLabels, forms.Form):
@@ -115,20 +114,9 @@ class StartForm(ChineseLabels, forms.Form):
             self.add_error("id_number", ValidationError("请输入您的居民身份证号码。", code="required"))
             return
         try:
-            number = validate_resident_id(raw)
+            data["id_number"] = check_own_id_number(user=self.user, id_number=raw)
         except ValidationError as exc:
             self.add_error("id_number", exc)
-            return
-        # The account keeps only the keyed digest of the verified number: an equal digest is the proof.
-        if id_number_digest(number) != self.user.id_number_digest:
-            self.add_error(
-                "id_number",
-                ValidationError(
-                    "该号码与您实名认证的身份证号码不一致。为他人申请请选择“受他人委托代为申请”。", code=ID_MISMATCH
-                ),
-            )
-            return
-        data["id_number"] = number
 
     def _clean_principal(self, data: dict[str, Any]) -> None:
         if not data.get("principal_name", "").strip():

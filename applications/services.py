@@ -221,6 +221,93 @@ def start_application(
     return application
 
 
+# A well-formed number that is not the user's own is refused on the merits (422), not as malformed input.
+ID_MISMATCH = "id_mismatch"
+
+
+def check_own_id_number(*, user: Any, id_number: str) -> str:
+    """The user's own 公民身份号码, typed again. The account keeps only the keyed digest of the
+    verified number, so an equal digest is the proof; returns the normalised number."""
+    number = validators.validate_resident_id(id_number)
+    if not user.id_number_digest or id_number_digest(number) != user.id_number_digest:
+        raise ValidationError(
+            "该号码与您实名认证的身份证号码不一致。为他人申请请选择“受他人委托代为申请”。", code=ID_MISMATCH
+        )
+    return number
+
+
+@transaction.atomic
+def start_online_application(
+    *,
+    user: Any,
+    item: ServiceItem,
+    acting_as: str,
+    name: str = "",
+    id_number: str = "",
+    organization: Any = None,
+    phone: str = "",
+    proxy_letter: UploadedFile | None = None,
+    idempotency_key: str | None = None,
+    clock: Clock = system_clock,
+) -> Application:
+    """网上申请 from an account: for oneself (the ID number typed again matches the verified one), for an
+    organisation the user is 经办人 of, or for a principal (委托代理, with the signed letter).
+
+    One transaction: a refused start (an item closed, a fake letter) leaves no party behind.
+    """
+    if not user.is_real_name_verified:
+        raise PermissionDenied("网上申请前，请先完成实名认证。", code="real_name_required")
+    if acting_as == Application.ActingAs.SELF:
+        try:
+            number = check_own_id_number(user=user, id_number=id_number)
+        except ValidationError as exc:
+            raise ValidationError({"id_number": exc.error_list}) from None
+        if name.strip() and name.strip() != user.real_name:
+            raise ValidationError({"name": ValidationError("姓名与您实名认证的姓名不一致。", code=ID_MISMATCH)})
+        party = register_party(
+            kind=Party.Kind.PERSON, name=user.real_name, id_type=Party.IdType.RESIDENT_ID, id_number=number, phone=phone
+        )
+    elif acting_as == Application.ActingAs.AGENT:
+        agencies = user.agencies.filter(revoked_at__isnull=True)
+        if organization is None or not agencies.filter(organization=organization).exists():
+            raise PermissionDenied("您不是该单位的经办人，不能以该单位名义申请。")
+        party = register_party(
+            kind=Party.Kind.ORGANIZATION,
+            name=organization.name,
+            id_type=Party.IdType.USCC,
+            id_number=organization.uscc,
+            phone=phone,
+            legal_representative=organization.legal_representative,
+        )
+    elif acting_as == Application.ActingAs.PROXY:
+        problems: dict[str, list[ValidationError]] = {}
+        if not name.strip():
+            problems["name"] = [ValidationError("请填写委托人姓名。", code="required")]
+        try:
+            number = validators.validate_resident_id(id_number)
+        except ValidationError as exc:
+            problems["id_number"] = exc.error_list
+        else:
+            if id_number_digest(number) == user.id_number_digest:
+                problems["id_number"] = [ValidationError("委托人不能是您本人，请选择本人申请。", code=ID_MISMATCH)]
+        if problems:
+            raise ValidationError(problems)
+        party = register_party(
+            kind=Party.Kind.PERSON, name=name, id_type=Party.IdType.RESIDENT_ID, id_number=number, phone=phone
+        )
+    else:
+        raise ValidationError({"acting_as": "请选择申请身份。"})
+    return start_application(
+        user=user,
+        item=item,
+        party=party,
+        acting_as=acting_as,
+        idempotency_key=idempotency_key,
+        proxy_letter=proxy_letter if acting_as == Application.ActingAs.PROXY else None,
+        clock=clock,
+    )
+
+
 @transaction.atomic
 def save_draft(
     *,

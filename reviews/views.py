@@ -313,6 +313,7 @@ def decide(request: HttpRequest, number: str) -> HttpResponse:
     return _perform(
         request,
         number,
+        # "deny" admits the approver only ("grant" also the chief representative, who has his own page).
         action="deny",
         roles={Actor.APPROVER},
         name="decide",

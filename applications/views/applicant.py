@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,7 +29,7 @@ from applications.access import (
     get_draft_for,
     is_applicant,
 )
-from applications.models import Application, FeeAssessment, Party
+from applications.models import Application, FeeAssessment
 from applications.payments import get_payment_provider
 from applications.transitions import OPEN_BEFORE_DECISION
 from catalog import selectors as catalog_selectors
@@ -67,46 +66,21 @@ def _extension(file: FieldFile) -> str:
 # --- Start ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def _start(user: User, item: ServiceItem, data: dict[str, Any]) -> Application:
-    # One transaction: a refused start (item closed, bad letter) leaves no party behind.
     applying_as = data["applying_as"]
     if applying_as == forms.StartForm.SELF:
-        party = services.register_party(
-            kind=Party.Kind.PERSON,
-            name=user.real_name,
-            id_type=Party.IdType.RESIDENT_ID,
-            id_number=data["id_number"],
-            phone=data["phone"],
-        )
-        acting_as = Application.ActingAs.SELF
+        who: dict[str, Any] = {"acting_as": Application.ActingAs.SELF, "id_number": data["id_number"]}
     elif applying_as == forms.StartForm.ORGANIZATION:
-        organization = data["organization"]
-        party = services.register_party(
-            kind=Party.Kind.ORGANIZATION,
-            name=organization.name,
-            id_type=Party.IdType.USCC,
-            id_number=organization.uscc,
-            phone=data["phone"],
-            legal_representative=organization.legal_representative,
-        )
-        acting_as = Application.ActingAs.AGENT
+        who = {"acting_as": Application.ActingAs.AGENT, "organization": data["organization"]}
     else:
-        party = services.register_party(
-            kind=Party.Kind.PERSON,
-            name=data["principal_name"],
-            id_type=Party.IdType.RESIDENT_ID,
-            id_number=data["principal_id_number"],
-            phone=data["phone"],
-        )
-        acting_as = Application.ActingAs.PROXY
-    return services.start_application(
-        user=user,
-        item=item,
-        party=party,
-        acting_as=acting_as,
-        idempotency_key=data["idempotency_key"],
-        proxy_letter=data.get("proxy_letter") if acting_as == Application.ActingAs.PROXY else None,
+        who = {
+            "acting_as": Application.ActingAs.PROXY,
+            "name": data["principal_name"],
+            "id_number": data["principal_id_number"],
+            "proxy_letter": data.get("proxy_letter"),
+        }
+    return services.start_online_application(
+        user=user, item=item, phone=data["phone"], idempotency_key=data["idempotency_key"], **who
     )
 
 

@@ -38,7 +38,7 @@ class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="导入文件",
         help_text="Excel（.xlsx）或 CSV（.csv），请使用上方的模板。",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv", "aria-describedby": "id_file-help"}),
     )
 
 

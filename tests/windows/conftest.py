@@ -30,12 +30,16 @@ def sysadmin(db):
 
 @pytest.fixture
 def hall_a(department_x):
-    return ServiceHall.objects.create(region=department_x.region, kind=ServiceHall.Kind.CENTER, name="玄武区政务服务中心", address="玄武大道1号")
+    return ServiceHall.objects.create(
+        region=department_x.region, kind=ServiceHall.Kind.CENTER, name="玄武区政务服务中心", address="玄武大道1号"
+    )
 
 
 @pytest.fixture
 def hall_b(department_y):
-    return ServiceHall.objects.create(region=department_y.region, kind=ServiceHall.Kind.CENTER, name="秦淮区政务服务中心", address="秦淮路1号")
+    return ServiceHall.objects.create(
+        region=department_y.region, kind=ServiceHall.Kind.CENTER, name="秦淮区政务服务中心", address="秦淮路1号"
+    )
 
 
 @pytest.fixture
@@ -49,7 +53,11 @@ def item_y(department_y, calendar_2026):  # noqa: F811
 def window_a(hall_a, licensing_item, sysadmin):  # noqa: F811
     window = Window.objects.create(hall=hall_a, number="1")
     services.grant_window_authorization(
-        actor=sysadmin, department=licensing_item.department, window=window, item_code=licensing_item.code, accepts_on_receipt=True
+        actor=sysadmin,
+        department=licensing_item.department,
+        window=window,
+        item_code=licensing_item.code,
+        accepts_on_receipt=True,
     )
     return window
 
@@ -58,7 +66,11 @@ def window_a(hall_a, licensing_item, sysadmin):  # noqa: F811
 def window_a2(hall_a, licensing_item, sysadmin):  # noqa: F811
     window = Window.objects.create(hall=hall_a, number="2")
     services.grant_window_authorization(
-        actor=sysadmin, department=licensing_item.department, window=window, item_code=licensing_item.code, accepts_on_receipt=False
+        actor=sysadmin,
+        department=licensing_item.department,
+        window=window,
+        item_code=licensing_item.code,
+        accepts_on_receipt=False,
     )
     return window
 
@@ -66,7 +78,9 @@ def window_a2(hall_a, licensing_item, sysadmin):  # noqa: F811
 @pytest.fixture
 def window_b(hall_b, item_y, sysadmin):
     window = Window.objects.create(hall=hall_b, number="1")
-    services.grant_window_authorization(actor=sysadmin, department=item_y.department, window=window, item_code=item_y.code)
+    services.grant_window_authorization(
+        actor=sysadmin, department=item_y.department, window=window, item_code=item_y.code
+    )
     return window
 
 
@@ -109,6 +123,13 @@ def decided(submitted, clerk_a, department_x):  # noqa: F811
     handler, checker, approver = (UserFactory(department=department_x, roles=[Role.REVIEWER]) for _ in range(3))
     cases.pass_step(application=submitted, actor=handler, opinion="材料齐全", clock=clock_at(MONDAY, 14))
     cases.pass_step(application=submitted, actor=checker, opinion="同意", clock=clock_at(MONDAY, 15))
-    cases.decide_application(application=submitted, actor=approver, actor_role=Actor.APPROVER, outcome="granted", reasons="", clock=clock_at(MONDAY, 16))
+    cases.decide_application(
+        application=submitted,
+        actor=approver,
+        actor_role=Actor.APPROVER,
+        outcome="granted",
+        reasons="",
+        clock=clock_at(MONDAY, 16),
+    )
     submitted.refresh_from_db()
     return submitted

@@ -7,8 +7,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import Application, CorrectionNotice, Delivery, Document, FeeAssessment, Party, SubmittedMaterial
 from applications import services as cases
+from applications.models import (
+    Application,
+    CorrectionNotice,
+    Delivery,
+    Document,
+    FeeAssessment,
+    Party,
+    SubmittedMaterial,
+)
 from portal.models import AuditEvent
 from tests.conftest import login_verified
 from tests.factories import make_resident_id, next_uscc
@@ -138,7 +146,11 @@ def test_a_correction_needs_entries_and_a_reason_for_each(client_a, submitted):
     assert no_reason.status_code == 422 and "需要补正的内容" in no_reason.content.decode()
     past = client_a.post(
         case_url(submitted, "correction"),
-        {f"pick_{requirement.pk}": "on", f"reason_{requirement.pk}": "不清晰", "due_on": timezone.localdate().isoformat()},
+        {
+            f"pick_{requirement.pk}": "on",
+            f"reason_{requirement.pk}": "不清晰",
+            "due_on": timezone.localdate().isoformat(),
+        },
     )
     assert past.status_code == 422 and "补正期限须晚于今天" in past.content.decode()
     assert not CorrectionNotice.objects.exists()
@@ -154,7 +166,11 @@ def test_a_refusal_without_a_legal_basis_is_422_and_changes_nothing(client_a, su
 def test_a_refusal_with_reason_and_basis_issues_the_notice(client_a, submitted):
     response = client_a.post(
         case_url(submitted, "refuse"),
-        {"reason": "申请事项依法不需要取得行政许可", "basis": "《行政许可法》第三十二条第一款第（一）项", "competent_agency": ""},
+        {
+            "reason": "申请事项依法不需要取得行政许可",
+            "basis": "《行政许可法》第三十二条第一款第（一）项",
+            "competent_agency": "",
+        },
     )
     assert response.status_code == 302
     submitted.refresh_from_db()
@@ -263,7 +279,9 @@ def test_a_walk_in_with_an_invalid_form_shows_the_item_forms_message(client_a, w
 def test_a_walk_in_with_a_fake_scan_is_refused_and_nothing_is_written(client_a, window_a, licensing_item):
     requirement = licensing_item.materials.get()
     fake = SimpleUploadedFile("申请书.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
-    response = client_a.post(walk_in_url(window_a, licensing_item), walk_in_data(licensing_item, **{f"m{requirement.pk}_scan": fake}))
+    response = client_a.post(
+        walk_in_url(window_a, licensing_item), walk_in_data(licensing_item, **{f"m{requirement.pk}_scan": fake})
+    )
     assert response.status_code == 422 and "允许的格式" in response.content.decode()
     assert not Application.objects.exists() and not SubmittedMaterial.objects.exists()
 
@@ -277,7 +295,9 @@ def test_a_double_submitted_walk_in_makes_one_case(client_a, window_a, licensing
 
 def test_a_walk_in_for_a_company_needs_and_records_the_agent(client_a, window_a, licensing_item):
     uscc = next_uscc()
-    data = walk_in_data(licensing_item, applicant_kind="organization", applicant_name="南京某某有限公司", id_number=uscc)
+    data = walk_in_data(
+        licensing_item, applicant_kind="organization", applicant_name="南京某某有限公司", id_number=uscc
+    )
     missing_agent = client_a.post(walk_in_url(window_a, licensing_item), data)
     assert missing_agent.status_code == 422 and "经办人" in missing_agent.content.decode()
     data.update(agent_name="王五", agent_id_number=WALK_IN_ID)
@@ -287,7 +307,9 @@ def test_a_walk_in_for_a_company_needs_and_records_the_agent(client_a, window_a,
     assert application.intake.agent.name == "王五"
 
 
-def test_a_walk_in_for_an_item_my_window_is_not_authorised_for_is_404(client_a, window_a, window_b, item_y, licensing_item):
+def test_a_walk_in_for_an_item_my_window_is_not_authorised_for_is_404(
+    client_a, window_a, window_b, item_y, licensing_item
+):
     assert client_a.get(walk_in_url(window_a, item_y)).status_code == 404
     assert client_a.post(walk_in_url(window_a, item_y), walk_in_data(item_y)).status_code == 404
     assert client_a.get(walk_in_url(window_b, licensing_item)).status_code == 404  # not my window
@@ -307,7 +329,10 @@ def test_the_delivery_queue_holds_the_decided_cases_of_my_hall(client, decided, 
 
 
 def test_nothing_is_delivered_before_the_fee_is_paid(client_a, decided):
-    response = client_a.post(case_url(decided, "deliver"), {"method": "collect", "recipient_name": "张三", "recipient_id_number": PARTY_ID_NUMBER})
+    response = client_a.post(
+        case_url(decided, "deliver"),
+        {"method": "collect", "recipient_name": "张三", "recipient_id_number": PARTY_ID_NUMBER},
+    )
     assert response.status_code == 422 and "尚有未缴纳的费用" in response.content.decode()
     decided.refresh_from_db()
     assert decided.status == S.DECIDED and not Delivery.objects.exists()
@@ -316,11 +341,16 @@ def test_nothing_is_delivered_before_the_fee_is_paid(client_a, decided):
 def test_a_fee_paid_at_the_window_then_the_applicant_collects(client_a, decided):
     fee = FeeAssessment.objects.get(application=decided)
     assert client_a.post(reverse("windows:settle_fee", args=[decided.number, fee.pk]), {}).status_code == 422
-    response = client_a.post(reverse("windows:settle_fee", args=[decided.number, fee.pk]), {"paid_reference": "POS-20260302-001"})
+    response = client_a.post(
+        reverse("windows:settle_fee", args=[decided.number, fee.pk]), {"paid_reference": "POS-20260302-001"}
+    )
     assert response.status_code == 302
     fee.refresh_from_db()
     assert fee.status == FeeAssessment.Status.PAID
-    response = client_a.post(case_url(decided, "deliver"), {"method": "collect", "recipient_name": "张三", "recipient_id_number": PARTY_ID_NUMBER})
+    response = client_a.post(
+        case_url(decided, "deliver"),
+        {"method": "collect", "recipient_name": "张三", "recipient_id_number": PARTY_ID_NUMBER},
+    )
     assert response.status_code == 302
     decided.refresh_from_db()
     assert decided.status == S.CONCLUDED
@@ -332,13 +362,20 @@ def test_a_fee_paid_at_the_window_then_the_applicant_collects(client_a, decided)
 def test_a_fee_of_another_case_is_404(client_a, decided, licensing_item, party, citizen):
     other_case = submit_another(licensing_item, party, citizen)
     other = FeeAssessment.objects.create(application=other_case, name="其他", amount_yuan=5)
-    assert client_a.post(reverse("windows:settle_fee", args=[decided.number, other.pk]), {"paid_reference": "X-1"}).status_code == 404
+    assert (
+        client_a.post(
+            reverse("windows:settle_fee", args=[decided.number, other.pk]), {"paid_reference": "X-1"}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_recipient_whose_id_number_does_not_match_is_refused(client_a, decided):
     FeeAssessment.objects.filter(application=decided).update(status=FeeAssessment.Status.WAIVED, waiver_basis="减免")
     stranger = make_resident_id(birth="19700101", seq="999")
-    response = client_a.post(case_url(decided, "deliver"), {"method": "collect", "recipient_name": "路人", "recipient_id_number": stranger})
+    response = client_a.post(
+        case_url(decided, "deliver"), {"method": "collect", "recipient_name": "路人", "recipient_id_number": stranger}
+    )
     assert response.status_code == 422 and "与申请人不符" in response.content.decode()
     decided.refresh_from_db()
     assert decided.status == S.DECIDED
@@ -359,7 +396,10 @@ def test_a_proxy_collects_only_with_a_letter(client_a, decided):
 def test_delivery_by_post_needs_a_tracking_number(client_a, decided):
     FeeAssessment.objects.filter(application=decided).update(status=FeeAssessment.Status.WAIVED, waiver_basis="减免")
     assert client_a.post(case_url(decided, "deliver"), {"method": "post"}).status_code == 422
-    assert client_a.post(case_url(decided, "deliver"), {"method": "post", "tracking_number": "SF1234567890"}).status_code == 302
+    assert (
+        client_a.post(case_url(decided, "deliver"), {"method": "post", "tracking_number": "SF1234567890"}).status_code
+        == 302
+    )
     assert Delivery.objects.get(application=decided).tracking_number == "SF1234567890"
 
 
