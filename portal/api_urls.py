@@ -7,4 +7,5 @@ from portal import api
 urlpatterns = [
     path("auth/token/", api.TokenApi.as_view(), name="api_token"),
     path("", include("catalog.api_urls")),
+    path("", include("applications.api_urls")),
 ]

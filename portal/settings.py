@@ -238,6 +238,12 @@ SPECTACULAR_SETTINGS = {
         "TimeUnitEnum": "catalog.models.ServiceItem.TimeUnit",
         "StepKindEnum": "catalog.models.ProcessStep.Kind",
         "ChangeKindEnum": "catalog.serializers.CHANGE_KINDS",
+        "ItemStatusEnum": "catalog.models.ServiceItem.Status",
+        "ApplicationStatusEnum": "applications.models.Application.Status",
+        "DeliveryMethodEnum": "applications.models.Application.DeliveryMethod",
+        "FeeStatusEnum": "applications.models.FeeAssessment.Status",
+        "ReviewTaskStatusEnum": "applications.models.ReviewTask.Status",
+        "ExtensionStatusEnum": "applications.models.Extension.Status",
     },
 }
 
@@ -274,6 +280,10 @@ EMAIL_BACKEND = env.str(
     default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@zwfw.example.gov.cn")
+# SMS: a class with send(phone=, text=, key=) (portal/sms.py). The default only logs each message and
+# appends it to SMS_LOG_PATH (development); production names a provider's backend here.
+SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.LoggingSmsBackend")
+SMS_LOG_PATH = env.str("SMS_LOG_PATH", default=str(VAR_DIR / "sms.log"))
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -3,6 +3,7 @@
 The demo catalog (seed_demo) is the data: the same Jiangsu items a visitor of `make run` sees.
 """
 
+import io
 import re
 import subprocess
 
@@ -23,7 +24,7 @@ PHONE = {"width": 375, "height": 812}
 
 @pytest.fixture
 def demo_catalog(transactional_db):
-    call_command("seed_demo", "--no-accounts", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--no-accounts", stdout=io.StringIO())
     return ServiceItem.objects.filter(name=MARRIAGE, status=ServiceItem.Status.PUBLISHED)
 
 
@@ -35,6 +36,12 @@ def material_names(page) -> list[str]:
     """The names in the guide's material list (the heading's own text, without its badges)."""
     return page.locator("#material-list .material-name").evaluate_all(
         "nodes => nodes.map(n => n.firstChild.textContent.trim())"
+    )
+
+
+def radio_widths(page) -> list[float]:
+    return page.locator(".situation-option input").evaluate_all(
+        "inputs => inputs.map(i => i.getBoundingClientRect().width)"
     )
 
 
@@ -58,9 +65,15 @@ def test_a_citizen_finds_the_marriage_guide_picks_a_situation_and_prints_it(demo
     assert DIVORCE_PAPERS not in before
     assert "男女双方居民身份证" in before
 
-    # guide.js swaps the material list in place when an option is picked.
+    # guide.js swaps the material list in place when an option is picked: in, out, in again.
+    divorce_papers = page.locator("#material-list .material-name", has_text=DIVORCE_PAPERS)
     page.get_by_role("radio", name="曾有婚史（离异或丧偶）").check()
-    expect(page.locator("#material-list .material-name", has_text=DIVORCE_PAPERS)).to_be_visible()
+    expect(divorce_papers).to_be_visible()
+    page.get_by_role("radio", name="无婚史").check()
+    expect(divorce_papers).to_have_count(0)
+    expect(page.locator("#material-list .material-count")).to_have_text(f"共 {len(before)} 项材料")
+    page.get_by_role("radio", name="曾有婚史（离异或丧偶）").check()
+    expect(divorce_papers).to_be_visible()
     after = material_names(page)
     assert set(after) - set(before) == {DIVORCE_PAPERS}
     expect(page.locator("#material-list .material-count")).to_have_text(f"共 {len(after)} 项材料")
@@ -104,10 +117,8 @@ def test_the_guide_reads_on_a_phone_and_in_large_text(demo_catalog, page, screen
     # Nothing wider than the phone: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     # A long option label must not squeeze its radio button smaller than the others.
-    radio_widths = page.locator(".situation-option input").evaluate_all(
-        "inputs => inputs.map(i => i.getBoundingClientRect().width)"
-    )
-    assert len(radio_widths) == 4 and len(set(radio_widths)) == 1, radio_widths
+    widths = radio_widths(page)
+    assert len(widths) == 4 and len(set(widths)) == 1, widths
     screenshot("catalog-citizen-4-guide-phone")
 
     size_before = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
@@ -116,8 +127,5 @@ def test_the_guide_reads_on_a_phone_and_in_large_text(demo_catalog, page, screen
     expect(page.locator("html")).to_have_class(re.compile(r"\blarge-text\b"))
     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") > size_before
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    radio_widths = page.locator(".situation-option input").evaluate_all(
-        "inputs => inputs.map(i => i.getBoundingClientRect().width)"
-    )
-    assert len(set(radio_widths)) == 1, radio_widths
+    assert len(set(radio_widths(page))) == 1, radio_widths(page)
     screenshot("catalog-citizen-5-guide-phone-large-text")

@@ -95,6 +95,7 @@ def test_an_editor_changes_an_item_and_a_publisher_publishes_version_2(
     # The summary links to the field, as GOV.UK-style error summaries do.
     summary.get_by_role("link").first.click()
     expect(promised).to_be_in_viewport()
+    expect(page.locator(".form-row", has=promised).locator(".errorlist")).to_be_in_viewport()
     screenshot("catalog-editor-1-edit-error-field", full_page=False)
     draft = ServiceItem.objects.get(code=published_item.code, version=2)
     assert draft.promised_days == 10  # nothing half-written

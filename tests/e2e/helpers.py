@@ -1,0 +1,138 @@
+"""The world of the applications e2e tests, and how its people sign in to a real Chromium.
+
+Department X (行政审批局, 玄武区) publishes an item with handle → check → approve and one material;
+hall A's 综合窗口 1 may accept it on receipt (收件即受理); clerk 窗口小王 sits there; 审查员甲/乙/丙
+handle, check and approve; the citizen 张三 (alice) has a verified real name.
+Every person gets a browser context of their own, so the sessions never mix.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import chinese_calendar
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Browser, Page, expect
+
+from catalog.models import ProcessStep, ServiceItem
+from portal.idnumbers import id_number_digest, mask_id_number
+from portal.models import Role
+from portal.workdays import load_official_calendar
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import SCREENSHOTS
+from tests.factories import BasicItemFactory, MaterialRequirementFactory, ServiceItemFactory, UserFactory, make_resident_id
+from windows import services as window_services
+from windows.models import ServiceHall, Window
+
+ITEM_NAME = "公共场所卫生许可"
+APPLICATION_FORM = "公共场所卫生许可申请书"
+FLOOR_PLAN = "经营场所平面图"
+ALICE_ID = make_resident_id(area="320102", birth="19850615", seq="201")
+PDF_BYTES = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+
+
+@dataclass
+class World:
+    item: ServiceItem
+    window: Window
+    clerk: Any
+    handler: Any
+    checker: Any
+    approver: Any
+    citizen: Any
+
+
+def build_world(department, citizen) -> World:
+    # The web views use the system clock: the calendar must cover the real today (and, where the
+    # chinesecalendar package knows it already, the next year a deadline may reach).
+    year = dt.date.today().year
+    known = max(chinese_calendar.holidays).year
+    load_official_calendar(years=[y for y in (year - 1, year, year + 1) if y <= known])
+    item = ServiceItemFactory(
+        department=department,
+        basic_item=BasicItemFactory(name=ITEM_NAME),
+        statutory_days=20,
+        promised_days=10,
+        special_procedures=["site_inspection"],
+        form_definition=[{"name": "premises", "label": "经营场所地址", "type": "text", "required": True}],
+    )
+    for order, kind in enumerate([ProcessStep.Kind.HANDLE, ProcessStep.Kind.CHECK, ProcessStep.Kind.APPROVE], 1):
+        item.steps.create(kind=kind, order=order, limit_days=3)
+    MaterialRequirementFactory(item=item, name=APPLICATION_FORM, order=1)
+    MaterialRequirementFactory(item=item, name=FLOOR_PLAN, order=2)
+
+    sysadmin = UserFactory(username="sysadmin", roles=[Role.SYSADMIN])
+    hall = ServiceHall.objects.create(
+        region=department.region, kind=ServiceHall.Kind.CENTER, name="玄武区政务服务中心", address="玄武大道1号"
+    )
+    window = Window.objects.create(hall=hall, number="1")
+    window_services.grant_window_authorization(
+        actor=sysadmin, department=department, window=window, item_code=item.code, accepts_on_receipt=True
+    )
+    clerk = UserFactory(username="clerk_wang", real_name="窗口小王", roles=[Role.CLERK])
+    window_services.assign_clerk(actor=sysadmin, window=window, clerk=clerk)
+
+    def reviewer(username: str, name: str):
+        return UserFactory(username=username, real_name=name, department=department, roles=[Role.REVIEWER])
+
+    citizen.id_number_digest = id_number_digest(ALICE_ID)
+    citizen.id_number_masked = mask_id_number(ALICE_ID)
+    citizen.real_name_verified_at = timezone.now()
+    citizen.save()
+    return World(
+        item=item,
+        window=window,
+        clerk=clerk,
+        handler=reviewer("rev_jia", "审查员甲"),
+        checker=reviewer("rev_yi", "审查员乙"),
+        approver=reviewer("rev_bing", "审查员丙"),
+        citizen=citizen,
+    )
+
+
+def pdf_file(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(PDF_BYTES)
+    return path
+
+
+def current_totp(user) -> str:
+    """What the user's authenticator app shows now (the device is confirmed, as after set-up)."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="default", defaults={"confirmed": True})
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits).token()
+    return f"{token:0{device.digits}d}"
+
+
+def open_page(browser: Browser, base_url: str) -> Page:
+    context = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def sign_in(page: Page, user, *, staff: bool) -> None:
+    """Through the login form; staff then type the current code of their TOTP device."""
+    code = current_totp(user) if staff else ""
+    page.goto("/accounts/login/")
+    page.get_by_label("手机号码 / 电子邮箱 / 用户名").fill(user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="登录").click()
+    if staff:
+        expect(page.get_by_role("heading", level=1)).to_have_text("输入动态验证码")
+        page.get_by_role("textbox", name="动态验证码").fill(code)
+        page.get_by_role("button", name="验证").click()
+    expect(page.get_by_role("banner").get_by_role("button", name="退出")).to_be_visible()
+
+
+def shoot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def expect_flash(page: Page, text: str) -> None:
+    expect(page.get_by_text(text).first).to_be_visible()

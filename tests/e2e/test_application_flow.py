@@ -1,0 +1,150 @@
+"""One case from the citizen's screen to the result in her hands, in a real Chromium (issue 3, "Done when" 1).
+
+张三 applies online but forgets her floor plan is outdated; the clerk at hall A's window 1 asks for it
+once (一次性告知); she uploads a new one; the clerk accepts (收件即受理); 审查员甲 handles, 乙 checks,
+丙 approves; the clerk hands the licence over at the window; 张三 sees her case 已办结.
+Four people, four browser contexts, each signed in through the login form (staff with TOTP).
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from applications.models import Application
+from tests.e2e.helpers import (
+    ALICE_ID,
+    APPLICATION_FORM,
+    FLOOR_PLAN,
+    ITEM_NAME,
+    build_world,
+    expect_flash,
+    open_page,
+    pdf_file,
+    shoot,
+    sign_in,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+S = Application.Status
+
+
+@pytest.fixture
+def world(transactional_db, department_x, citizen):
+    return build_world(department_x, citizen)
+
+
+def status_of(page: Page):
+    return page.locator(".status").first
+
+
+def review_step(page: Page, number: str, opinion: str, name: str) -> None:
+    """A reviewer opens the case from the queue, claims the task and passes it on with an opinion."""
+    page.goto("/review/")
+    page.get_by_role("link", name=number).click()
+    page.get_by_role("button", name=re.compile("认领")).click()
+    page.get_by_role("textbox", name="审查意见").fill(opinion)
+    shoot(page, f"flow-{name}")
+    page.get_by_role("button", name="提交意见并转下一环节").click()
+    expect(page.get_by_role("alert").or_(page.get_by_role("status")).first).to_be_visible()
+
+
+def test_a_citizen_applies_corrects_and_collects_her_licence(world, browser, live_server, tmp_path):
+    citizen = open_page(browser, live_server.url)
+    clerk = open_page(browser, live_server.url)
+    reviewer_pages = {}
+
+    # --- The citizen: guide → 在线办理 → who applies → the form, materials, declaration → submit.
+    sign_in(citizen, world.citizen, staff=False)
+    citizen.goto(world.item.get_absolute_url())
+    citizen.get_by_role("link", name="在线办理").click()
+    expect(citizen.get_by_role("heading", level=1)).to_have_text(f"在线申请：{ITEM_NAME}")
+    citizen.get_by_label("您的居民身份证号码").fill(ALICE_ID)
+    shoot(citizen, "flow-01-citizen-start")
+    citizen.get_by_role("button", name="下一步：填写申请").click()
+    expect(citizen.get_by_role("heading", level=1)).to_have_text(ITEM_NAME)
+    citizen.get_by_label("经营场所地址").fill("南京市玄武区中山路1号")
+    citizen.get_by_label(APPLICATION_FORM).set_input_files(pdf_file(tmp_path, "申请书.pdf"))
+    citizen.get_by_label(FLOOR_PLAN).set_input_files(pdf_file(tmp_path, "平面图.pdf"))
+    citizen.get_by_role("radio", name="窗口领取").check()
+    citizen.get_by_role("checkbox", name=re.compile("本人承诺")).check()
+    shoot(citizen, "flow-02-citizen-draft")
+    citizen.get_by_role("button", name="提交申请").click()
+    expect(status_of(citizen)).to_have_text(S.SUBMITTED.label)
+    number = Application.objects.get(applicant_user=world.citizen).number
+    expect(citizen.get_by_text(number).first).to_be_visible()
+    shoot(citizen, "flow-03-citizen-submitted")
+
+    # --- The clerk: the pre-review queue → the case → one-time correction notice for the floor plan.
+    sign_in(clerk, world.clerk, staff=True)
+    clerk.goto("/hall/prereview/")
+    shoot(clerk, "flow-04-clerk-prereview-queue")
+    clerk.get_by_role("link", name=number).click()
+    clerk.get_by_role("link", name="一次性告知补正").click()
+    clerk.get_by_role("checkbox", name=FLOOR_PLAN).check()
+    clerk.get_by_label(f"“{FLOOR_PLAN}”需补正的内容").fill("平面图未标注功能分区和面积，请重新绘制并标注。")
+    shoot(clerk, "flow-05-clerk-correction")
+    clerk.get_by_role("button", name="出具一次性告知书").click()
+    expect(clerk.get_by_role("link", name=re.compile("下载.*一次性告知书"))).to_be_visible()
+    assert Application.objects.get(number=number).status == S.CORRECTION_REQUESTED
+
+    # --- The citizen sees what is asked of her and replaces exactly that material.
+    citizen.reload()
+    expect(status_of(citizen)).to_have_text(S.CORRECTION_REQUESTED.label)
+    expect(citizen.get_by_role("heading", name="补正材料")).to_be_visible()
+    expect(citizen.get_by_text("平面图未标注功能分区和面积").first).to_be_visible()
+    shoot(citizen, "flow-06-citizen-correction-asked")
+    citizen.get_by_label(FLOOR_PLAN).set_input_files(pdf_file(tmp_path, "平面图（修改）.pdf"))
+    citizen.get_by_role("button", name="提交补正材料").click()
+    expect(status_of(citizen)).to_have_text(S.SUBMITTED.label)
+
+    # --- The clerk accepts (收件即受理): the clock starts, the handle task opens.
+    clerk.goto(f"/hall/cases/{number}/")
+    clerk.get_by_role("button", name="受理", exact=True).click()
+    expect(clerk.get_by_role("link", name=re.compile("下载.*受理"))).to_be_visible()
+    shoot(clerk, "flow-07-clerk-accepted")
+    assert Application.objects.get(number=number).status == S.IN_REVIEW
+
+    # --- 受办分离: handle, check, approve — three reviewers of department X.
+    for user, opinion, name in [
+        (world.handler, "材料齐全，符合法定形式，经审查符合卫生要求。", "08-handler"),
+        (world.checker, "同意承办人意见。", "09-checker"),
+    ]:
+        page = reviewer_pages[user.pk] = open_page(browser, live_server.url)
+        sign_in(page, user, staff=True)
+        review_step(page, number, opinion, name)
+    approver = open_page(browser, live_server.url)
+    sign_in(approver, world.approver, staff=True)
+    approver.goto("/review/")
+    approver.get_by_role("link", name=number).click()
+    approver.get_by_role("button", name=re.compile("认领")).click()
+    approver.get_by_role("radio", name="准予").check()
+    approver.get_by_role("textbox", name="理由").fill("经审查，申请符合公共场所卫生许可条件。")
+    shoot(approver, "flow-10-approver-decide")
+    approver.get_by_role("button", name="提交决定").click()
+    expect(approver.get_by_text(S.DECIDED.label).first).to_be_visible()
+    assert Application.objects.get(number=number).status == S.DECIDED
+
+    # --- The clerk hands the licence over at the window after checking her ID.
+    clerk.goto("/hall/delivery/")
+    shoot(clerk, "flow-11-clerk-delivery-queue")
+    clerk.get_by_role("link", name=number).click()
+    clerk.get_by_role("link", name="出件").click()
+    clerk.get_by_role("radio", name="窗口领取").check()
+    clerk.get_by_label("领取人姓名").fill("张三")
+    clerk.get_by_label("领取人身份证件号码").fill(ALICE_ID)
+    shoot(clerk, "flow-12-clerk-deliver")
+    clerk.get_by_role("button", name="确认出件").click()
+    expect(clerk.get_by_text(S.CONCLUDED.label).first).to_be_visible()
+
+    # --- The citizen: her case is concluded, granted, with the steps meant for her on the timeline.
+    citizen.goto("/applications/")
+    shoot(citizen, "flow-13-citizen-list")
+    citizen.get_by_role("link", name=re.compile(ITEM_NAME)).first.click()
+    expect(status_of(citizen)).to_have_text(S.CONCLUDED.label)
+    expect(citizen.get_by_text("（准予）")).to_be_visible()
+    shoot(citizen, "flow-14-citizen-concluded")
+    # Internal opinions stay internal (DOMAIN: the applicant's timeline).
+    expect(citizen.get_by_text("同意承办人意见")).to_have_count(0)
+    assert Application.objects.get(number=number).status == S.CONCLUDED
