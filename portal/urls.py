@@ -3,11 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from applications import views_verify
-from portal import views
+from portal import views, views_notifications
 
 portal_patterns = [
     path("", views.home, name="home"),
     path("preferences/<str:name>/", views.toggle_preference, name="toggle_preference"),
+    path("notifications/", views_notifications.inbox, name="notifications"),
+    path("notifications/read-all/", views_notifications.read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/read/", views_notifications.read, name="notification_read"),
 ]
 
 urlpatterns = [

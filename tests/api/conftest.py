@@ -6,7 +6,20 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import FAQ, Fee, MaterialRequirement, ProcessStep, ServiceItem, Situation, SituationOption, Topic
+from tests.applications.conftest import calendar_2026, licensing_item, party, submitted  # noqa: F401
 from tests.factories import BasicItemFactory, ServiceItemFactory
+from tests.windows.conftest import (  # noqa: F401  (the cases, halls and clerks of the applications API tests)
+    clerk_a,
+    clerk_a2,
+    clerk_b,
+    hall_a,
+    hall_b,
+    item_y,
+    sysadmin,
+    window_a,
+    window_a2,
+    window_b,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -19,14 +19,22 @@ from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from applications import services as cases
+from applications.transitions import Actor
+from catalog.models import Fee
+from portal.idnumbers import id_number_digest
 from portal.models import Role
 from portal.wsgi import application
-from tests.factories import ServiceItemFactory, UserFactory
+from tests.applications.conftest import clock_at
+from tests.factories import ServiceItemFactory, UserFactory, make_resident_id
+from tests.reviews.conftest import MONDAY, file_case
 
 pytestmark = pytest.mark.django_db
 
 EXAMPLES_PER_MODE = 10
-MIN_OPERATIONS = 19  # the catalog's 18 operations and the token endpoint
+MIN_OPERATIONS = 48  # the catalog's 18 operations, the token endpoint and the applications' 29
+# The applications' operations change state as they are fuzzed: fewer examples keep the test short.
+CASE_EXAMPLES_PER_MODE = 5
 
 
 @pytest.fixture
@@ -36,6 +44,71 @@ def catalog_rows(marriage_item, business_item, draft_item, department_x):
         "code": [marriage_item.code, business_item.code, draft_item.code],
         "item_id": [marriage_item.pk, draft_item.pk, pending.pk, business_item.pk],
     }
+
+
+@pytest.fixture
+def case_rows(submitted, licensing_item, party, citizen, clerk_a, department_x):
+    """Cases in each state the operations act on: a draft, a submitted case, one in review (with a
+    pending extension) and one decided with a fee due; and the personas' tokens."""
+    citizen.id_number_digest = id_number_digest(make_resident_id())  # the `party` fixture's number
+    citizen.real_name_verified_at = clock_at(MONDAY).now()
+    citizen.save()
+    reviewer, checker, approver = (UserFactory(department=department_x, roles=[Role.REVIEWER]) for _ in range(3))
+    head = UserFactory(department=department_x, roles=[Role.DEPT_HEAD])
+    draft = cases.start_application(user=citizen, item=licensing_item, party=party, clock=clock_at(MONDAY))
+    in_review, decided = file_case(licensing_item, party, citizen), file_case(licensing_item, party, citizen)
+    for case in (in_review, decided):
+        cases.accept_application(application=case, actor=clerk_a, actor_role=Actor.CLERK, clock=clock_at(MONDAY, 11))
+    Fee.objects.create(item=licensing_item, name="工本费", standard="每证10元", amount_yuan=10)
+    cases.pass_step(application=decided, actor=reviewer, opinion="材料齐全", clock=clock_at(MONDAY, 14))
+    cases.pass_step(application=decided, actor=checker, opinion="同意", clock=clock_at(MONDAY, 15))
+    cases.decide_application(
+        application=decided, actor=approver, outcome="granted", reasons="", clock=clock_at(MONDAY, 16)
+    )
+    extension = cases.request_extension(application=in_review, actor=reviewer, days=3, reason="需要论证")
+
+    def token(user) -> dict[str, str]:
+        return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+
+    return {
+        "rows": {
+            "number": [submitted.number, in_review.number, decided.number],
+            "draft_id": [draft.pk],
+            "fee_id": [decided.fee_assessments.get().pk],
+            "task_id": [in_review.tasks.get(status="open").pk],
+            "extension_id": [extension.pk],
+            "material_id": [submitted.materials.get().pk],
+        },
+        "headers": {
+            "citizen": token(citizen),
+            "clerk": token(clerk_a),
+            "reviewer": token(reviewer),
+            "head": token(head),
+        },
+    }
+
+
+CLERK_ACTIONS = ("accept", "receive", "request-correction", "refuse", "deliver", "fees")
+REVIEWER_ACTIONS = ("pass", "return", "decide", "suspend", "resume", "extension")
+
+
+def case_persona(path: str) -> str | None:
+    """Who calls an applications operation in the fuzzing: the persona whose work it is."""
+    parts = path.removeprefix("/api/v1/").strip("/").split("/")
+    if parts[0] == "hall":
+        return "clerk"
+    if parts[0] == "review":
+        return "reviewer"
+    if parts[0] == "extensions":
+        return "head"
+    if parts[0] != "applications":
+        return None
+    action = parts[2] if len(parts) > 2 and parts[1] == "{number}" else ""
+    if action in CLERK_ACTIONS:
+        return "clerk"
+    if action in REVIEWER_ACTIONS:
+        return "reviewer"
+    return "citizen"
 
 
 @pytest.fixture
@@ -89,7 +162,7 @@ def fuzz_operation(operation, strategy: st.SearchStrategy, *, examples: int, hea
     return seen
 
 
-def test_no_operation_answers_with_a_server_error(wsgi_app, catalog_rows, staff_headers):
+def test_no_operation_answers_with_a_server_error(wsgi_app, catalog_rows, staff_headers, case_rows):
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= MIN_OPERATIONS
@@ -98,12 +171,17 @@ def test_no_operation_answers_with_a_server_error(wsgi_app, catalog_rows, staff_
     for operation in operations:
         # Rate limits count per client, and this test is one client sending hundreds of requests.
         cache.clear()
-        real_rows = {p.name for p in operation.path_parameters} & set(catalog_rows)
+        rows, per_mode, headers = catalog_rows, EXAMPLES_PER_MODE, None
+        if operation.path.startswith("/api/v1/manage/"):
+            headers = staff_headers
+        persona = case_persona(operation.path)
+        if persona is not None:
+            rows, per_mode, headers = case_rows["rows"], CASE_EXAMPLES_PER_MODE, case_rows["headers"][persona]
+            if operation.method.upper() == "DELETE":
+                rows = {}  # deleting the one draft would leave the other draft operations only their 404s
+        real_rows = {p.name for p in operation.path_parameters} & set(rows)
         statuses[operation.label] = fuzz_operation(
-            operation,
-            strategies_for(operation, catalog_rows),
-            examples=EXAMPLES_PER_MODE * (2 + len(real_rows)),
-            headers=staff_headers if operation.path.startswith("/api/v1/manage/") else None,
+            operation, strategies_for(operation, rows), examples=per_mode * (2 + len(real_rows)), headers=headers
         )
 
     # The fuzzing reached the operations, not only their refusals.
@@ -116,5 +194,10 @@ def test_no_operation_answers_with_a_server_error(wsgi_app, catalog_rows, staff_
         "GET /api/v1/manage/items/",
         "GET /api/v1/manage/items/{item_id}/",
         "GET /api/v1/manage/items/{item_id}/history/",
+        "GET /api/v1/applications/",
+        "GET /api/v1/applications/{number}/",
+        "GET /api/v1/applications/drafts/{draft_id}/",
+        "GET /api/v1/hall/prereview/",
+        "GET /api/v1/review/tasks/",
     ):
         assert label in answered_ok, (label, statuses[label])

@@ -45,7 +45,7 @@ class World:
     citizen: Any
 
 
-def build_world(department, citizen) -> World:
+def build_world(department, citizen, *, promised_days: int = 10, statutory_days: int = 20) -> World:
     # The web views use the system clock: the calendar must cover the real today (and, where the
     # chinesecalendar package knows it already, the next year a deadline may reach).
     year = dt.date.today().year
@@ -54,8 +54,8 @@ def build_world(department, citizen) -> World:
     item = ServiceItemFactory(
         department=department,
         basic_item=BasicItemFactory(name=ITEM_NAME),
-        statutory_days=20,
-        promised_days=10,
+        statutory_days=statutory_days,
+        promised_days=promised_days,
         special_procedures=["site_inspection"],
         form_definition=[{"name": "premises", "label": "经营场所地址", "type": "text", "required": True}],
     )

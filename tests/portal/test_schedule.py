@@ -12,6 +12,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from portal import housekeeping, tasks
 from portal.clock import FixedClock
+from portal.management.commands.setup_schedule import SCHEDULE
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def test_it_creates_the_housekeeping_task_once():
     changed_at = PeriodicTasks.last_change()
     output = setup_schedule()
     assert "新建 0 个" in output
-    assert PeriodicTask.objects.filter(name__startswith="portal.").count() == 1
+    assert PeriodicTask.objects.filter(name__startswith="portal.").count() == len(SCHEDULE)
     assert PeriodicTask.objects.get(name="portal.housekeeping").date_changed == task.date_changed
     assert PeriodicTasks.last_change() == changed_at
     assert task.task == "portal.tasks.purge_expired_records" and task.enabled

@@ -88,10 +88,10 @@ def test_accepting_on_a_receipt_window_starts_the_review_and_offers_the_receipt(
     assert response.status_code == 302 and response["Location"] == case_url(submitted)
     submitted.refresh_from_db()
     assert submitted.status == S.IN_REVIEW and submitted.due_on is not None
-    assert Document.objects.filter(application=submitted, kind=Document.Kind.ACCEPTANCE_RECEIPT).exists()
     assert Intake.objects.get(application=submitted).window == window_a
+    receipt = Document.objects.get(application=submitted, kind=Document.Kind.ACCEPTANCE_RECEIPT)
     page = client_a.get(case_url(submitted)).content.decode()
-    assert "受理凭证" in page
+    assert reverse("applications:document", args=[submitted.number, receipt.token]) in page
 
 
 def test_a_receive_only_window_receives_for_the_department(client, submitted, clerk_a2):
@@ -340,6 +340,9 @@ def test_nothing_is_delivered_before_the_fee_is_paid(client_a, decided):
 
 def test_a_fee_paid_at_the_window_then_the_applicant_collects(client_a, decided):
     fee = FeeAssessment.objects.get(application=decided)
+    fees_page = client_a.get(reverse("windows:fees", args=[decided.number]))
+    assert fees_page.status_code == 200 and "证照工本费" in fees_page.content.decode()
+    assert "尚有 100" in client_a.get(case_url(decided, "deliver")).content.decode()
     assert client_a.post(reverse("windows:settle_fee", args=[decided.number, fee.pk]), {}).status_code == 422
     response = client_a.post(
         reverse("windows:settle_fee", args=[decided.number, fee.pk]), {"paid_reference": "POS-20260302-001"}

@@ -36,6 +36,22 @@ SCHEDULE: list[PeriodicJob] = [
         crontab="30 3 * * *",
         expires_seconds=3600,
     ),
+    # Short sweeps (DESIGN.md "Time and background work"). A run still queued when the next one is
+    # due is dropped: the next run does the same work, so a stopped worker finds no backlog.
+    PeriodicJob(
+        name="portal.relay_outbox",
+        task="portal.tasks.relay_outbox",
+        description="将待发送事件（通知、短信、邮件）转交任务队列",
+        every_seconds=settings.SWEEP_INTERVAL_SECONDS,
+        expires_seconds=settings.SWEEP_INTERVAL_SECONDS,
+    ),
+    PeriodicJob(
+        name="portal.sweep_deadlines",
+        task="applications.tasks.sweep_deadlines",
+        description="办件时限巡检：逾期未告知视为受理（行政许可法第三十二条）、补正逾期退件、红黄灯预警",
+        every_seconds=settings.SWEEP_INTERVAL_SECONDS,
+        expires_seconds=settings.SWEEP_INTERVAL_SECONDS,
+    ),
 ]
 
 

@@ -1,0 +1,228 @@
+"""Notifications: the in-portal inbox, e-mail and SMS for an outbox row of kind "notification".
+
+Two payload shapes are written by applications/services.py:
+- for the applicant (``transition``): ``user_id``, ``phone``, ``title``, ``body``, ``link``;
+- for a department (``sweep_lights``): ``department_id``, ``application_id``, ``light``, ``title``;
+  its reviewers and head are told, and on red (overdue) the supervisors as well.
+
+One Notification row per recipient and event, keyed by the outbox row's idempotency key, so a task
+run twice (a retry, a relay after a lost task) creates nothing new and sends only what is unsent.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from portal import outbox
+from portal.clock import Clock, system_clock
+from portal.exceptions import NotFound
+from portal.models import Notification, OutboxMessage, Role, User
+from portal.sms import send_sms
+
+log = logging.getLogger(__name__)
+
+# Who hears of a case's deadline light (DESIGN.md "Time and background work").
+DEPARTMENT_ROLES = (Role.REVIEWER, Role.DEPT_HEAD)
+ESCALATION_ROLES = (Role.SUPERVISOR,)
+SMS_MAX_CHARS = 300
+KEY_MAX_CHARS = Notification._meta.get_field("idempotency_key").max_length or 120
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One notification to be written: who, and what they read."""
+
+    key: str
+    recipient: User | None
+    phone: str
+    title: str
+    body: str
+    link: str
+
+
+# --- Recipients and texts -----------------------------------------------------------------------
+
+
+def department_recipients(department_id: int, *, escalate: bool) -> QuerySet[User]:
+    """The department's reviewers and head; with `escalate` (overdue) also the supervisors (效能监督)."""
+    users = User.objects.filter(is_active=True, department_id=department_id, groups__name__in=DEPARTMENT_ROLES)
+    if escalate:
+        users = users | User.objects.filter(is_active=True, groups__name__in=ESCALATION_ROLES)
+    return users.distinct().order_by("pk")
+
+
+def _recipient_key(base: str, user_id: int) -> str:
+    key = f"{base}:u{user_id}"
+    if len(key) <= KEY_MAX_CHARS:
+        return key
+    return f"h:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _department_drafts(message: OutboxMessage) -> list[Draft]:
+    from applications.models import Application  # the portal kernel does not import apps at load time
+
+    payload = message.payload
+    light = payload.get("light", "")
+    application = Application.objects.filter(pk=payload.get("application_id")).select_related("item").first()
+    if application is None:
+        body, link = "", ""
+    else:
+        due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
+        if light == "red":
+            body = f"办件 {application.number}（{application.item.name}）已超过承诺办结日期 {due}，已同时告知效能监督。"
+        else:
+            body = f"办件 {application.number}（{application.item.name}）承诺办结日期为 {due}，即将到期，请抓紧办理。"
+        link = reverse("reviews:case", args=[application.number]) if application.number else ""
+    return [
+        Draft(
+            key=_recipient_key(message.idempotency_key, user.pk),
+            recipient=user,
+            phone=user.phone or "",
+            title=payload.get("title", ""),
+            body=body,
+            link=link,
+        )
+        for user in department_recipients(payload["department_id"], escalate=light == "red")
+    ]
+
+
+def _applicant_draft(message: OutboxMessage) -> list[Draft]:
+    payload = message.payload
+    user = User.objects.filter(pk=payload["user_id"], is_active=True).first() if payload.get("user_id") else None
+    phone = payload.get("phone") or (user.phone if user else "") or ""
+    if user is None and not phone:
+        return []
+    return [
+        Draft(
+            key=message.idempotency_key,
+            recipient=user,
+            phone=phone,
+            title=payload.get("title", ""),
+            body=payload.get("body", ""),
+            link=payload.get("link", ""),
+        )
+    ]
+
+
+def drafts_for(message: OutboxMessage) -> list[Draft]:
+    """What one outbox row means: one draft per recipient."""
+    if message.payload.get("department_id"):
+        return _department_drafts(message)
+    return _applicant_draft(message)
+
+
+# --- Services -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_notifications(*, message: OutboxMessage) -> list[Notification]:
+    """Write the inbox rows of an outbox row, once: a second call returns the rows of the first."""
+    notifications = []
+    for draft in drafts_for(message):
+        notification, _ = Notification.objects.get_or_create(
+            idempotency_key=draft.key,
+            defaults={
+                "recipient": draft.recipient,
+                "phone": draft.phone,
+                "title": draft.title[:200],
+                "body": draft.body,
+                "link": draft.link[:300],
+            },
+        )
+        notifications.append(notification)
+    return notifications
+
+
+def deliver_message(*, message_id: int, clock: Clock = system_clock) -> int:
+    """Deliver one outbox row of kind "notification": inbox rows, then e-mail and SMS, then done.
+
+    Deliberately not one transaction: no e-mail or SMS is sent while rows are locked, and each
+    channel is marked sent right after it went out, so a retry after a failure sends only the rest.
+    A crash between sending and marking sends that one message again (at least once; the SMS
+    backend receives the idempotency key to suppress it). Raises on failure, so the task retries.
+    """
+    message = OutboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        log.warning("outbox message %s no longer exists; nothing to deliver", message_id)
+        return 0
+    if message.done_at is not None:
+        return 0
+    notifications = create_notifications(message=message)
+    for notification in notifications:
+        _email(notification, clock)
+        _text(notification, clock)
+    outbox.mark_done(message_id, clock=clock)
+    return len(notifications)
+
+
+def _absolute(link: str) -> str:
+    return f"{settings.PORTAL_PUBLIC_URL.rstrip('/')}{link}" if link.startswith("/") else link
+
+
+def _email(notification: Notification, clock: Clock) -> None:
+    recipient = notification.recipient
+    if notification.emailed_at is not None or recipient is None or not recipient.email:
+        return
+    lines = [line for line in (notification.body, _absolute(notification.link)) if line]
+    send_mail(
+        subject=notification.title,
+        message="\n".join([*lines, "", f"—— {settings.PORTAL_NAME}"]),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[recipient.email],
+    )
+    _mark_sent(notification, "emailed_at", clock.now())
+
+
+def _text(notification: Notification, clock: Clock) -> None:
+    if notification.texted_at is not None or not notification.phone:
+        return
+    text = f"【{settings.PORTAL_NAME}】{notification.title}"
+    if notification.body:
+        text = f"{text}：{notification.body}"
+    send_sms(phone=notification.phone, text=text[:SMS_MAX_CHARS], key=notification.idempotency_key)
+    _mark_sent(notification, "texted_at", clock.now())
+
+
+def _mark_sent(notification: Notification, field: str, at: dt.datetime) -> None:
+    Notification.objects.filter(pk=notification.pk, **{f"{field}__isnull": True}).update(**{field: at})
+    setattr(notification, field, at)
+
+
+@transaction.atomic
+def mark_read(*, user: Any, notification_id: int, clock: Clock = system_clock) -> Notification:
+    """Mark one of the user's own notifications read; another user's is not found (404)."""
+    notification = inbox_of(user).filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound("未找到该消息，或您无权查看。")
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(*, user: Any, clock: Clock = system_clock) -> int:
+    """Mark every unread notification of the user read; returns how many."""
+    return inbox_of(user).filter(read_at__isnull=True).update(read_at=clock.now())
+
+
+# --- Reads ----------------------------------------------------------------------------------------
+
+
+def inbox_of(user: Any) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (nobody reads another's inbox)."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+
+
+def unread_count(user: Any) -> int:
+    return inbox_of(user).filter(read_at__isnull=True).count()
