@@ -10,6 +10,7 @@ input. The window's operations go through windows.services (which window, which 
 back office's through reviews.services and applications.services, as the HTML workbenches do.
 """
 
+import re
 from typing import Any
 
 from django.db import transaction
@@ -77,6 +78,7 @@ from windows import selectors as window_selectors
 from windows import services as window_services
 
 S = Application.Status
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 APPLICANT_TAG = "办件：申请人"
 WINDOW_TAG = "办件：综合窗口"
 REVIEW_TAG = "办件：部门审查"
@@ -341,7 +343,8 @@ class ApplicationDocumentApi(CaseApi, APIView):
     )
     def get(self, request: Request, number: str, token: str) -> HttpResponse:
         application, _ = case_for(request, number, DOWNLOAD)
-        document = application.documents.filter(token=token).first() if len(token) <= 64 else None
+        # A token is URL-safe base64; anything else (NUL, spaces…) is no token: answer before asking the database.
+        document = application.documents.filter(token=token).first() if TOKEN_RE.match(token) else None
         if document is None:
             raise NotFound("未找到该文书。")
         response = HttpResponse(render_document(document), content_type="application/pdf")
@@ -367,8 +370,7 @@ class ApplicationMaterialApi(CaseApi, APIView):
         except FileNotFoundError:
             raise NotFound("该材料不存在。") from None
         extension = material.file.name.rsplit(".", 1)[-1].lower() if "." in material.file.name else "bin"
-        name = f"material-{material.pk}.{extension}"
-        response = FileResponse(handle, as_attachment=True, filename=name)
+        response = FileResponse(handle, as_attachment=True, filename=f"{material.requirement.name}.{extension}")
         response["Cache-Control"] = "private, no-store"
         return response
 

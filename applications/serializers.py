@@ -65,10 +65,14 @@ def _text(max_length: int = MAX_TEXT, **kwargs: Any) -> serializers.CharField:
 
 def masked_form_data(application: Application) -> dict[str, Any]:
     """What was typed into the item's form, with ID numbers masked."""
-    kinds = {f.get("name"): f.get("type") for f in application.item.form_definition or []}
+    id_fields = {
+        f.get("name")
+        for f in application.item.form_definition or []
+        if f.get("type") in ID_NUMBER_FIELD_TYPES or f.get("validator") in ID_NUMBER_FIELD_TYPES
+    }
     data = {}
     for name, value in (application.form_data or {}).items():
-        if kinds.get(name) in ID_NUMBER_FIELD_TYPES and isinstance(value, str) and value:
+        if name in id_fields and isinstance(value, str) and value:
             value = mask_id_number(value)
         data[name] = value
     return data

@@ -29,7 +29,9 @@ class LoggingSmsBackend:
         log.info("SMS to %s: %s", phone, text)
         path = Path(settings.SMS_LOG_PATH)
         path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"at": timezone.now().isoformat(), "phone": phone, "text": text, "key": key}, ensure_ascii=False)
+        line = json.dumps(
+            {"at": timezone.now().isoformat(), "phone": phone, "text": text, "key": key}, ensure_ascii=False
+        )
         with path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
 

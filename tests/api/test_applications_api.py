@@ -353,6 +353,8 @@ def test_my_applications_are_listed_with_what_is_asked(alice, licensing_item, su
 def test_a_number_with_odd_characters_is_404(alice):
     assert_error(alice.get(f"{API}%00abc/"), 404)
     assert_error(alice.get(f"{API}{'9' * 41}/"), 404)
+    assert_error(alice.get(draft_url(10**30)), 404)
+    assert_error(alice.post(f"/api/v1/extensions/{10**30}/decide/", {"approve": True}, format="json"), 404)
 
 
 # --- The window: clerk of hall A vs hall B -----------------------------------------------------------
@@ -653,6 +655,7 @@ def test_a_document_downloads_as_pdf_for_the_applicant_and_no_one_else(accepted,
     assert response.content.startswith(b"%PDF")
     assert_error(bob.get(document["download_url"]), 404)
     assert_error(alice.get(f"{case_url(accepted)}documents/not-a-token/"), 404)
+    assert_error(alice.get(f"{case_url(accepted)}documents/%00/"), 404)
 
 
 def test_a_due_date_comes_from_the_working_day_clock(accepted):

@@ -7,6 +7,7 @@ Every person gets a browser context of their own, so the sessions never mix.
 """
 
 import datetime as dt
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,13 @@ from portal.models import Role
 from portal.workdays import load_official_calendar
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import SCREENSHOTS
-from tests.factories import BasicItemFactory, MaterialRequirementFactory, ServiceItemFactory, UserFactory, make_resident_id
+from tests.factories import (
+    BasicItemFactory,
+    MaterialRequirementFactory,
+    ServiceItemFactory,
+    UserFactory,
+    make_resident_id,
+)
 from windows import services as window_services
 from windows.models import ServiceHall, Window
 
@@ -134,5 +141,23 @@ def shoot(page: Page, name: str) -> Path:
     return path
 
 
-def expect_flash(page: Page, text: str) -> None:
-    expect(page.get_by_text(text).first).to_be_visible()
+def run(*command: str) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def fetch_pdf(page: Page, link_name: str, tmp_path: Path, picture: str) -> str:
+    """The document behind a link, fetched with the page's own session (the view answers `inline`, which
+    the browser's PDF viewer would swallow on a click); checked as a PDF, rendered at 50 dpi to
+    var/screenshots/<picture>-1.png for a person to look at; its text is returned."""
+    link = page.get_by_role("link", name=link_name)
+    response = page.request.get(link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    body = response.body()
+    assert body.startswith(b"%PDF")
+    path = tmp_path / f"{picture}.pdf"
+    path.write_bytes(body)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    run("pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(path), str(SCREENSHOTS / picture))
+    assert (SCREENSHOTS / f"{picture}-1.png").exists()
+    return run("pdftotext", "-layout", str(path), "-")

@@ -18,7 +18,7 @@ from tests.e2e.helpers import (
     FLOOR_PLAN,
     ITEM_NAME,
     build_world,
-    expect_flash,
+    fetch_pdf,
     open_page,
     pdf_file,
     shoot,
@@ -150,3 +150,9 @@ def test_a_citizen_applies_corrects_and_collects_her_licence(world, browser, liv
     # Internal opinions stay internal (DOMAIN: the applicant's timeline).
     expect(citizen.get_by_text("同意承办人意见")).to_have_count(0)
     assert Application.objects.get(number=number).status == S.CONCLUDED
+
+    # --- Her notices, as the PDFs she can download: the correction notice and the licence decision.
+    notice = fetch_pdf(citizen, "一次性告知书（PDF）", tmp_path, "flow-15-correction-notice")
+    assert FLOOR_PLAN in notice and "补正" in notice
+    decision = fetch_pdf(citizen, "准予许可决定书（PDF）", tmp_path, "flow-16-decision")
+    assert "准予" in decision and number in re.sub(r"\s", "", decision)

@@ -26,7 +26,7 @@ from applications import services as cases
 from applications.models import Application, Suspension
 from applications.transitions import Actor
 from portal.clock import FixedClock, system_clock
-from tests.e2e.helpers import PDF_BYTES, build_world, open_page, shoot, sign_in
+from tests.e2e.helpers import PDF_BYTES, build_world, fetch_pdf, open_page, shoot, sign_in
 from tests.factories import make_resident_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -79,7 +79,7 @@ def shown_due_date(page: Page) -> str:
     return page.locator("dt", has_text="承诺办结日期").locator("xpath=following-sibling::dd[1]").inner_text()
 
 
-def test_a_site_inspection_stops_the_clock_and_moves_the_promised_date(world, accepted, browser, live_server):
+def test_a_site_inspection_stops_the_clock_and_moves_the_promised_date(world, accepted, browser, live_server, tmp_path):
     number, old_due = accepted.number, accepted.due_on
     today = system_clock.today()
     reviewer = open_page(browser, live_server.url)
@@ -128,3 +128,6 @@ def test_a_site_inspection_stops_the_clock_and_moves_the_promised_date(world, ac
     assert shown_due_date(citizen).startswith(f"{new_due:%Y-%m-%d}")
     expect(citizen.get_by_text(f"顺延至 {new_due:%Y-%m-%d}").first).to_be_visible()
     shoot(citizen, "special-4-citizen-sees-new-date")
+    # The written notice of the procedure (行政许可法 art. 45), as she downloads it.
+    notice = fetch_pdf(citizen, "特别程序告知书（PDF）", tmp_path, "special-5-notice")
+    assert "现场勘验" in notice

@@ -57,8 +57,12 @@ def applicant_message(user, key: str = "notify:7:accept:2026-03-02T10:00:00+08:0
 @pytest.fixture
 def staff(department_x, department_y, supervisor):
     return {
-        "reviewer_x": UserFactory(username="reviewer_x", department=department_x, roles=[Role.REVIEWER], phone="13900000001"),
-        "head_x": UserFactory(username="head_x", department=department_x, roles=[Role.DEPT_HEAD], email="head@x.gov.cn"),
+        "reviewer_x": UserFactory(
+            username="reviewer_x", department=department_x, roles=[Role.REVIEWER], phone="13900000001"
+        ),
+        "head_x": UserFactory(
+            username="head_x", department=department_x, roles=[Role.DEPT_HEAD], email="head@x.gov.cn"
+        ),
         "clerk_x": UserFactory(username="clerk_x", department=department_x, roles=[Role.CLERK]),
         "reviewer_y": UserFactory(username="reviewer_y", department=department_y, roles=[Role.REVIEWER]),
         "former_x": UserFactory(username="former_x", department=department_x, roles=[Role.REVIEWER], is_active=False),
@@ -159,7 +163,11 @@ def test_a_red_light_escalates_to_the_supervisors(staff, department_x, sms_log):
     message = light_message(department_x, "red")
     notifications.deliver_message(message_id=message.pk)
     notifications.deliver_message(message_id=message.pk)
-    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == ["head_x", "reviewer_x", "supervisor"]
+    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == [
+        "head_x",
+        "reviewer_x",
+        "supervisor",
+    ]
 
 
 def test_department_recipients_are_the_active_reviewers_and_head_of_that_department(staff, department_x):
@@ -189,7 +197,9 @@ def test_the_sms_backend_is_the_one_in_the_settings(settings):
 
 
 def notification_for(user, n: int = 1, link: str = "") -> Notification:
-    return Notification.objects.create(recipient=user, title=f"消息{n}", body="内容", link=link, idempotency_key=f"t:{user.pk}:{n}")
+    return Notification.objects.create(
+        recipient=user, title=f"消息{n}", body="内容", link=link, idempotency_key=f"t:{user.pk}:{n}"
+    )
 
 
 def test_mark_read_marks_once_and_refuses_another_users_notification(citizen, other_citizen):
