@@ -344,14 +344,10 @@ def test_beat_and_a_worker_turn_an_overdue_light_red_and_tell_the_department(
 
     private_redis.start()
     env = process_env(private_redis.url, tmp_path, SWEEP_INTERVAL_SECONDS="1")
-    subprocess.run(
-        [sys.executable, "manage.py", "setup_schedule"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
+    schedule = subprocess.run(
+        [sys.executable, "manage.py", "setup_schedule"], cwd=settings.BASE_DIR, env=env, capture_output=True, timeout=60
     )
+    assert schedule.returncode == 0, schedule.stderr.decode(errors="replace")
     assert PeriodicTask.objects.get(name="portal.sweep_deadlines").interval.every == 1
     assert PeriodicTask.objects.get(name="portal.relay_outbox").expire_seconds == 1
 
