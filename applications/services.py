@@ -500,7 +500,9 @@ def accept_application(
             "statutory_due_on": due.statutory_due_on,
             "warn_on": due.warn_on,
             "is_provisional_deadline": due.is_provisional,
-            "light": deadlines.light_for(clock.today(), warn_on=due.warn_on, due_on=due.due_on),
+            # Green to start with: the sweep turns it yellow or red and tells the department, also for
+            # a case that counts as accepted on an earlier day (art. 32) and is already late.
+            "light": Application.Light.GREEN,
             "auto_accept_on": None,
         },
         note=f"已受理，承诺办结日期 {due.due_on:%Y-%m-%d}。" + ("（依据临时工作日历，发布后重新计算）" if due.is_provisional else ""),
@@ -930,6 +932,7 @@ def sweep_lights(*, clock: Clock = system_clock, batch: int = 2000) -> int:
             Application.objects.filter(pk=application.pk).update(light=light)
             outbox.enqueue(
                 kind="notification",
+                clock=clock,
                 key=f"light:{application.pk}:{light}:{application.due_on}",
                 payload={"department_id": application.department_id, "application_id": application.pk, "light": light, "title": f"办件 {application.number} {'即将到期' if light == 'yellow' else '已超期'}"},
             )

@@ -185,3 +185,13 @@ def test_the_id_number_is_encrypted_masked_and_found_again(party):
 def test_a_wrong_id_number_is_refused(db):
     with pytest.raises(ValidationError):
         services.register_party(kind="person", name="张三", id_type="resident_id", id_number="110105194912310022")
+
+
+def test_a_case_accepted_late_by_art_32_still_warns_the_department(submitted):
+    services.receive_application(application=submitted, actor=UserFactory(), clock=clock_at(MONDAY))
+    late = dt.date(2026, 3, 20)  # past the 5 working days and past the promised date counted from receipt
+    services.sweep_auto_accept(clock=clock_at(late))
+    assert services.sweep_lights(clock=clock_at(late)) == 1
+    submitted.refresh_from_db()
+    assert submitted.light == "red"
+    assert OutboxMessage.objects.filter(idempotency_key__startswith=f"light:{submitted.pk}:red").exists()
