@@ -128,7 +128,15 @@ def get_application_for(user: Any, number: str, action: str = VIEW) -> tuple[App
     if not allowed:
         raise PermissionDenied(f"您不能对该办件执行“{move.label if move else action}”。")
     # Prefer the most specific role when a person holds several (a clerk who is also the applicant).
-    for role in (Actor.APPROVER, Actor.REVIEWER, Actor.CHIEF_REP, Actor.DEPT_HEAD, Actor.HANDLER, Actor.CLERK, Actor.APPLICANT):
+    for role in (
+        Actor.APPROVER,
+        Actor.REVIEWER,
+        Actor.CHIEF_REP,
+        Actor.DEPT_HEAD,
+        Actor.HANDLER,
+        Actor.CLERK,
+        Actor.APPLICANT,
+    ):
         if role in allowed:
             return application, role
     return application, next(iter(allowed))

@@ -90,18 +90,29 @@ class Application(models.Model):
         DENIED = "denied", "不予"
 
     number = models.CharField("办件编号", max_length=40, unique=True, null=True, blank=True)
-    item = models.ForeignKey(ServiceItem, verbose_name="事项（申请时版本）", on_delete=models.PROTECT, related_name="applications")
-    department = models.ForeignKey("catalog.Department", verbose_name="实施机关", on_delete=models.PROTECT, related_name="applications")
+    item = models.ForeignKey(
+        ServiceItem, verbose_name="事项（申请时版本）", on_delete=models.PROTECT, related_name="applications"
+    )
+    department = models.ForeignKey(
+        "catalog.Department", verbose_name="实施机关", on_delete=models.PROTECT, related_name="applications"
+    )
     party = models.ForeignKey(Party, verbose_name="申请人", on_delete=models.PROTECT, related_name="applications")
     applicant_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="申报账户", null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
+        settings.AUTH_USER_MODEL,
+        verbose_name="申报账户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applications",
     )
     acting_as = models.CharField("办理身份", max_length=8, choices=ActingAs.choices, default=ActingAs.SELF)
     channel = models.CharField("申报渠道", max_length=8, choices=Channel.choices, default=Channel.ONLINE)
     status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.DRAFT)
     situation_options = models.JSONField("所选情形", default=list, blank=True)
     form_data = models.JSONField("申请表内容", default=dict, blank=True)
-    delivery_method = models.CharField("结果送达方式", max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.COLLECT)
+    delivery_method = models.CharField(
+        "结果送达方式", max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.COLLECT
+    )
     delivery_address = models.CharField("邮寄地址", max_length=300, blank=True)
     declaration_signed_at = models.DateTimeField("承诺声明时间", null=True, blank=True)
     # A proxy (委托代理人) files with the principal's signed letter; it has no material requirement row.
@@ -120,7 +131,9 @@ class Application(models.Model):
     correction_due_on = models.DateField("补正截止日期", null=True, blank=True, db_index=True)
     suspended_on = models.DateField("暂停计时日期", null=True, blank=True)
     is_extended = models.BooleanField("已延长", default=False)
-    current_step = models.ForeignKey(ProcessStep, verbose_name="当前环节", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    current_step = models.ForeignKey(
+        ProcessStep, verbose_name="当前环节", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status_before_correction = models.CharField(max_length=24, blank=True)
 
     outcome = models.CharField("决定", max_length=8, choices=Outcome.choices, blank=True)
@@ -139,9 +152,7 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["status", "department", "due_on"]),
             models.Index(fields=["status", "submitted_at"]),
-            models.Index(
-                fields=["warn_on"], name="app_running_clock", condition=Q(status__in=["in_review"])
-            ),
+            models.Index(fields=["warn_on"], name="app_running_clock", condition=Q(status__in=["in_review"])),
         ]
 
     def __str__(self) -> str:
@@ -153,7 +164,9 @@ class TimelineEvent(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField("时间")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField("操作", max_length=40)
     from_status = models.CharField("原状态", max_length=24, blank=True)
     to_status = models.CharField("新状态", max_length=24, blank=True)
@@ -182,7 +195,9 @@ class SubmittedMaterial(models.Model):
     copies_received = models.PositiveSmallIntegerField("收取复印件", default=0)
     deferred_until = models.DateField("容缺后补期限", null=True, blank=True)
     is_current = models.BooleanField("有效", default=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -258,14 +273,18 @@ class Extension(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField()
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "延长申请"
         verbose_name_plural = "延长申请"
         constraints = [
-            models.UniqueConstraint(fields=["application"], condition=Q(status="approved"), name="one_approved_extension"),
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(status="approved"), name="one_approved_extension"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,11 +303,15 @@ class ReviewTask(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="tasks")
     step = models.ForeignKey(ProcessStep, on_delete=models.PROTECT, related_name="+")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="review_tasks")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="review_tasks"
+    )
     opened_at = models.DateTimeField()
     due_on = models.DateField("环节办理期限", null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opinion = models.TextField("审查意见", blank=True)
 
     class Meta:

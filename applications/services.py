@@ -91,7 +91,12 @@ def transition(
         is_visible_to_applicant=visible_to_applicant,
     )
     if visible_to_applicant:
-        _notify_applicant(locked, f"{move.label}：{locked.get_status_display()}", note, key=f"{locked.pk}:{action}:{clock.now().isoformat()}")
+        _notify_applicant(
+            locked,
+            f"{move.label}：{locked.get_status_display()}",
+            note,
+            key=f"{locked.pk}:{action}:{clock.now().isoformat()}",
+        )
     for name in ["status", *fields]:
         setattr(application, name, getattr(locked, name))
     return application
@@ -158,7 +163,9 @@ def reveal_id_number(*, party: Party, actor: Any, purpose: str) -> str:
     """The full number, for those whose work needs it; every reveal is audited."""
     from portal.services import record_audit
 
-    record_audit(actor=actor, action="reveal_id_number", obj=party, detail={"purpose": purpose, "masked": party.id_number_masked})
+    record_audit(
+        actor=actor, action="reveal_id_number", obj=party, detail={"purpose": purpose, "masked": party.id_number_masked}
+    )
     return crypto.decrypt(party.id_number_encrypted)
 
 
@@ -217,7 +224,14 @@ def start_application(
             )
     except IntegrityError:  # the same key raced in from a second request
         return Application.objects.get(idempotency_key=idempotency_key)
-    TimelineEvent.objects.create(application=application, at=clock.now(), actor=application.applicant_user, action="start", to_status=S.DRAFT, is_visible_to_applicant=True)
+    TimelineEvent.objects.create(
+        application=application,
+        at=clock.now(),
+        actor=application.applicant_user,
+        action="start",
+        to_status=S.DRAFT,
+        is_visible_to_applicant=True,
+    )
     return application
 
 
@@ -381,7 +395,12 @@ def required_materials(application: Application) -> list[MaterialRequirement]:
 
 @transaction.atomic
 def attach_material(
-    *, application: Application, requirement: MaterialRequirement, file: UploadedFile, actor: Any, clock: Clock = system_clock
+    *,
+    application: Application,
+    requirement: MaterialRequirement,
+    file: UploadedFile,
+    actor: Any,
+    clock: Clock = system_clock,
 ) -> SubmittedMaterial:
     """Store one uploaded file (checked by content) for a material; it replaces the previous one."""
     if application.status not in (S.DRAFT, S.CORRECTION_REQUESTED, S.SUBMITTED):
@@ -395,7 +414,12 @@ def attach_material(
     file.seek(0)
     application.materials.filter(requirement=requirement, is_current=True).update(is_current=False)
     return SubmittedMaterial.objects.create(
-        application=application, requirement=requirement, file=file, content_type=kind.code, sha256=digest.hexdigest(), uploaded_by=actor if getattr(actor, "pk", None) else None
+        application=application,
+        requirement=requirement,
+        file=file,
+        content_type=kind.code,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
 
 
@@ -429,7 +453,12 @@ def next_number(application: Application, *, on: dt.date) -> str:
 
 @transaction.atomic
 def submit_application(
-    *, application: Application, actor: Any, actor_role: str = Actor.APPLICANT, declaration: bool, clock: Clock = system_clock
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str = Actor.APPLICANT,
+    declaration: bool,
+    clock: Clock = system_clock,
 ) -> Application:
     """申报: the form and the required materials complete, the declaration of truth signed."""
     # Locked first: a double click's second request waits here and then finds the case submitted.
@@ -456,7 +485,11 @@ def submit_application(
         action="submit",
         actor_role=actor_role,
         actor=actor,
-        changes={"number": next_number(application, on=clock.today()), "submitted_at": now, "declaration_signed_at": now},
+        changes={
+            "number": next_number(application, on=clock.today()),
+            "submitted_at": now,
+            "declaration_signed_at": now,
+        },
         note="申请人已提交申请。",
         clock=clock,
     )
@@ -476,7 +509,10 @@ def _open_first_task(application: Application, clock: Clock) -> None:
     if first is None:
         return
     ReviewTask.objects.create(
-        application=application, step=first, opened_at=clock.now(), due_on=deadlines.shift(clock.today(), first.limit_days)
+        application=application,
+        step=first,
+        opened_at=clock.now(),
+        due_on=deadlines.shift(clock.today(), first.limit_days),
     )
     Application.objects.filter(pk=application.pk).update(current_step=first)
     application.current_step = first
@@ -484,7 +520,12 @@ def _open_first_task(application: Application, clock: Clock) -> None:
 
 @transaction.atomic
 def accept_application(
-    *, application: Application, actor: Any, actor_role: str, accepted_on: dt.date | None = None, clock: Clock = system_clock
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str,
+    accepted_on: dt.date | None = None,
+    clock: Clock = system_clock,
 ) -> Application:
     """受理: the clock starts the working day after; the first review task opens; a receipt is due."""
     on = accepted_on or clock.today()
@@ -505,16 +546,24 @@ def accept_application(
             "light": Application.Light.GREEN,
             "auto_accept_on": None,
         },
-        note=f"已受理，承诺办结日期 {due.due_on:%Y-%m-%d}。" + ("（依据临时工作日历，发布后重新计算）" if due.is_provisional else ""),
+        note=f"已受理，承诺办结日期 {due.due_on:%Y-%m-%d}。"
+        + ("（依据临时工作日历，发布后重新计算）" if due.is_provisional else ""),
         clock=clock,
     )
     _open_first_task(application, clock)
-    _new_document(application, Document.Kind.ACCEPTANCE_RECEIPT, {"accepted_on": on.isoformat(), "due_on": due.due_on.isoformat()}, clock)
+    _new_document(
+        application,
+        Document.Kind.ACCEPTANCE_RECEIPT,
+        {"accepted_on": on.isoformat(), "due_on": due.due_on.isoformat()},
+        clock,
+    )
     return application
 
 
 @transaction.atomic
-def receive_application(*, application: Application, actor: Any, actor_role: str = Actor.CLERK, clock: Clock = system_clock) -> Application:
+def receive_application(
+    *, application: Application, actor: Any, actor_role: str = Actor.CLERK, clock: Clock = system_clock
+) -> Application:
     """收件 for the department: art. 32's five working days start."""
     today = clock.today()
     return transition(
@@ -556,7 +605,9 @@ def request_correction(
     due = due_on or deadlines.correction_due_date(today)
     if due <= today:
         raise ValidationError({"due_on": "补正期限须晚于今天。"})
-    notice = CorrectionNotice.objects.create(application=application, issued_at=clock.now(), issued_by=actor, entries=cleaned, due_on=due)
+    notice = CorrectionNotice.objects.create(
+        application=application, issued_at=clock.now(), issued_by=actor, entries=cleaned, due_on=due
+    )
     transition(
         application=application,
         action="request_correction",
@@ -572,7 +623,12 @@ def request_correction(
 
 @transaction.atomic
 def resubmit_correction(
-    *, application: Application, actor: Any, actor_role: str, files: dict[int, UploadedFile], clock: Clock = system_clock
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str,
+    files: dict[int, UploadedFile],
+    clock: Clock = system_clock,
 ) -> Application:
     """补正: exactly the listed materials; the case goes back to where it was, a new art. 32 period."""
     notice = application.correction_notices.filter(resolved_at__isnull=True).first()
@@ -587,7 +643,9 @@ def resubmit_correction(
     requirements = {m.id: m for m in application.item.materials.filter(id__in=listed)}
     application.status = S.CORRECTION_REQUESTED  # attach_material checks the state
     for requirement_id, file in files.items():
-        attach_material(application=application, requirement=requirements[requirement_id], file=file, actor=actor, clock=clock)
+        attach_material(
+            application=application, requirement=requirements[requirement_id], file=file, actor=actor, clock=clock
+        )
     notice.resolved_at = clock.now()
     notice.save(update_fields=["resolved_at"])
     back_to = application.status_before_correction or S.SUBMITTED
@@ -596,18 +654,34 @@ def resubmit_correction(
     if back_to == S.RECEIVED:
         changes.update(received_on=today, auto_accept_on=deadlines.auto_accept_date(today))
     return transition(
-        application=application, action="resubmit", actor_role=actor_role, actor=actor, target=back_to, changes=changes, note="已提交补正材料。", clock=clock
+        application=application,
+        action="resubmit",
+        actor_role=actor_role,
+        actor=actor,
+        target=back_to,
+        changes=changes,
+        note="已提交补正材料。",
+        clock=clock,
     )
 
 
 @transaction.atomic
 def refuse_application(
-    *, application: Application, actor: Any, actor_role: str, reason: str, basis: str, competent_agency: str = "", clock: Clock = system_clock
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str,
+    reason: str,
+    basis: str,
+    competent_agency: str = "",
+    clock: Clock = system_clock,
 ) -> Application:
     """不予受理, in writing: reasons, legal basis, the competent agency, the right to review or sue."""
     if not reason.strip() or not basis.strip():
         raise ValidationError({"reason": "不予受理须写明理由和法律依据。"})
-    transition(application=application, action="refuse", actor_role=actor_role, actor=actor, note=reason.strip(), clock=clock)
+    transition(
+        application=application, action="refuse", actor_role=actor_role, actor=actor, note=reason.strip(), clock=clock
+    )
     _new_document(
         application,
         Document.Kind.REFUSAL_NOTICE,
@@ -636,9 +710,19 @@ def pass_step(*, application: Application, actor: Any, opinion: str, clock: Cloc
         raise InvalidTransition("当前已是最后一个环节，请作出准予或不予的决定。")
     if not opinion.strip():
         raise ValidationError({"opinion": "请填写审查意见。"})
-    task.status, task.completed_at, task.completed_by, task.opinion = ReviewTask.Status.DONE, clock.now(), actor, opinion.strip()
+    task.status, task.completed_at, task.completed_by, task.opinion = (
+        ReviewTask.Status.DONE,
+        clock.now(),
+        actor,
+        opinion.strip(),
+    )
     task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
-    ReviewTask.objects.create(application=application, step=following, opened_at=clock.now(), due_on=deadlines.shift(clock.today(), following.limit_days))
+    ReviewTask.objects.create(
+        application=application,
+        step=following,
+        opened_at=clock.now(),
+        due_on=deadlines.shift(clock.today(), following.limit_days),
+    )
     return transition(
         application=application,
         action="pass_step",
@@ -659,9 +743,19 @@ def return_step(*, application: Application, actor: Any, opinion: str, clock: Cl
         raise InvalidTransition("当前已是第一个环节，无法退回。")
     if not opinion.strip():
         raise ValidationError({"opinion": "退回须写明理由。"})
-    task.status, task.completed_at, task.completed_by, task.opinion = ReviewTask.Status.RETURNED, clock.now(), actor, opinion.strip()
+    task.status, task.completed_at, task.completed_by, task.opinion = (
+        ReviewTask.Status.RETURNED,
+        clock.now(),
+        actor,
+        opinion.strip(),
+    )
     task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
-    ReviewTask.objects.create(application=application, step=previous, opened_at=clock.now(), due_on=deadlines.shift(clock.today(), previous.limit_days))
+    ReviewTask.objects.create(
+        application=application,
+        step=previous,
+        opened_at=clock.now(),
+        due_on=deadlines.shift(clock.today(), previous.limit_days),
+    )
     return transition(
         application=application,
         action="return_step",
@@ -691,7 +785,11 @@ def decide_application(
     if actor_role != Actor.CHIEF_REP:
         if application.item.steps.filter(order__gt=task.step.order).exists():
             raise InvalidTransition("尚未到最后审查环节，不能作出决定。")
-        handled_by = set(application.tasks.filter(step__kind=ProcessStep.Kind.HANDLE, status=ReviewTask.Status.DONE).values_list("completed_by", flat=True))
+        handled_by = set(
+            application.tasks.filter(step__kind=ProcessStep.Kind.HANDLE, status=ReviewTask.Status.DONE).values_list(
+                "completed_by", flat=True
+            )
+        )
         if getattr(actor, "pk", None) in handled_by:
             raise PermissionDenied("承办人不能批准自己承办的办件。")
     if outcome not in Application.Outcome.values:
@@ -699,13 +797,19 @@ def decide_application(
     if outcome == Application.Outcome.DENIED and not reasons.strip():
         raise ValidationError({"reasons": "不予许可须说明理由。"})
     now, today = clock.now(), clock.today()
-    task.status, task.completed_at, task.completed_by, task.opinion = ReviewTask.Status.DONE, now, actor, reasons.strip()
+    task.status, task.completed_at, task.completed_by, task.opinion = (
+        ReviewTask.Status.DONE,
+        now,
+        actor,
+        reasons.strip(),
+    )
     task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
     result = Result.objects.create(
         application=application,
         outcome=outcome,
         reasons=reasons.strip(),
-        certificate_number=certificate_number or (f"{application.number}-Z" if outcome == Application.Outcome.GRANTED else ""),
+        certificate_number=certificate_number
+        or (f"{application.number}-Z" if outcome == Application.Outcome.GRANTED else ""),
         valid_from=today if outcome == Application.Outcome.GRANTED else None,
         valid_until=valid_until,
         decided_by=actor,
@@ -716,7 +820,13 @@ def decide_application(
         action="grant" if outcome == Application.Outcome.GRANTED else "deny",
         actor_role=actor_role,
         actor=actor,
-        changes={"outcome": outcome, "decided_at": now, "current_step": None, "light": "", "certificate_due_on": deadlines.certificate_due_date(today)},
+        changes={
+            "outcome": outcome,
+            "decided_at": now,
+            "current_step": None,
+            "light": "",
+            "certificate_due_on": deadlines.certificate_due_date(today),
+        },
         note="准予许可。" if outcome == Application.Outcome.GRANTED else f"不予许可：{reasons.strip()}",
         clock=clock,
     )
@@ -724,7 +834,9 @@ def decide_application(
     _new_document(application, kind, {"result_id": result.pk}, clock)
     for fee in application.item.fees.all():
         if outcome == Application.Outcome.GRANTED and fee.amount_yuan:
-            FeeAssessment.objects.get_or_create(application=application, name=fee.name, defaults={"amount_yuan": fee.amount_yuan})
+            FeeAssessment.objects.get_or_create(
+                application=application, name=fee.name, defaults={"amount_yuan": fee.amount_yuan}
+            )
     return result
 
 
@@ -735,12 +847,21 @@ def suspend_application(
     """特别程序 or a correction after acceptance: the clock stops (行政许可法 art. 45)."""
     if kind not in Suspension.Kind.values:
         raise ValidationError({"kind": "请选择特别程序类型。"})
-    if kind != Suspension.Kind.CORRECTION and kind not in (application.item.special_procedures or Suspension.Kind.values):
+    if kind != Suspension.Kind.CORRECTION and kind not in (
+        application.item.special_procedures or Suspension.Kind.values
+    ):
         raise DomainError("该事项未设置此特别程序。")
     if not reason.strip():
         raise ValidationError({"reason": "请写明暂停计时的原因。"})
     today = clock.today()
-    suspension = Suspension.objects.create(application=application, kind=kind, reason=reason.strip(), expected_days=expected_days, started_on=today, started_by=actor)
+    suspension = Suspension.objects.create(
+        application=application,
+        kind=kind,
+        reason=reason.strip(),
+        expected_days=expected_days,
+        started_on=today,
+        started_by=actor,
+    )
     transition(
         application=application,
         action="suspend",
@@ -755,7 +876,14 @@ def suspend_application(
 
 
 @transaction.atomic
-def resume_application(*, application: Application, actor: Any, actor_role: str = Actor.REVIEWER, result: str = "", clock: Clock = system_clock) -> Application:
+def resume_application(
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str = Actor.REVIEWER,
+    result: str = "",
+    clock: Clock = system_clock,
+) -> Application:
     """The procedure's result is in: both deadlines move by the working days the clock stood still."""
     suspension = application.suspensions.filter(ended_on__isnull=True).first()
     if suspension is None or application.status != S.SUSPENDED:
@@ -776,16 +904,23 @@ def resume_application(*, application: Application, actor: Any, actor_role: str 
         changes={
             "suspended_on": None,
             "due_on": due_on,
-            "statutory_due_on": deadlines.shift(application.statutory_due_on, deadlines.paused_days(suspension.started_on, today, application.item.statutory_unit), application.item.statutory_unit),
+            "statutory_due_on": deadlines.shift(
+                application.statutory_due_on,
+                deadlines.paused_days(suspension.started_on, today, application.item.statutory_unit),
+                application.item.statutory_unit,
+            ),
             "warn_on": deadlines.shift(application.warn_on, moved, unit),
         },
-        note=f"恢复计时，暂停 {moved} 个{'工作日' if unit == 'workday' else '自然日'}，承诺办结日期顺延至 {due_on:%Y-%m-%d}。",
+        note=f"恢复计时，暂停 {moved} 个{'工作日' if unit == 'workday' else '自然日'}，"
+        f"承诺办结日期顺延至 {due_on:%Y-%m-%d}。",
         clock=clock,
     )
 
 
 @transaction.atomic
-def request_extension(*, application: Application, actor: Any, days: int, reason: str, clock: Clock = system_clock) -> Extension:
+def request_extension(
+    *, application: Application, actor: Any, days: int, reason: str, clock: Clock = system_clock
+) -> Extension:
     if application.status not in TRANSITIONS["extend"].sources:
         raise InvalidTransition("当前状态不能申请延长。")
     if application.is_extended or application.extensions.filter(status=Extension.Status.REQUESTED).exists():
@@ -794,7 +929,9 @@ def request_extension(*, application: Application, actor: Any, days: int, reason
         raise ValidationError({"days": f"延长期限为 1–{application.item.extension_days} 个工作日。"})
     if not reason.strip():
         raise ValidationError({"reason": "请写明延长理由。"})
-    return Extension.objects.create(application=application, days=days, reason=reason.strip(), requested_by=actor, requested_at=clock.now())
+    return Extension.objects.create(
+        application=application, days=days, reason=reason.strip(), requested_by=actor, requested_at=clock.now()
+    )
 
 
 @transaction.atomic
@@ -823,7 +960,12 @@ def decide_extension(*, extension: Extension, actor: Any, approve: bool, clock: 
             clock=clock,
         )
         # The new date as of the approval: the notice is rendered later, when the date may have moved on.
-        _new_document(application, Document.Kind.EXTENSION_NOTICE, {"extension_id": extension.pk, "due_on": application.due_on.isoformat()}, clock)
+        _new_document(
+            application,
+            Document.Kind.EXTENSION_NOTICE,
+            {"extension_id": extension.pk, "due_on": application.due_on.isoformat()},
+            clock,
+        )
     return extension
 
 
@@ -831,7 +973,9 @@ def decide_extension(*, extension: Extension, actor: Any, approve: bool, clock: 
 
 
 @transaction.atomic
-def settle_fee(*, fee: FeeAssessment, actor: Any, paid_reference: str = "", waiver_basis: str = "", clock: Clock = system_clock) -> FeeAssessment:
+def settle_fee(
+    *, fee: FeeAssessment, actor: Any, paid_reference: str = "", waiver_basis: str = "", clock: Clock = system_clock
+) -> FeeAssessment:
     fee = FeeAssessment.objects.select_for_update().get(pk=fee.pk)
     if fee.status != FeeAssessment.Status.DUE:
         raise InvalidTransition("该费用已结清。")
@@ -847,7 +991,10 @@ def settle_fee(*, fee: FeeAssessment, actor: Any, paid_reference: str = "", waiv
 
 
 def amount_due(application: Application) -> Any:
-    return application.fee_assessments.filter(status=FeeAssessment.Status.DUE).aggregate(total=Sum("amount_yuan"))["total"] or 0
+    return (
+        application.fee_assessments.filter(status=FeeAssessment.Status.DUE).aggregate(total=Sum("amount_yuan"))["total"]
+        or 0
+    )
 
 
 @transaction.atomic
@@ -870,9 +1017,23 @@ def deliver_result(
     if method == Application.DeliveryMethod.COLLECT and not recipient_name.strip():
         raise ValidationError({"recipient_name": "请填写领取人姓名。"})
     now = clock.now()
-    transition(application=application, action="deliver", actor_role=actor_role, actor=actor, changes={"concluded_at": now}, note="办理结果已送达，办结。", clock=clock)
+    transition(
+        application=application,
+        action="deliver",
+        actor_role=actor_role,
+        actor=actor,
+        changes={"concluded_at": now},
+        note="办理结果已送达，办结。",
+        clock=clock,
+    )
     delivery = Delivery.objects.create(
-        application=application, method=method, tracking_number=tracking_number.strip(), recipient_name=recipient_name.strip(), recipient_is_proxy=recipient_is_proxy, delivered_at=now, delivered_by=actor
+        application=application,
+        method=method,
+        tracking_number=tracking_number.strip(),
+        recipient_name=recipient_name.strip(),
+        recipient_is_proxy=recipient_is_proxy,
+        delivered_at=now,
+        delivered_by=actor,
     )
     if method == Application.DeliveryMethod.COLLECT:
         _new_document(application, Document.Kind.SERVICE_RECEIPT, {"delivery_id": delivery.pk}, clock)
@@ -880,13 +1041,23 @@ def deliver_result(
 
 
 @transaction.atomic
-def withdraw_application(*, application: Application, actor: Any, reason: str = "", clock: Clock = system_clock) -> Application | None:
+def withdraw_application(
+    *, application: Application, actor: Any, reason: str = "", clock: Clock = system_clock
+) -> Application | None:
     """撤件 before a decision; a draft is simply deleted."""
     if application.status == S.DRAFT:
         Application.objects.filter(pk=application.pk, status=S.DRAFT).delete()
         return None
     application.tasks.filter(status=ReviewTask.Status.OPEN).update(status=ReviewTask.Status.CANCELLED)
-    return transition(application=application, action="withdraw", actor_role=Actor.APPLICANT, actor=actor, changes={"light": ""}, note=reason.strip() or "申请人撤回申请。", clock=clock)
+    return transition(
+        application=application,
+        action="withdraw",
+        actor_role=Actor.APPLICANT,
+        actor=actor,
+        changes={"light": ""},
+        note=reason.strip() or "申请人撤回申请。",
+        clock=clock,
+    )
 
 
 # --- Sweeps (beat): each selects through an index only the rows whose time has come --------------
@@ -900,8 +1071,16 @@ def sweep_auto_accept(*, clock: Clock = system_clock, batch: int = 500) -> int:
     """行政许可法 art. 32: no notice within 5 working days of receipt → accepted on the day of receipt."""
     done = 0
     with transaction.atomic():
-        for application in _claim(Application.objects.filter(status__in=[S.SUBMITTED, S.RECEIVED], auto_accept_on__lt=clock.today()), batch):
-            accept_application(application=application, actor=None, actor_role=Actor.SYSTEM, accepted_on=application.received_on, clock=clock)
+        for application in _claim(
+            Application.objects.filter(status__in=[S.SUBMITTED, S.RECEIVED], auto_accept_on__lt=clock.today()), batch
+        ):
+            accept_application(
+                application=application,
+                actor=None,
+                actor_role=Actor.SYSTEM,
+                accepted_on=application.received_on,
+                clock=clock,
+            )
             done += 1
     return done
 
@@ -910,10 +1089,25 @@ def sweep_expired_corrections(*, clock: Clock = system_clock, batch: int = 500) 
     """A correction not supplied by its deadline returns the case (退件)."""
     done = 0
     with transaction.atomic():
-        for application in _claim(Application.objects.filter(status__in=[S.CORRECTION_REQUESTED, S.SUSPENDED], correction_due_on__lt=clock.today()), batch):
-            if application.status == S.SUSPENDED and not application.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.CORRECTION).exists():
+        for application in _claim(
+            Application.objects.filter(
+                status__in=[S.CORRECTION_REQUESTED, S.SUSPENDED], correction_due_on__lt=clock.today()
+            ),
+            batch,
+        ):
+            if (
+                application.status == S.SUSPENDED
+                and not application.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.CORRECTION).exists()
+            ):
                 continue
-            transition(application=application, action="correction_expired", actor_role=Actor.SYSTEM, note="补正期限已过，未收到补正材料，予以退件。", changes={"light": ""}, clock=clock)
+            transition(
+                application=application,
+                action="correction_expired",
+                actor_role=Actor.SYSTEM,
+                note="补正期限已过，未收到补正材料，予以退件。",
+                changes={"light": ""},
+                clock=clock,
+            )
             _new_document(application, Document.Kind.RETURN_NOTICE, {}, clock)
             done += 1
     return done
@@ -934,7 +1128,12 @@ def sweep_lights(*, clock: Clock = system_clock, batch: int = 2000) -> int:
                 kind="notification",
                 clock=clock,
                 key=f"light:{application.pk}:{light}:{application.due_on}",
-                payload={"department_id": application.department_id, "application_id": application.pk, "light": light, "title": f"办件 {application.number} {'即将到期' if light == 'yellow' else '已超期'}"},
+                payload={
+                    "department_id": application.department_id,
+                    "application_id": application.pk,
+                    "light": light,
+                    "title": f"办件 {application.number} {'即将到期' if light == 'yellow' else '已超期'}",
+                },
             )
             changed += 1
     return changed

@@ -43,7 +43,9 @@ TRANSITIONS: dict[str, Move] = {
     "submit": _move({S.DRAFT}, S.SUBMITTED, {Actor.APPLICANT, Actor.CLERK}, "申报"),
     "accept": _move({S.SUBMITTED, S.RECEIVED}, S.IN_REVIEW, {Actor.CLERK, Actor.HANDLER}, "受理"),
     "receive": _move({S.SUBMITTED}, S.RECEIVED, {Actor.CLERK}, "收件"),
-    "request_correction": _move({S.SUBMITTED, S.RECEIVED}, S.CORRECTION_REQUESTED, {Actor.CLERK, Actor.HANDLER}, "一次性告知补正"),
+    "request_correction": _move(
+        {S.SUBMITTED, S.RECEIVED}, S.CORRECTION_REQUESTED, {Actor.CLERK, Actor.HANDLER}, "一次性告知补正"
+    ),
     "refuse": _move({S.SUBMITTED, S.RECEIVED}, S.REFUSED, {Actor.CLERK, Actor.HANDLER}, "不予受理"),
     "auto_accept": _move({S.SUBMITTED, S.RECEIVED}, S.IN_REVIEW, {Actor.SYSTEM}, "逾期未告知，视为受理"),
     # resubmit returns to the state recorded when the correction was asked (status_before_correction)

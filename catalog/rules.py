@@ -39,7 +39,7 @@ class Problems:
 
     def raise_if_any(self) -> None:
         if self.by_field:
-            raise ValidationError({field: messages for field, messages in self.by_field.items()})
+            raise ValidationError(dict(self.by_field))
 
 
 def validate_basic_item(basic: BasicItem) -> None:

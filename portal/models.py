@@ -211,7 +211,9 @@ class OutboxMessage(models.Model):
 class Notification(models.Model):
     """One message to one user (in-portal inbox), delivered also by e-mail/SMS from the outbox."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     phone = models.CharField("短信号码", max_length=20, blank=True)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容")

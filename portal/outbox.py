@@ -52,7 +52,9 @@ def relay_due(*, send: Callable[[str, list[Any]], Any], clock: Clock = system_cl
                 log.warning("outbox relay failed for %s: %s", row.idempotency_key, exc)
                 backoff = min(2 ** min(row.attempts, 6), 60)
                 OutboxMessage.objects.filter(pk=row.pk).update(
-                    attempts=F("attempts") + 1, last_error=str(exc)[:500], available_at=now + dt.timedelta(minutes=backoff)
+                    attempts=F("attempts") + 1,
+                    last_error=str(exc)[:500],
+                    available_at=now + dt.timedelta(minutes=backoff),
                 )
                 break  # the broker is likely down for the rest as well
             OutboxMessage.objects.filter(pk=row.pk).update(

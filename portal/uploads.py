@@ -67,7 +67,8 @@ def check_upload(
         raise ValidationError("文件为空，请重新选择。", code="empty_file")
     if file.size > limit:
         raise ValidationError(
-            f"文件过大（{file.size / 1048576:.1f} MB），单个文件不得超过 {limit / 1048576:.0f} MB。", code="file_too_large"
+            f"文件过大（{file.size / 1048576:.1f} MB），单个文件不得超过 {limit / 1048576:.0f} MB。",
+            code="file_too_large",
         )
     file.seek(0)
     head = file.read(16)

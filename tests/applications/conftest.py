@@ -28,7 +28,9 @@ def calendar_2026(db):
 
 @pytest.fixture
 def licensing_item(department_x, calendar_2026):
-    item = ServiceItemFactory(department=department_x, statutory_days=20, promised_days=10, special_procedures=["site_inspection"])
+    item = ServiceItemFactory(
+        department=department_x, statutory_days=20, promised_days=10, special_procedures=["site_inspection"]
+    )
     for order, kind in enumerate([ProcessStep.Kind.HANDLE, ProcessStep.Kind.CHECK, ProcessStep.Kind.APPROVE], start=1):
         item.steps.create(kind=kind, order=order, limit_days=3)
     MaterialRequirementFactory(item=item, name="申请书")
@@ -42,7 +44,9 @@ def licensing_item(department_x, calendar_2026):
 
 @pytest.fixture
 def party(db):
-    return services.register_party(kind="person", name="张三", id_type="resident_id", id_number=make_resident_id(), phone="13800138000")
+    return services.register_party(
+        kind="person", name="张三", id_type="resident_id", id_number=make_resident_id(), phone="13800138000"
+    )
 
 
 @pytest.fixture
@@ -50,6 +54,10 @@ def submitted(licensing_item, party, citizen):
     """A complete online submission, made on Monday 2026-03-02."""
     clock = clock_at(dt.date(2026, 3, 2), 9)
     application = services.start_application(user=citizen, item=licensing_item, party=party, clock=clock)
-    application = services.save_draft(application=application, form_data={"applicant_name": "张三", "id_number": make_resident_id()})
-    services.attach_material(application=application, requirement=licensing_item.materials.get(), file=pdf(), actor=citizen, clock=clock)
+    application = services.save_draft(
+        application=application, form_data={"applicant_name": "张三", "id_number": make_resident_id()}
+    )
+    services.attach_material(
+        application=application, requirement=licensing_item.materials.get(), file=pdf(), actor=citizen, clock=clock
+    )
     return services.submit_application(application=application, actor=citizen, declaration=True, clock=clock)

@@ -35,7 +35,9 @@ def test_numbers_are_never_reused(licensing_item, party, citizen):
 
 def test_it_refuses_to_submit_without_required_materials(licensing_item, party, citizen):
     application = services.start_application(user=citizen, item=licensing_item, party=party)
-    application = services.save_draft(application=application, form_data={"applicant_name": "张三", "id_number": "110105194912310021"})
+    application = services.save_draft(
+        application=application, form_data={"applicant_name": "张三", "id_number": "110105194912310021"}
+    )
     with pytest.raises(ValidationError) as caught:
         services.submit_application(application=application, actor=citizen, declaration=True)
     problems = caught.value.message_dict
@@ -84,8 +86,16 @@ def test_a_citizen_cannot_accept(submitted, citizen):
 def test_suspension_moves_both_deadlines_by_the_paused_working_days(submitted):
     reviewer = UserFactory()
     services.accept_application(application=submitted, actor=reviewer, actor_role=Actor.CLERK, clock=clock_at(MONDAY))
-    services.suspend_application(application=submitted, actor=reviewer, kind="site_inspection", reason="现场勘验", clock=clock_at(dt.date(2026, 3, 4)))
-    services.resume_application(application=submitted, actor=reviewer, result="勘验合格", clock=clock_at(dt.date(2026, 3, 9)))
+    services.suspend_application(
+        application=submitted,
+        actor=reviewer,
+        kind="site_inspection",
+        reason="现场勘验",
+        clock=clock_at(dt.date(2026, 3, 4)),
+    )
+    services.resume_application(
+        application=submitted, actor=reviewer, result="勘验合格", clock=clock_at(dt.date(2026, 3, 9))
+    )
     submitted.refresh_from_db()
     assert submitted.due_on == dt.date(2026, 3, 19)  # Thu, Fri, Mon paused: 3 working days
     assert submitted.statutory_due_on == dt.date(2026, 4, 2)
@@ -122,20 +132,28 @@ def test_internal_opinions_stay_internal(submitted):
     handler = UserFactory()
     services.accept_application(application=submitted, actor=handler, actor_role=Actor.CLERK, clock=clock_at(MONDAY))
     services.pass_step(application=submitted, actor=handler, opinion="内部意见")
-    assert not TimelineEvent.objects.filter(application=submitted, action="pass_step", is_visible_to_applicant=True).exists()
+    assert not TimelineEvent.objects.filter(
+        application=submitted, action="pass_step", is_visible_to_applicant=True
+    ).exists()
 
 
 def test_correction_then_exactly_the_listed_materials(submitted, citizen):
     clerk = UserFactory()
     requirement = submitted.item.materials.get()
     services.request_correction(
-        application=submitted, actor=clerk, actor_role=Actor.CLERK, entries=[{"requirement_id": requirement.pk, "reason": "签名缺失"}], clock=clock_at(MONDAY)
+        application=submitted,
+        actor=clerk,
+        actor_role=Actor.CLERK,
+        entries=[{"requirement_id": requirement.pk, "reason": "签名缺失"}],
+        clock=clock_at(MONDAY),
     )
     submitted.refresh_from_db()
     assert submitted.status == S.CORRECTION_REQUESTED and submitted.correction_due_on == dt.date(2026, 3, 16)
     with pytest.raises(ValidationError):
         services.resubmit_correction(application=submitted, actor=citizen, actor_role=Actor.APPLICANT, files={})
-    services.resubmit_correction(application=submitted, actor=citizen, actor_role=Actor.APPLICANT, files={requirement.pk: pdf("补正.pdf")})
+    services.resubmit_correction(
+        application=submitted, actor=citizen, actor_role=Actor.APPLICANT, files={requirement.pk: pdf("补正.pdf")}
+    )
     submitted.refresh_from_db()
     assert submitted.status == S.SUBMITTED
 
@@ -143,7 +161,13 @@ def test_correction_then_exactly_the_listed_materials(submitted, citizen):
 def test_an_unanswered_correction_returns_the_case(submitted):
     clerk = UserFactory()
     requirement = submitted.item.materials.get()
-    services.request_correction(application=submitted, actor=clerk, actor_role=Actor.CLERK, entries=[{"requirement_id": requirement.pk, "reason": "不清晰"}], clock=clock_at(MONDAY))
+    services.request_correction(
+        application=submitted,
+        actor=clerk,
+        actor_role=Actor.CLERK,
+        entries=[{"requirement_id": requirement.pk, "reason": "不清晰"}],
+        clock=clock_at(MONDAY),
+    )
     assert services.sweep_expired_corrections(clock=clock_at(dt.date(2026, 3, 16))) == 0
     assert services.sweep_expired_corrections(clock=clock_at(dt.date(2026, 3, 17))) == 1
     submitted.refresh_from_db()
@@ -160,7 +184,9 @@ def test_art_32_a_received_case_without_notice_counts_as_accepted_on_receipt(sub
 
 
 def test_lights_turn_yellow_then_red_once_each(submitted):
-    services.accept_application(application=submitted, actor=UserFactory(), actor_role=Actor.CLERK, clock=clock_at(MONDAY))
+    services.accept_application(
+        application=submitted, actor=UserFactory(), actor_role=Actor.CLERK, clock=clock_at(MONDAY)
+    )
     assert services.sweep_lights(clock=clock_at(dt.date(2026, 3, 12))) == 1  # two working days before 03-16
     assert services.sweep_lights(clock=clock_at(dt.date(2026, 3, 12))) == 0
     assert services.sweep_lights(clock=clock_at(dt.date(2026, 3, 17))) == 1
@@ -178,7 +204,12 @@ def test_withdrawing_a_draft_deletes_it(licensing_item, party, citizen):
 def test_the_id_number_is_encrypted_masked_and_found_again(party):
     assert party.id_number_masked.startswith("320102") and "*" in party.id_number_masked
     assert "19900307" not in party.id_number_encrypted
-    same = services.register_party(kind="person", name="张三", id_type="resident_id", id_number=party.id_number_masked[:0] + services.crypto.decrypt(party.id_number_encrypted))
+    same = services.register_party(
+        kind="person",
+        name="张三",
+        id_type="resident_id",
+        id_number=party.id_number_masked[:0] + services.crypto.decrypt(party.id_number_encrypted),
+    )
     assert same.pk == party.pk
 
 

@@ -22,7 +22,9 @@ class TransitionTableTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         item = ServiceItemFactory()
-        party = services.register_party(kind="person", name="王五", id_type="resident_id", id_number=make_resident_id(seq="456"))
+        party = services.register_party(
+            kind="person", name="王五", id_type="resident_id", id_number=make_resident_id(seq="456")
+        )
         cls.application = Application.objects.create(item=item, department=item.department, party=party)
 
     @settings(max_examples=400, deadline=None)
@@ -52,8 +54,12 @@ def test_two_clerks_accepting_at_once_one_wins_the_other_gets_409(licensing_item
     from tests.applications.conftest import pdf
 
     application = services.start_application(user=citizen, item=licensing_item, party=party)
-    application = services.save_draft(application=application, form_data={"applicant_name": "张三", "id_number": make_resident_id()})
-    services.attach_material(application=application, requirement=licensing_item.materials.get(), file=pdf(), actor=citizen)
+    application = services.save_draft(
+        application=application, form_data={"applicant_name": "张三", "id_number": make_resident_id()}
+    )
+    services.attach_material(
+        application=application, requirement=licensing_item.materials.get(), file=pdf(), actor=citizen
+    )
     services.submit_application(application=application, actor=citizen, declaration=True)
 
     barrier = threading.Barrier(2)
@@ -62,7 +68,9 @@ def test_two_clerks_accepting_at_once_one_wins_the_other_gets_409(licensing_item
     def accept() -> None:
         try:
             barrier.wait()
-            services.accept_application(application=Application.objects.get(pk=application.pk), actor=None, actor_role=Actor.CLERK)
+            services.accept_application(
+                application=Application.objects.get(pk=application.pk), actor=None, actor_role=Actor.CLERK
+            )
             outcomes.append("accepted")
         except InvalidTransition:
             outcomes.append("409")

@@ -68,6 +68,11 @@ def test_item_type_follows_the_basic_item(item):
 
 
 def test_form_definition_fields_are_checked(item):
-    item.form_definition = [{"name": "a", "label": "甲", "type": "select"}, {"name": "a", "label": "乙", "type": "blob"}]
+    item.form_definition = [
+        {"name": "a", "label": "甲", "type": "select"},
+        {"name": "a", "label": "乙", "type": "blob"},
+    ]
     messages = problems_of(item)["form_definition"]
-    assert any("选项" in m for m in messages) and any("重复" in m for m in messages) and any("blob" in m for m in messages)
+    assert (
+        any("选项" in m for m in messages) and any("重复" in m for m in messages) and any("blob" in m for m in messages)
+    )

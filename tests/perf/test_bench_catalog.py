@@ -41,7 +41,10 @@ def test_search_on_2000_items(county, client):
         page_ms = timed(lambda q=query: client.get("/items/", {"q": q}), repeat=10)
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/items/", {"q": query}).status_code == 200
-        print(f"{query:<14}{hits:>6}{selector_ms[0]:>16.1f} / {selector_ms[1]:<9.1f}{page_ms[0]:>14.1f} / {page_ms[1]:<9.1f}{len(queries):>6}")
+        print(
+            f"{query:<14}{hits:>6}{selector_ms[0]:>16.1f} / {selector_ms[1]:<9.1f}"
+            f"{page_ms[0]:>14.1f} / {page_ms[1]:<9.1f}{len(queries):>6}"
+        )
 
 
 def test_guide_page_and_pdf(county, client):
