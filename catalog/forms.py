@@ -27,6 +27,7 @@ from catalog.models import (
     Topic,
 )
 from catalog.services import FILE_FIELDS, MATERIAL_FIELDS
+from portal.forms import ChineseLabels
 from portal.uploads import FORM_KINDS, check_upload
 
 # 特别程序 (行政许可法 art. 45): time spent on them does not count towards the limit.
@@ -74,7 +75,7 @@ def _new_upload(value: Any) -> UploadedFile | None:
     return value
 
 
-class _ModelFieldsForm(forms.Form):
+class _ModelFieldsForm(ChineseLabels, forms.Form):
     """A plain form whose fields come from a model (no ModelForm: the catalog rules, not the
     model's own validation, decide what a version may hold, and a service writes it)."""
 
@@ -170,11 +171,11 @@ class MaterialForm(_ModelFieldsForm):
         return _new_upload(self.cleaned_data.get("sample"))
 
 
-class SituationForm(forms.Form):
+class SituationForm(ChineseLabels, forms.Form):
     question = forms.CharField(label="情形问题", max_length=200, help_text="如：是否委托他人办理？")
 
 
-class SituationOptionForm(forms.Form):
+class SituationOptionForm(ChineseLabels, forms.Form):
     situation = forms.TypedChoiceField(label="所属情形", coerce=int)
     label = forms.CharField(label="选项", max_length=200)
     adds = forms.MultipleChoiceField(label="选择此项时增加的材料", widget=forms.CheckboxSelectMultiple, required=False)
@@ -348,7 +349,7 @@ class DraftEditor:
         for name, errors in self.item_form.errors.items():
             anchor = f"id_item-{name}" if name in self.item_form.fields else "item-errors"
             label = self.item_form.fields[name].label if name in self.item_form.fields else ""
-            summary += [(anchor, f"{label}：{e}" if label else e) for e in errors]
+            summary += [(anchor, f"{label}：{e}" if label and not e.startswith(label) else e) for e in errors]
         for key, title, formset in (
             ("materials", "申请材料", self.materials),
             ("situations", "办理情形", self.situations),
@@ -393,14 +394,14 @@ class CreateItemForm(_ModelFieldsForm):
         return {name: self.cleaned_data[name] for name in [*self.model_fields, "service_objects"]}
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(ChineseLabels, forms.Form):
     # Blank is refused by the service (422) with the message the editor needs.
     comment = forms.CharField(
         label="审核意见", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False
     )
 
 
-class LifecycleForm(forms.Form):
+class LifecycleForm(ChineseLabels, forms.Form):
     lifecycle = forms.ChoiceField(label="事项状态", choices=ServiceItem.Lifecycle.choices)
     effective_on = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(
@@ -408,7 +409,7 @@ class LifecycleForm(forms.Form):
     )
 
 
-class DiffForm(forms.Form):
+class DiffForm(ChineseLabels, forms.Form):
     old = forms.TypedChoiceField(label="比较版本", coerce=int)
     new = forms.TypedChoiceField(label="对照版本", coerce=int)
 
