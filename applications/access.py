@@ -17,7 +17,6 @@ from django.db.models import Q, QuerySet
 
 from applications.models import Application, Party, ReviewTask
 from applications.transitions import TRANSITIONS, Actor
-from catalog.models import ProcessStep
 from portal.exceptions import NotFound, PermissionDenied
 from portal.idnumbers import id_number_digest
 from portal.models import Role
@@ -100,7 +99,10 @@ def roles_in_case(user: Any, application: Application) -> set[str]:
             roles.add(Actor.HANDLER)
             task = application.tasks.filter(status=ReviewTask.Status.OPEN).select_related("step", "application").first()
             if task is not None and can_work_on(user, task):
-                roles.add(Actor.APPROVER if task.step.kind == ProcessStep.Kind.APPROVE else Actor.REVIEWER)
+                # Whoever holds the last configured step decides, whatever that step is called: an item
+                # may be configured with 承办 only, or 承办 → 审核.
+                is_last = not application.item.steps.filter(order__gt=task.step.order).exists()
+                roles.add(Actor.APPROVER if is_last else Actor.REVIEWER)
         if user.has_role(Role.DEPT_HEAD):
             roles.add(Actor.DEPT_HEAD)
         if user.has_role(Role.CHIEF_REP) and application.item.is_immediate:

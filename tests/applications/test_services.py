@@ -226,3 +226,14 @@ def test_a_case_accepted_late_by_art_32_still_warns_the_department(submitted):
     submitted.refresh_from_db()
     assert submitted.light == "red"
     assert OutboxMessage.objects.filter(idempotency_key__startswith=f"light:{submitted.pk}:red").exists()
+
+
+def test_the_holder_of_the_last_step_decides_even_when_it_is_not_called_approve(submitted, department_x):
+    from applications import access
+    from portal.models import Role
+
+    submitted.item.steps.filter(kind="approve").delete()
+    reviewer = UserFactory(department=department_x, roles=[Role.REVIEWER])
+    services.accept_application(application=submitted, actor=None, actor_role=Actor.CLERK, clock=clock_at(MONDAY))
+    services.pass_step(application=submitted, actor=UserFactory(), opinion="同意")
+    assert Actor.APPROVER in access.roles_in_case(reviewer, submitted)
