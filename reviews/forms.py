@@ -3,7 +3,7 @@ enforces the rules (handler ≠ approver, one extension, the item's procedures) 
 back onto the fields.
 
 The handler's one-time correction notice and refusal are the same documents the window issues, so
-their forms are the window's (windows.forms): one definition of what such a notice must say.
+their forms are shared with the window (applications.forms): one definition of what such a notice must say.
 """
 
 from typing import Any
@@ -11,12 +11,12 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from applications.forms import CorrectionForm, RefusalForm
 from applications.forms_runtime import MAX_TEXT
 from applications.models import Application, Suspension
 from catalog.models import ServiceItem
 from portal.forms import ChineseLabels
 from portal.models import User
-from windows.forms import CorrectionForm, RefusalForm
 
 __all__ = [
     "AssignForm",

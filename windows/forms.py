@@ -8,7 +8,6 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from applications.forms_runtime import MAX_TEXT
 from applications.models import Application, Party
 from catalog.models import MaterialRequirement, ServiceItem
 from portal.forms import ChineseLabels
@@ -134,80 +133,6 @@ class WalkInForm(ChineseLabels, forms.Form):
             )
             for m in self.materials
         }
-
-
-class CorrectionForm(ChineseLabels, forms.Form):
-    """一次性告知书: tick every material to add or fix and say why; other needs as free text."""
-
-    EXTRA_ROWS = 3
-
-    due_on = forms.DateField(label="补正截止日期", widget=DATE_INPUT)
-
-    def __init__(self, *args: Any, materials: list[MaterialRequirement], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.materials = materials
-        for material in materials:
-            self.fields[f"pick_{material.pk}"] = forms.BooleanField(label=material.name, required=False)
-            self.fields[f"reason_{material.pk}"] = forms.CharField(
-                label=f"“{material.name}”需补正的内容", max_length=500, required=False
-            )
-        for n in range(self.EXTRA_ROWS):
-            self.fields[f"extra_name_{n}"] = forms.CharField(
-                label=f"其他补正事项 {n + 1}：名称", max_length=200, required=False
-            )
-            self.fields[f"extra_reason_{n}"] = forms.CharField(
-                label=f"其他补正事项 {n + 1}：要求", max_length=500, required=False
-            )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        entries: list[dict[str, Any]] = []
-        for material in self.materials:
-            reason = data.get(f"reason_{material.pk}", "").strip()
-            if data.get(f"pick_{material.pk}"):
-                if not reason:
-                    self.add_error(f"reason_{material.pk}", f"请写明“{material.name}”需要补正的内容。")
-                entries.append({"requirement_id": material.pk, "reason": reason})
-            elif reason:
-                self.add_error(f"pick_{material.pk}", f"写了补正内容的，请勾选“{material.name}”。")
-        for n in range(self.EXTRA_ROWS):
-            name, reason = data.get(f"extra_name_{n}", "").strip(), data.get(f"extra_reason_{n}", "").strip()
-            if name or reason:
-                if not (name and reason):
-                    self.add_error(
-                        f"extra_reason_{n}" if name else f"extra_name_{n}", "其他补正事项须同时写明名称和要求。"
-                    )
-                entries.append({"requirement_id": None, "name": name, "reason": reason})
-        if not entries and not self.errors:
-            raise ValidationError("请勾选或填写需要补正的全部材料（一次性告知）。")
-        data["entries"] = entries
-        return data
-
-    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"pick_{m.pk}"], self[f"reason_{m.pk}"]) for m in self.materials]
-
-    def extra_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"extra_name_{n}"], self[f"extra_reason_{n}"]) for n in range(self.EXTRA_ROWS)]
-
-
-class RefusalForm(ChineseLabels, forms.Form):
-    """不予受理决定: the reason, the legal basis and, where relevant, the competent agency."""
-
-    reason = forms.CharField(label="不予受理的理由", max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
-    basis = forms.CharField(
-        label="法律依据", max_length=300, help_text="例如：《中华人民共和国行政许可法》第三十二条第一款第（二）项。"
-    )
-    competent_agency = forms.CharField(
-        label="有权受理的机关（如有）",
-        max_length=200,
-        required=False,
-        help_text="申请事项不属于本机关职权范围的，告知向有关行政机关申请。",
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].error_messages["required"] = "不予受理须写明理由。"
-        self.fields["basis"].error_messages["required"] = "不予受理须写明法律依据。"
 
 
 class FeeForm(ChineseLabels, forms.Form):

@@ -23,7 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from applications import services as cases
 from applications.access import REVEAL, VIEW, get_application_for, roles_in_case
 from applications.deadlines import correction_due_date
-from applications.forms import add_errors, form_field_views, read_form_data, read_situation_options
+from applications.forms import (
+    CorrectionForm,
+    RefusalForm,
+    add_errors,
+    form_field_views,
+    read_form_data,
+    read_situation_options,
+)
 from applications.models import Application, FeeAssessment, Party
 from applications.selectors import EXTRA_ACTION_LABELS, application_detail
 from applications.transitions import TRANSITIONS, Actor, allowed_actions
@@ -33,7 +40,7 @@ from portal.exceptions import DomainError, InvalidTransition, NotFound, Permissi
 from portal.idnumbers import mask_id_number
 from portal.models import Role
 from windows import selectors, services
-from windows.forms import CorrectionForm, DeliveryForm, FeeForm, RefusalForm, WalkInForm
+from windows.forms import DeliveryForm, FeeForm, WalkInForm
 
 PAGE_SIZE = 50
 HOME_QUEUE_LENGTH = 20
