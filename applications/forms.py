@@ -24,7 +24,6 @@ from catalog.models import MaterialRequirement, Situation
 from portal.exceptions import BadInput
 from portal.forms import ChineseLabels
 from portal.idnumbers import id_number_digest
-
 from portal.models import Organization, User
 from portal.validators import validate_phone, validate_resident_id
 
