@@ -14,8 +14,6 @@ from portal.forms import ChineseLabels
 from portal.validators import validate_phone, validate_resident_id, validate_uscc
 from windows.services import MAX_PIECES, Received
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 class WalkInForm(ChineseLabels, forms.Form):
     """窗口收件: who applies, the material checklist, the signed declaration.
