@@ -123,6 +123,9 @@ def test_art_32_auto_acceptance_over_national_day_counts_working_days_only(five_
     assert application.status == S.IN_REVIEW and application.accepted_on == dt.date(2026, 9, 30)
     # Accepted on receipt, so the promised 5 working days ran from 9/30 too: already overdue.
     assert application.due_on == dt.date(2026, 10, 13)
+    # Acceptance starts green; the light sweep finds it late and tells the department.
+    assert services.sweep_lights(clock=clock_at(dt.date(2026, 10, 14))) == 1
+    application.refresh_from_db()
     assert application.light == "red"
 
 
@@ -147,7 +150,8 @@ def test_the_beat_task_runs_every_sweep_and_is_safe_to_run_twice(submitted, lice
     first = application_tasks.sweep_deadlines.apply().get()
     second = application_tasks.sweep_deadlines.apply().get()
 
-    assert first == {"auto_accepted": 1, "returned": 0, "lights_changed": 1}
+    # Both cases turn red: the accepted one, and the one that counts as accepted on receipt (art. 32).
+    assert first == {"auto_accepted": 1, "returned": 0, "lights_changed": 2}
     assert second == {"auto_accepted": 0, "returned": 0, "lights_changed": 0}
     assert Application.objects.get(pk=submitted.pk).light == "red"
     assert Application.objects.get(pk=received.pk).status == S.IN_REVIEW
