@@ -86,7 +86,8 @@ def test_an_editor_changes_an_item_and_a_publisher_publishes_version_2(
 
     summary = page.get_by_role("alert").filter(has_text="草稿未保存")
     expect(summary).to_be_visible()
-    expect(summary).to_contain_text("承诺办结时限：承诺办结时限（25）不得超过法定办结时限（20）。")
+    expect(summary).to_contain_text("承诺办结时限（25）不得超过法定办结时限（20）。")
+    expect(summary).not_to_contain_text("承诺办结时限：承诺办结时限")  # the label is not repeated
     # The message also sits next to the field, and what was typed is still there.
     expect(page.locator(".form-row", has=promised)).to_contain_text("不得超过法定办结时限（20）")
     expect(promised).to_have_value("25")
