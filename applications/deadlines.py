@@ -52,6 +52,11 @@ def paused_days(suspended_on: dt.date, resumed_on: dt.date, unit: str) -> int:
     return workdays.workdays_between(suspended_on, resumed_on)
 
 
+def step_due_after_pause(step_due_on: dt.date, suspended_on: dt.date, resumed_on: dt.date) -> dt.date:
+    """A review step's limit (in working days) after the case's clock stood still from S to R."""
+    return workdays.add_workdays(step_due_on, paused_days(suspended_on, resumed_on, workdays.WORKDAY))
+
+
 def auto_accept_date(received_on: dt.date) -> dt.date:
     """The last day a correction notice may be given; after it the case counts as accepted."""
     return workdays.add_workdays(received_on, AUTO_ACCEPT_WORKDAYS)
@@ -63,6 +68,10 @@ def correction_due_date(issued_on: dt.date) -> dt.date:
 
 def certificate_due_date(decided_on: dt.date) -> dt.date:
     return workdays.add_workdays(decided_on, CERTIFICATE_WORKDAYS)
+
+
+# How urgent a light is, to show the worse of a case's light and its current step's.
+LIGHT_SEVERITY = {"": 0, "green": 1, "yellow": 2, "red": 3}
 
 
 def light_for(today: dt.date, *, warn_on: dt.date | None, due_on: dt.date | None) -> str:

@@ -3,7 +3,9 @@
 Two payload shapes are written by applications/services.py:
 - for the applicant (``transition``): ``user_id``, ``phone``, ``title``, ``body``, ``link``;
 - for a department (``sweep_lights``): ``department_id``, ``application_id``, ``light``, ``title``;
-  its reviewers and head are told, and on red (overdue) the supervisors as well.
+  its reviewers and head are told, and on red (overdue) the supervisors as well;
+- for a review step past its own limit (``sweep_overdue_steps``): ``task_id``, ``application_id``,
+  ``title``; the assignee (an unassigned task: the department's reviewers) and the head are told.
 
 One Notification row per recipient and event, keyed by the outbox row's idempotency key, so a task
 run twice (a retry, a relay after a lost task) creates nothing new and sends only what is unsent.
@@ -94,6 +96,51 @@ def _department_drafts(message: OutboxMessage) -> list[Draft]:
     ]
 
 
+def task_recipients(task: Any) -> QuerySet[User]:
+    """Who hears that a review step is overdue: whoever works on it (the assignee, or for an unassigned
+    task every reviewer of the department) and the department head. Supervisors hear of the case only."""
+    department = task.application.department_id
+    heads = User.objects.filter(is_active=True, department_id=department, groups__name=Role.DEPT_HEAD)
+    if task.assignee_id is not None and task.assignee.is_active:
+        workers = User.objects.filter(pk=task.assignee_id)
+    else:
+        workers = User.objects.filter(is_active=True, department_id=department, groups__name=Role.REVIEWER)
+    return (workers | heads).distinct().order_by("pk")
+
+
+def _task_drafts(message: OutboxMessage) -> list[Draft]:
+    from applications.models import ReviewTask  # the portal kernel does not import apps at load time
+
+    payload = message.payload
+    task = (
+        ReviewTask.objects.filter(pk=payload.get("task_id"))
+        .select_related("application__item", "step", "assignee")
+        .first()
+    )
+    if task is None:
+        return []
+    application = task.application
+    step = task.step.get_kind_display()
+    due = f"{task.due_on:%Y-%m-%d}" if task.due_on else "—"
+    case_due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
+    body = (
+        f"办件 {application.number}（{application.item.name}）的{step}环节办理期限为 {due}，已超期，请抓紧办理。"
+        f"办件承诺办结日期为 {case_due}。"
+    )
+    link = reverse("reviews:case", args=[application.number]) if application.number else ""
+    return [
+        Draft(
+            key=_recipient_key(message.idempotency_key, user.pk),
+            recipient=user,
+            phone=user.phone or "",
+            title=payload.get("title", ""),
+            body=body,
+            link=link,
+        )
+        for user in task_recipients(task)
+    ]
+
+
 def _applicant_draft(message: OutboxMessage) -> list[Draft]:
     payload = message.payload
     user = User.objects.filter(pk=payload["user_id"], is_active=True).first() if payload.get("user_id") else None
@@ -114,6 +161,8 @@ def _applicant_draft(message: OutboxMessage) -> list[Draft]:
 
 def drafts_for(message: OutboxMessage) -> list[Draft]:
     """What one outbox row means: one draft per recipient."""
+    if message.payload.get("task_id"):
+        return _task_drafts(message)
     if message.payload.get("department_id"):
         return _department_drafts(message)
     return _applicant_draft(message)

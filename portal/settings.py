@@ -244,6 +244,9 @@ SPECTACULAR_SETTINGS = {
         "FeeStatusEnum": "applications.models.FeeAssessment.Status",
         "ReviewTaskStatusEnum": "applications.models.ReviewTask.Status",
         "ExtensionStatusEnum": "applications.models.Extension.Status",
+        "LightEnum": "applications.models.Application.Light",
+        "DeadlineSignalSourceEnum": "applications.serializers.SIGNAL_SOURCES",
+        "MaterialSourceEnum": "catalog.models.MaterialRequirement.Source",
     },
 }
 

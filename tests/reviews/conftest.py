@@ -7,6 +7,7 @@ The case fixtures (licensing_item, party, submitted) come from tests/application
 """
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -130,3 +131,8 @@ def open_task(application: Application):
 
 def as_user(client, user):
     return login_verified(client, user)
+
+
+def visible_text(html: str) -> str:
+    """The page's words without its tags: a light's label is marked up in parts (a wrap point)."""
+    return re.sub(r"<[^>]+>", "", html)

@@ -48,7 +48,7 @@ SCHEDULE: list[PeriodicJob] = [
     PeriodicJob(
         name="portal.sweep_deadlines",
         task="applications.tasks.sweep_deadlines",
-        description="办件时限巡检：逾期未告知视为受理（行政许可法第三十二条）、补正逾期退件、红黄灯预警",
+        description="办件时限巡检：逾期未告知视为受理（行政许可法第三十二条）、补正逾期退件、红黄灯预警、审查环节超期提醒",
         every_seconds=settings.SWEEP_INTERVAL_SECONDS,
         expires_seconds=settings.SWEEP_INTERVAL_SECONDS,
     ),
