@@ -2,6 +2,12 @@
 
 One definition (catalog: ServiceItem.form_definition) drives online and window intake, so both
 paths check a filled form here.
+
+ID numbers typed into the form are personal information (个人信息保护法 art. 28), kept like the
+party's own number: ``Application.form_data`` holds each one as ``{"enc": <Fernet token>, "masked":
+"110105********002X"}`` (portal.crypto, key from the environment). Its own applicant's draft page
+and the checks at submission decrypt it; everyone else sees the masked form, and a clerk's or
+reviewer's full view goes through applications.services.reveal_form_id_numbers, which is audited.
 """
 
 import datetime as dt
@@ -10,7 +16,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
-from portal import validators
+from portal import crypto, validators
+from portal.idnumbers import mask_id_number
 
 MAX_TEXT = 2000
 FIELD_VALIDATORS = {
@@ -20,6 +27,57 @@ FIELD_VALIDATORS = {
     "email": EmailValidator(message="请填写有效的电子邮箱地址。"),
 }
 TYPE_VALIDATORS = {"id_number": "resident_id", "uscc": "uscc", "phone": "phone", "email": "email"}
+# A field of one of these types, or checked by one of these validators, holds an ID number.
+ID_NUMBER_FIELD_TYPES = ("id_number", "resident_id")
+
+
+def is_id_number_field(field: dict[str, Any]) -> bool:
+    return field.get("type") in ID_NUMBER_FIELD_TYPES or field.get("validator") in ID_NUMBER_FIELD_TYPES
+
+
+def is_encrypted(value: Any) -> bool:
+    """A stored ID number: ``{"enc": token, "masked": text}`` (what a form never receives as input)."""
+    return isinstance(value, dict) and isinstance(value.get("enc"), str)
+
+
+def encrypt_id_numbers(
+    definition: list[dict[str, Any]], data: dict[str, Any], previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The form as stored: every non-empty ID number encrypted, the rest as typed.
+
+    A masked value sent back unchanged (the API shows drafts only masked) keeps the number stored
+    in ``previous``: a masked number has asterisks, which no ID number has, so it is never a new one.
+    """
+    id_fields = {f["name"] for f in definition if is_id_number_field(f)}
+    previous = previous or {}
+    stored: dict[str, Any] = {}
+    for name, value in decrypt_id_numbers(data).items():
+        if name in id_fields and isinstance(value, str) and value.strip():
+            earlier = previous.get(name)
+            if is_encrypted(earlier) and value.strip() == earlier["masked"]:
+                value = earlier
+            else:
+                value = {"enc": crypto.encrypt(value), "masked": mask_id_number(value)}
+        stored[name] = value
+    return stored
+
+
+def decrypt_id_numbers(data: dict[str, Any]) -> dict[str, Any]:
+    """The form as typed, ID numbers in full: only for its own applicant and the checks at submission."""
+    return {name: crypto.decrypt(value["enc"]) if is_encrypted(value) else value for name, value in data.items()}
+
+
+def mask_id_numbers(definition: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, Any]:
+    """The form as everyone else sees it: ID numbers masked (a row from before encryption too)."""
+    id_fields = {f.get("name") for f in definition if is_id_number_field(f)}
+    shown: dict[str, Any] = {}
+    for name, value in data.items():
+        if is_encrypted(value):
+            value = value.get("masked") or ""
+        elif name in id_fields and isinstance(value, str) and value:
+            value = mask_id_number(value)
+        shown[name] = value
+    return shown
 
 
 def validate_form_data(definition: list[dict[str, Any]], data: dict[str, Any]) -> dict[str, list[str]]:

@@ -69,7 +69,8 @@ def build_world(department, citizen, *, promised_days: int = 10, statutory_days:
     for order, kind in enumerate([ProcessStep.Kind.HANDLE, ProcessStep.Kind.CHECK, ProcessStep.Kind.APPROVE], 1):
         item.steps.create(kind=kind, order=order, limit_days=3)
     MaterialRequirementFactory(item=item, name=APPLICATION_FORM, order=1)
-    MaterialRequirementFactory(item=item, name=FLOOR_PLAN, order=2)
+    # A copy material: the window takes 1 copy (and may scan it); only the application form is an original.
+    MaterialRequirementFactory(item=item, name=FLOOR_PLAN, order=2, originals=0, copies=1)
 
     sysadmin = UserFactory(username="sysadmin", roles=[Role.SYSADMIN])
     hall = ServiceHall.objects.create(
