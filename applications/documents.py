@@ -1,10 +1,11 @@
 """Case documents (文书): rendered when first asked for, signed, stored, then served as stored.
 
-The services create a ``Document`` row (kind, QR token, the ids it speaks of in ``context``) inside
-their transition; no PDF is made there (STYLE.md rule 3). The first download renders the template
-of its kind (templates/pdf/<kind>.html), signs the PDF (PAdES, pyHanko) with the key from the
-environment and keeps the file with its SHA-256, which the public verification page shows. Every
-later download serves those same bytes, so the hash a third party checks never changes.
+The services create a ``Document`` row inside their transition, with a snapshot in ``context`` of
+everything the notice will say (``snapshot``: the case as it stood at issuance); no PDF is made there
+(STYLE.md rule 3). The first download renders the template of its kind (templates/pdf/<kind>.html)
+from that snapshot alone, signs the PDF (PAdES, pyHanko) with the key from the environment and keeps
+the file with its SHA-256, which the public verification page shows. Every later download serves
+those same bytes, so the hash a third party checks never changes.
 """
 
 import contextlib
@@ -37,7 +38,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from applications.models import Application, Document
+from applications.models import Application, Delivery, Document, Result
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
 from portal.pdf import qr_png_data_uri, render_pdf
@@ -52,6 +53,7 @@ NUMBER_CODES = {
     K.CORRECTION_NOTICE: "补正",
     K.REFUSAL_NOTICE: "不受",
     K.SUSPENSION_NOTICE: "特",
+    K.SUSPENSION_END_NOTICE: "特结",
     K.EXTENSION_NOTICE: "延",
     K.GRANT_DECISION: "准许",
     K.DENIAL_DECISION: "不许",
@@ -79,10 +81,6 @@ def chinese_date(day: dt.date) -> str:
     return "".join(CN_DIGITS[int(c)] for c in str(day.year)) + f"年{_cn_count(day.month)}月{_cn_count(day.day)}日"
 
 
-def _date(value: str | None, fallback: dt.date | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else fallback
-
-
 def _person(user: Any) -> str:
     return (getattr(user, "real_name", "") or getattr(user, "username", "")) if user is not None else ""
 
@@ -100,15 +98,20 @@ def verify_url(document: Document) -> str:
 
 
 def document_number(document: Document) -> str:
-    """文号: issuing department, kind, year, case number; a second notice of a kind gets ``-2``."""
+    """文号: issuing department, kind, year, case number; a second notice of a kind gets ``-2``.
+
+    Department and case number as the snapshot has them (documents issued before snapshots: as now).
+    """
     application = document.application
+    issuing_body = document.context.get("issuing_body") or application.department.name
+    number = (document.context.get("application") or {}).get("number") or application.number
     same_kind = application.documents.filter(kind=document.kind)
     before = Q(created_at__lt=document.created_at) | Q(created_at=document.created_at, pk__lt=document.pk)
     sequence = 1 + same_kind.filter(before).count()
     year = timezone.localdate(document.created_at).year
     suffix = f"-{sequence}" if sequence > 1 else ""
     code = NUMBER_CODES.get(document.kind, "文")
-    return f"{application.department.name}{code}字〔{year}〕{application.number}{suffix}号"
+    return f"{issuing_body}{code}字〔{year}〕{number}{suffix}号"
 
 
 def document_status(document: Document) -> tuple[str, str]:
@@ -122,7 +125,27 @@ def document_status(document: Document) -> tuple[str, str]:
     return "valid", "有效"
 
 
-# --- The template context ---------------------------------------------------------------------------
+# --- What a document says: captured when it is issued -----------------------------------------------
+#
+# A notice states the case as it stood when it was issued. ``snapshot`` runs inside the issuing
+# transition (applications.services._new_document) with a few cheap reads, and keeps everything
+# variable the template shows as JSON in ``Document.context``: dates as ISO strings under keys ending
+# in ``_on``, ``_from`` or ``_until``, datetimes under keys ending in ``_at``. Rendering, on the first
+# download, reads nothing of the case but that snapshot, so a party renamed, a material replaced, a
+# deadline moved by an extension or a result corrected afterwards does not rewrite a notice the
+# applicant already has.
+
+SNAPSHOT_VERSION = 1
+# Keys whose ISO string is a date (STYLE.md: dates are ``*_on``; a validity runs ``*_from`` ``*_until``).
+DATE_SUFFIXES = ("_on", "_from", "_until")
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _local_day(moment: dt.datetime | None) -> str | None:
+    return timezone.localdate(moment).isoformat() if moment is not None else None
 
 
 def _intake(application: Application) -> Any:
@@ -136,35 +159,88 @@ def _contact_phone(application: Application, intake: Any) -> str:
     return hall_phone or application.item.consult_phone or application.department.phone or settings.SERVICE_HOTLINE
 
 
-def _remedies(application: Application) -> dict[str, str]:
+def _review_body(application: Application) -> str:
     # 行政复议法 (2023) art. 24: the government of the same level reviews its departments' acts.
-    return {"review_body": f"{application.department.region.full_name}人民政府"}
+    return f"{application.department.region.full_name}人民政府"
 
 
-def _receipt(document: Document, application: Application) -> dict[str, Any]:
+def _limit(days: int, unit: str) -> str:
+    return f"{days}{UNIT_LABELS.get(unit, '日')}"
+
+
+def _case(application: Application) -> dict[str, Any]:
+    """What every kind shows: issuing body, applicant (masked ID only), case and item."""
+    party, item = application.party, application.item
+    return {
+        "issuing_body": application.department.name,
+        # Documents travel to third parties: the ID number only in its masked form (个人信息保护法 art. 28).
+        "applicant_name": party.name,
+        "applicant_id_type": party.get_id_type_display(),
+        "applicant_id_masked": party.id_number_masked,
+        "application": {
+            "number": application.number or "",
+            "submitted_on": _local_day(application.submitted_at),
+            "accepted_on": _iso(application.accepted_on),
+            "delivery_method_label": application.get_delivery_method_display(),
+            "is_provisional_deadline": application.is_provisional_deadline,
+            "certificate_due_on": _iso(application.certificate_due_on),
+        },
+        "item": {
+            "name": item.name,
+            "code": item.code,
+            "item_type": item.item_type,
+            "result_name": item.result_name,
+            "basis": item.basis,
+        },
+    }
+
+
+def _notice_facts(notice: Any) -> dict[str, Any] | None:
+    if notice is None:
+        return None
+    return {
+        "entries": [{"name": e.get("name", ""), "reason": e.get("reason", "")} for e in notice.entries],
+        "due_on": _iso(notice.due_on),
+        "issued_at": notice.issued_at.isoformat(),
+        "after_acceptance": notice.after_acceptance,
+    }
+
+
+def _suspension_facts(suspension: Any) -> dict[str, Any]:
+    return {
+        "kind": suspension.kind,
+        "kind_label": suspension.get_kind_display(),
+        "reason": suspension.reason,
+        "expected_days": suspension.expected_days,
+        "started_on": _iso(suspension.started_on),
+        "ended_on": _iso(suspension.ended_on),
+        "result": suspension.result,
+    }
+
+
+def _receipt(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
     intake = _intake(application)
     accepts = application.timeline.filter(action__in=["accept", "auto_accept"]).select_related("actor")
     event = accepts.order_by("-at", "-id").first()
     is_auto = event is not None and event.action == "auto_accept"
     clerk = intake.clerk if intake is not None and intake.clerk is not None else (event.actor if event else None)
     current = application.materials.filter(is_current=True).select_related("requirement")
-    materials = [
-        {
-            "name": m.requirement.name,
-            "originals": m.originals_received,
-            "copies": m.copies_received,
-            "electronic": bool(m.file),
-            "deferred_until": m.deferred_until,
-        }
-        for m in current.order_by("requirement__order", "id")
-    ]
     item = application.item
     return {
-        "accepted_on": _date(document.context.get("accepted_on"), application.accepted_on),
-        "due_on": _date(document.context.get("due_on"), application.due_on),
-        "promised_limit": f"{item.promised_days}{UNIT_LABELS.get(item.promised_unit, '日')}",
-        "statutory_limit": f"{item.statutory_days}{UNIT_LABELS.get(item.statutory_unit, '日')}",
-        "materials": materials,
+        "accepted_on": refs.get("accepted_on") or _iso(application.accepted_on),
+        "due_on": refs.get("due_on") or _iso(application.due_on),
+        "promised_limit": _limit(item.promised_days, item.promised_unit),
+        "statutory_limit": _limit(item.statutory_days, item.statutory_unit),
+        "materials": [
+            {
+                "name": m.requirement.name,
+                "originals": m.originals_received,
+                "copies": m.copies_received,
+                "electronic": bool(m.file),
+                "deferred_until": _iso(m.deferred_until),
+            }
+            for m in current.order_by("requirement__order", "id")
+        ],
         "is_auto_accepted": is_auto,
         "clerk_name": "" if is_auto else _person(clerk),
         "window": str(intake.window) if intake is not None else "",
@@ -172,67 +248,103 @@ def _receipt(document: Document, application: Application) -> dict[str, Any]:
     }
 
 
-def _correction(document: Document, application: Application) -> dict[str, Any]:
-    notice_id = document.context.get("notice_id")
+def _correction(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
     notices = application.correction_notices.all()
-    notice = notices.get(pk=notice_id) if notice_id else notices.order_by("-issued_at").first()
-    intake = _intake(application)
-    return {"notice": notice, "phone": _contact_phone(application, intake)}
+    notice_id = refs.get("notice_id")
+    notice = notices.filter(pk=notice_id).first() if notice_id else notices.order_by("-issued_at").first()
+    return {"notice": _notice_facts(notice), "phone": _contact_phone(application, _intake(application))}
 
 
-def _refusal(document: Document, application: Application) -> dict[str, Any]:
+def _refusal(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
     return {
-        "reason": document.context.get("reason", ""),
-        "basis": document.context.get("basis", ""),
-        "competent_agency": document.context.get("competent_agency", ""),
-        **_remedies(application),
+        "reason": refs.get("reason", ""),
+        "basis": refs.get("basis", ""),
+        "competent_agency": refs.get("competent_agency", ""),
+        "review_body": _review_body(application),
     }
 
 
-def _suspension(document: Document, application: Application) -> dict[str, Any]:
-    suspension = application.suspensions.get(pk=document.context["suspension_id"])
-    return {"suspension": suspension, "phone": _contact_phone(application, _intake(application))}
+def _suspension(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
+    suspension = application.suspensions.get(pk=refs["suspension_id"])
+    return {"suspension": _suspension_facts(suspension), "phone": _contact_phone(application, _intake(application))}
 
 
-def _extension(document: Document, application: Application) -> dict[str, Any]:
-    extension = application.extensions.get(pk=document.context["extension_id"])
-    return {"extension": extension, "due_on": _date(document.context.get("due_on"), application.due_on)}
-
-
-def _decision(document: Document, application: Application) -> dict[str, Any]:
-    return {"result": application.result, **_remedies(application)}
-
-
-def _service_receipt(document: Document, application: Application) -> dict[str, Any]:
-    delivery = application.delivery
-    intake = _intake(application)
-    decisions = [
-        (d.get_kind_display(), document_number(d))
-        for d in application.documents.filter(kind__in=[K.GRANT_DECISION, K.DENIAL_DECISION], revoked_at__isnull=True)
-    ]
-    result = getattr(application, "result", None)
-    hall = intake.window.hall if intake is not None else None
-    place = f"{hall.name}（{hall.address}）" if hall is not None else application.department.address
+def _suspension_end(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
+    # Issued right after the resume transition: the deadlines read here are the moved ones.
+    suspension = application.suspensions.get(pk=refs["suspension_id"])
     return {
-        "delivery": delivery,
-        "decisions": decisions,
-        "result": result,
-        "place": place,
+        "suspension": _suspension_facts(suspension),
+        "paused_days": refs.get("paused_days", 0),
+        "paused_unit": UNIT_LABELS.get(application.item.promised_unit, "日"),
+        "due_on": _iso(application.due_on),
+        "statutory_due_on": _iso(application.statutory_due_on),
+        "phone": _contact_phone(application, _intake(application)),
+    }
+
+
+def _extension(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
+    extension = application.extensions.get(pk=refs["extension_id"])
+    return {
+        "extension": {
+            "days": extension.days,
+            "reason": extension.reason,
+            "decided_on": _local_day(extension.decided_at),
+        },
+        "due_on": refs.get("due_on") or _iso(application.due_on),
+    }
+
+
+def _decision(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
+    result_id = refs.get("result_id")
+    result = Result.objects.get(pk=result_id) if result_id else application.result
+    return {
+        "result": {
+            "outcome": result.outcome,
+            "reasons": result.reasons,
+            "certificate_number": result.certificate_number,
+            "valid_from": _iso(result.valid_from),
+            "valid_until": _iso(result.valid_until),
+            "decided_on": _local_day(result.decided_at),
+        },
+        "review_body": _review_body(application),
+    }
+
+
+def _service_receipt(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
+    delivery_id = refs.get("delivery_id")
+    delivery = Delivery.objects.get(pk=delivery_id) if delivery_id else application.delivery
+    intake = _intake(application)
+    decisions = application.documents.filter(kind__in=[K.GRANT_DECISION, K.DENIAL_DECISION], revoked_at__isnull=True)
+    result = Result.objects.filter(application=application).first()
+    hall = intake.window.hall if intake is not None else None
+    return {
+        "delivery": {
+            "method": delivery.method,
+            "method_label": delivery.get_method_display(),
+            "tracking_number": delivery.tracking_number,
+            "recipient_name": delivery.recipient_name,
+            "recipient_is_proxy": delivery.recipient_is_proxy,
+            "delivered_at": delivery.delivered_at.isoformat(),
+        },
+        "decisions": [{"title": d.get_kind_display(), "number": document_number(d)} for d in decisions],
+        "certificate_number": result.certificate_number if result is not None else "",
+        "place": f"{hall.name}（{hall.address}）" if hall is not None else application.department.address,
         "deliverer_name": _person(delivery.delivered_by),
     }
 
 
-def _return(document: Document, application: Application) -> dict[str, Any]:
+def _return(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
     notice = application.correction_notices.order_by("-issued_at").first()
     event = application.timeline.filter(action="correction_expired").order_by("-at").first()
-    return {"notice": notice, "returned_on": timezone.localdate(event.at) if event else None}
+    return {"notice": _notice_facts(notice), "returned_on": _local_day(event.at) if event else None}
 
 
-CONTEXT_BUILDERS: dict[str, Callable[[Document, Application], dict[str, Any]]] = {
+SNAPSHOT_BUILDERS: dict[str, Callable[[Application, dict[str, Any]], dict[str, Any]]] = {
     K.ACCEPTANCE_RECEIPT: _receipt,
     K.CORRECTION_NOTICE: _correction,
     K.REFUSAL_NOTICE: _refusal,
     K.SUSPENSION_NOTICE: _suspension,
+    K.SUSPENSION_END_NOTICE: _suspension_end,
     K.EXTENSION_NOTICE: _extension,
     K.GRANT_DECISION: _decision,
     K.DENIAL_DECISION: _decision,
@@ -241,35 +353,57 @@ CONTEXT_BUILDERS: dict[str, Callable[[Document, Application], dict[str, Any]]] =
 }
 
 
+def snapshot(application: Application, kind: str, refs: dict[str, Any]) -> dict[str, Any]:
+    """Everything a document of ``kind`` will show, as the case stands now, as JSON.
+
+    ``refs`` are what the issuing service knows better than the case row (the ids the notice speaks of,
+    a refusal's reasons, the date as of an approval); they are kept in the snapshot too.
+    """
+    application = Application.objects.select_related("item", "department", "department__region", "party").get(
+        pk=application.pk
+    )
+    return {
+        **refs,
+        **_case(application),
+        **SNAPSHOT_BUILDERS[kind](application, refs),
+        "snapshot_version": SNAPSHOT_VERSION,
+    }
+
+
+def has_snapshot(document: Document) -> bool:
+    return bool(document.context.get("snapshot_version"))
+
+
+def _revive(value: Any, key: str = "") -> Any:
+    """The snapshot's ISO strings back into dates and datetimes (``*_at``) for the templates' filters."""
+    if isinstance(value, dict):
+        return {k: _revive(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    if isinstance(value, str) and value:
+        if key.endswith(DATE_SUFFIXES):
+            return dt.date.fromisoformat(value)
+        if key.endswith("_at"):
+            return dt.datetime.fromisoformat(value)
+    return value
+
+
 def build_context(document: Document) -> dict[str, Any]:
-    """Everything the kind's template shows. The applicant's ID number only in its masked form:
-    documents travel to third parties (个人信息保护法 art. 28)."""
-    application = Application.objects.select_related(
-        "item", "item__basic_item", "department", "department__region", "party"
-    ).get(pk=document.application_id)
-    document.application = application
-    party = application.party
+    """The template's context: the snapshot taken at issuance, plus what belongs to the document itself
+    (its number, date and QR code) and the portal's constants. Nothing is read from the case here."""
     issued_on = timezone.localdate(document.created_at)
     url = verify_url(document)
     return {
-        "document": document,
-        "application": application,
-        "item": application.item,
-        "department": application.department,
+        **_revive(document.context),
         "document_title": document.get_kind_display(),
-        "issuing_body": application.department.name,
         "document_number": document_number(document),
         "issued_on": issued_on,
         "issued_on_cn": chinese_date(issued_on),
-        "applicant_name": party.name,
-        "applicant_id_type": party.get_id_type_display(),
-        "applicant_id_masked": party.id_number_masked,
         "verify_url": url,
         "qr_data_uri": qr_png_data_uri(url),
         "portal_name": settings.PORTAL_NAME,
         "portal_url": settings.PORTAL_PUBLIC_URL.rstrip("/"),
         "hotline": settings.SERVICE_HOTLINE,
-        **CONTEXT_BUILDERS[document.kind](document, application),
     }
 
 
@@ -401,13 +535,17 @@ def render_document(document: Document, *, clock: Clock = system_clock) -> bytes
             # Rendering holds the lock for about a second; only this document's row is locked.
             locked = Document.objects.select_for_update().get(pk=document.pk)
             if locked.rendered_at is None:
+                if not has_snapshot(locked):
+                    # Issued before documents kept their content: captured now, the values the
+                    # issuing service stored winning, and kept, so the row says what the file says.
+                    locked.context = snapshot(locked.application, locked.kind, locked.context)
                 context = build_context(locked)
                 pdf = render_pdf(f"pdf/{locked.kind}.html", context)
                 pdf = sign_pdf(pdf, reason=context["document_title"], location=context["issuing_body"])
                 locked.file.save(f"{locked.kind}-{locked.pk}.pdf", ContentFile(pdf), save=False)
                 locked.sha256 = hashlib.sha256(pdf).hexdigest()
                 locked.rendered_at = clock.now()
-                locked.save(update_fields=["file", "sha256", "rendered_at"])
+                locked.save(update_fields=["context", "file", "sha256", "rendered_at"])
                 document.file, document.sha256, document.rendered_at = locked.file, locked.sha256, locked.rendered_at
                 return pdf
             document.file, document.sha256, document.rendered_at = locked.file, locked.sha256, locked.rendered_at

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import io
+import json
 import subprocess
 import threading
 from pathlib import Path
@@ -16,13 +17,15 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from applications import documents, services
-from applications.models import Application, Document
+from applications.forms_runtime import decrypt_id_numbers
+from applications.models import Application, Document, Party, Result, SubmittedMaterial
 from applications.transitions import Actor
+from catalog.models import Department, ServiceItem
 from portal import crypto
 from portal.models import Role
 from tests.applications.conftest import clock_at
 from tests.conftest import login_verified
-from tests.factories import UserFactory
+from tests.factories import MaterialRequirementFactory, UserFactory
 
 K = Document.Kind
 MONDAY = dt.date(2026, 3, 2)
@@ -77,6 +80,17 @@ def _suspend(application: Application) -> Application:
     return application
 
 
+def _end_suspension(application: Application) -> Application:
+    _suspend(application)  # 现场勘验 from Wed 03-04
+    services.resume_application(
+        application=application,
+        actor=UserFactory(),
+        result="经现场核查，经营场所与申请材料一致",
+        clock=clock_at(dt.date(2026, 3, 11)),
+    )
+    return application
+
+
 def _extend(application: Application) -> Application:
     _accept(application)
     extension = services.request_extension(
@@ -127,6 +141,7 @@ CASES = {
     K.CORRECTION_NOTICE: _correct,
     K.REFUSAL_NOTICE: _refuse,
     K.SUSPENSION_NOTICE: _suspend,
+    K.SUSPENSION_END_NOTICE: _end_suspension,
     K.EXTENSION_NOTICE: _extend,
     K.GRANT_DECISION: lambda a: _decide(a, "granted"),
     K.DENIAL_DECISION: lambda a: _decide(a, "denied"),
@@ -217,13 +232,33 @@ def test_the_extension_notice_keeps_the_date_of_its_approval(submitted, tmp_path
     assert "需征求相关部门意见" in text and "2026年3月30日" in text
 
 
+def test_the_suspension_end_notice_states_the_procedure_its_result_the_pause_and_the_new_date(submitted, tmp_path):
+    text = pdf_text(documents.render_document(document_of(submitted, K.SUSPENSION_END_NOTICE)), tmp_path)
+    assert "现场勘验" in text and "需现场核查经营场所" in text
+    assert "开始日期2026年3月4日" in text and "结束日期2026年3月11日" in text
+    assert "经现场核查，经营场所与申请材料一致" in text
+    assert "暂停计时5个工作日" in text  # Thu 03-05 … Wed 03-11
+    assert "顺延后办结日期2026年3月23日" in text  # 03-16 + 5 working days
+
+
+def test_the_end_of_a_special_procedure_is_told_to_the_applicant(submitted):
+    from portal.models import OutboxMessage
+
+    document = document_of(submitted, K.SUSPENSION_END_NOTICE)
+    message = OutboxMessage.objects.get(idempotency_key=f"notify:{submitted.pk}:document:{document.pk}")
+    assert message.payload["user_id"] == submitted.applicant_user_id
+    assert "现场勘验已结束" in message.payload["title"]
+    assert "经现场核查" in message.payload["body"] and "2026-03-23" in message.payload["body"]
+    assert document.rendered_at is None  # issued in the transition, rendered when first downloaded
+
+
 def test_a_document_never_shows_the_full_id_number(submitted, tmp_path):
     full = crypto.decrypt(submitted.party.id_number_encrypted)
     _deliver(submitted)  # accepted, decided and delivered: every document of a granted case
     for document in submitted.documents.all():
         text = pdf_text(documents.render_document(document), tmp_path)
         assert full not in text
-        assert submitted.form_data["id_number"] not in text  # what the form asked for stays out too
+        assert decrypt_id_numbers(submitted.form_data)["id_number"] not in text  # what the form asked for too
         assert submitted.party.id_number_masked in text
 
 
@@ -271,6 +306,105 @@ def test_a_key_from_the_environment_signs(settings, tmp_path, submitted):
     signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[documents.signing_certificate()]))
     assert status.trusted and documents.signing_paths()[0] == demo
+
+
+# --- What a document says is fixed when it is issued ---------------------------------------------------
+
+
+def _rename_everything(application: Application) -> None:
+    """What a department may change after a notice went out: the names on it."""
+    Party.objects.filter(pk=application.party_id).update(name="李四")
+    Department.objects.filter(pk=application.department_id).update(name="数据局")
+    ServiceItem.objects.filter(pk=application.item_id).update(name="改名后的事项")
+
+
+@pytest.mark.parametrize("kind", K.values)
+def test_each_kind_shows_the_names_as_they_were_when_it_was_issued(submitted, kind, tmp_path):
+    document = document_of(submitted, kind)
+    _rename_everything(submitted)
+    text = pdf_text(documents.render_document(Document.objects.get(pk=document.pk)), tmp_path)
+    assert "张三" in text and "行政审批局" in text
+    assert "李四" not in text and "数据局" not in text and "改名后的事项" not in text
+
+
+def test_the_receipt_keeps_its_materials_and_promised_date_when_the_case_changes_later(submitted, tmp_path):
+    document = document_of(submitted, K.ACCEPTANCE_RECEIPT)
+    # After the receipt went out: the material replaced by another one, the limit extended.
+    submitted.materials.update(is_current=False)
+    SubmittedMaterial.objects.create(
+        application=submitted,
+        requirement=MaterialRequirementFactory(item=submitted.item, name="营业执照复印件"),
+        copies_received=1,
+    )
+    extension = services.request_extension(application=submitted, actor=UserFactory(), days=10, reason="需征求意见")
+    services.decide_extension(extension=extension, actor=UserFactory(), approve=True, clock=clock_at(MONDAY, 15))
+    submitted.refresh_from_db()
+    assert submitted.due_on == dt.date(2026, 3, 30)
+    text = pdf_text(documents.render_document(Document.objects.get(pk=document.pk)), tmp_path)
+    assert "申请书" in text and "营业执照复印件" not in text
+    assert "承诺办结日期2026年3月16日" in text and "2026年3月30日" not in text
+    assert "王受理" in text
+
+
+def test_the_grant_decision_keeps_the_result_it_was_issued_with(submitted, tmp_path):
+    document = document_of(submitted, K.GRANT_DECISION)
+    number = submitted.result.certificate_number
+    Result.objects.filter(application=submitted).update(
+        certificate_number="改-0001", valid_until=dt.date(2035, 1, 1), reasons="事后改写的理由"
+    )
+    text = pdf_text(documents.render_document(Document.objects.get(pk=document.pk)), tmp_path)
+    assert number in text and "至2031年3月4日止" in text
+    assert "改-0001" not in text and "2035年" not in text and "事后改写的理由" not in text
+
+
+def test_the_extension_notice_keeps_its_date_when_a_later_procedure_moves_the_deadline(submitted, tmp_path):
+    document = document_of(submitted, K.EXTENSION_NOTICE)  # approved on 03-10: due 03-16 → 03-30
+    submitted.refresh_from_db()
+    services.suspend_application(
+        application=submitted,
+        actor=UserFactory(),
+        kind="site_inspection",
+        reason="现场核查",
+        clock=clock_at(dt.date(2026, 3, 11)),
+    )
+    services.resume_application(
+        application=submitted, actor=UserFactory(), result="符合", clock=clock_at(dt.date(2026, 3, 13))
+    )
+    submitted.refresh_from_db()
+    assert submitted.due_on == dt.date(2026, 4, 1)
+    text = pdf_text(documents.render_document(Document.objects.get(pk=document.pk)), tmp_path)
+    assert "延长后办结日期2026年3月30日" in text and "2026年4月1日" not in text
+
+
+def test_the_snapshot_is_json_with_the_masked_id_number_only(submitted):
+    document = document_of(submitted, K.ACCEPTANCE_RECEIPT)
+    snapshot = document.context
+    assert snapshot["snapshot_version"] == documents.SNAPSHOT_VERSION
+    assert snapshot["applicant_name"] == "张三"
+    assert snapshot["applicant_id_masked"] == submitted.party.id_number_masked
+    assert snapshot["due_on"] == "2026-03-16" and snapshot["clerk_name"] == "王受理"
+    assert [m["name"] for m in snapshot["materials"]] == ["申请书"]
+    assert crypto.decrypt(submitted.party.id_number_encrypted) not in json.dumps(snapshot, ensure_ascii=False)
+
+
+def test_a_document_issued_before_snapshots_renders_from_its_stored_values_and_keeps_what_it_showed(
+    submitted, tmp_path
+):
+    """Rows written before this change hold only ids and a few values: the first download captures
+    the rest then, the values the issuing service stored winning, and saves that snapshot."""
+    _accept(submitted)
+    legacy = Document.objects.create(
+        application=submitted,
+        kind=K.ACCEPTANCE_RECEIPT,
+        token="l" * 43,
+        context={"accepted_on": "2026-03-02", "due_on": "2026-03-13"},
+        created_at=clock_at(MONDAY, 12).now(),
+    )
+    text = pdf_text(documents.render_document(legacy), tmp_path)
+    assert "承诺办结日期2026年3月13日" in text and "张三" in text
+    legacy.refresh_from_db()
+    assert legacy.context["snapshot_version"] == documents.SNAPSHOT_VERSION
+    assert legacy.context["due_on"] == "2026-03-13" and legacy.context["applicant_name"] == "张三"
 
 
 # --- Rendered once ----------------------------------------------------------------------------------------
