@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from applications.models import Application, Party, ReviewTask
 from applications.transitions import TRANSITIONS, Actor
-from portal.exceptions import NotFound, PermissionDenied
+from portal.exceptions import InvalidTransition, NotFound, PermissionDenied
 from portal.idnumbers import id_number_digest
 from portal.models import Role
 
@@ -108,6 +108,38 @@ def roles_in_case(user: Any, application: Application) -> set[str]:
         if user.has_role(Role.CHIEF_REP) and application.item.is_immediate:
             roles.add(Actor.CHIEF_REP)
     return roles
+
+
+INTAKE_ACTIONS = ("accept", "receive", "request_correction", "refuse")
+
+
+def intake_role(user: Any, application: Application, action: str) -> str:
+    """The part in which the user takes an intake decision (受理, 收件, 一次性告知补正, 不予受理).
+
+    Two people may: the clerk of a window the department authorised for the item (Actor.CLERK), and,
+    受办分离, the department's handler (Actor.HANDLER), but only once a window has received the case:
+    a submitted case waits for a window's pre-review (409 for the handler before that). Anyone else is
+    PermissionDenied (403). The one place the API, the back-office workbench and the window's services
+    ask who is deciding; a person who is both acts as the handler once the case is received.
+    """
+    move = TRANSITIONS[action]
+    roles = roles_in_case(user, application) & move.actors
+    received = application.status == Application.Status.RECEIVED
+    if Actor.HANDLER in roles and received:
+        return Actor.HANDLER
+    if Actor.CLERK in roles:
+        authorized = _authorization_model().objects.filter(
+            window__clerks=user, item_code=application.item.code, department=application.department_id
+        )
+        if not authorized.exists():
+            raise PermissionDenied("您所在的窗口未获实施部门授权受理该事项。")
+        return Actor.CLERK
+    if Actor.HANDLER in roles:
+        raise InvalidTransition(
+            f"办件当前状态为“{application.get_status_display()}”，部门不能受理、告知补正或不予受理。",
+            detail={"status": application.status, "action": action},
+        )
+    raise PermissionDenied(f"只有窗口工作人员或实施部门的受理人员可以{move.label}。")
 
 
 def get_application_for(user: Any, number: str, action: str = VIEW) -> tuple[Application, str | None]:

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applications import selectors, services
-from applications.access import DOWNLOAD, VIEW, get_application_for, get_draft_for, roles_in_case
+from applications.access import DOWNLOAD, VIEW, get_application_for, get_draft_for, intake_role, roles_in_case
 from applications.access import applications_visible_to_applicant as visible_to_applicant
 from applications.documents import render_document
 from applications.models import Application, Extension, ReviewTask
@@ -87,6 +87,7 @@ TASK_ROLES = {Actor.REVIEWER, Actor.APPROVER}
 ROLE_PREFERENCE = (Actor.APPROVER, Actor.REVIEWER, Actor.CHIEF_REP, Actor.DEPT_HEAD, Actor.HANDLER, Actor.CLERK)
 
 NUMBER_PARAMETER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="办件编号")
+FEE_PARAMETER = OpenApiParameter("fee_id", int, OpenApiParameter.PATH, description="收费 id（办件 fees 列表中的 id）")
 DRAFT_PARAMETER = OpenApiParameter("draft_id", int, OpenApiParameter.PATH, description="草稿 id（提交前没有办件编号）")
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
@@ -212,7 +213,10 @@ class DraftDetailApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
         summary="保存草稿",
-        description="未提交的字段保持原值；form_data 整体替换（校验在提交时进行）。",
+        description=(
+            "未提交的字段保持原值；form_data 整体替换（校验在提交时进行）。"
+            "申请表中的证件号码加密保存、以脱敏形式返回；原样提交脱敏号码的，保留原号码。"
+        ),
         parameters=[DRAFT_PARAMETER],
         request=DraftUpdateInputSerializer,
         responses={200: DraftOutputSerializer, **WRITE_ERRORS},
@@ -321,7 +325,11 @@ class ApplicationCorrectionApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
         summary="提交补正材料",
-        description="按一次性告知书列明的材料逐一提交：requirements 与 files 按顺序一一对应，不多不少。",
+        description=(
+            "按一次性告知书列明的材料逐一提交：requirements 与 files 按顺序一一对应，不多不少。"
+            "受理前补正的，办件回到补正前的状态；受理后补正的，结束暂停、恢复计时，办结日期顺延。"
+            "申请人在网上提交，或由窗口工作人员代收（申请人到窗口补正）；没有待补正的告知返回 409。"
+        ),
         parameters=[NUMBER_PARAMETER],
         request={"multipart/form-data": CorrectionInputSerializer},
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -330,7 +338,12 @@ class ApplicationCorrectionApi(CaseApi, APIView):
         data = parse(CorrectionInputSerializer, request)
         application, role = case_for(request, number, "resubmit")
         files = dict(zip(data["requirements"], data["files"], strict=True))
-        services.resubmit_correction(application=application, actor=request.user, actor_role=role or "", files=files)
+        if role == Actor.CLERK:
+            window_services.take_correction(clerk=request.user, application=application, files=files)
+        else:
+            services.resubmit_correction(
+                application=application, actor=request.user, actor_role=role or "", files=files
+            )
         return detail_response(application)
 
 
@@ -375,22 +388,31 @@ class ApplicationMaterialApi(CaseApi, APIView):
         return response
 
 
+class FeePayApi(CaseApi, APIView):
+    @extend_schema(
+        tags=[APPLICANT_TAG],
+        summary="网上缴费",
+        description=(
+            "按核定的收费项目向支付平台（开发环境为演示支付）下单，支付确认后登记为已缴费，"
+            "缴费或减免后方可出件。仅限申请人本人；事项不支持网上缴费返回 422，"
+            "该费用已缴纳或已减免返回 409（重复支付不会重复扣款）。"
+        ),
+        parameters=[NUMBER_PARAMETER, FEE_PARAMETER],
+        request=None,
+        responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, number: str, fee_id: int) -> Response:
+        application, _ = case_for(request, number)
+        if Actor.APPLICANT not in roles_in_case(request.user, application):
+            raise PermissionDenied("只有申请人可以在网上缴费。")
+        fee = application.fee_assessments.filter(pk=fee_id).first()
+        if fee is None:
+            raise NotFound("该办件没有这笔费用。")
+        services.pay_fee_online(application=application, fee=fee, actor=request.user)
+        return detail_response(application)
+
+
 # --- The comprehensive window (综合窗口) -------------------------------------------------------------
-
-
-def _clerk_or_handler(role: str | None) -> str:
-    if role not in (Actor.CLERK, Actor.HANDLER):
-        raise PermissionDenied("只有窗口工作人员或实施部门的受理人员可以执行此操作。")
-    return role
-
-
-def _received_only(application: Application) -> None:
-    # 受办分离: a submitted case waits for a window's pre-review; the department acts once a window received it.
-    if application.status != S.RECEIVED:
-        raise InvalidTransition(
-            f"办件当前状态为“{application.get_status_display()}”，部门不能受理、告知补正或不予受理。",
-            detail={"status": application.status},
-        )
 
 
 def _window_authorization(request: Request, application: Application) -> Any:
@@ -443,15 +465,14 @@ class ApplicationAcceptApi(CaseApi, APIView):
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, number: str) -> Response:
-        application, role = case_for(request, number, "accept")
-        if _clerk_or_handler(role) == Actor.CLERK:
+        application, _ = case_for(request, number)
+        # 受办分离: the window's clerk, or the department's handler once a window has received the case.
+        if intake_role(request.user, application, "accept") == Actor.CLERK:
             if not _window_authorization(request, application).accepts_on_receipt:
                 raise PermissionDenied("本窗口仅获授权收件，受理由实施部门作出，请使用“收件”。")
             window_services.take_in_application(clerk=request.user, application=application)
         else:
-            with transaction.atomic():
-                _received_only(application)
-                services.accept_application(application=application, actor=request.user, actor_role=Actor.HANDLER)
+            services.accept_application(application=application, actor=request.user, actor_role=Actor.HANDLER)
         return detail_response(application)
 
 
@@ -483,22 +504,20 @@ class ApplicationRequestCorrectionApi(CaseApi, APIView):
     )
     def post(self, request: Request, number: str) -> Response:
         data = parse(RequestCorrectionInputSerializer, request)
-        application, role = case_for(request, number, "request_correction")
+        application, _ = case_for(request, number)
         entries = [dict(entry) for entry in data["entries"]]
-        if _clerk_or_handler(role) == Actor.CLERK:
+        if intake_role(request.user, application, "request_correction") == Actor.CLERK:
             window_services.ask_for_correction(
                 clerk=request.user, application=application, entries=entries, due_on=data.get("due_on")
             )
         else:
-            with transaction.atomic():
-                _received_only(application)
-                services.request_correction(
-                    application=application,
-                    actor=request.user,
-                    actor_role=Actor.HANDLER,
-                    entries=entries,
-                    due_on=data.get("due_on"),
-                )
+            services.request_correction(
+                application=application,
+                actor=request.user,
+                actor_role=Actor.HANDLER,
+                entries=entries,
+                due_on=data.get("due_on"),
+            )
         return detail_response(application)
 
 
@@ -513,15 +532,11 @@ class ApplicationRefuseApi(CaseApi, APIView):
     )
     def post(self, request: Request, number: str) -> Response:
         data = parse(RefuseInputSerializer, request)
-        application, role = case_for(request, number, "refuse")
-        if _clerk_or_handler(role) == Actor.CLERK:
+        application, _ = case_for(request, number)
+        if intake_role(request.user, application, "refuse") == Actor.CLERK:
             window_services.refuse_at_window(clerk=request.user, application=application, **data)
         else:
-            with transaction.atomic():
-                _received_only(application)
-                services.refuse_application(
-                    application=application, actor=request.user, actor_role=Actor.HANDLER, **data
-                )
+            services.refuse_application(application=application, actor=request.user, actor_role=Actor.HANDLER, **data)
         return detail_response(application)
 
 
@@ -558,7 +573,7 @@ class FeeSettleApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
         summary="登记窗口缴费或减免",
-        parameters=[NUMBER_PARAMETER, OpenApiParameter("fee_id", int, OpenApiParameter.PATH, description="收费 id")],
+        parameters=[NUMBER_PARAMETER, FEE_PARAMETER],
         request=SettleFeeInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
     )
@@ -694,6 +709,32 @@ class ApplicationSuspendApi(CaseApi, APIView):
             application, _ = review_role(request, number, action="suspend", roles=TASK_ROLES)
             suspension = services.suspend_application(application=application, actor=request.user, **data)
         return Response(SuspensionOutputSerializer(suspension).data)
+
+
+class ApplicationSuspendForCorrectionApi(CaseApi, APIView):
+    @extend_schema(
+        tags=[REVIEW_TAG],
+        summary="受理后一次性告知补正，暂停计时",
+        description=(
+            "审查中发现材料不齐全或不符合法定形式的，列明需补正的全部材料、原因和期限，生成一次性告知书并通知申请人；"
+            "补正期间暂停计时，申请人提交全部列明材料后自动恢复计时，逾期未补正的予以退件。受理后的补正只能告知一次（409）。"
+        ),
+        parameters=[NUMBER_PARAMETER],
+        request=RequestCorrectionInputSerializer,
+        responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, number: str) -> Response:
+        data = parse(RequestCorrectionInputSerializer, request)
+        with transaction.atomic():
+            application, role = review_role(request, number, action="suspend", roles=TASK_ROLES)
+            services.suspend_for_correction(
+                application=application,
+                actor=request.user,
+                actor_role=role,
+                entries=[dict(entry) for entry in data["entries"]],
+                due_on=data.get("due_on"),
+            )
+        return detail_response(application)
 
 
 class ApplicationResumeApi(CaseApi, APIView):

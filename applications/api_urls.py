@@ -20,6 +20,7 @@ urlpatterns = [
     path(
         "applications/<str:number>/materials/<int:material_id>/", api.ApplicationMaterialApi.as_view(), name="material"
     ),
+    path("applications/<str:number>/fees/<int:fee_id>/pay/", api.FeePayApi.as_view(), name="fee_pay"),
     path("applications/<str:number>/accept/", api.ApplicationAcceptApi.as_view(), name="accept"),
     path("applications/<str:number>/receive/", api.ApplicationReceiveApi.as_view(), name="receive"),
     path(
@@ -34,6 +35,11 @@ urlpatterns = [
     path("applications/<str:number>/return/", api.ApplicationReturnApi.as_view(), name="return"),
     path("applications/<str:number>/decide/", api.ApplicationDecideApi.as_view(), name="decide"),
     path("applications/<str:number>/suspend/", api.ApplicationSuspendApi.as_view(), name="suspend"),
+    path(
+        "applications/<str:number>/suspend-for-correction/",
+        api.ApplicationSuspendForCorrectionApi.as_view(),
+        name="suspend_for_correction",
+    ),
     path("applications/<str:number>/resume/", api.ApplicationResumeApi.as_view(), name="resume"),
     path("applications/<str:number>/extension/", api.ApplicationExtensionApi.as_view(), name="extension"),
     path("extensions/<int:extension_id>/decide/", api.ExtensionDecideApi.as_view(), name="extension_decide"),

@@ -153,6 +153,10 @@ class Application(models.Model):
             models.Index(fields=["status", "department", "due_on"]),
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["warn_on"], name="app_running_clock", condition=Q(status__in=["in_review"])),
+            # What sweep_late_certificates reads: decided cases whose certificate is not yet overdue.
+            models.Index(
+                fields=["certificate_due_on"], name="app_certificate_clock", condition=Q(status="decided", light="")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -313,11 +317,23 @@ class ReviewTask(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     opinion = models.TextField("审查意见", blank=True)
+    # The step's own light against ``due_on`` (its limit in working days), kept by
+    # applications.services.sweep_overdue_steps: yellow on the last day, red once past it. Red is
+    # also the memory that the overdue notice went out, as Application.light is for the case.
+    light = models.CharField(
+        "环节时效灯", max_length=6, choices=Application.Light.choices, default=Application.Light.GREEN, blank=True
+    )
 
     class Meta:
         verbose_name = "审查任务"
         verbose_name_plural = "审查任务"
         ordering = ["opened_at", "id"]
+        indexes = [
+            # What sweep_overdue_steps reads: the open tasks not yet red, by their step's due date.
+            models.Index(
+                fields=["due_on"], name="task_step_clock", condition=Q(status="open", light__in=["green", "yellow"])
+            ),
+        ]
         # Held with django-guardian on one task when a head assigns it to one reviewer.
         permissions = [("work_on_reviewtask", "可办理该审查任务")]
         constraints = [
@@ -399,6 +415,7 @@ class Document(models.Model):
         CORRECTION_NOTICE = "correction_notice", "一次性告知书"
         REFUSAL_NOTICE = "refusal_notice", "不予受理决定书"
         SUSPENSION_NOTICE = "suspension_notice", "特别程序告知书"
+        SUSPENSION_END_NOTICE = "suspension_end_notice", "特别程序结果告知书"
         EXTENSION_NOTICE = "extension_notice", "延长期限告知书"
         GRANT_DECISION = "grant_decision", "准予许可决定书"
         DENIAL_DECISION = "denial_decision", "不予许可决定书"
@@ -408,6 +425,7 @@ class Document(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("文书类型", max_length=24, choices=Kind.choices)
     token = models.CharField("核验码", max_length=43, unique=True)
+    # What the document says, captured when it is issued (applications.documents.snapshot).
     context = models.JSONField("文书内容", default=dict)
     file = models.FileField(upload_to="documents/%Y/%m/", blank=True)
     sha256 = models.CharField(max_length=64, blank=True)

@@ -17,6 +17,7 @@ from applications.models import (
     CorrectionNotice,
     Document,
     FeeAssessment,
+    ReviewTask,
     SubmittedMaterial,
     Suspension,
     TimelineEvent,
@@ -59,6 +60,7 @@ def application_detail(application: Application) -> Application:
                 to_attr="current_materials",
             ),
             Prefetch("documents", queryset=Document.objects.filter(revoked_at__isnull=True), to_attr="notices"),
+            Prefetch("tasks", queryset=ReviewTask.objects.filter(status=ReviewTask.Status.OPEN), to_attr="open_tasks"),
         )
         .get(pk=application.pk)
     )
@@ -102,6 +104,17 @@ def _due_fees(application: Application) -> list[FeeAssessment]:
     return [fee for fee in application.fee_assessments.all() if fee.status == FeeAssessment.Status.DUE]
 
 
+def open_correction(application: Application) -> CorrectionNotice | None:
+    """The one-time notice the applicant has to answer now: before acceptance (待补正) or after it (a
+    suspension for correction); None when nothing is asked. Reads the prefetched unresolved notices."""
+    if application.status not in (S.CORRECTION_REQUESTED, S.SUSPENDED):
+        return None
+    notices = [n for n in application.correction_notices.all() if n.resolved_at is None]
+    if application.status == S.SUSPENDED:
+        notices = [n for n in notices if n.after_acceptance]
+    return max(notices, key=lambda n: n.issued_at, default=None)
+
+
 def what_is_asked(application: Application) -> list[Ask]:
     """What the applicant must do now: correct materials by a date, attend a special procedure, pay a
     fee, collect or download the result. Reads the unresolved notices and open suspensions prefetched
@@ -110,24 +123,12 @@ def what_is_asked(application: Application) -> list[Ask]:
     asks: list[Ask] = []
     if status == S.DRAFT:
         asks.append(Ask("complete_draft", "填写申请表、上传材料并提交申请。"))
-    elif status == S.CORRECTION_REQUESTED:
-        notices = [n for n in application.correction_notices.all() if n.resolved_at is None]
-        for notice in notices:
-            names = "、".join(entry["name"] for entry in notice.entries)
-            asks.append(Ask("correct_materials", f"请补正材料：{names}。", notice.due_on))
+    elif notice := open_correction(application):
+        names = "、".join(entry["name"] for entry in notice.entries)
+        asks.append(Ask("correct_materials", f"请补正材料：{names}。", notice.due_on))
     elif status == S.SUSPENDED:
         for suspension in application.suspensions.all():
-            if suspension.ended_on is not None:
-                continue
-            if suspension.kind == Suspension.Kind.CORRECTION:
-                asks.append(
-                    Ask(
-                        "correct_materials",
-                        f"请按审查部门要求补正材料：{suspension.reason}",
-                        application.correction_due_on,
-                    )
-                )
-            else:
+            if suspension.ended_on is None and suspension.kind != Suspension.Kind.CORRECTION:
                 asks.append(Ask("attend_procedure", f"请配合{suspension.get_kind_display()}：{suspension.reason}"))
     elif status == S.DECIDED:
         due = _due_fees(application)

@@ -18,7 +18,7 @@ from rest_framework import serializers
 
 from applications import selectors, services
 from applications.forms import MAX_CHECKBOX_VALUES
-from applications.forms_runtime import MAX_TEXT
+from applications.forms_runtime import MAX_TEXT, mask_id_numbers
 from applications.models import (
     Application,
     CorrectionNotice,
@@ -35,7 +35,7 @@ from applications.models import (
 from catalog.models import MaterialRequirement, ServiceItem
 from catalog.serializers import DepartmentBriefSerializer, is_item_code
 from portal import validators
-from portal.idnumbers import mask_id_number
+from reviews.selectors import deadline_signal
 
 # 办件编号: region, date, department and daily sequence — letters, digits and dashes at most.
 NUMBER_RE = re.compile(r"^[0-9A-Za-z-]{1,40}$")
@@ -44,8 +44,6 @@ IDEMPOTENCY_KEY_RE = re.compile(r"^[0-9A-Za-z_.:-]{8,64}$")
 MAX_ID = 2**31 - 1
 # A special procedure longer than a year is a typo, not a plan (reviews.forms.MAX_PROCEDURE_DAYS).
 MAX_PROCEDURE_DAYS = 250
-# Form fields whose values are ID numbers: shown masked in every output.
-ID_NUMBER_FIELD_TYPES = ("id_number", "resident_id")
 
 
 def is_application_number(value: str) -> bool:
@@ -64,18 +62,8 @@ def _text(max_length: int = MAX_TEXT, **kwargs: Any) -> serializers.CharField:
 
 
 def masked_form_data(application: Application) -> dict[str, Any]:
-    """What was typed into the item's form, with ID numbers masked."""
-    id_fields = {
-        f.get("name")
-        for f in application.item.form_definition or []
-        if f.get("type") in ID_NUMBER_FIELD_TYPES or f.get("validator") in ID_NUMBER_FIELD_TYPES
-    }
-    data = {}
-    for name, value in (application.form_data or {}).items():
-        if name in id_fields and isinstance(value, str) and value:
-            value = mask_id_number(value)
-        data[name] = value
-    return data
+    """What was typed into the item's form, with ID numbers masked (stored encrypted)."""
+    return mask_id_numbers(application.item.form_definition or [], application.form_data or {})
 
 
 # --- Output: the pieces of a case -----------------------------------------------------------------
@@ -212,7 +200,9 @@ class DraftOutputSerializer(serializers.ModelSerializer):
     item = ItemBriefSerializer()
     party = PartyOutputSerializer()
     form_definition = serializers.SerializerMethodField()
-    form_data = serializers.SerializerMethodField(help_text="申请表内容（证件号码已脱敏；修改时须重新填写完整号码）")
+    form_data = serializers.SerializerMethodField(
+        help_text="申请表内容（证件号码已脱敏；原样提交脱敏号码则保留原号码）"
+    )
     situations = serializers.SerializerMethodField()
     materials = serializers.SerializerMethodField(help_text="按所选情形生成的材料清单")
 
@@ -300,13 +290,13 @@ class CorrectionNoticeOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CorrectionNotice
-        fields = ["issued_at", "due_on", "entries"]
+        fields = ["issued_at", "due_on", "after_acceptance", "entries"]
 
 
 class FeeAssessmentOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = FeeAssessment
-        fields = ["id", "name", "amount_yuan", "status", "settled_at"]
+        fields = ["id", "name", "amount_yuan", "status", "payment_reference", "settled_at"]
 
 
 class ResultOutputSerializer(serializers.ModelSerializer):
@@ -342,12 +332,16 @@ class ApplicationDetailOutputSerializer(CaseBriefOutputSerializer):
     never appear), the documents and materials with their download addresses, what is asked now."""
 
     current_step = serializers.CharField(source="current_step.get_kind_display", default=None, allow_null=True)
+    step_light = serializers.SerializerMethodField(
+        help_text="当前审查环节自身的时效灯（green/yellow/red，按环节办理期限）；无待办环节为空串"
+    )
+    step_due_on = serializers.SerializerMethodField(help_text="当前审查环节的办理期限；无待办环节为空")
     form_data = serializers.SerializerMethodField(help_text="申请表内容（证件号码已脱敏）")
     timeline = serializers.SerializerMethodField()
     asks = serializers.SerializerMethodField(help_text="现在需要申请人做的事")
     documents = serializers.SerializerMethodField()
     materials = serializers.SerializerMethodField()
-    correction = serializers.SerializerMethodField(help_text="待补正的一次性告知（无则为空）")
+    correction = serializers.SerializerMethodField(help_text="现在需要答复的一次性补正告知，受理前或受理后（无则为空）")
     suspension = serializers.SerializerMethodField(help_text="进行中的暂停计时（无则为空）")
     fees = FeeAssessmentOutputSerializer(many=True, source="fee_assessments.all")
     result = serializers.SerializerMethodField()
@@ -362,6 +356,8 @@ class ApplicationDetailOutputSerializer(CaseBriefOutputSerializer):
             "correction_due_on",
             "is_extended",
             "current_step",
+            "step_light",
+            "step_due_on",
             "outcome",
             "decided_at",
             "certificate_due_on",
@@ -383,6 +379,22 @@ class ApplicationDetailOutputSerializer(CaseBriefOutputSerializer):
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_form_data(self, obj: Application) -> dict[str, Any]:
         return masked_form_data(obj)
+
+    def _open_task(self, obj: Application) -> ReviewTask | None:
+        tasks = getattr(obj, "open_tasks", None)  # prefetched by selectors.application_detail
+        if tasks is None:
+            tasks = list(obj.tasks.filter(status=ReviewTask.Status.OPEN))
+        return tasks[0] if tasks else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=Application.Light.choices))
+    def get_step_light(self, obj: Application) -> str:
+        task = self._open_task(obj)
+        return task.light if task is not None else ""
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_step_due_on(self, obj: Application) -> str | None:
+        task = self._open_task(obj)
+        return task.due_on.isoformat() if task is not None and task.due_on else None
 
     @extend_schema_field(TimelineEntryOutputSerializer(many=True))
     def get_timeline(self, obj: Application) -> list[dict[str, Any]]:
@@ -408,7 +420,7 @@ class ApplicationDetailOutputSerializer(CaseBriefOutputSerializer):
 
     @extend_schema_field(CorrectionNoticeOutputSerializer(allow_null=True))
     def get_correction(self, obj: Application) -> dict[str, Any] | None:
-        notice = next((n for n in obj.correction_notices.all() if n.resolved_at is None), None)
+        notice = selectors.open_correction(obj)
         return CorrectionNoticeOutputSerializer(notice).data if notice else None
 
     @extend_schema_field(SuspensionOutputSerializer(allow_null=True))
@@ -427,20 +439,51 @@ class ApplicationDetailOutputSerializer(CaseBriefOutputSerializer):
         return DeliveryOutputSerializer(delivery).data if delivery else None
 
 
+# Whose light a task's deadline signal shows (reviews.selectors.DeadlineSignal.source).
+SIGNAL_SOURCES = [("case", "办件"), ("step", "本环节")]
+
+
+class DeadlineSignalOutputSerializer(serializers.Serializer):
+    """The worse of the case's light and the step's own, and whose it is (reviews.selectors.deadline_signal)."""
+
+    light = serializers.ChoiceField(choices=Application.Light.choices)
+    source = serializers.ChoiceField(choices=SIGNAL_SOURCES, help_text="该灯属于办件还是本环节")
+    is_paused = serializers.BooleanField(help_text="暂停计时中（特别程序或受理后补正）")
+    label = serializers.CharField(help_text="如“红灯：本环节已超期”“黄灯：办件即将到期”")
+
+
 class ReviewTaskOutputSerializer(serializers.ModelSerializer):
-    """One open task of the department's queue, with its case."""
+    """One open task of the department's queue, with its case: ``light`` is the step's own (against
+    ``due_on``), ``application.light`` the case's, ``signal`` the worse of the two."""
 
     step = serializers.CharField(source="step.kind")
     step_label = serializers.CharField(source="step.get_kind_display")
     assignee = serializers.SerializerMethodField(help_text="认领或分配给的审查人员；未分配为空")
+    signal = serializers.SerializerMethodField(help_text="办件与本环节时效灯中较紧急的一个")
     application = CaseBriefOutputSerializer()
 
     class Meta:
         model = ReviewTask
-        fields = ["id", "step", "step_label", "status", "assignee", "opened_at", "due_on", "application"]
+        fields = [
+            "id",
+            "step",
+            "step_label",
+            "status",
+            "assignee",
+            "opened_at",
+            "due_on",
+            "light",
+            "signal",
+            "application",
+        ]
 
     def get_assignee(self, obj: ReviewTask) -> str | None:
         return str(obj.assignee) if obj.assignee_id else None
+
+    @extend_schema_field(DeadlineSignalOutputSerializer)
+    def get_signal(self, obj: ReviewTask) -> dict[str, Any]:
+        signal = deadline_signal(obj)
+        return {"light": signal.light, "source": signal.source, "is_paused": signal.is_paused, "label": signal.label}
 
 
 # --- Input: the applicant -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,8 +16,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from applications import deadlines
-from applications.forms_runtime import validate_form_data
+from applications import deadlines, documents
+from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, is_encrypted, validate_form_data
 from applications.models import (
     Application,
     CorrectionNotice,
@@ -32,10 +33,11 @@ from applications.models import (
     Suspension,
     TimelineEvent,
 )
+from applications.payments import get_payment_provider
 from applications.transitions import TRANSITIONS, Actor
 from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
 from catalog.selectors import materials_for
-from portal import crypto, outbox, validators
+from portal import crypto, outbox, validators, workdays
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.idnumbers import id_number_digest, mask_id_number
@@ -66,14 +68,7 @@ def transition(
     sees the first one's state and gets InvalidTransition (HTTP 409), and nothing of its own is written.
     """
     move = TRANSITIONS[action]
-    locked = Application.objects.select_for_update().get(pk=application.pk)
-    if locked.status not in move.sources:
-        raise InvalidTransition(
-            f"办件当前状态为“{locked.get_status_display()}”，不能{move.label}。",
-            detail={"status": locked.status, "action": action},
-        )
-    if actor_role not in move.actors:
-        raise PermissionDenied(f"您不能对该办件执行“{move.label}”。")
+    locked = _locked_for(application, action, actor_role)
     from_status = locked.status
     to_status = target or move.target or from_status
     fields = {"status": to_status, **(changes or {})}
@@ -100,6 +95,24 @@ def transition(
     for name in ["status", *fields]:
         setattr(application, name, getattr(locked, name))
     return application
+
+
+def _locked_for(application: Application, action: str, actor_role: str) -> Application:
+    """The case's row, locked, once the state table allows ``action`` by ``actor_role`` (else 409 / 403).
+
+    A service that writes rows of its own before its transition calls this first, so a refused move
+    (a double click, a wrong state) leaves nothing behind and no file is stored.
+    """
+    move = TRANSITIONS[action]
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status not in move.sources:
+        raise InvalidTransition(
+            f"办件当前状态为“{locked.get_status_display()}”，不能{move.label}。",
+            detail={"status": locked.status, "action": action},
+        )
+    if actor_role not in move.actors:
+        raise PermissionDenied(f"您不能对该办件执行“{move.label}”。")
+    return locked
 
 
 def _notify_applicant(application: Application, title: str, body: str, *, key: str) -> None:
@@ -167,6 +180,26 @@ def reveal_id_number(*, party: Party, actor: Any, purpose: str) -> str:
         actor=actor, action="reveal_id_number", obj=party, detail={"purpose": purpose, "masked": party.id_number_masked}
     )
     return crypto.decrypt(party.id_number_encrypted)
+
+
+def reveal_form_id_numbers(*, application: Application, actor: Any, purpose: str) -> dict[str, Any]:
+    """The case's form with the ID numbers typed into it in full; every reveal is audited, as the
+    party's own number is (reveal_id_number)."""
+    from portal.services import record_audit
+
+    encrypted = {name: value for name, value in (application.form_data or {}).items() if is_encrypted(value)}
+    if encrypted:
+        record_audit(
+            actor=actor,
+            action="reveal_form_id_number",
+            obj=application,
+            detail={
+                "purpose": purpose,
+                "fields": sorted(encrypted),
+                "masked": [encrypted[name]["masked"] for name in sorted(encrypted)],
+            },
+        )
+    return decrypt_id_numbers(application.form_data or {})
 
 
 # --- Starting and submitting ------------------------------------------------------------------
@@ -337,7 +370,9 @@ def save_draft(
         raise InvalidTransition("只有草稿可以修改。")
     fields = []
     if form_data is not None:
-        locked.form_data, fields = form_data, [*fields, "form_data"]
+        # ID numbers typed into the form are stored encrypted (applications.forms_runtime).
+        stored = encrypt_id_numbers(locked.item.form_definition or [], form_data, previous=locked.form_data)
+        locked.form_data, fields = stored, [*fields, "form_data"]
     if situation_options is not None:
         valid = {o.id for s in locked.item.situations.all() for o in s.options.all()}
         locked.situation_options = [int(o) for o in situation_options if int(o) in valid]
@@ -380,7 +415,7 @@ def restart_draft(*, application: Application, user: Any, clock: Clock = system_
     names = {f["name"] for f in current.form_definition}
     fresh = save_draft(
         application=fresh,
-        form_data={k: v for k, v in locked.form_data.items() if k in names},
+        form_data={k: v for k, v in decrypt_id_numbers(locked.form_data).items() if k in names},
         delivery_method=locked.delivery_method,
         delivery_address=locked.delivery_address,
     )
@@ -407,7 +442,13 @@ def attach_material(
         raise InvalidTransition("当前状态不能上传材料。")
     if requirement.item_id != application.item_id:
         raise ValidationError({"requirement": "该材料不属于本事项。"})
-    kind = check_upload(file, allowed=DOCUMENT_KINDS)
+    return _store_material(application, requirement, file, check_upload(file, allowed=DOCUMENT_KINDS).code, actor)
+
+
+def _store_material(
+    application: Application, requirement: MaterialRequirement, file: UploadedFile, content_type: str, actor: Any
+) -> SubmittedMaterial:
+    """Keep a checked file as the current one for its material; the previous one stays, no longer current."""
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)
@@ -417,7 +458,7 @@ def attach_material(
         application=application,
         requirement=requirement,
         file=file,
-        content_type=kind.code,
+        content_type=content_type,
         sha256=digest.hexdigest(),
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -468,7 +509,7 @@ def submit_application(
             return application
         raise InvalidTransition(f"办件当前状态为“{application.get_status_display()}”，不能申报。")
     _check_item_open(application.item, online=application.channel == Application.Channel.ONLINE, clock=clock)
-    problems = validate_form_data(application.item.form_definition, application.form_data)
+    problems = validate_form_data(application.item.form_definition, decrypt_id_numbers(application.form_data))
     # Told together with everything else, so the applicant fixes the whole page at once.
     if not declaration:
         problems["declaration"] = ["请阅读并确认承诺声明：所填信息和提交材料真实有效。"]
@@ -499,8 +540,15 @@ def submit_application(
 
 
 def _new_document(application: Application, kind: str, context: dict[str, Any], clock: Clock) -> Document:
+    """A document issued now: what it will say is captured here, in the issuing transaction, from the
+    case as it stands (``context`` adds the ids and values only the caller knows); the PDF is made
+    from that snapshot on the first download (applications.documents)."""
     return Document.objects.create(
-        application=application, kind=kind, token=secrets.token_urlsafe(32), context=context, created_at=clock.now()
+        application=application,
+        kind=kind,
+        token=secrets.token_urlsafe(32),
+        context=documents.snapshot(application, kind, context),
+        created_at=clock.now(),
     )
 
 
@@ -577,17 +625,11 @@ def receive_application(
     )
 
 
-@transaction.atomic
-def request_correction(
-    *,
-    application: Application,
-    actor: Any,
-    actor_role: str,
-    entries: list[dict[str, Any]],
-    due_on: dt.date | None = None,
-    clock: Clock = system_clock,
-) -> CorrectionNotice:
-    """一次性告知: every material to add or fix and why, at once, with a deadline."""
+def _correction_entries(
+    application: Application, entries: list[dict[str, Any]], due_on: dt.date | None, clock: Clock
+) -> tuple[list[dict[str, Any]], dt.date]:
+    """A one-time notice's entries, each naming a material of the item (or a free-text need) and why,
+    and its deadline: the same rules before and after acceptance."""
     cleaned = []
     own = {m.id: m for m in application.item.materials.all()}
     for entry in entries:
@@ -605,6 +647,21 @@ def request_correction(
     due = due_on or deadlines.correction_due_date(today)
     if due <= today:
         raise ValidationError({"due_on": "补正期限须晚于今天。"})
+    return cleaned, due
+
+
+@transaction.atomic
+def request_correction(
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str,
+    entries: list[dict[str, Any]],
+    due_on: dt.date | None = None,
+    clock: Clock = system_clock,
+) -> CorrectionNotice:
+    """一次性告知: every material to add or fix and why, at once, with a deadline."""
+    cleaned, due = _correction_entries(application, entries, due_on, clock)
     notice = CorrectionNotice.objects.create(
         application=application, issued_at=clock.now(), issued_by=actor, entries=cleaned, due_on=due
     )
@@ -622,6 +679,54 @@ def request_correction(
 
 
 @transaction.atomic
+def suspend_for_correction(
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str = Actor.REVIEWER,
+    entries: list[dict[str, Any]],
+    due_on: dt.date | None = None,
+    clock: Clock = system_clock,
+) -> CorrectionNotice:
+    """受理后补正: the reviewer tells every material to add or fix at once, with a deadline; the clock
+    stops (行政许可法 art. 45 applies by analogy) until the applicant supplies them (resubmit_correction)."""
+    locked = _locked_for(application, "suspend", actor_role)
+    # 一次性告知: what review finds missing is told in one notice, not asked for piece by piece.
+    if locked.correction_notices.filter(after_acceptance=True).exists():
+        raise InvalidTransition("受理后的补正只能一次性告知，本办件已告知过补正，不能再次要求补正。")
+    cleaned, due = _correction_entries(application, entries, due_on, clock)
+    today = clock.today()
+    notice = CorrectionNotice.objects.create(
+        application=application,
+        issued_at=clock.now(),
+        issued_by=actor,
+        entries=cleaned,
+        due_on=due,
+        after_acceptance=True,
+    )
+    names = "；".join(e["name"] for e in cleaned)
+    Suspension.objects.create(
+        application=application,
+        kind=Suspension.Kind.CORRECTION,
+        reason=f"补正材料：{names}",
+        expected_days=workdays.workdays_between(today, due),
+        started_on=today,
+        started_by=actor,
+    )
+    transition(
+        application=application,
+        action="suspend",
+        actor_role=actor_role,
+        actor=actor,
+        changes={"suspended_on": today, "correction_due_on": due},
+        note=f"请于 {due:%Y-%m-%d} 前补正：{names}（补正期间不计入办理时限）",
+        clock=clock,
+    )
+    _new_document(application, Document.Kind.CORRECTION_NOTICE, {"notice_id": notice.pk}, clock)
+    return notice
+
+
+@transaction.atomic
 def resubmit_correction(
     *,
     application: Application,
@@ -630,10 +735,17 @@ def resubmit_correction(
     files: dict[int, UploadedFile],
     clock: Clock = system_clock,
 ) -> Application:
-    """补正: exactly the listed materials; the case goes back to where it was, a new art. 32 period."""
-    notice = application.correction_notices.filter(resolved_at__isnull=True).first()
-    if application.status != S.CORRECTION_REQUESTED or notice is None:
-        raise InvalidTransition("该办件当前无需补正。")
+    """补正: exactly the listed materials. Before acceptance the case goes back to where it was, with a
+    new art. 32 period; after acceptance the suspension ends and the clock runs again, both deadlines
+    moved by the days it stood still."""
+    # Locked first: a double submit's second request waits here, then finds nothing asked any more.
+    locked = _locked_for(application, "resubmit", actor_role)
+    notice = locked.correction_notices.filter(resolved_at__isnull=True).first()
+    suspension = None
+    if locked.status == S.SUSPENDED:
+        suspension = locked.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.CORRECTION).first()
+    if notice is None or (locked.status == S.SUSPENDED and suspension is None):
+        raise InvalidTransition("该办件当前无需补正。", detail={"status": locked.status})
     listed = {e["requirement_id"] for e in notice.entries if e.get("requirement_id")}
     if set(files) - listed:
         raise ValidationError({"files": "只能提交补正告知书中列明的材料。"})
@@ -641,14 +753,33 @@ def resubmit_correction(
         names = [e["name"] for e in notice.entries if e.get("requirement_id") in listed - set(files)]
         raise ValidationError({"files": [f"请提交：{n}" for n in names]})
     requirements = {m.id: m for m in application.item.materials.filter(id__in=listed)}
-    application.status = S.CORRECTION_REQUESTED  # attach_material checks the state
+    # Every file checked before the first is stored: a refused correction leaves no file behind.
+    kinds: dict[int, str] = {}
+    problems: list[str] = []
     for requirement_id, file in files.items():
-        attach_material(
-            application=application, requirement=requirements[requirement_id], file=file, actor=actor, clock=clock
-        )
+        try:
+            kinds[requirement_id] = check_upload(file, allowed=DOCUMENT_KINDS).code
+        except ValidationError as exc:
+            problems.append(f"“{requirements[requirement_id].name}”：{exc.messages[0]}")
+    if problems:
+        raise ValidationError({"files": problems})
+    for requirement_id, file in files.items():
+        _store_material(application, requirements[requirement_id], file, kinds[requirement_id], actor)
     notice.resolved_at = clock.now()
     notice.save(update_fields=["resolved_at"])
-    back_to = application.status_before_correction or S.SUBMITTED
+    if suspension is not None:
+        pause = _end_suspension(locked, suspension, result="已提交补正材料。", clock=clock)
+        return transition(
+            application=application,
+            action="resubmit",
+            actor_role=actor_role,
+            actor=actor,
+            target=S.IN_REVIEW,
+            changes={**pause.changes, "correction_due_on": None},
+            note=f"已提交补正材料，{pause.note}",
+            clock=clock,
+        )
+    back_to = locked.status_before_correction or S.SUBMITTED
     today = clock.today()
     changes: dict[str, Any] = {"correction_due_on": None}
     if back_to == S.RECEIVED:
@@ -844,12 +975,12 @@ def decide_application(
 def suspend_application(
     *, application: Application, actor: Any, kind: str, reason: str, expected_days: int = 0, clock: Clock = system_clock
 ) -> Suspension:
-    """特别程序 or a correction after acceptance: the clock stops (行政许可法 art. 45)."""
+    """特别程序: the clock stops (行政许可法 art. 45). A correction after acceptance is suspend_for_correction."""
+    if kind == Suspension.Kind.CORRECTION:
+        raise ValidationError({"kind": "受理后补正须出具一次性告知书，列明补正材料和期限。"})
     if kind not in Suspension.Kind.values:
         raise ValidationError({"kind": "请选择特别程序类型。"})
-    if kind != Suspension.Kind.CORRECTION and kind not in (
-        application.item.special_procedures or Suspension.Kind.values
-    ):
+    if kind not in (application.item.special_procedures or Suspension.Kind.values):
         raise DomainError("该事项未设置此特别程序。")
     if not reason.strip():
         raise ValidationError({"reason": "请写明暂停计时的原因。"})
@@ -875,6 +1006,47 @@ def suspend_application(
     return suspension
 
 
+@dataclass(frozen=True)
+class _Pause:
+    """How far the end of a suspension moves the case: its changes, the note, the days the clock stood still."""
+
+    changes: dict[str, Any]
+    note: str
+    days: int
+    unit: str
+
+
+def _end_suspension(application: Application, suspension: Suspension, *, result: str, clock: Clock) -> _Pause:
+    """Close the pause; both deadlines (and the open step's limit) move by the days the clock stood
+    still (DOMAIN.md "Working days"). The caller makes the transition with the changes."""
+    today = clock.today()
+    suspension.ended_on, suspension.result = today, result
+    suspension.save(update_fields=["ended_on", "result"])
+    unit = application.item.promised_unit
+    moved = deadlines.paused_days(suspension.started_on, today, unit)
+    due_on = deadlines.shift(application.due_on, moved, unit)
+    # The open review step stood still with the case: its own limit moves too (sweep_overdue_steps).
+    task = application.tasks.select_for_update().filter(status=ReviewTask.Status.OPEN).first()
+    if task is not None and task.due_on is not None:
+        task.due_on = deadlines.step_due_after_pause(task.due_on, suspension.started_on, today)
+        task.save(update_fields=["due_on"])
+    changes = {
+        "suspended_on": None,
+        "due_on": due_on,
+        "statutory_due_on": deadlines.shift(
+            application.statutory_due_on,
+            deadlines.paused_days(suspension.started_on, today, application.item.statutory_unit),
+            application.item.statutory_unit,
+        ),
+        "warn_on": deadlines.shift(application.warn_on, moved, unit),
+    }
+    note = (
+        f"恢复计时，暂停 {moved} 个{'工作日' if unit == 'workday' else '自然日'}，"
+        f"承诺办结日期顺延至 {due_on:%Y-%m-%d}。"
+    )
+    return _Pause(changes, note, moved, unit)
+
+
 @transaction.atomic
 def resume_application(
     *,
@@ -885,36 +1057,39 @@ def resume_application(
     clock: Clock = system_clock,
 ) -> Application:
     """The procedure's result is in: both deadlines move by the working days the clock stood still."""
-    suspension = application.suspensions.filter(ended_on__isnull=True).first()
-    if suspension is None or application.status != S.SUSPENDED:
+    # The dates move from the locked row, not from the caller's copy (an extension may have moved them).
+    locked = _locked_for(application, "resume", actor_role)
+    suspension = locked.suspensions.filter(ended_on__isnull=True).first()
+    if suspension is None or locked.status != S.SUSPENDED:
         raise InvalidTransition("该办件未处于暂停计时状态。")
-    if suspension.kind != Suspension.Kind.CORRECTION and not result.strip():
+    if suspension.kind == Suspension.Kind.CORRECTION:
+        # The notice is answered by the materials it lists, not closed by the reviewer (resubmit_correction).
+        raise InvalidTransition("受理后补正的办件，在申请人提交补正材料后自动恢复计时。")
+    if not result.strip():
         raise ValidationError({"result": "请记录特别程序的结果。"})
-    today = clock.today()
-    suspension.ended_on, suspension.result = today, result.strip()
-    suspension.save(update_fields=["ended_on", "result"])
-    unit = application.item.promised_unit
-    moved = deadlines.paused_days(suspension.started_on, today, unit)
-    due_on = deadlines.shift(application.due_on, moved, unit)
-    return transition(
+    pause = _end_suspension(locked, suspension, result=result.strip(), clock=clock)
+    moved, unit, due_on = pause.days, pause.unit, pause.changes["due_on"]
+    transition(
         application=application,
         action="resume",
         actor_role=actor_role,
         actor=actor,
-        changes={
-            "suspended_on": None,
-            "due_on": due_on,
-            "statutory_due_on": deadlines.shift(
-                application.statutory_due_on,
-                deadlines.paused_days(suspension.started_on, today, application.item.statutory_unit),
-                application.item.statutory_unit,
-            ),
-            "warn_on": deadlines.shift(application.warn_on, moved, unit),
-        },
-        note=f"恢复计时，暂停 {moved} 个{'工作日' if unit == 'workday' else '自然日'}，"
-        f"承诺办结日期顺延至 {due_on:%Y-%m-%d}。",
+        changes=pause.changes,
+        note=pause.note,
         clock=clock,
     )
+    if suspension.kind != Suspension.Kind.CORRECTION:
+        # 行政许可法 art. 45: the applicant is told in writing, of the procedure's end as of its start.
+        refs = {"suspension_id": suspension.pk, "paused_days": moved}
+        notice = _new_document(application, Document.Kind.SUSPENSION_END_NOTICE, refs, clock)
+        _notify_applicant(
+            application,
+            f"{suspension.get_kind_display()}已结束",
+            f"结果：{suspension.result}。暂停计时 {moved} 个{'工作日' if unit == 'workday' else '自然日'}，"
+            f"承诺办结日期顺延至 {due_on:%Y-%m-%d}。详见《{notice.get_kind_display()}》。",
+            key=f"{application.pk}:document:{notice.pk}",
+        )
+    return application
 
 
 @transaction.atomic
@@ -944,7 +1119,8 @@ def decide_extension(*, extension: Extension, actor: Any, approve: bool, clock: 
     extension.decided_by, extension.decided_at = actor, clock.now()
     extension.save(update_fields=["status", "decided_by", "decided_at"])
     if approve:
-        application = extension.application
+        # Locked before the dates are read: a procedure ending at the same moment also moves them.
+        application = _locked_for(extension.application, "extend", Actor.DEPT_HEAD)
         transition(
             application=application,
             action="extend",
@@ -995,6 +1171,29 @@ def amount_due(application: Application) -> Any:
         application.fee_assessments.filter(status=FeeAssessment.Status.DUE).aggregate(total=Sum("amount_yuan"))["total"]
         or 0
     )
+
+
+def pay_fee_online(
+    *, application: Application, fee: FeeAssessment, actor: Any, clock: Clock = system_clock
+) -> FeeAssessment:
+    """网上缴费: the payment provider charges the fee's order, then settle_fee records it as paid.
+
+    Not atomic on purpose: the provider is an outside service, not to be waited for while rows are
+    locked. Providers are idempotent by order id (applications.payments), so paying twice charges
+    once, and settle_fee, under its row lock, refuses the second settlement (409).
+    """
+    if fee.application_id != application.pk:
+        raise NotFound("未找到该收费项目。")
+    if not application.item.supports_online_payment:
+        raise DomainError("该事项不支持网上缴费，请到窗口缴费。", code="no_online_payment")
+    if fee.status != FeeAssessment.Status.DUE:
+        raise InvalidTransition(f"该费用{fee.get_status_display()}，无需再缴。", detail={"status": fee.status})
+    receipt = get_payment_provider().pay(
+        order_id=f"fee-{fee.pk}", amount_yuan=fee.amount_yuan, description=f"{application.number} {fee.name}"
+    )
+    if receipt.amount_yuan != fee.amount_yuan:
+        raise DomainError("支付金额与应缴金额不符，请联系窗口核对。", code="payment_mismatch")
+    return settle_fee(fee=fee, actor=actor, paid_reference=receipt.reference, clock=clock)
 
 
 @transaction.atomic
@@ -1095,17 +1294,20 @@ def sweep_expired_corrections(*, clock: Clock = system_clock, batch: int = 500) 
             ),
             batch,
         ):
-            if (
-                application.status == S.SUSPENDED
-                and not application.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.CORRECTION).exists()
-            ):
-                continue
+            if application.status == S.SUSPENDED:
+                # 受理后补正: the pause ends with the case, and its review step with it.
+                ended = application.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.CORRECTION).update(
+                    ended_on=clock.today(), result="逾期未补正，退件。"
+                )
+                if not ended:
+                    continue
+                application.tasks.filter(status=ReviewTask.Status.OPEN).update(status=ReviewTask.Status.CANCELLED)
             transition(
                 application=application,
                 action="correction_expired",
                 actor_role=Actor.SYSTEM,
                 note="补正期限已过，未收到补正材料，予以退件。",
-                changes={"light": ""},
+                changes={"light": "", "suspended_on": None},
                 clock=clock,
             )
             _new_document(application, Document.Kind.RETURN_NOTICE, {}, clock)
@@ -1136,4 +1338,70 @@ def sweep_lights(*, clock: Clock = system_clock, batch: int = 2000) -> int:
                 },
             )
             changed += 1
+    return changed
+
+
+def sweep_late_certificates(*, clock: Clock = system_clock, batch: int = 500) -> int:
+    """行政许可法 art. 44: the decision's certificate is due within 10 working days. A decided case not
+    delivered by then turns red and the department (and the supervisors) hear of it, once."""
+    today = clock.today()
+    changed = 0
+    with transaction.atomic():
+        late = Application.objects.filter(status=S.DECIDED, light="", certificate_due_on__lt=today)
+        for application in _claim(late, batch):
+            Application.objects.filter(pk=application.pk).update(light=Application.Light.RED)
+            outbox.enqueue(
+                kind="notification",
+                clock=clock,
+                key=f"certificate-late:{application.pk}",
+                payload={
+                    "department_id": application.department_id,
+                    "application_id": application.pk,
+                    "light": Application.Light.RED,
+                    "title": f"办件 {application.number} 逾期未送达许可证件（期限 {application.certificate_due_on}）",
+                },
+            )
+            changed += 1
+    return changed
+
+
+def sweep_overdue_steps(*, clock: Clock = system_clock, batch: int = 2000) -> int:
+    """A review step's own light: yellow on its last day, red once past it (ProcessStep.limit_days),
+    while the case's light may still be green. Turning red tells the assignee (an unassigned task: the
+    department's reviewers) and the department head, once: the light column is the memory."""
+    today = clock.today()
+    changed = 0
+    with transaction.atomic():
+        due = (
+            ReviewTask.objects.filter(
+                status=ReviewTask.Status.OPEN,
+                light__in=[Application.Light.GREEN, Application.Light.YELLOW],
+                due_on__lte=today,
+                # A suspended case's clock stands still; resume_application moves the open task's date.
+                application__status=S.IN_REVIEW,
+            )
+            # Lock the task rows only: the joined case may be in a reviewer's transaction right now.
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("application", "step")
+            .order_by("pk")[:batch]
+        )
+        for task in due:
+            light = deadlines.light_for(today, warn_on=task.due_on, due_on=task.due_on)
+            if light == task.light:
+                continue
+            ReviewTask.objects.filter(pk=task.pk).update(light=light)
+            changed += 1
+            if light != Application.Light.RED:
+                continue
+            application = task.application
+            outbox.enqueue(
+                kind="notification",
+                clock=clock,
+                key=f"step-overdue:{task.pk}",
+                payload={
+                    "task_id": task.pk,
+                    "application_id": application.pk,
+                    "title": f"办件 {application.number} {task.step.get_kind_display()}环节已超期",
+                },
+            )
     return changed

@@ -48,15 +48,17 @@ TRANSITIONS: dict[str, Move] = {
     ),
     "refuse": _move({S.SUBMITTED, S.RECEIVED}, S.REFUSED, {Actor.CLERK, Actor.HANDLER}, "不予受理"),
     "auto_accept": _move({S.SUBMITTED, S.RECEIVED}, S.IN_REVIEW, {Actor.SYSTEM}, "逾期未告知，视为受理"),
-    # resubmit returns to the state recorded when the correction was asked (status_before_correction)
-    "resubmit": _move({S.CORRECTION_REQUESTED}, None, {Actor.APPLICANT, Actor.CLERK}, "补正材料"),
+    # resubmit returns to the state recorded when the correction was asked (status_before_correction);
+    # after acceptance (a suspension of kind correction) it ends the pause and the case is in review again
+    "resubmit": _move({S.CORRECTION_REQUESTED, S.SUSPENDED}, None, {Actor.APPLICANT, Actor.CLERK}, "补正材料"),
     "correction_expired": _move({S.CORRECTION_REQUESTED, S.SUSPENDED}, S.RETURNED, {Actor.SYSTEM}, "逾期未补正，退件"),
     "pass_step": _move({S.IN_REVIEW}, S.IN_REVIEW, {Actor.REVIEWER}, "审查通过，转下一环节"),
     "return_step": _move({S.IN_REVIEW}, S.IN_REVIEW, {Actor.REVIEWER, Actor.APPROVER}, "退回上一环节"),
     "grant": _move({S.IN_REVIEW}, S.DECIDED, {Actor.APPROVER, Actor.CHIEF_REP}, "准予"),
     "deny": _move({S.IN_REVIEW}, S.DECIDED, {Actor.APPROVER}, "不予许可"),
     "suspend": _move({S.IN_REVIEW}, S.SUSPENDED, {Actor.REVIEWER, Actor.APPROVER}, "暂停计时（特别程序/补正）"),
-    "resume": _move({S.SUSPENDED}, S.IN_REVIEW, {Actor.REVIEWER, Actor.APPROVER, Actor.APPLICANT}, "恢复计时"),
+    # a correction after acceptance ends with the applicant's "resubmit", not with "resume"
+    "resume": _move({S.SUSPENDED}, S.IN_REVIEW, {Actor.REVIEWER, Actor.APPROVER}, "恢复计时"),
     "extend": _move({S.IN_REVIEW, S.SUSPENDED}, None, {Actor.DEPT_HEAD}, "延长办理时限"),
     "withdraw": _move(OPEN_BEFORE_DECISION, S.WITHDRAWN, {Actor.APPLICANT}, "撤回申请"),
     "deliver": _move({S.DECIDED}, S.CONCLUDED, {Actor.CLERK, Actor.SYSTEM}, "送达办结"),

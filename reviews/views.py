@@ -19,18 +19,19 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from applications import services as cases
-from applications.access import VIEW, get_application_for, roles_in_case
+from applications.access import INTAKE_ACTIONS, REVEAL, VIEW, get_application_for, intake_role, roles_in_case
 from applications.deadlines import correction_due_date
 from applications.forms import add_errors
-from applications.models import Application, Extension, ReviewTask, Suspension
+from applications.forms_runtime import mask_id_numbers
+from applications.models import Application, CorrectionNotice, Extension, ReviewTask, Suspension
 from applications.selectors import application_detail
 from applications.transitions import Actor
 from portal.clock import system_clock
-from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, render_error
-from portal.idnumbers import mask_id_number
+from portal.exceptions import DomainError, NotFound, PermissionDenied, render_error
 from portal.models import Role
 from reviews import selectors, services
 from reviews.forms import (
@@ -80,17 +81,21 @@ def _department_case(request: HttpRequest, number: str) -> Application:
 def _act(request: HttpRequest, number: str, *, action: str | None, roles: set[str]) -> tuple[Application, str]:
     """The case and the role in which the user takes the action; call inside a transaction.
 
-    The open task is locked first, so a claim or reassignment running at this moment finishes before
-    the access helper reads the task's assignee (Bob cannot act on what Alice has just claimed).
+    Before acceptance there is no task: who takes an intake decision is access.intake_role's to say
+    (409 for a case no window has received yet). Afterwards the open task is locked first, so a claim
+    or reassignment running at this moment finishes before the access helper reads the task's assignee
+    (Bob cannot act on what Alice has just claimed).
     """
     application = _department_case(request, number)
-    ReviewTask.objects.select_for_update().filter(application=application, status=ReviewTask.Status.OPEN).first()
-    role = get_application_for(request.user, number, action)[1] if action else None
+    if action in INTAKE_ACTIONS:
+        role: str | None = intake_role(request.user, application, action)
+    else:
+        ReviewTask.objects.select_for_update().filter(application=application, status=ReviewTask.Status.OPEN).first()
+        role = get_application_for(request.user, number, action)[1] if action else None
+        if role not in roles:
+            role = min(roles_in_case(request.user, application) & roles, default=None)
     if role not in roles:
-        held = roles_in_case(request.user, application) & roles
-        if not held:
-            raise PermissionDenied("您不能对该办件执行此操作：任务未分配给您，或不属于您的职责。")
-        role = sorted(held)[0]
+        raise PermissionDenied("您不能对该办件执行此操作：任务未分配给您，或不属于您的职责。")
     return application, role
 
 
@@ -127,12 +132,14 @@ def _perform(
 @workbench_view
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
-    """My department's open tasks by promised date; cases received for acceptance; the head's overview."""
+    """My department's open tasks by due date (the case's, or the step's where earlier), each with the
+    worse of the two lights; cases received for acceptance; the head's overview."""
     user = request.user
     page = Paginator(selectors.queue_for(user), PAGE_SIZE).get_page(request.GET.get("page"))
     is_head = user.has_role(Role.DEPT_HEAD)
     context = {
         "page": page,
+        "rows": [(task, selectors.deadline_signal(task)) for task in page.object_list],
         "received": selectors.received_for(user)[:PAGE_SIZE],
         "is_head": is_head,
         "is_reviewer": user.has_role(Role.REVIEWER, Role.DEPT_HEAD),
@@ -178,14 +185,13 @@ def release(request: HttpRequest, task_id: int) -> HttpResponse:
 # --- One case -------------------------------------------------------------------------------------------
 
 
-def _form_rows(application: Application) -> list[tuple[str, Any]]:
+def _form_rows(application: Application, revealed: dict[str, Any] | None = None) -> list[tuple[str, Any]]:
     """The item's form as filled in; ID numbers masked (个人信息保护法: full view only when audited)."""
-    values = application.form_data or {}
+    definitions = application.item.form_definition or []
+    values = revealed or mask_id_numbers(definitions, application.form_data or {})
     rows = []
-    for definition in application.item.form_definition or []:
+    for definition in definitions:
         value = values.get(definition.get("name", ""), "")
-        if definition.get("type") in ("id_number", "resident_id") and value:
-            value = mask_id_number(str(value))
         rows.append(
             (
                 definition.get("label") or definition.get("name", ""),
@@ -196,7 +202,12 @@ def _form_rows(application: Application) -> list[tuple[str, Any]]:
 
 
 def _render_case(
-    request: HttpRequest, application: Application, *, bound: dict[str, forms.Form] | None = None, status: int = 200
+    request: HttpRequest,
+    application: Application,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    status: int = 200,
+    revealed: tuple[str, dict[str, Any]] | None = None,
 ) -> HttpResponse:
     user = request.user
     application = application_detail(application)
@@ -210,6 +221,7 @@ def _render_case(
     open_suspension = next(iter(application.suspensions.all()), None)  # prefetched: the open one only
     pending_extension = application.extensions.filter(status=Extension.Status.REQUESTED).first()
     in_review, running = application.status == S.IN_REVIEW, application.status in selectors.RUNNING
+    correction_initial = {"due_on": correction_due_date(system_clock.today())}
     forms_ = {
         "pass": OpinionForm(),
         "return": OpinionForm(label="退回理由"),
@@ -219,9 +231,8 @@ def _render_case(
         "resume": ResumeForm(),
         "extension": ExtensionForm(item=item),
         "extension_decision": ExtensionDecisionForm(),
-        "correction": CorrectionForm(
-            materials=list(item.materials.all()), initial={"due_on": correction_due_date(system_clock.today())}
-        ),
+        "correction": _correction_form(application, initial=correction_initial),
+        "late_correction": _correction_form(application, initial=correction_initial),
         "refusal": RefusalForm(),
         **(bound or {}),
     }
@@ -233,6 +244,11 @@ def _render_case(
         "decide": in_review and Actor.APPROVER in roles and not later,
         "spot": in_review and Actor.CHIEF_REP in roles,
         "suspend": in_review and works_on_task and forms_["suspend"].is_available,
+        # 一次性告知: one correction after acceptance at most (applications.services.suspend_for_correction).
+        "late_correction": in_review
+        and works_on_task
+        # (the prefetched notices are the unresolved ones only: ask the table)
+        and not CorrectionNotice.objects.filter(application=application, after_acceptance=True).exists(),
         "resume": application.status == S.SUSPENDED
         and works_on_task
         and open_suspension is not None
@@ -249,6 +265,7 @@ def _render_case(
     context = {
         "application": application,
         "task": task,
+        "signal": selectors.deadline_signal(task) if task is not None else None,
         "steps": steps,
         "roles": roles,
         "works_on_task": works_on_task,
@@ -256,18 +273,34 @@ def _render_case(
         "forms": forms_,
         "open_suspension": open_suspension,
         "pending_extension": pending_extension,
-        "form_rows": _form_rows(application),
+        "form_rows": _form_rows(application, revealed[1] if revealed else None),
+        "revealed_id_number": revealed[0] if revealed else "",
         "history": selectors.review_history(application),
         "timeline": selectors.timeline_for_staff(application),
         "reviewers": list(selectors.department_reviewers(user.department_id)) if can["assign"] else [],
     }
-    return render(request, "reviews/case.html", context, status=status)
+    response = render(request, "reviews/case.html", context, status=status)
+    if revealed:
+        add_never_cache_headers(response)  # the full numbers must not linger in a cache
+    return response
 
 
 @workbench_view
 @require_safe
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_case(request, _department_case(request, number))
+
+
+@workbench_view
+@require_POST
+def reveal_id_number(request: HttpRequest, number: str) -> HttpResponse:
+    """查看完整号码 (the applicant's and those typed into the form): on this response only; audited."""
+    application = _department_case(request, number)
+    get_application_for(request.user, number, REVEAL)
+    purpose = f"部门审查办件 {application.number}"
+    full = cases.reveal_id_number(party=application.party, actor=request.user, purpose=purpose)
+    form_data = cases.reveal_form_id_numbers(application=application, actor=request.user, purpose=purpose)
+    return _render_case(request, application, revealed=(full, form_data))
 
 
 @workbench_view
@@ -357,12 +390,9 @@ def grant_on_the_spot(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def _received_only(application: Application) -> None:
-    # A submitted case waits for a window's pre-review; the department acts once a window has received it.
-    if application.status != S.RECEIVED:
-        raise InvalidTransition(
-            f"办件当前状态为“{application.get_status_display()}”，部门不能受理、告知补正或不予受理。"
-        )
+def _correction_form(application: Application, data: Any = None, **kwargs: Any) -> CorrectionForm:
+    """一次性告知书 before or after acceptance: the same form as the window's, over the item's materials."""
+    return CorrectionForm(data, materials=list(application.item.materials.all()), **kwargs)
 
 
 @workbench_view
@@ -371,7 +401,6 @@ def accept(request: HttpRequest, number: str) -> HttpResponse:
     """受理 by the department's handler of a case a receipt-only window passed on."""
     with transaction.atomic():
         application, _ = _act(request, number, action="accept", roles={Actor.HANDLER})
-        _received_only(application)
         cases.accept_application(
             application=application, actor=request.user, actor_role=Actor.HANDLER, clock=system_clock
         )
@@ -383,18 +412,13 @@ def accept(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def request_correction(request: HttpRequest, number: str) -> HttpResponse:
     """一次性告知 by the department's handler (行政许可法 art. 32): every material at once."""
-
-    def make(application: Application, data: Any) -> forms.Form:
-        _received_only(application)
-        return CorrectionForm(data, materials=list(application.item.materials.all()))
-
     return _perform(
         request,
         number,
         action="request_correction",
         roles={Actor.HANDLER},
         name="correction",
-        make_form=make,
+        make_form=_correction_form,
         run=lambda a, d, role: cases.request_correction(
             application=a,
             actor=request.user,
@@ -411,18 +435,13 @@ def request_correction(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def refuse(request: HttpRequest, number: str) -> HttpResponse:
     """不予受理 by the department's handler: reason, legal basis, competent agency, in writing."""
-
-    def make(application: Application, data: Any) -> forms.Form:
-        _received_only(application)
-        return RefusalForm(data)
-
     return _perform(
         request,
         number,
         action="refuse",
         roles={Actor.HANDLER},
         name="refusal",
-        make_form=make,
+        make_form=lambda a, data: RefusalForm(data),
         run=lambda a, d, role: cases.refuse_application(
             application=a, actor=request.user, actor_role=Actor.HANDLER, clock=system_clock, **d
         ),
@@ -450,6 +469,30 @@ def suspend(request: HttpRequest, number: str) -> HttpResponse:
             clock=system_clock,
         ),
         done="已启动特别程序，暂停计时，告知书已生成。",
+    )
+
+
+@workbench_view
+@require_POST
+def correction_after_acceptance(request: HttpRequest, number: str) -> HttpResponse:
+    """受理后补正: the case's reviewer lists every material to add or fix at once, with a deadline;
+    the clock stops until the applicant supplies them (online, or at a window)."""
+    return _perform(
+        request,
+        number,
+        action="suspend",
+        roles=TASK_ROLES,
+        name="late_correction",
+        make_form=_correction_form,
+        run=lambda a, d, role: cases.suspend_for_correction(
+            application=a,
+            actor=request.user,
+            actor_role=role,
+            entries=d["entries"],
+            due_on=d["due_on"],
+            clock=system_clock,
+        ),
+        done="已出具一次性告知书，暂停计时，待申请人补正。",
     )
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<str:number>/reveal/", views.reveal_id_number, name="reveal"),
     path("cases/<str:number>/take-in/", views.take_in, name="take_in"),
     path("cases/<str:number>/correction/", views.request_correction, name="correction"),
+    path("cases/<str:number>/correction-materials/", views.take_correction, name="take_correction"),
     path("cases/<str:number>/refuse/", views.refuse, name="refuse"),
     path("cases/<str:number>/fees/", views.fees, name="fees"),
     path("cases/<str:number>/fees/<int:fee_id>/", views.settle_fee, name="settle_fee"),

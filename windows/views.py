@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,20 +25,23 @@ from applications import services as cases
 from applications.access import REVEAL, VIEW, get_application_for, roles_in_case
 from applications.deadlines import correction_due_date
 from applications.forms import (
+    CORRECTION_FILE,
+    DOCUMENT_ACCEPT,
     CorrectionForm,
     RefusalForm,
     add_errors,
     form_field_views,
+    read_files,
     read_form_data,
     read_situation_options,
 )
+from applications.forms_runtime import mask_id_numbers
 from applications.models import Application, FeeAssessment, Party
-from applications.selectors import EXTRA_ACTION_LABELS, application_detail
+from applications.selectors import EXTRA_ACTION_LABELS, application_detail, open_correction
 from applications.transitions import TRANSITIONS, Actor, allowed_actions
 from catalog.selectors import chosen_options
 from portal.clock import system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, render_error
-from portal.idnumbers import mask_id_number
 from portal.models import Role
 from windows import selectors, services
 from windows.forms import DeliveryForm, FeeForm, WalkInForm
@@ -117,14 +121,13 @@ def _render_case(request: HttpRequest, application: Application, *, status: int 
     for material in application.current_materials:
         received.setdefault(material.requirement_id, []).append(material)
     checklist = [{"requirement": m, "received": received.get(m.pk, [])} for m in cases.required_materials(application)]
-    values = application.form_data or {}
+    definitions = application.item.form_definition or []
+    # 个人信息保护法: ID numbers typed into the form are masked; in full only after an audited reveal.
+    values = extra.get("revealed_form_data") or mask_id_numbers(definitions, application.form_data or {})
     form_rows = []
     revealed = "revealed_id_number" in extra
-    for definition in application.item.form_definition or []:
+    for definition in definitions:
         value = values.get(definition["name"], "")
-        is_id_number = definition.get("type") == "id_number" or definition.get("validator") == "resident_id"
-        if is_id_number and value and not revealed:
-            value = mask_id_number(str(value))  # 个人信息保护法: the full number only after an audited reveal
         form_rows.append(
             (
                 definition.get("label") or definition["name"],
@@ -145,6 +148,8 @@ def _render_case(request: HttpRequest, application: Application, *, status: int 
         and application.status in (Application.Status.SUBMITTED, Application.Status.RECEIVED)
         and (authorization.accepts_on_receipt or application.status == Application.Status.SUBMITTED),
         "can_correct": authorization is not None and "request_correction" in actions,
+        # An open one-time notice, before or after acceptance: the applicant may hand the materials in here.
+        "can_take_correction": authorization is not None and open_correction(application) is not None,
         "can_refuse": authorization is not None and "refuse" in actions,
         "can_deliver": "deliver" in actions,
         "fees": list(application.fee_assessments.all()),
@@ -187,10 +192,10 @@ def reveal_id_number(request: HttpRequest, number: str) -> HttpResponse:
     """查看完整号码: shown once on this response, never stored in the page's URL; audited."""
     application = _case_at_window(request, number)
     get_application_for(request.user, number, REVEAL)
-    full = cases.reveal_id_number(
-        party=application.party, actor=request.user, purpose=f"窗口核验办件 {application.number}"
-    )
-    return _render_case(request, application, revealed_id_number=full)
+    purpose = f"窗口核验办件 {application.number}"
+    full = cases.reveal_id_number(party=application.party, actor=request.user, purpose=purpose)
+    form_data = cases.reveal_form_id_numbers(application=application, actor=request.user, purpose=purpose)
+    return _render_case(request, application, revealed_id_number=full, revealed_form_data=form_data)
 
 
 @clerk_view
@@ -231,6 +236,43 @@ def request_correction(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("windows:case", number=application.number)
     status = UNPROCESSABLE if form.is_bound else 200
     return render(request, "windows/correction.html", {"application": application, "form": form}, status=status)
+
+
+@clerk_view
+@require_http_methods(["GET", "POST"])
+def take_correction(request: HttpRequest, number: str) -> HttpResponse:
+    """补正 at the window: the applicant hands in exactly the materials the one-time notice lists, which
+    the clerk scans (the same answer as the applicant's online one, applications.views.applicant.correct)."""
+    application = application_detail(_case_at_window(request, number, "resubmit"))
+    notice = open_correction(application)
+    if notice is None:
+        raise InvalidTransition("该办件当前无需补正。")
+    problems: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            services.take_correction(
+                clerk=request.user,
+                application=application,
+                files=read_files(request.FILES, CORRECTION_FILE),
+                clock=system_clock,
+            )
+        except ValidationError as exc:
+            problems = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        else:
+            if application.status == Application.Status.IN_REVIEW:
+                messages.success(request, "已收取补正材料，办件恢复计时，转实施部门继续审查。")
+            else:
+                messages.success(request, "已收取补正材料，请重新预审。")
+            return redirect("windows:case", number=application.number)
+    context = {
+        "application": application,
+        "correction": notice,
+        "correction_entries": [e for e in notice.entries if e.get("requirement_id")],
+        "problems": problems,
+        "accept": DOCUMENT_ACCEPT,
+        "max_upload_mb": settings.UPLOAD_MAX_BYTES / 1048576,
+    }
+    return render(request, "windows/take_correction.html", context, status=UNPROCESSABLE if problems else 200)
 
 
 @clerk_view

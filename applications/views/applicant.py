@@ -29,8 +29,8 @@ from applications.access import (
     get_draft_for,
     is_applicant,
 )
-from applications.models import Application, FeeAssessment
-from applications.payments import get_payment_provider
+from applications.forms_runtime import decrypt_id_numbers
+from applications.models import Application
 from applications.transitions import OPEN_BEFORE_DECISION
 from catalog import selectors as catalog_selectors
 from catalog.models import ServiceItem
@@ -153,7 +153,9 @@ def _draft_context(
         "is_current_version": is_current_version,
         "situations": item.situations.prefetch_related("options"),
         "chosen_options": set(application.situation_options),
-        "fields": forms.form_field_views(item.form_definition, application.form_data, problems),
+        # Only the draft's own applicant reaches this page (get_draft_for): the ID numbers typed
+        # into the form are shown back in full, decrypted.
+        "fields": forms.form_field_views(item.form_definition, decrypt_id_numbers(application.form_data), problems),
         "materials": materials,
         "delivery_methods": Application.DeliveryMethod.choices,
         "problems": problems,
@@ -309,7 +311,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     application = selectors.application_detail(application)
     applicant = is_applicant(request.user, application)
-    notice = next(iter(application.correction_notices.all()), None)
+    notice = selectors.open_correction(application) if applicant else None
     fees = list(application.fee_assessments.all())
     return {
         "application": application,
@@ -320,7 +322,7 @@ def _detail_context(
         "materials": application.current_materials,  # type: ignore[attr-defined]
         "fees": fees,
         "can_pay_online": application.item.supports_online_payment,
-        "correction": notice if applicant and application.status == S.CORRECTION_REQUESTED else None,
+        "correction": notice,
         "correction_entries": [e for e in notice.entries if e.get("requirement_id")] if notice else [],
         "can_withdraw": applicant and application.status in OPEN_BEFORE_DECISION,
         "problems": problems or {},
@@ -368,7 +370,10 @@ def correct(request: HttpRequest, number: str) -> HttpResponse:
         )
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, "补正材料已提交，窗口将重新审核。")
+    if application.status == S.IN_REVIEW:  # a correction after acceptance: the review goes on
+        messages.success(request, "补正材料已提交，恢复计时，审查部门将继续审查。")
+    else:
+        messages.success(request, "补正材料已提交，窗口将重新审核。")
     return redirect("applications:detail", number=number)
 
 
@@ -383,17 +388,10 @@ def pay_fee(request: HttpRequest, number: str, fee_id: int) -> HttpResponse:
         fee = application.fee_assessments.filter(pk=fee_id).first()
         if fee is None:
             raise NotFound("未找到该收费项目。")
-        if not application.item.supports_online_payment:
-            raise DomainError("该事项不支持网上缴费，请到窗口缴费。", code="no_online_payment")
-        if fee.status != FeeAssessment.Status.DUE:
-            raise InvalidTransition("该费用已结清。")
-        receipt = get_payment_provider().pay(
-            order_id=f"fee-{fee.pk}", amount_yuan=fee.amount_yuan, description=f"{application.number} {fee.name}"
-        )
-        services.settle_fee(fee=fee, actor=request.user, paid_reference=receipt.reference)
+        fee = services.pay_fee_online(application=application, fee=fee, actor=request.user)
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, f"缴费成功，支付流水号 {receipt.reference}。")
+    messages.success(request, f"缴费成功，支付流水号 {fee.payment_reference}。")
     return redirect("applications:detail", number=number)
 
 

@@ -89,7 +89,7 @@ def case_rows(submitted, licensing_item, party, citizen, clerk_a, department_x):
 
 
 CLERK_ACTIONS = ("accept", "receive", "request-correction", "refuse", "deliver", "fees")
-REVIEWER_ACTIONS = ("pass", "return", "decide", "suspend", "resume", "extension")
+REVIEWER_ACTIONS = ("pass", "return", "decide", "suspend", "suspend-for-correction", "resume", "extension")
 
 
 def case_persona(path: str) -> str | None:

@@ -55,6 +55,15 @@ def test_schema_lists_the_public_and_the_staff_catalog_operations(schema):
     assert "post" in paths["/api/v1/auth/token/"]
 
 
+def test_schema_lists_the_case_operations_with_their_refusals(schema):
+    paths = schema["paths"]
+    for action in ("withdraw", "accept", "receive", "refuse", "deliver", "pass", "decide"):
+        assert "post" in paths[f"/api/v1/applications/{{number}}/{action}/"], action
+    for action in ("settle", "pay"):  # at the window, and online by the applicant
+        operation = paths[f"/api/v1/applications/{{number}}/fees/{{fee_id}}/{action}/"]["post"]
+        assert {"200", "403", "404", "409", "422"} <= set(operation["responses"]), action
+
+
 def test_every_operation_documents_its_errors_with_the_error_body(schema):
     error_ref = "#/components/schemas/Error"
     assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"code", "message", "detail"}

@@ -237,3 +237,50 @@ def test_the_holder_of_the_last_step_decides_even_when_it_is_not_called_approve(
     services.accept_application(application=submitted, actor=None, actor_role=Actor.CLERK, clock=clock_at(MONDAY))
     services.pass_step(application=submitted, actor=UserFactory(), opinion="同意")
     assert Actor.APPROVER in access.roles_in_case(reviewer, submitted)
+
+
+def _granted(submitted, on):
+    handler, checker, approver = UserFactory(), UserFactory(), UserFactory()
+    services.accept_application(application=submitted, actor=handler, actor_role=Actor.CLERK, clock=clock_at(on))
+    services.pass_step(application=submitted, actor=handler, opinion="符合条件", clock=clock_at(on))
+    services.pass_step(application=submitted, actor=checker, opinion="同意", clock=clock_at(on))
+    services.decide_application(
+        application=submitted, actor=approver, outcome="granted", reasons="", clock=clock_at(on)
+    )
+    submitted.refresh_from_db()
+    return submitted
+
+
+def test_a_certificate_not_delivered_within_ten_working_days_turns_the_case_red_once(submitted):
+    granted = _granted(submitted, MONDAY)
+    assert granted.certificate_due_on == dt.date(2026, 3, 16)  # art. 44: 10 working days after 03-02
+    assert services.sweep_late_certificates(clock=clock_at(dt.date(2026, 3, 16))) == 0
+    assert services.sweep_late_certificates(clock=clock_at(dt.date(2026, 3, 17))) == 1
+    assert services.sweep_late_certificates(clock=clock_at(dt.date(2026, 3, 18))) == 0
+    granted.refresh_from_db()
+    assert granted.light == "red"
+    message = OutboxMessage.objects.get(idempotency_key=f"certificate-late:{granted.pk}")
+    assert message.payload["light"] == "red" and "许可证件" in message.payload["title"]
+
+
+def test_a_certificate_delivered_in_time_raises_nothing(submitted):
+    granted = _granted(submitted, MONDAY)
+    services.deliver_result(application=granted, actor=UserFactory(), method="collect", recipient_name="张三")
+    assert services.sweep_late_certificates(clock=clock_at(dt.date(2026, 4, 30))) == 0
+
+
+def test_resuming_from_a_stale_copy_keeps_an_extension_approved_meanwhile(submitted):
+    reviewer, head = UserFactory(), UserFactory()
+    services.accept_application(application=submitted, actor=reviewer, actor_role=Actor.CLERK, clock=clock_at(MONDAY))
+    services.suspend_application(
+        application=submitted, actor=reviewer, kind="site_inspection", reason="现场核查", clock=clock_at(MONDAY)
+    )
+    stale = Application.objects.get(pk=submitted.pk)
+    extension = services.request_extension(application=submitted, actor=reviewer, days=10, reason="情况复杂")
+    services.decide_extension(extension=extension, actor=head, approve=True, clock=clock_at(MONDAY))
+    extended = Application.objects.get(pk=submitted.pk).due_on
+    services.resume_application(
+        application=stale, actor=reviewer, result="核查通过", clock=clock_at(dt.date(2026, 3, 3))
+    )
+    submitted.refresh_from_db()
+    assert submitted.due_on == dt.date(2026, 3, 31) and submitted.due_on > extended  # one paused day on top

@@ -145,12 +145,15 @@ def test_the_queue_shows_my_department_unassigned_and_mine_sorted_by_due_date(
     # Accepted on Monday, opened on Thursday: due first although opened last.
     first = accept(submitted, clerk, on=MONDAY, at=dt.date(2026, 3, 5))
     assert first.due_on < later.due_on
-    assert [t.application_id for t in selectors.queue_for(alice)] == [first.pk, later.pk]
+    # Each task sorts by the earlier of its case's promised date and its step's own: the step of `later`
+    # (opened 03-03, 3 working days) is due 03-06, before the step of `first` (opened 03-05) on 03-10.
+    assert (open_task(later).due_on, open_task(first).due_on) == (dt.date(2026, 3, 6), dt.date(2026, 3, 10))
+    assert [t.application_id for t in selectors.queue_for(alice)] == [later.pk, first.pk]
 
     services.claim_task(user=bob, task=open_task(later))
     assert [t.application_id for t in selectors.queue_for(alice)] == [first.pk]
-    assert [t.application_id for t in selectors.queue_for(bob)] == [first.pk, later.pk]
-    assert [t.application_id for t in selectors.queue_for(head_x)] == [first.pk, later.pk]
+    assert [t.application_id for t in selectors.queue_for(bob)] == [later.pk, first.pk]
+    assert [t.application_id for t in selectors.queue_for(head_x)] == [later.pk, first.pk]
     assert [t.application_id for t in selectors.queue_for(yves)] == [case_y.pk]
 
 

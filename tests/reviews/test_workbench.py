@@ -12,7 +12,7 @@ from portal.clock import system_clock
 from portal.models import AuditEvent
 from tests.conftest import login_verified
 from tests.factories import make_resident_id
-from tests.reviews.conftest import MONDAY, as_user, clock_at, open_task
+from tests.reviews.conftest import MONDAY, as_user, clock_at, open_task, visible_text
 
 S = Application.Status
 PERM = "applications.work_on_reviewtask"
@@ -110,7 +110,7 @@ def test_the_queue_shows_the_dates_the_light_in_words_and_a_masked_applicant(cli
     body = client.get(reverse("reviews:queue")).content.decode()
     assert accepted.due_on.isoformat() in body and accepted.statutory_due_on.isoformat() in body
     assert "2026-03-02" in body  # accepted on
-    assert "绿灯：正常" in body and "light-green" in body
+    assert "绿灯：正常" in visible_text(body) and "light-green" in body
     assert "承办" in body and "认领" in body
     assert accepted.party.id_number_masked in body and make_resident_id() not in body
 
@@ -119,7 +119,7 @@ def test_a_red_light_reads_as_overdue(client, accepted, alice):
     cases.sweep_lights(clock=clock_at(dt.date(2026, 3, 20)))
     as_user(client, alice)
     body = client.get(reverse("reviews:queue")).content.decode()
-    assert "红灯：已超期" in body and "light-red" in body
+    assert "红灯：办件已超期" in visible_text(body) and "light-red" in body
 
 
 def test_the_head_sees_the_overview_with_pending_extensions(client, accepted, head_x, alice):
