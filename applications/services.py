@@ -1358,7 +1358,10 @@ def sweep_late_certificates(*, clock: Clock = system_clock, batch: int = 500) ->
                     "department_id": application.department_id,
                     "application_id": application.pk,
                     "light": Application.Light.RED,
-                    "title": f"办件 {application.number} 逾期未送达许可证件（期限 {application.certificate_due_on}）",
+                    "title": f"办件 {application.number} 逾期未送达许可证件",
+                    "body": f"办件 {application.number} 已于 {application.decided_at:%Y-%m-%d} 作出决定，"
+                    f"许可证件应于 {application.certificate_due_on:%Y-%m-%d} 前颁发、送达（行政许可法第四十四条），"
+                    "至今未送达，已同时告知效能监督。",
                 },
             )
             changed += 1

@@ -1,9 +1,10 @@
 """Notifications: the in-portal inbox, e-mail and SMS for an outbox row of kind "notification".
 
-Two payload shapes are written by applications/services.py:
+Three payload shapes are written by applications/services.py:
 - for the applicant (``transition``): ``user_id``, ``phone``, ``title``, ``body``, ``link``;
-- for a department (``sweep_lights``): ``department_id``, ``application_id``, ``light``, ``title``;
-  its reviewers and head are told, and on red (overdue) the supervisors as well;
+- for a department (``sweep_lights``, ``sweep_late_certificates``): ``department_id``,
+  ``application_id``, ``light``, ``title`` and optionally ``body``; its reviewers and head are told,
+  and on red (overdue) the supervisors as well;
 - for a review step past its own limit (``sweep_overdue_steps``): ``task_id``, ``application_id``,
   ``title``; the assignee (an unassigned task: the department's reviewers) and the head are told.
 
@@ -14,6 +15,7 @@ run twice (a retry, a relay after a lost task) creates nothing new and sends onl
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,17 +85,8 @@ def _department_drafts(message: OutboxMessage) -> list[Draft]:
         else:
             body = f"办件 {application.number}（{application.item.name}）承诺办结日期为 {due}，即将到期，请抓紧办理。"
         link = reverse("reviews:case", args=[application.number]) if application.number else ""
-    return [
-        Draft(
-            key=_recipient_key(message.idempotency_key, user.pk),
-            recipient=user,
-            phone=user.phone or "",
-            title=payload.get("title", ""),
-            body=body,
-            link=link,
-        )
-        for user in department_recipients(payload["department_id"], escalate=light == "red")
-    ]
+    body = payload.get("body") or body  # a sweep may say more precisely what is late (art. 44's certificate)
+    return _staff_drafts(message, department_recipients(payload["department_id"], escalate=light == "red"), body, link)
 
 
 def task_recipients(task: Any) -> QuerySet[User]:
@@ -128,16 +121,21 @@ def _task_drafts(message: OutboxMessage) -> list[Draft]:
         f"办件承诺办结日期为 {case_due}。"
     )
     link = reverse("reviews:case", args=[application.number]) if application.number else ""
+    return _staff_drafts(message, task_recipients(task), body, link)
+
+
+def _staff_drafts(message: OutboxMessage, users: Iterable[User], body: str, link: str) -> list[Draft]:
+    """One draft per staff member, each with its own idempotency key."""
     return [
         Draft(
             key=_recipient_key(message.idempotency_key, user.pk),
             recipient=user,
             phone=user.phone or "",
-            title=payload.get("title", ""),
+            title=message.payload.get("title", ""),
             body=body,
             link=link,
         )
-        for user in task_recipients(task)
+        for user in users
     ]
 
 
