@@ -1,8 +1,8 @@
 """Who may see and do what with a case: the one access helper for applications (STYLE.md rule 4).
 
 Visibility comes from the data, never from per-case permission rows (720,000 cases a working day):
-- an applicant sees the cases of the parties they act for: filed from their account, filed at a
-  window under their verified ID number, or filed for an organisation they are an agent of;
+- an applicant sees the cases of the parties they act for: filed from their account, proved theirs
+  (the receipt's code, or once at a window), or filed for an organisation they are a verified agent of;
 - a clerk sees the cases of the items their windows are authorised for, and those taken in at their hall;
 - the department's reviewers, heads and chief representatives see the department's cases;
 - supervisors and auditors see everything, read-only.
@@ -15,6 +15,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Q, QuerySet
 
+from applications.forms_runtime import decrypt_id_numbers, mask_id_numbers
 from applications.models import Application, Party, ReviewTask
 from applications.transitions import TRANSITIONS, Actor
 from portal.exceptions import InvalidTransition, NotFound, PermissionDenied
@@ -34,10 +35,11 @@ def _authorization_model() -> Any:
 
 
 def _applicant_filter(user: Any) -> Q:
-    rule = Q(applicant_user=user)
-    if user.id_number_digest:
-        rule |= Q(party__id_type=Party.IdType.RESIDENT_ID, party__id_number_digest=user.id_number_digest)
-    usccs = list(user.agencies.filter(revoked_at__isnull=True).values_list("organization__uscc", flat=True))
+    # A real-name binding alone is no proof of holding the cases filed under that number elsewhere
+    # (whoever binds first would see them): those reach the account once it proved itself the
+    # holder, per case with the receipt's code (claimed_by) or for the person at a window (party.account).
+    rule = Q(applicant_user=user) | Q(claimed_by=user) | Q(party__account=user)
+    usccs = list(user.agencies.active().values_list("organization__uscc", flat=True))
     if usccs:
         rule |= Q(party__id_type=Party.IdType.USCC, party__id_number_digest__in=[id_number_digest(u) for u in usccs])
     return rule
@@ -47,10 +49,12 @@ def _clerk_filter(user: Any) -> Q:
     authorized = _authorization_model().objects.filter(window__clerks=user)
     # An online case waits for any authorised window; once a hall has taken it in, it is that hall's
     # (a clerk of hall A never sees a case taken in at hall B, even for an item both may accept).
+    # Only while it waits: a withdrawn online case is nobody's business at the windows any more.
     waiting = Q(
         item__code__in=authorized.values("item_code"),
         department__in=authorized.values("department"),
         intake__isnull=True,
+        status=Application.Status.SUBMITTED,
     )
     return waiting | Q(intake__window__hall__windows__clerks=user)
 
@@ -174,6 +178,17 @@ def get_application_for(user: Any, number: str, action: str = VIEW) -> tuple[App
         if role in allowed:
             return application, role
     return application, next(iter(allowed))
+
+
+def form_data_for(user: Any, application: Application) -> dict[str, Any]:
+    """The case's form as this user may read it: ID numbers typed into it in full only to the account
+    that typed them (the draft's own), masked to everyone else who may open it (the company's other
+    agents, the principal of a proxy's draft). Staff read them masked and reveal them audited
+    (applications.services.reveal_form_id_numbers)."""
+    data = application.form_data or {}
+    if application.applicant_user_id is not None and application.applicant_user_id == getattr(user, "pk", None):
+        return decrypt_id_numbers(data)
+    return mask_id_numbers(application.item.form_definition or [], data)
 
 
 def get_draft_for(user: Any, pk: int) -> Application:

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = "办件"
+
+    def ready(self) -> None:
+        from portal import outbox
+
+        # portal.services.verify_real_name announces a binding; the parties it concerns live here.
+        outbox.HANDLERS["identity_bound"] = "applications.tasks.handle_identity_bound"

@@ -174,7 +174,7 @@ def _case(application: Application) -> dict[str, Any]:
     return {
         "issuing_body": application.department.name,
         # Documents travel to third parties: the ID number only in its masked form (个人信息保护法 art. 28).
-        "applicant_name": party.name,
+        "applicant_name": application.applicant_name or party.name,
         "applicant_id_type": party.get_id_type_display(),
         "applicant_id_masked": party.id_number_masked,
         "application": {
@@ -227,6 +227,8 @@ def _receipt(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
     current = application.materials.filter(is_current=True).select_related("requirement")
     item = application.item
     return {
+        # With the number it proves the case to its applicant: claiming it online, the public lookup.
+        "access_code": application.access_code,
         "accepted_on": refs.get("accepted_on") or _iso(application.accepted_on),
         "due_on": refs.get("due_on") or _iso(application.due_on),
         "promised_limit": _limit(item.promised_days, item.promised_unit),

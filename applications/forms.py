@@ -86,7 +86,7 @@ class StartForm(ChineseLabels, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["organization"].queryset = Organization.objects.filter(
-            agents__user=user, agents__revoked_at__isnull=True
+            pk__in=user.agencies.active().values("organization")
         ).order_by("name")
 
     def clean_idempotency_key(self) -> str:

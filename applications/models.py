@@ -36,8 +36,20 @@ class Party(models.Model):
     id_number_encrypted = models.TextField("证件号码（加密）")
     id_number_digest = models.CharField("证件号码摘要", max_length=64, db_index=True)
     id_number_masked = models.CharField("证件号码（脱敏）", max_length=40)
+    # Written once, when the party is first recorded, and never from someone else's start: a case's
+    # notices go to the contact phone on that case (Application.contact_phone).
     phone = models.CharField("联系电话", max_length=20, blank=True)
     legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
+    # The account proved to be this person's (at a window, or by a strong real-name check): it sees
+    # every case filed under the party. A matching real-name binding alone is no proof.
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="已核验本人账户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="held_parties",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -105,6 +117,21 @@ class Application(models.Model):
         on_delete=models.SET_NULL,
         related_name="applications",
     )
+    # The applicant's name and contact as given for this case: shown back as typed, never the party's
+    # registered name (no ID-number → name oracle), and where this case's notices go.
+    applicant_name = models.CharField("申请人姓名/名称（本件）", max_length=200, blank=True)
+    contact_phone = models.CharField("联系电话（本件）", max_length=20, blank=True)
+    # The account that proved this case is theirs with the receipt's code (applications.services.claim_application).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="认领账户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_applications",
+    )
+    # Printed on the receipt with the number: proves the case to its applicant (claim, public lookup).
+    access_code = models.CharField("查询码", max_length=12, blank=True)
     acting_as = models.CharField("办理身份", max_length=8, choices=ActingAs.choices, default=ActingAs.SELF)
     channel = models.CharField("申报渠道", max_length=8, choices=Channel.choices, default=Channel.ONLINE)
     status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.DRAFT)

@@ -75,14 +75,15 @@ class ItemBriefSerializer(serializers.ModelSerializer):
         fields = ["code", "version", "name"]
 
 
-class PartyOutputSerializer(serializers.ModelSerializer):
-    """The applicant, with the ID number masked."""
+class PartyOutputSerializer(serializers.Serializer):
+    """The applicant of one case, read from the case: the name as given for it (never the party's
+    registered name: no ID-number → name oracle) and the ID number masked."""
 
-    id_number = serializers.CharField(source="id_number_masked", help_text="证件号码（脱敏）")
-
-    class Meta:
-        model = Party
-        fields = ["kind", "name", "id_type", "id_number", "legal_representative"]
+    kind = serializers.ChoiceField(source="party.kind", choices=Party.Kind.choices)
+    name = serializers.CharField(source="applicant_name", help_text="申请人姓名/名称（按本件填写）")
+    id_type = serializers.ChoiceField(source="party.id_type", choices=Party.IdType.choices)
+    id_number = serializers.CharField(source="party.id_number_masked", help_text="证件号码（脱敏）")
+    legal_representative = serializers.CharField(source="party.legal_representative")
 
 
 class AskOutputSerializer(serializers.Serializer):
@@ -101,7 +102,7 @@ class CaseBriefOutputSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display")
     item = ItemBriefSerializer()
     department = DepartmentBriefSerializer()
-    party = PartyOutputSerializer()
+    party = PartyOutputSerializer(source="*")
 
     class Meta:
         model = Application
@@ -198,7 +199,7 @@ class DraftOutputSerializer(serializers.ModelSerializer):
 
     status_label = serializers.CharField(source="get_status_display")
     item = ItemBriefSerializer()
-    party = PartyOutputSerializer()
+    party = PartyOutputSerializer(source="*")
     form_definition = serializers.SerializerMethodField()
     form_data = serializers.SerializerMethodField(
         help_text="申请表内容（证件号码已脱敏；原样提交脱敏号码则保留原号码）"

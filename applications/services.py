@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from applications import deadlines, documents
 from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, is_encrypted, validate_form_data
@@ -39,7 +41,7 @@ from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
 from catalog.selectors import materials_for
 from portal import crypto, outbox, validators, workdays
 from portal.clock import Clock, system_clock
-from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
+from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, Throttled
 from portal.idnumbers import id_number_digest, mask_id_number
 from portal.uploads import DOCUMENT_KINDS, check_upload
 
@@ -116,14 +118,14 @@ def _locked_for(application: Application, action: str, actor_role: str) -> Appli
 
 
 def _notify_applicant(application: Application, title: str, body: str, *, key: str) -> None:
-    if application.applicant_user_id is None and not application.party.phone:
+    if application.applicant_user_id is None and not application.contact_phone:
         return
     outbox.enqueue(
         kind="notification",
         key=f"notify:{key}",
         payload={
             "user_id": application.applicant_user_id,
-            "phone": application.party.phone,
+            "phone": application.contact_phone,
             "title": f"办件 {application.number or ''} {title}".strip(),
             "body": body,
             "link": f"/applications/{application.number}/" if application.number else "",
@@ -144,7 +146,14 @@ ID_VALIDATORS = {
 def register_party(
     *, kind: str, name: str, id_type: str, id_number: str, phone: str = "", legal_representative: str = ""
 ) -> Party:
-    """The applicant named by an ID document, found again by the keyed digest of its number."""
+    """The applicant named by an ID document, found again by the keyed digest of its number.
+
+    An existing party is returned as it is: nothing typed by whoever starts a case changes its name or
+    phone (a stranger's proxy start must not redirect the holder's notices). What this case's
+    applicant typed goes on the case (``Application.applicant_name`` / ``contact_phone``). ``phone``
+    is kept only when the party is first recorded; pass it only where the identity was checked in
+    person (at a window).
+    """
     if kind == Party.Kind.ORGANIZATION and id_type != Party.IdType.USCC:
         raise ValidationError({"id_type": "法人或其他组织须以统一社会信用代码申请。"})
     check = ID_VALIDATORS.get(id_type)
@@ -154,7 +163,7 @@ def register_party(
     if phone:
         phone = validators.validate_phone(phone)
     digest = id_number_digest(number)
-    party, created = Party.objects.get_or_create(
+    party, _ = Party.objects.get_or_create(
         id_type=id_type,
         id_number_digest=digest,
         defaults={
@@ -166,10 +175,112 @@ def register_party(
             "legal_representative": legal_representative,
         },
     )
-    if not created and phone and party.phone != phone:
-        party.phone = phone
-        party.save(update_fields=["phone"])
     return party
+
+
+# A receipt's code is 40 bits; a few wrong guesses an hour per account keep it out of reach.
+CLAIM_ATTEMPTS_PER_HOUR = 5
+
+
+def claim_application(*, user: Any, number: str, access_code: str, clock: Clock = system_clock) -> Application:
+    """认领办件: a case filed under the user's ID number elsewhere (at a window, by a proxy) reaches the
+    account once the user types the 查询码 printed on its receipt.
+
+    A wrong number, a wrong code and a case of somebody else get the same answer, so the form tells
+    nothing about which cases exist. Not one transaction: a refusal's audit row must survive it.
+    """
+    from portal.models import AuditEvent
+    from portal.services import record_audit
+
+    if not user.is_real_name_verified:
+        raise PermissionDenied("认领办件前，请先完成实名认证。", code="real_name_required")
+    since = clock.now() - dt.timedelta(hours=1)
+    failures = AuditEvent.objects.filter(actor=user, action="application.claim_failed", at__gte=since).count()
+    if failures >= CLAIM_ATTEMPTS_PER_HOUR:
+        raise Throttled("查询码错误次数过多，请一小时后再试，或携带身份证件到政务服务大厅办理。")
+    number, code = number.strip()[:40], access_code.strip().upper()[:12]
+    application = (
+        Application.objects.filter(number=number, party__id_type=Party.IdType.RESIDENT_ID)
+        .exclude(access_code="")
+        .select_related("party")
+        .first()
+    )
+    matches = (
+        application is not None
+        and application.party.id_number_digest == user.id_number_digest
+        and secrets.compare_digest(application.access_code, code)
+    )
+    if not matches:
+        record_audit(actor=user, action="application.claim_failed", detail={"number": number})
+        raise NotFound("办件编号或查询码不正确，或该办件的申请人不是您本人。", code="claim_refused")
+    assert application is not None
+    with transaction.atomic():
+        Application.objects.filter(pk=application.pk).update(claimed_by=user)
+        record_audit(actor=user, action="application.claimed", obj=application)
+    application.claimed_by = user
+    return application
+
+
+@transaction.atomic
+def link_party_to_account(*, clerk: Any, id_number: str, account: Any) -> Party:
+    """At a window: the clerk checked the person's ID card and their account; from now on the account
+    sees every case filed under that person's number."""
+    from portal.models import Role
+    from portal.services import record_audit
+
+    if not clerk.has_role(Role.CLERK):
+        raise PermissionDenied("只有窗口工作人员可以核验身份并关联账户。")
+    number = validators.validate_resident_id(id_number)
+    digest = id_number_digest(number)
+    if not account.is_real_name_verified or account.id_number_digest != digest:
+        raise DomainError("该账户实名认证的身份证件号码与所持身份证件不一致。", code="id_mismatch")
+    party = Party.objects.select_for_update().filter(id_type=Party.IdType.RESIDENT_ID, id_number_digest=digest).first()
+    if party is None:
+        raise NotFound("该身份证件号码名下没有办件。")
+    party.account = account
+    party.save(update_fields=["account"])
+    record_audit(actor=clerk, action="party.account_linked", obj=party, detail={"account": account.pk})
+    return party
+
+
+def handle_identity_bound(*, message_id: int, clock: Clock = system_clock) -> int:
+    """An account bound an ID number (portal.services.verify_real_name): tell the phones on file of the
+    parties with that number, and, on a strong proof only, make the account their holder."""
+    from portal.models import OutboxMessage, User
+
+    message = OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).first()
+    if message is None:
+        return 0
+    payload = message.payload
+    user = User.objects.filter(pk=payload["user_id"]).first()
+    parties = Party.objects.filter(id_type=Party.IdType.RESIDENT_ID, id_number_digest=payload["digest"])
+    bound_at = f"{timezone.localtime(dt.datetime.fromisoformat(payload['at'])):%Y-%m-%d %H:%M}"
+    told = 0
+    with transaction.atomic():
+        for party in parties:
+            # The phones a window wrote down with the ID card in view; never one a proxy typed online.
+            window_cases = party.applications.filter(channel=Application.Channel.WINDOW).exclude(contact_phone="")
+            phones = {party.phone, *window_cases.values_list("contact_phone", flat=True)}
+            for phone in sorted(p for p in phones if p):
+                outbox.enqueue(
+                    kind="notification",
+                    key=f"notify:identity_bound:{message.pk}:{phone}",
+                    payload={
+                        "user_id": None,
+                        "phone": phone,
+                        "title": "身份证件绑定提醒",
+                        "body": f"您的身份证件（{party.id_number_masked}）已于 {bound_at} 绑定一网通办账户。"
+                        f"如非本人操作，请致电 {settings.SERVICE_HOTLINE}。",
+                        "link": "",
+                    },
+                    clock=clock,
+                )
+                told += 1
+            if payload.get("assurance") == "strong" and user is not None and party.account_id is None:
+                party.account = user
+                party.save(update_fields=["account"])
+        outbox.mark_done(message.pk, clock=clock)
+    return told
 
 
 def reveal_id_number(*, party: Party, actor: Any, purpose: str) -> str:
@@ -225,9 +336,14 @@ def start_application(
     channel: str = Application.Channel.ONLINE,
     idempotency_key: str | None = None,
     proxy_letter: UploadedFile | None = None,
+    applicant_name: str = "",
+    contact_phone: str = "",
     clock: Clock = system_clock,
 ) -> Application:
-    """A draft for the applicant. The same idempotency key returns the same draft (double click)."""
+    """A draft for the applicant. The same idempotency key returns the same draft (double click).
+
+    ``applicant_name`` and ``contact_phone`` are this case's (as typed); they default to the party's.
+    """
     if idempotency_key:
         existing = Application.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -249,6 +365,8 @@ def start_application(
                 item=item,
                 department=item.department,
                 party=party,
+                applicant_name=(applicant_name.strip() or party.name)[:200],
+                contact_phone=validators.validate_phone(contact_phone) if contact_phone else party.phone,
                 applicant_user=user if getattr(user, "pk", None) else None,
                 acting_as=acting_as,
                 channel=channel,
@@ -311,19 +429,19 @@ def start_online_application(
             raise ValidationError({"id_number": exc.error_list}) from None
         if name.strip() and name.strip() != user.real_name:
             raise ValidationError({"name": ValidationError("姓名与您实名认证的姓名不一致。", code=ID_MISMATCH)})
+        typed_name = user.real_name
         party = register_party(
-            kind=Party.Kind.PERSON, name=user.real_name, id_type=Party.IdType.RESIDENT_ID, id_number=number, phone=phone
+            kind=Party.Kind.PERSON, name=user.real_name, id_type=Party.IdType.RESIDENT_ID, id_number=number
         )
     elif acting_as == Application.ActingAs.AGENT:
-        agencies = user.agencies.filter(revoked_at__isnull=True)
-        if organization is None or not agencies.filter(organization=organization).exists():
-            raise PermissionDenied("您不是该单位的经办人，不能以该单位名义申请。")
+        if organization is None or not user.agencies.active().filter(organization=organization).exists():
+            raise PermissionDenied("您不是该单位已核验的经办人，不能以该单位名义申请。")
+        typed_name = organization.name
         party = register_party(
             kind=Party.Kind.ORGANIZATION,
             name=organization.name,
             id_type=Party.IdType.USCC,
             id_number=organization.uscc,
-            phone=phone,
             legal_representative=organization.legal_representative,
         )
     elif acting_as == Application.ActingAs.PROXY:
@@ -339,15 +457,21 @@ def start_online_application(
                 problems["id_number"] = [ValidationError("委托人不能是您本人，请选择本人申请。", code=ID_MISMATCH)]
         if problems:
             raise ValidationError(problems)
-        party = register_party(
-            kind=Party.Kind.PERSON, name=name, id_type=Party.IdType.RESIDENT_ID, id_number=number, phone=phone
-        )
+        typed_name = name
+        party = register_party(kind=Party.Kind.PERSON, name=name, id_type=Party.IdType.RESIDENT_ID, id_number=number)
     else:
         raise ValidationError({"acting_as": "请选择申请身份。"})
+    if phone:
+        try:
+            phone = validators.validate_phone(phone)
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.error_list}) from None
     return start_application(
         user=user,
         item=item,
         party=party,
+        applicant_name=typed_name,
+        contact_phone=phone or (user.phone or ""),
         acting_as=acting_as,
         idempotency_key=idempotency_key,
         proxy_letter=proxy_letter if acting_as == Application.ActingAs.PROXY else None,
@@ -407,6 +531,8 @@ def restart_draft(*, application: Application, user: Any, clock: Clock = system_
         user=user,
         item=current,
         party=locked.party,
+        applicant_name=locked.applicant_name,
+        contact_phone=locked.contact_phone,
         acting_as=locked.acting_as,
         channel=locked.channel,
         proxy_letter=locked.proxy_letter or None,
@@ -492,6 +618,14 @@ def next_number(application: Application, *, on: dt.date) -> str:
     return f"{prefix}{sequence.last:05d}"
 
 
+ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off paper and typed
+
+
+def new_access_code() -> str:
+    """The 查询码 printed on the receipt: 8 characters of a 32-letter alphabet (40 bits)."""
+    return "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(8))
+
+
 @transaction.atomic
 def submit_application(
     *,
@@ -528,6 +662,7 @@ def submit_application(
         actor=actor,
         changes={
             "number": next_number(application, on=clock.today()),
+            "access_code": new_access_code(),
             "submitted_at": now,
             "declaration_signed_at": now,
         },

@@ -35,3 +35,9 @@ def sweep_deadlines() -> dict[str, int]:
     if failure is not None:
         raise failure
     return done
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=10)
+def handle_identity_bound(message_id: int) -> int:
+    """An account bound an ID number: tell the phones on file (applications.services.handle_identity_bound)."""
+    return services.handle_identity_bound(message_id=message_id)

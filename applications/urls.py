@@ -7,6 +7,7 @@ app_name = "applications"
 urlpatterns = [
     path("", applicant.application_list, name="list"),
     path("new/<str:code>/", applicant.start, name="start"),
+    path("claim/", applicant.claim, name="claim"),
     path("draft/<int:pk>/", applicant.draft, name="draft"),
     path("draft/<int:pk>/delete/", applicant.draft_delete, name="draft_delete"),
     path("draft/<int:pk>/restart/", applicant.draft_restart, name="draft_restart"),

@@ -15,4 +15,6 @@ urlpatterns = [
     path("organizations/register/", account_views.register_agent, name="register_agent"),
     path("agents/<int:agent_id>/letter/", account_views.authorization_letter, name="authorization_letter"),
     path("agents/<int:agent_id>/revoke/", account_views.revoke_agent, name="revoke_agent"),
+    path("agents/<int:agent_id>/confirm/", account_views.confirm_agent, name="confirm_agent"),
+    path("agents/window/", account_views.window_agents, name="window_agents"),
 ]

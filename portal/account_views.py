@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from portal import access, selectors, services
 from portal.exceptions import DomainError, NotFound, render_error
 from portal.forms import LoginForm, OrganizationAgentForm, OtpTokenForm, RealNameForm, RegistrationForm
-from portal.models import User
+from portal.models import Role, User
 
 # Registration refusals that belong to one field of the form.
 REGISTRATION_ERROR_FIELDS = {"duplicate_phone": "phone", "duplicate_email": "email"}
@@ -126,6 +126,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "profile_user": user,
             "roles": selectors.role_labels(user),
             "agencies": selectors.agencies_of(user),
+            "managed_agents": selectors.agents_managed_by(user),
             "needs_second_factor": user.is_portal_staff,
         },
     )
@@ -184,9 +185,7 @@ def register_agent(request: HttpRequest) -> HttpResponse:
             try:
                 agent = services.register_organization_agent(
                     user=user,
-                    name=form.cleaned_data["name"],
                     uscc=form.cleaned_data["uscc"],
-                    legal_representative=form.cleaned_data["legal_representative"],
                     is_legal_representative=form.cleaned_data["is_legal_representative"],
                     authorization_letter=form.cleaned_data["authorization_letter"] or None,
                     ip=_ip(request),
@@ -195,7 +194,14 @@ def register_agent(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = exc.status_code
             else:
-                messages.success(request, f"已登记为“{agent.organization.name}”的经办人。")
+                if agent.is_active:
+                    messages.success(request, f"已登记为“{agent.organization.name}”的经办人。")
+                else:
+                    messages.info(
+                        request,
+                        f"已提交“{agent.organization.name}”经办人授权，待法定代表人在线确认，"
+                        "或您携授权委托书原件和身份证件到政务服务大厅窗口核验后生效。",
+                    )
                 return redirect("accounts:profile")
     return render(request, "portal/organization_agent.html", {"form": form}, status=status)
 
@@ -226,5 +232,38 @@ def revoke_agent(request: HttpRequest, agent_id: int) -> HttpResponse:
         services.revoke_agent(agent=agent, actor=request.user, ip=_ip(request))  # type: ignore[arg-type]
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, f"已撤销“{agent.organization.name}”的经办人授权。")
+    messages.success(request, f"已撤销{agent.user.real_name}在“{agent.organization.name}”的经办人授权。")
+    return redirect(_safe_next(request, reverse("accounts:profile")))
+
+
+@login_required
+@require_POST
+def confirm_agent(request: HttpRequest, agent_id: int) -> HttpResponse:
+    """The legal representative confirms a pending authorisation from their own account."""
+    try:
+        agent = access.get_agent_for(request.user, agent_id)  # type: ignore[arg-type]
+        services.confirm_agent(agent=agent, actor=request.user, ip=_ip(request))  # type: ignore[arg-type]
+    except DomainError as exc:
+        return render_error(request, exc)
+    messages.success(request, f"已确认{agent.user.real_name}为“{agent.organization.name}”的经办人。")
     return redirect("accounts:profile")
+
+
+@login_required
+def window_agents(request: HttpRequest) -> HttpResponse:
+    """At a window: a clerk finds pending authorisations by USCC and, with the sealed original of the
+    letter and the agent's ID card in hand, verifies one."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.has_role(Role.CLERK):
+        return render_error(request, NotFound("未找到该页面。"))
+    if request.method == "POST":
+        try:
+            agent = access.get_agent_for(user, int(request.POST.get("agent", "0") or 0))
+            services.verify_agent_at_window(agent=agent, clerk=user, ip=_ip(request))
+        except (DomainError, ValueError) as exc:
+            return render_error(request, exc if isinstance(exc, DomainError) else NotFound())
+        messages.success(request, f"已核验{agent.user.real_name}为“{agent.organization.name}”的经办人。")
+        return redirect(f"{reverse('accounts:window_agents')}?{urlencode({'uscc': agent.organization.uscc})}")
+    uscc = request.GET.get("uscc", "").strip()[:20]
+    agents = selectors.pending_agents(uscc=uscc)[:50] if uscc else []
+    return render(request, "portal/window_agents.html", {"uscc": uscc, "agents": agents})

@@ -56,6 +56,14 @@ class NotFound(DomainError):
     default_message = "未找到该对象，或您无权查看。"
 
 
+class Throttled(DomainError):
+    """Too many attempts of something guessable (a code, a password) in a while."""
+
+    code = "throttled"
+    status_code = 429
+    default_message = "尝试次数过多，请稍后再试。"
+
+
 class BadInput(DomainError):
     """Malformed input (400)."""
 

@@ -108,22 +108,21 @@ class RealNameForm(ChineseLabels, forms.Form):
 
 
 class OrganizationAgentForm(ChineseLabels, forms.Form):
-    name = forms.CharField(label="单位名称", max_length=200)
+    # Only the code: the name and the legal representative come from the registry (portal.registry).
     uscc = forms.CharField(
         label="统一社会信用代码",
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="18 位，见营业执照。",
+        help_text="18 位，见营业执照。单位名称和法定代表人以登记机关登记的信息为准。",
     )
-    legal_representative = forms.CharField(label="法定代表人", max_length=50)
     is_legal_representative = forms.BooleanField(
-        label="我本人就是该单位的法定代表人（须与实名认证姓名一致，无需上传授权委托书）", required=False
+        label="我本人就是该单位的法定代表人（以实名认证的身份证件核验，无需上传授权委托书）", required=False
     )
     authorization_letter = forms.FileField(
         label="授权委托书",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
-        help_text="加盖单位公章的授权委托书扫描件：PDF、JPEG 或 PNG。",
+        help_text="加盖单位公章的授权委托书扫描件：PDF、JPEG 或 PNG。法定代表人在线确认，或您携原件到窗口核验后生效。",
     )
 
     def clean_uscc(self) -> str:

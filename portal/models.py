@@ -97,7 +97,11 @@ class Organization(models.Model):
     name = models.CharField("单位名称", max_length=200)
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     legal_representative = models.CharField("法定代表人", max_length=50)
+    # The keyed digest of the legal representative's ID number, from the registry (portal.registry):
+    # the one proof that an account is the legal representative's own, a name being no proof.
+    legal_representative_id_digest = models.CharField("法定代表人证件号码摘要", max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "法人单位"
@@ -107,15 +111,54 @@ class Organization(models.Model):
         return self.name
 
 
+class AgentQuerySet(models.QuerySet["OrganizationAgent"]):
+    def active(self) -> "AgentQuerySet":
+        """Authorisations that are verified and not revoked: the only ones that let a user act."""
+        return self.filter(verified_at__isnull=False, revoked_at__isnull=True)
+
+    def pending(self) -> "AgentQuerySet":
+        return self.filter(verified_at__isnull=True, revoked_at__isnull=True)
+
+
 class OrganizationAgent(models.Model):
-    """A user authorised to act for an organisation (经办人)."""
+    """A user authorised to act for an organisation (经办人).
+
+    An authorisation is pending until it is verified: the legal representative's own account (proved by
+    the registry's ID digest) confirms it, or a clerk checks the sealed letter at a window. A legal
+    representative registering themself is verified by that same digest.
+    """
+
+    class VerifiedVia(models.TextChoices):
+        LEGAL_REPRESENTATIVE = "legal_representative", "法定代表人本人（证件核验）"
+        CONFIRMED = "confirmed", "法定代表人在线确认"
+        WINDOW = "window", "窗口核验授权委托书原件"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="agents")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agencies")
     authorization_letter = models.FileField("授权委托书", upload_to="agents/%Y/%m/", blank=True)
     is_legal_representative = models.BooleanField("本人为法定代表人", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField("核验时间", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="核验人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verified_via = models.CharField("核验方式", max_length=24, choices=VerifiedVia.choices, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = AgentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "经办人授权"
@@ -124,6 +167,35 @@ class OrganizationAgent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.organization}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.verified_at is not None and self.revoked_at is None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.verified_at is None and self.revoked_at is None
+
+
+class DemoRegistryRecord(models.Model):
+    """The demo organisation registry's data (portal.registry.DemoOrganizationRegistry).
+
+    Stands in for the market regulator's registry (国家企业信用信息公示系统): written by the demo seed and
+    system administrators, never by a registrant, so nobody defines a company's legal representative by
+    registering first.
+    """
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name = models.CharField("单位名称", max_length=200)
+    legal_representative = models.CharField("法定代表人", max_length=50)
+    legal_representative_id_digest = models.CharField("法定代表人证件号码摘要", max_length=64)
+
+    class Meta:
+        verbose_name = "演示登记机关数据"
+        verbose_name_plural = "演示登记机关数据"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.uscc}）"
 
 
 class CalendarYear(models.Model):

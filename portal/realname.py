@@ -17,6 +17,9 @@ class VerificationResult:
     is_match: bool
     # Shown to the person when the check fails; never contains the ID number.
     reason: str = ""
+    # "basic": the name belongs to the number; "strong": the provider also checked the person (the
+    # number's registered mobile, a face check), which makes the account the holder of its cases.
+    assurance: str = "basic"
 
 
 class RealNameVerifier(Protocol):

@@ -12,11 +12,12 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import uploads
+from portal import outbox, uploads
 from portal.exceptions import BadInput, DomainError, InvalidTransition, PermissionDenied
 from portal.idnumbers import id_number_digest, mask_id_number
 from portal.models import STAFF_ROLES, AuditEvent, Organization, OrganizationAgent, Role, User
 from portal.realname import RealNameVerifier, get_real_name_verifier
+from portal.registry import OrganizationRegistry, get_organization_registry
 from portal.validators import validate_phone, validate_resident_id, validate_uscc
 
 # Every demo account shares this password; `manage.py demo_accounts` prints it. Demo accounts exist
@@ -111,9 +112,16 @@ def verify_real_name(
     real_name: str,
     id_number: str,
     verifier: RealNameVerifier | None = None,
+    proof: dict[str, str] | None = None,
     ip: str | None = None,
 ) -> User:
     """Bind a verified name and resident ID number to the account; only the digest and mask are kept.
+
+    Binding proves the name belongs to the number, not that the account is that person's: whoever binds
+    first must not see the cases filed under the number at a window. So the binding only tells the
+    phones on file, and only a strong proof from the verifier (``proof``: the number's registered mobile,
+    a face check) makes the account the holder of those cases (applications.services.link_holder_cases);
+    otherwise the person proves each case with its receipt code, or once at a window.
 
     Deliberately not one transaction: the verifier is an outside service that must not be called with
     a transaction open, and the audit row of a refusal has to survive the refusal.
@@ -129,7 +137,12 @@ def verify_real_name(
     elif User.objects.filter(id_number_digest=digest).exclude(pk=user.pk).exists():
         refusal = _duplicate_identity_error()
     else:
-        result = (verifier or get_real_name_verifier()).verify(real_name, normalized)
+        the_verifier = verifier or get_real_name_verifier()
+        result = (
+            the_verifier.verify(real_name, normalized, proof=proof)
+            if proof
+            else the_verifier.verify(real_name, normalized)
+        )
         if not result.is_match:
             refusal = DomainError(result.reason or "姓名与身份证件号码不一致。", code="real_name_mismatch")
     if refusal is not None:
@@ -142,8 +155,9 @@ def verify_real_name(
         )
         raise refusal
 
+    assurance = getattr(result, "assurance", "basic")
     try:
-        return _bind_real_name(user=user, real_name=real_name, digest=digest, masked=masked, ip=ip)
+        return _bind_real_name(user=user, real_name=real_name, digest=digest, masked=masked, assurance=assurance, ip=ip)
     except IntegrityError as exc:
         # Two accounts verifying the same number at once: the unique index decides.
         raise _duplicate_identity_error() from exc
@@ -158,7 +172,7 @@ def _duplicate_identity_error() -> DomainError:
 
 
 @transaction.atomic
-def _bind_real_name(*, user: User, real_name: str, digest: str, masked: str, ip: str | None) -> User:
+def _bind_real_name(*, user: User, real_name: str, digest: str, masked: str, assurance: str, ip: str | None) -> User:
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.is_real_name_verified:
         raise InvalidTransition("您已完成实名认证，无需重复认证。", code="already_verified")
@@ -168,7 +182,19 @@ def _bind_real_name(*, user: User, real_name: str, digest: str, masked: str, ip:
     locked.real_name_verified_at = timezone.now()
     with transaction.atomic():
         locked.save(update_fields=["real_name", "id_number_digest", "id_number_masked", "real_name_verified_at"])
-    record_audit(actor=locked, action="account.real_name_verified", obj=locked, detail={"id_number": masked}, ip=ip)
+    record_audit(
+        actor=locked,
+        action="account.real_name_verified",
+        obj=locked,
+        detail={"id_number": masked, "assurance": assurance},
+        ip=ip,
+    )
+    # Whoever holds cases under this number hears of the binding (applications registers the handler).
+    outbox.enqueue(
+        kind="identity_bound",
+        key=f"identity_bound:{locked.pk}:{digest[:16]}",
+        payload={"user_id": locked.pk, "digest": digest, "assurance": assurance, "at": timezone.now().isoformat()},
+    )
     for field in ("real_name", "id_number_digest", "id_number_masked", "real_name_verified_at"):
         setattr(user, field, getattr(locked, field))
     return user
@@ -177,52 +203,94 @@ def _bind_real_name(*, user: User, real_name: str, digest: str, masked: str, ip:
 # --- Organisations and their agents (经办人) -------------------------------------------------
 
 
+def _tell(*, user_ids: Iterable[int], title: str, body: str, key: str, link: str = "") -> None:
+    """An inbox notice (through the outbox) to each of these accounts, once per key."""
+    for user_id in sorted(set(user_ids)):
+        outbox.enqueue(
+            kind="notification",
+            key=f"notify:{key}:{user_id}",
+            payload={"user_id": user_id, "phone": "", "title": title, "body": body, "link": link},
+        )
+
+
+def _legal_representative_accounts(organization: Organization) -> list[int]:
+    digest = organization.legal_representative_id_digest
+    if not digest:
+        return []
+    return list(User.objects.filter(id_number_digest=digest).values_list("pk", flat=True))
+
+
+def _is_legal_representative(user: User, organization: Organization) -> bool:
+    digest = organization.legal_representative_id_digest
+    return bool(digest) and user.is_real_name_verified and user.id_number_digest == digest
+
+
+def _organization_from_registry(uscc: str, registry: OrganizationRegistry | None) -> Organization:
+    """The local row of ``uscc``, written from the registry's answer (never from what a registrant typed)."""
+    record = (registry or get_organization_registry()).lookup(uscc)
+    if record is None:
+        raise DomainError(
+            "登记机关未查到该统一社会信用代码，请按营业执照核对后重新填写。", code="organization_not_registered"
+        )
+    organization, _ = Organization.objects.select_for_update().update_or_create(
+        uscc=record.uscc,
+        defaults={
+            "name": record.name,
+            "legal_representative": record.legal_representative,
+            "legal_representative_id_digest": record.legal_representative_id_digest,
+        },
+    )
+    return organization
+
+
 @transaction.atomic
 def register_organization_agent(
     *,
     user: User,
-    name: str,
     uscc: str,
-    legal_representative: str,
     is_legal_representative: bool = False,
     authorization_letter: UploadedFile | None = None,
+    registry: OrganizationRegistry | None = None,
     ip: str | None = None,
 ) -> OrganizationAgent:
-    """Make a verified user the 经办人 of an organisation, on a letter or as its legal representative."""
+    """Ask to act for an organisation (经办人). The organisation's facts come from the registry.
+
+    The legal representative (their verified ID number is the registry's) is verified at once; anyone
+    else files the sealed letter and stays pending until the legal representative's own account
+    confirms it or a clerk checks the letter at a window.
+    """
     if not user.is_real_name_verified:
         raise DomainError("请先完成实名认证，再登记为单位经办人。", code="real_name_required")
-    uscc = validate_uscc(uscc)
-    name = name.strip()
-    legal_representative = legal_representative.strip()
-    if not name or not legal_representative:
-        raise BadInput("请填写单位名称和法定代表人。", code="organization_incomplete")
+    organization = _organization_from_registry(validate_uscc(uscc), registry)
 
     letter_kind: uploads.FileKind | None = None
     if is_legal_representative:
-        if user.real_name != legal_representative:
+        if not _is_legal_representative(user, organization):
             raise DomainError(
-                "您的实名认证姓名与法定代表人不一致，请上传单位出具的授权委托书。", code="not_legal_representative"
+                "您实名认证的身份证件与登记机关登记的法定代表人不一致，请上传单位出具的授权委托书。",
+                code="not_legal_representative",
             )
     else:
         if authorization_letter is None:
             raise DomainError("请上传加盖单位公章的授权委托书（PDF、JPEG 或 PNG）。", code="letter_required")
         letter_kind = uploads.check_upload(authorization_letter, allowed=AUTHORIZATION_LETTER_KINDS)
 
-    organization, _ = Organization.objects.get_or_create(
-        uscc=uscc, defaults={"name": name, "legal_representative": legal_representative}
-    )
-    if organization.name != name or organization.legal_representative != legal_representative:
-        raise DomainError(
-            "单位名称或法定代表人与已登记的信息不一致，请按营业执照核对后重新填写。", code="organization_mismatch"
-        )
-
     agent = OrganizationAgent.objects.select_for_update().filter(organization=organization, user=user).first()
     if agent is not None and agent.revoked_at is None:
-        raise DomainError("您已是该单位的经办人，无需重复登记。", code="already_agent")
+        if agent.is_active:
+            raise DomainError("您已是该单位的经办人，无需重复登记。", code="already_agent")
+        raise DomainError("您的经办人授权正在等待核验，无需重复提交。", code="agent_pending")
     if agent is None:
         agent = OrganizationAgent(organization=organization, user=user)
     agent.is_legal_representative = is_legal_representative
-    agent.revoked_at = None
+    agent.revoked_at = agent.revoked_by = None
+    if is_legal_representative:
+        agent.verified_at = timezone.now()
+        agent.verified_by = user
+        agent.verified_via = OrganizationAgent.VerifiedVia.LEGAL_REPRESENTATIVE
+    else:
+        agent.verified_at = agent.verified_by = None
+        agent.verified_via = ""
     if letter_kind is not None and authorization_letter is not None:
         # The stored name comes from the content, never from the uploader's file name.
         agent.authorization_letter.save(
@@ -231,7 +299,19 @@ def register_organization_agent(
     else:
         agent.authorization_letter = ""
     agent.save()
-    user.groups.add(_role_group(Role.ENTERPRISE))
+    if agent.is_active:
+        user.groups.add(_role_group(Role.ENTERPRISE))
+    else:
+        # The legal representative and the organisation's agents learn of every request to act for it.
+        watchers = [*_legal_representative_accounts(organization), *_active_agent_accounts(organization)]
+        _tell(
+            user_ids=[pk for pk in watchers if pk != user.pk],
+            title=f"{organization.name}：有人申请成为经办人",
+            body=f"{user.real_name}（{user.id_number_masked}）申请以贵单位经办人身份办事，"
+            "法定代表人确认或窗口核验授权委托书原件后生效。如非贵单位授权，请在个人中心撤销。",
+            key=f"agent_requested:{agent.pk}:{agent.created_at.isoformat()}",
+            link="/accounts/profile/",
+        )
     record_audit(
         actor=user,
         action="organization.agent_registered",
@@ -240,24 +320,91 @@ def register_organization_agent(
             "organization": organization.pk,
             "uscc": organization.uscc,
             "is_legal_representative": is_legal_representative,
+            "is_active": agent.is_active,
         },
         ip=ip,
     )
     return agent
 
 
+def _active_agent_accounts(organization: Organization) -> list[int]:
+    return list(organization.agents.active().values_list("user_id", flat=True))
+
+
+def may_manage_agents(user: User, organization: Organization) -> bool:
+    """The legal representative and the organisation's verified agents see and may revoke its agents."""
+    if _is_legal_representative(user, organization):
+        return True
+    return organization.agents.active().filter(user_id=user.pk).exists()
+
+
+@transaction.atomic
+def confirm_agent(*, agent: OrganizationAgent, actor: User, ip: str | None = None) -> OrganizationAgent:
+    """The legal representative's own account confirms a pending authorisation."""
+    locked = OrganizationAgent.objects.select_for_update().select_related("organization", "user").get(pk=agent.pk)
+    if not _is_legal_representative(actor, locked.organization):
+        raise PermissionDenied("只有登记机关登记的法定代表人本人可以在线确认经办人授权。")
+    return _verify_agent(locked, actor=actor, via=OrganizationAgent.VerifiedVia.CONFIRMED, ip=ip)
+
+
+@transaction.atomic
+def verify_agent_at_window(*, agent: OrganizationAgent, clerk: User, ip: str | None = None) -> OrganizationAgent:
+    """A clerk has checked the sealed original of the letter (and the agent's ID card) at a window."""
+    if not clerk.has_role(Role.CLERK):
+        raise PermissionDenied("只有窗口工作人员可以核验授权委托书原件。")
+    locked = OrganizationAgent.objects.select_for_update().select_related("organization", "user").get(pk=agent.pk)
+    if not locked.authorization_letter:
+        raise DomainError("该授权没有授权委托书，无法在窗口核验。", code="letter_required")
+    return _verify_agent(locked, actor=clerk, via=OrganizationAgent.VerifiedVia.WINDOW, ip=ip)
+
+
+def _verify_agent(locked: OrganizationAgent, *, actor: User, via: str, ip: str | None) -> OrganizationAgent:
+    if locked.revoked_at is not None:
+        raise InvalidTransition("该经办人授权已撤销，不能再核验。", code="already_revoked")
+    if locked.verified_at is not None:
+        raise InvalidTransition("该经办人授权已经核验生效。", code="already_verified")
+    locked.verified_at = timezone.now()
+    locked.verified_by = actor
+    locked.verified_via = via
+    locked.save(update_fields=["verified_at", "verified_by", "verified_via"])
+    locked.user.groups.add(_role_group(Role.ENTERPRISE))
+    _tell(
+        user_ids=[locked.user_id],
+        title=f"{locked.organization.name}：经办人授权已生效",
+        body="您现在可以以该单位经办人身份申请和查看单位的办件。",
+        key=f"agent_verified:{locked.pk}",
+        link="/accounts/profile/",
+    )
+    record_audit(actor=actor, action="organization.agent_verified", obj=locked, detail={"via": via}, ip=ip)
+    return locked
+
+
 @transaction.atomic
 def revoke_agent(*, agent: OrganizationAgent, actor: User, ip: str | None = None) -> OrganizationAgent:
-    """End an agent's authority; the last one ended takes the `enterprise` role away."""
-    locked = OrganizationAgent.objects.select_for_update().select_related("user").get(pk=agent.pk)
-    if actor.pk != locked.user_id and not (actor.is_superuser or actor.has_role(Role.SYSADMIN)):
-        raise PermissionDenied("只有经办人本人或系统管理员可以撤销该授权。")
+    """End an agent's authority (or refuse a pending one); the last one ended takes the `enterprise` role away.
+
+    The agent themself, the legal representative, the organisation's other verified agents and system
+    administrators may.
+    """
+    locked = OrganizationAgent.objects.select_for_update().select_related("user", "organization").get(pk=agent.pk)
+    is_admin = actor.is_superuser or actor.has_role(Role.SYSADMIN)
+    if actor.pk != locked.user_id and not is_admin and not may_manage_agents(actor, locked.organization):
+        raise PermissionDenied("只有经办人本人、单位法定代表人、单位其他经办人或系统管理员可以撤销该授权。")
     if locked.revoked_at is not None:
         raise InvalidTransition("该经办人授权已撤销。", code="already_revoked")
     locked.revoked_at = timezone.now()
-    locked.save(update_fields=["revoked_at"])
-    if not OrganizationAgent.objects.filter(user_id=locked.user_id, revoked_at__isnull=True).exists():
+    locked.revoked_by = actor
+    locked.save(update_fields=["revoked_at", "revoked_by"])
+    if not OrganizationAgent.objects.active().filter(user_id=locked.user_id).exists():
         locked.user.groups.remove(_role_group(Role.ENTERPRISE))
+    if actor.pk != locked.user_id:
+        _tell(
+            user_ids=[locked.user_id],
+            title=f"{locked.organization.name}：经办人授权已撤销",
+            body="您不能再以该单位经办人身份办事。如有疑问，请联系单位。",
+            key=f"agent_revoked:{locked.pk}:{locked.revoked_at.isoformat()}",
+            link="/accounts/profile/",
+        )
     record_audit(actor=actor, action="organization.agent_revoked", obj=locked, ip=ip)
     agent.revoked_at = locked.revoked_at
     return agent

@@ -148,6 +148,8 @@ AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "一网通办"
 REAL_NAME_VERIFIER = env.str("REAL_NAME_VERIFIER", default="portal.realname.DemoRealNameVerifier")
+# Where a USCC's registered name and legal representative come from (portal/registry.py).
+ORGANIZATION_REGISTRY = env.str("ORGANIZATION_REGISTRY", default="portal.registry.DemoOrganizationRegistry")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -1,6 +1,7 @@
 """Factories with state traits (STYLE.md: Open Zaak). Valid USCC and ID numbers are computed."""
 
 import itertools
+from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
@@ -145,3 +146,16 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.groups.add(Group.objects.get_or_create(name=code)[0])
         if create:
             obj.save()
+
+
+def registered_organization(*, uscc: str, name: str, legal_representative: str, id_number: str) -> Any:
+    """A company the demo registry knows (portal.registry), with its legal representative's ID number."""
+    from portal.idnumbers import id_number_digest
+    from portal.models import DemoRegistryRecord
+
+    return DemoRegistryRecord.objects.create(
+        uscc=uscc,
+        name=name,
+        legal_representative=legal_representative,
+        legal_representative_id_digest=id_number_digest(id_number),
+    )

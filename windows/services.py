@@ -240,6 +240,8 @@ def file_walk_in(
     delivery_method: str = Application.DeliveryMethod.COLLECT,
     delivery_address: str = "",
     idempotency_key: str | None = None,
+    applicant_name: str = "",
+    contact_phone: str = "",
     clock: Clock = system_clock,
 ) -> Application:
     """窗口收件 for a walk-in: the case, the paper and scans received, the signed declaration, submitted.
@@ -270,6 +272,8 @@ def file_walk_in(
         acting_as=Application.ActingAs.AGENT if agent is not None else Application.ActingAs.SELF,
         channel=Application.Channel.WINDOW,
         idempotency_key=idempotency_key,
+        applicant_name=applicant_name,
+        contact_phone=contact_phone,
         clock=clock,
     )
     if application.status != S.DRAFT:  # a double click that raced past the look-up above

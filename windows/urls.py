@@ -9,6 +9,7 @@ urlpatterns = [
     path("prereview/", views.prereview_list, name="prereview_queue"),
     path("delivery/", views.delivery_list, name="delivery_queue"),
     path("walk-in/", views.walk_in, name="walk_in"),
+    path("identity/", views.link_account, name="link_account"),
     path("walk-in/<int:window_id>/<int:item_id>/", views.walk_in_form, name="walk_in_form"),
     path("cases/<str:number>/", views.case_detail, name="case"),
     path("cases/<str:number>/reveal/", views.reveal_id_number, name="reveal"),

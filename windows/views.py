@@ -352,7 +352,7 @@ def deliver(request: HttpRequest, number: str) -> HttpResponse:
     form = DeliveryForm(
         _posted(request),
         request.FILES if request.method == "POST" else None,
-        initial={"method": application.delivery_method, "recipient_name": application.party.name},
+        initial={"method": application.delivery_method, "recipient_name": application.applicant_name},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -474,5 +474,36 @@ def _file_walk_in(
             delivery_method=data["delivery_method"],
             delivery_address=data["delivery_address"],
             idempotency_key=data["idempotency_key"],
+            applicant_name=data["applicant_name"],
+            contact_phone=data["phone"],
             clock=system_clock,
         )
+
+
+# --- Identity at the window -------------------------------------------------------------------------
+
+
+@clerk_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def link_account(request: HttpRequest) -> HttpResponse:
+    """With the person's ID card in view: their account sees every case filed under their number."""
+    from portal.models import User
+
+    values = {"id_number": "", "account": request.POST.get("account", "").strip()[:120]}
+    error, status = "", 200
+    if request.method == "POST":
+        account = User.objects.filter(username=values["account"]).first() if values["account"] else None
+        try:
+            if account is None:
+                raise NotFound("未找到该登录账号。")
+            party = cases.link_party_to_account(
+                clerk=request.user, id_number=request.POST.get("id_number", ""), account=account
+            )
+        except ValidationError as exc:
+            error, status = "；".join(exc.messages), 400
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+        else:
+            messages.success(request, f"已将 {party.id_number_masked} 名下的办件关联到账户 {account.username}。")
+            return redirect("windows:link_account")
+    return render(request, "windows/link_account.html", {"values": values, "error": error}, status=status)

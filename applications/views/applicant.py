@@ -25,11 +25,11 @@ from applications.access import (
     DOWNLOAD,
     VIEW,
     applications_visible_to_applicant,
+    form_data_for,
     get_application_for,
     get_draft_for,
     is_applicant,
 )
-from applications.forms_runtime import decrypt_id_numbers
 from applications.models import Application
 from applications.transitions import OPEN_BEFORE_DECISION
 from catalog import selectors as catalog_selectors
@@ -131,7 +131,7 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _draft_context(
-    application: Application, problems: dict[str, list[str]], declaration: bool = False
+    user: Any, application: Application, problems: dict[str, list[str]], declaration: bool = False
 ) -> dict[str, Any]:
     item = application.item
     current = {m.requirement_id: m for m in application.materials.filter(is_current=True).select_related("requirement")}
@@ -153,9 +153,8 @@ def _draft_context(
         "is_current_version": is_current_version,
         "situations": item.situations.prefetch_related("options"),
         "chosen_options": set(application.situation_options),
-        # Only the draft's own applicant reaches this page (get_draft_for): the ID numbers typed
-        # into the form are shown back in full, decrypted.
-        "fields": forms.form_field_views(item.form_definition, decrypt_id_numbers(application.form_data), problems),
+        # In full only to the account that typed them; masked to the others who may open the draft.
+        "fields": forms.form_field_views(item.form_definition, form_data_for(user, application), problems),
         "materials": materials,
         "delivery_methods": Application.DeliveryMethod.choices,
         "problems": problems,
@@ -207,7 +206,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound as exc:
         return _submitted_instead(request, pk) or render_error(request, exc)
     if request.method != "POST":
-        return render(request, "applications/draft.html", _draft_context(application, {}))
+        return render(request, "applications/draft.html", _draft_context(request.user, application, {}))
     action = request.POST.get("action")
     declaration = request.POST.get("declaration") == "on"
     problems: dict[str, list[str]] = {}
@@ -242,7 +241,12 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "草稿已保存。")
         return redirect(_page_of(application))
     application.refresh_from_db()
-    return render(request, "applications/draft.html", _draft_context(application, problems, declaration), status=status)
+    return render(
+        request,
+        "applications/draft.html",
+        _draft_context(request.user, application, problems, declaration),
+        status=status,
+    )
 
 
 @login_required
@@ -292,6 +296,25 @@ def application_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.my_applications(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(application, selectors.what_is_asked(application)) for application in page.object_list]
     return render(request, "applications/list.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def claim(request: HttpRequest) -> HttpResponse:
+    """认领办件: a case filed at a window (or by a proxy) under my ID number, proved by its receipt's 查询码."""
+    values = {"number": request.POST.get("number", "")[:40], "access_code": request.POST.get("access_code", "")[:12]}
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            application = services.claim_application(
+                user=request.user, number=values["number"], access_code=values["access_code"]
+            )
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+        else:
+            messages.success(request, f"已认领办件 {application.number}。")
+            return redirect("applications:detail", number=application.number)
+    return render(request, "applications/claim.html", {"values": values, "error": error}, status=status)
 
 
 def _document_links(application: Application) -> list[tuple[Any, str]]:

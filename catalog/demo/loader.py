@@ -22,7 +22,8 @@ from catalog.models import BasicItem, CatalogLevel, Department, ItemEvent, Regio
 from catalog.services import HANDLING_DIGITS, record_item_event, write_item_version
 from portal import services
 from portal.clock import Clock, system_clock
-from portal.models import User
+from portal.idnumbers import id_number_digest
+from portal.models import DemoRegistryRecord, User
 
 COMPLAINT_PHONE = "12345"  # 12345 政务服务便民热线 takes complaints everywhere.
 OFFICE_HOURS = "工作日上午9:00—12:00，下午13:30—17:00（法定节假日除外）"
@@ -373,13 +374,16 @@ def create_demo_accounts() -> list[User]:
                 phone=citizen.phone, real_name=citizen.real_name, id_number=citizen.id_number
             )
             created.append(user)
-        if citizen.organization and not user.agencies.filter(revoked_at__isnull=True).exists():
+        if citizen.organization and not user.agencies.active().exists():
             name, uscc = citizen.organization
-            services.register_organization_agent(
-                user=user,
-                name=name,
+            # The demo registry knows the company and its legal representative (portal.registry).
+            DemoRegistryRecord.objects.update_or_create(
                 uscc=uscc,
-                legal_representative=citizen.real_name,
-                is_legal_representative=True,
+                defaults={
+                    "name": name,
+                    "legal_representative": citizen.real_name,
+                    "legal_representative_id_digest": id_number_digest(citizen.id_number),
+                },
             )
+            services.register_organization_agent(user=user, uscc=uscc, is_legal_representative=True)
     return created

@@ -225,7 +225,7 @@ def test_a_proxy_needs_the_principals_letter_and_a_real_file(alice, citizen, lic
 def test_an_agent_applies_for_the_organisation_and_no_other(alice, citizen, licensing_item):
     mine = Organization.objects.create(name="甲公司", uscc=next_uscc(), legal_representative="张三")
     other = Organization.objects.create(name="乙公司", uscc=next_uscc(), legal_representative="李四")
-    OrganizationAgent.objects.create(organization=mine, user=citizen)
+    OrganizationAgent.objects.create(organization=mine, user=citizen, verified_at=timezone.now())
     assert_error(start(alice, licensing_item, acting_as="agent", organization=other.pk), 403)
     draft = ok(start(alice, licensing_item, acting_as="agent", organization=mine.pk), 201)
     assert draft["party"]["kind"] == "organization" and draft["party"]["name"] == "甲公司"

@@ -170,7 +170,7 @@ def test_an_agent_applies_for_their_company(client, alice, licensing_item):
     organization = Organization.objects.create(
         name="玄武示例科技有限公司", uscc=next_uscc(), legal_representative="王五"
     )
-    OrganizationAgent.objects.create(organization=organization, user=alice)
+    OrganizationAgent.objects.create(organization=organization, user=alice, verified_at=timezone.now())
     response = client.post(
         start_url(licensing_item),
         {"applying_as": "organization", "organization": organization.pk, "idempotency_key": uuid.uuid4().hex},
