@@ -40,9 +40,26 @@ bench: install ## Print performance figures (not part of `make test`)
 lint: install ## ruff check and format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-deploy-check: install ## manage.py check --deploy with production settings
-	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) DJANGO_ALLOWED_HOSTS=zwfw.example.gov.cn \
-		ID_NUMBER_HASH_KEY=$$(head -c 48 /dev/urandom | base64) FIELD_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64 | tr "+/" "-_") \
-		$(PY) manage.py check --deploy --fail-level WARNING
+# Production-like settings: fresh random keys, the HTTP adapters with example addresses and credentials.
+# Left to their demo defaults, the real-name check, payment and SMS fail the check (portal/checks.py).
+DEPLOY_CHECK_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	DJANGO_ALLOWED_HOSTS=zwfw.example.gov.cn \
+	ID_NUMBER_HASH_KEY=$$(head -c 48 /dev/urandom | base64) \
+	FIELD_ENCRYPTION_KEY=$$(head -c 32 /dev/urandom | base64 | tr "+/" "-_") \
+	REAL_NAME_VERIFIER=portal.realname.HttpRealNameVerifier \
+	REAL_NAME_VERIFIER_URL=https://rnv.example.gov.cn/v1/verify REAL_NAME_VERIFIER_APP_ID=zwfw-portal \
+	REAL_NAME_VERIFIER_SECRET=$$(head -c 32 /dev/urandom | base64) \
+	PAYMENT_PROVIDER=applications.payments.HttpPaymentProvider \
+	PAYMENT_PROVIDER_URL=https://pay.example.gov.cn/v1/orders PAYMENT_PROVIDER_APP_ID=zwfw-portal \
+	PAYMENT_PROVIDER_SECRET=$$(head -c 32 /dev/urandom | base64) \
+	SMS_BACKEND=portal.sms.HttpSmsBackend \
+	SMS_GATEWAY_URL=https://sms.example.gov.cn/v1/messages SMS_GATEWAY_APP_ID=zwfw-portal \
+	SMS_GATEWAY_SECRET=$$(head -c 32 /dev/urandom | base64) \
+	ORGANIZATION_REGISTRY=portal.registry.HttpOrganizationRegistry \
+	ORGANIZATION_REGISTRY_URL=https://registry.example.gov.cn/v1/lookup ORGANIZATION_REGISTRY_APP_ID=zwfw-portal \
+	ORGANIZATION_REGISTRY_SECRET=$$(head -c 32 /dev/urandom | base64)
+
+deploy-check: install ## manage.py check --deploy with production settings (real services, strong keys)
+	$(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 .PHONY: help system-deps install run test bench lint deploy-check

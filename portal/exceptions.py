@@ -72,6 +72,14 @@ class BadInput(DomainError):
     default_message = "提交的内容格式不正确。"
 
 
+class ServiceUnavailable(DomainError):
+    """An outside service (real-name check, payment, SMS gateway) failed or gave no usable answer (503)."""
+
+    code = "service_unavailable"
+    status_code = 503
+    default_message = "外部服务暂时不可用，请稍后再试。"
+
+
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "detail": detail}
 

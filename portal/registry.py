@@ -13,6 +13,9 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from portal.idnumbers import id_number_digest
+from portal.signed_http import ProviderError, post_signed_json, provider_settings
+
 
 @dataclass(frozen=True)
 class OrganizationRecord:
@@ -32,6 +35,8 @@ class OrganizationRegistry(Protocol):
 class DemoOrganizationRegistry:
     """Reads DemoRegistryRecord rows: what the demo seed and system administrators entered."""
 
+    is_demo = True
+
     def lookup(self, uscc: str) -> OrganizationRecord | None:
         from portal.models import DemoRegistryRecord
 
@@ -43,6 +48,41 @@ class DemoOrganizationRegistry:
             name=row.name,
             legal_representative=row.legal_representative,
             legal_representative_id_digest=row.legal_representative_id_digest,
+        )
+
+
+class HttpOrganizationRegistry:
+    """The registry over HTTP (portal/signed_http.py), from ORGANIZATION_REGISTRY_URL/_APP_ID/_SECRET.
+
+    Request: {"uscc"}. Answer: {"found": bool, "name", "legal_representative",
+    "legal_representative_id_number"}; the number is reduced to its keyed digest at once and never kept.
+    """
+
+    required_settings = ("ORGANIZATION_REGISTRY_URL", "ORGANIZATION_REGISTRY_APP_ID", "ORGANIZATION_REGISTRY_SECRET")
+    FAILURE_MESSAGE = "登记机关信息查询服务暂时不可用，请稍后再试。"
+
+    def __init__(self) -> None:
+        self.url, self.app_id, self.secret = provider_settings("ORGANIZATION_REGISTRY")
+
+    def lookup(self, uscc: str) -> OrganizationRecord | None:
+        answer = post_signed_json(
+            url=self.url,
+            app_id=self.app_id,
+            secret=self.secret,
+            payload={"uscc": uscc},
+            service="organization registry",
+            failure_message=self.FAILURE_MESSAGE,
+        )
+        if answer.get("found") is False:
+            return None
+        fields = ("name", "legal_representative", "legal_representative_id_number")
+        if answer.get("found") is not True or not all(isinstance(answer.get(f), str) and answer[f] for f in fields):
+            raise ProviderError(self.FAILURE_MESSAGE, reason="organization registry: unexpected answer")
+        return OrganizationRecord(
+            uscc=uscc,
+            name=answer["name"],
+            legal_representative=answer["legal_representative"],
+            legal_representative_id_digest=id_number_digest(answer["legal_representative_id_number"]),
         )
 
 

@@ -147,9 +147,6 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "一网通办"
-REAL_NAME_VERIFIER = env.str("REAL_NAME_VERIFIER", default="portal.realname.DemoRealNameVerifier")
-# Where a USCC's registered name and legal representative come from (portal/registry.py).
-ORGANIZATION_REGISTRY = env.str("ORGANIZATION_REGISTRY", default="portal.registry.DemoOrganizationRegistry")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -288,9 +285,32 @@ EMAIL_BACKEND = env.str(
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@zwfw.example.gov.cn")
 # SMS: a class with send(phone=, text=, key=) (portal/sms.py). The default only logs each message and
-# appends it to SMS_LOG_PATH (development); production names a provider's backend here.
+# appends it to SMS_LOG_PATH (development); production names portal.sms.HttpSmsBackend (SMS_GATEWAY_*).
 SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.LoggingSmsBackend")
 SMS_LOG_PATH = env.str("SMS_LOG_PATH", default=str(VAR_DIR / "sms.log"))
+
+# --- Outside providers (portal/signed_http.py): real-name check, payment, SMS gateway -----------
+# Each is a dotted class path (SMS_BACKEND above); the demo ones are refused outside demo mode
+# (portal/checks.py). The HTTP adapters read <PREFIX>_URL (https), _APP_ID and _SECRET (the key of
+# the HMAC-SHA256 signature of each request body).
+REAL_NAME_VERIFIER = env.str("REAL_NAME_VERIFIER", default="portal.realname.DemoRealNameVerifier")
+REAL_NAME_VERIFIER_URL = env.str("REAL_NAME_VERIFIER_URL", default="")
+REAL_NAME_VERIFIER_APP_ID = env.str("REAL_NAME_VERIFIER_APP_ID", default="")
+REAL_NAME_VERIFIER_SECRET = env.str("REAL_NAME_VERIFIER_SECRET", default="")
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="applications.payments.DemoPaymentProvider")
+PAYMENT_PROVIDER_URL = env.str("PAYMENT_PROVIDER_URL", default="")
+PAYMENT_PROVIDER_APP_ID = env.str("PAYMENT_PROVIDER_APP_ID", default="")
+PAYMENT_PROVIDER_SECRET = env.str("PAYMENT_PROVIDER_SECRET", default="")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_APP_ID = env.str("SMS_GATEWAY_APP_ID", default="")
+SMS_GATEWAY_SECRET = env.str("SMS_GATEWAY_SECRET", default="")
+# Where a USCC's registered name and legal representative come from (portal/registry.py).
+ORGANIZATION_REGISTRY = env.str("ORGANIZATION_REGISTRY", default="portal.registry.DemoOrganizationRegistry")
+ORGANIZATION_REGISTRY_URL = env.str("ORGANIZATION_REGISTRY_URL", default="")
+ORGANIZATION_REGISTRY_APP_ID = env.str("ORGANIZATION_REGISTRY_APP_ID", default="")
+ORGANIZATION_REGISTRY_SECRET = env.str("ORGANIZATION_REGISTRY_SECRET", default="")
+# Seconds to wait for a provider to connect and to answer; a person is waiting for the first two.
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10.0)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from portal.signed_http import ProviderError, post_signed_json, provider_settings
+
 log = logging.getLogger(__name__)
 
 
@@ -25,6 +27,8 @@ class LoggingSmsBackend:
     """Development: nothing leaves the machine. Each message goes to the log and, as one JSON line,
     to settings.SMS_LOG_PATH, where a developer (or a test in another process) can read it."""
 
+    is_demo = True
+
     def send(self, *, phone: str, text: str, key: str) -> None:
         log.info("SMS to %s: %s", phone, text)
         path = Path(settings.SMS_LOG_PATH)
@@ -34,6 +38,33 @@ class LoggingSmsBackend:
         )
         with path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
+
+
+class HttpSmsBackend:
+    """An SMS gateway over HTTP (portal/signed_http.py), from SMS_GATEWAY_URL/_APP_ID/_SECRET.
+
+    Request: {"phone", "text", "client_message_id": key}. Answer: {"status": "accepted"} or, for a
+    client message id the gateway has already sent, {"status": "duplicate"}; both mean delivered.
+    Anything else raises, so the delivery task retries.
+    """
+
+    required_settings = ("SMS_GATEWAY_URL", "SMS_GATEWAY_APP_ID", "SMS_GATEWAY_SECRET")
+    DELIVERED = ("accepted", "duplicate")
+
+    def __init__(self) -> None:
+        self.url, self.app_id, self.secret = provider_settings("SMS_GATEWAY")
+
+    def send(self, *, phone: str, text: str, key: str) -> None:
+        answer = post_signed_json(
+            url=self.url,
+            app_id=self.app_id,
+            secret=self.secret,
+            payload={"phone": phone, "text": text, "client_message_id": key},
+            service="SMS gateway",
+            failure_message="短信发送失败。",
+        )
+        if answer.get("status") not in self.DELIVERED:
+            raise ProviderError("短信发送失败。", reason=f"SMS gateway: not accepted (status={answer.get('status')!r})")
 
 
 def get_sms_backend() -> SmsBackend:

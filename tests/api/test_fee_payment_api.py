@@ -13,6 +13,7 @@ from catalog.models import ServiceItem
 from portal.exceptions import InvalidTransition
 from tests.api.conftest import token_client
 from tests.factories import make_resident_id
+from tests.portal.conftest import stand_in  # noqa: F401
 from tests.windows.conftest import decided  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,38 @@ def test_an_item_without_online_payment_is_paid_at_the_window(alice, payable, fe
     assert_error(alice.post(pay_url(payable, fee.pk)), 422, "no_online_payment")
     fee.refresh_from_db()
     assert fee.status == FeeAssessment.Status.DUE
+
+
+@pytest.fixture
+def payment_platform(settings, stand_in):  # noqa: F811
+    settings.PAYMENT_PROVIDER = "applications.payments.HttpPaymentProvider"
+    settings.PAYMENT_PROVIDER_URL = stand_in.url
+    settings.PAYMENT_PROVIDER_APP_ID = "portal-test"
+    settings.PAYMENT_PROVIDER_SECRET = "s3cret-of-the-provider-0123456789abcdef"
+    return stand_in
+
+
+def test_a_fee_the_payment_platform_confirmed_is_paid_with_its_reference(alice, payable, fee, payment_platform):
+    payment_platform.reply({"status": "paid", "order_id": f"fee-{fee.pk}", "reference": "NT77", "amount_yuan": "100"})
+    response = alice.post(pay_url(payable, fee.pk))
+    assert response.status_code == 200, response.content
+    fee.refresh_from_db()
+    assert fee.status == FeeAssessment.Status.PAID and fee.payment_reference == "NT77"
+    assert payment_platform.last.json["order_id"] == f"fee-{fee.pk}"
+
+
+@pytest.mark.parametrize(
+    "status, answer, code",
+    [
+        (200, {"status": "declined"}, "payment_declined"),
+        (200, {"status": "pending"}, "payment_pending"),
+        (500, {"status": "paid"}, "service_unavailable"),
+    ],
+)
+def test_a_fee_stays_due_unless_the_payment_platform_confirmed_it(
+    alice, payable, fee, payment_platform, status, answer, code
+):
+    payment_platform.reply(answer, status=status)
+    assert_error(alice.post(pay_url(payable, fee.pk)), 503 if status == 500 else 422, code)
+    fee.refresh_from_db()
+    assert fee.status == FeeAssessment.Status.DUE and not fee.settled_at
