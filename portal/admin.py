@@ -1,12 +1,23 @@
 """Django admin of the portal app (system administrators only)."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from portal.models import AuditEvent, CalendarDay, CalendarYear, Organization, OrganizationAgent, User
+from portal.idnumbers import id_number_digest
+from portal.models import (
+    AuditEvent,
+    CalendarDay,
+    CalendarYear,
+    DemoRegistryRecord,
+    Organization,
+    OrganizationAgent,
+    User,
+)
 from portal.services import record_audit
+from portal.validators import validate_resident_id, validate_uscc
 from portal.workdays import provisional_holidays
 
 # --- Working-day calendar (portal.workdays) -----------------------------------------------------
@@ -106,7 +117,7 @@ class PortalUserAdmin(UserAdmin):
 class OrganizationAgentInline(admin.TabularInline):
     model = OrganizationAgent
     extra = 0
-    fields = ["user", "is_legal_representative", "created_at", "revoked_at"]
+    fields = ["user", "is_legal_representative", "created_at", "verified_at", "verified_via", "revoked_at"]
     readonly_fields = fields
     can_delete = False
 
@@ -117,9 +128,47 @@ class OrganizationAgentInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "uscc", "legal_representative", "created_at"]
+    """Written from the registry's answers (portal.registry) when someone registers as an agent."""
+
+    list_display = ["name", "uscc", "legal_representative", "updated_at"]
     search_fields = ["name", "uscc"]
+    readonly_fields = ["name", "uscc", "legal_representative", "legal_representative_id_digest", "created_at"]
     inlines = [OrganizationAgentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class DemoRegistryRecordForm(forms.ModelForm):
+    legal_representative_id_number = forms.CharField(
+        label="法定代表人身份证号码", max_length=18, help_text="只保存不可逆的摘要。"
+    )
+
+    class Meta:
+        model = DemoRegistryRecord
+        fields = ["uscc", "name", "legal_representative"]
+
+    def clean_uscc(self) -> str:
+        return validate_uscc(self.cleaned_data["uscc"])
+
+    def clean_legal_representative_id_number(self) -> str:
+        return validate_resident_id(self.cleaned_data["legal_representative_id_number"])
+
+    def save(self, commit: bool = True) -> DemoRegistryRecord:
+        record = super().save(commit=False)
+        record.legal_representative_id_digest = id_number_digest(self.cleaned_data["legal_representative_id_number"])
+        if commit:
+            record.save()
+        return record
+
+
+@admin.register(DemoRegistryRecord)
+class DemoRegistryRecordAdmin(admin.ModelAdmin):
+    """The demo registry's data (development only): stands in for the market regulator's registry."""
+
+    form = DemoRegistryRecordForm
+    list_display = ["name", "uscc", "legal_representative"]
+    search_fields = ["name", "uscc"]
 
 
 @admin.register(AuditEvent)
