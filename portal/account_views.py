@@ -14,14 +14,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from portal import access, selectors, services
+from portal import access, lockout, selectors, services
 from portal.exceptions import DomainError, NotFound, render_error
 from portal.forms import LoginForm, OrganizationAgentForm, OtpTokenForm, RealNameForm, RegistrationForm
 from portal.models import User
@@ -58,7 +58,8 @@ class PortalLoginView(LoginView):
         return response
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        status = 429 if form.has_error(NON_FIELD_ERRORS, code=lockout.SignInThrottled.code) else 400
+        return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
 def register(request: HttpRequest) -> HttpResponse:

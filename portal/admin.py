@@ -5,9 +5,13 @@ from django.contrib.auth.admin import UserAdmin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from portal.forms import AdminLoginForm
 from portal.models import AuditEvent, CalendarDay, CalendarYear, Organization, OrganizationAgent, User
 from portal.services import record_audit
 from portal.workdays import provisional_holidays
+
+# The admin's sign-in page checks passwords too: the same per-address cap as the portal's (portal.lockout).
+admin.site.login_form = AdminLoginForm
 
 # --- Working-day calendar (portal.workdays) -----------------------------------------------------
 # When the State Council publishes next year's arrangement, an administrator enters the year's
