@@ -181,3 +181,17 @@ class OtpTokenForm(ChineseLabels, forms.Form):
         if not value.isdigit():
             raise ValidationError("动态验证码只含数字。", code="otp_not_digits")
         return value
+
+
+class EnrolmentCodeForm(ChineseLabels, forms.Form):
+    enrolment_code = forms.CharField(
+        label="绑定码",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "autofocus": True}
+        ),
+        help_text="系统管理员签发新账户时交给您的 16 位绑定码（如 ABCD-EFGH-JKMN-PQRS），72 小时内有效，只能使用一次。",
+    )
+
+    def clean_enrolment_code(self) -> str:
+        return self.cleaned_data["enrolment_code"].strip()

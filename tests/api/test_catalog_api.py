@@ -448,3 +448,17 @@ def test_the_token_endpoint_refuses_an_address_that_sprays_passwords(api, citize
 
     assert "该网络地址登录失败次数过多" in assert_error(response, 429, "ip_throttled")["message"]
     assert not Token.objects.filter(user=citizen).exists()
+
+
+def test_staff_cannot_set_up_a_device_through_the_token_endpoint_without_the_enrolment_code(api, editor_x):
+    device = TOTPDevice.objects.create(user=editor_x, name="default", confirmed=False)
+    code = str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(device.digits)
+
+    response = api.post(
+        "/api/v1/auth/token/", {"username": "editor_x", "password": PASSWORD, "otp_token": code}, format="json"
+    )
+
+    assert_error(response, 409, "otp_not_set_up")
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert not Token.objects.filter(user=editor_x).exists()
