@@ -14,16 +14,23 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from portal import access, selectors, services
+from portal import access, lockout, selectors, services
 from portal.exceptions import DomainError, NotFound, render_error
-from portal.forms import LoginForm, OrganizationAgentForm, OtpTokenForm, RealNameForm, RegistrationForm
+from portal.forms import (
+    EnrolmentCodeForm,
+    LoginForm,
+    OrganizationAgentForm,
+    OtpTokenForm,
+    RealNameForm,
+    RegistrationForm,
+)
 from portal.models import Role, User
 
 # Registration refusals that belong to one field of the form.
@@ -58,7 +65,8 @@ class PortalLoginView(LoginView):
         return response
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        status = 429 if form.has_error(NON_FIELD_ERRORS, code=lockout.SignInThrottled.code) else 400
+        return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -139,14 +147,22 @@ def _qr_png_data_uri(text: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+# The enrolment code this browser session entered (portal.selectors.device_being_enrolled).
+ENROLMENT_SESSION_KEY = "portal_otp_enrolment_id"
+
+
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    """Staff's second factor: set up a TOTP device on first sign-in, then enter its code."""
+    """Staff's second factor: the enrolment code, then setting up a TOTP device; later its code."""
     user: User = request.user  # type: ignore[assignment]
     target = _safe_next(request, reverse("portal:home"))
     if not user.is_portal_staff or user.is_verified():
         return redirect(target)
-    device = services.get_or_create_totp_device(user=user)
+    device = selectors.confirmed_totp_device(user) or selectors.device_being_enrolled(
+        user=user, enrolment_id=request.session.get(ENROLMENT_SESSION_KEY)
+    )
+    if device is None:
+        return _otp_enrol(request, user, target)
     form = OtpTokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -159,6 +175,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 status = exc.status_code
             else:
                 django_otp.login(request, device)
+                request.session.pop(ENROLMENT_SESSION_KEY, None)
                 # A new session id for the raised privilege, as on sign-in.
                 request.session.cycle_key()
                 return redirect(target)
@@ -169,6 +186,26 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         context["secret"] = b32encode(device.bin_key).decode("ascii")
     template = "portal/otp_setup.html" if not device.confirmed else "portal/otp_verify.html"
     return render(request, template, context, status=status)
+
+
+def _otp_enrol(request: HttpRequest, user: User, target: str) -> HttpResponse:
+    """Before the secret is shown: the enrolment code the administrator handed over."""
+    form = EnrolmentCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                enrolment = services.accept_enrolment_code(
+                    user=user, code=form.cleaned_data["enrolment_code"], ip=_ip(request)
+                )
+            except DomainError as exc:
+                form.add_error("enrolment_code", exc.message)
+                status = exc.status_code
+            else:
+                request.session[ENROLMENT_SESSION_KEY] = enrolment.pk
+                return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': target})}")
+    return render(request, "portal/otp_enrol.html", {"form": form, "next": target}, status=status)
 
 
 @login_required

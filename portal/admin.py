@@ -3,9 +3,15 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
+from portal import services
+from portal.exceptions import DomainError
+from portal.forms import AdminLoginForm
 from portal.idnumbers import id_number_digest
 from portal.models import (
     AuditEvent,
@@ -19,6 +25,9 @@ from portal.models import (
 from portal.services import record_audit
 from portal.validators import validate_resident_id, validate_uscc
 from portal.workdays import provisional_holidays
+
+# The admin's sign-in page checks passwords too: the same per-address cap as the portal's (portal.lockout).
+admin.site.login_form = AdminLoginForm
 
 # --- Working-day calendar (portal.workdays) -----------------------------------------------------
 # When the State Council publishes next year's arrangement, an administrator enters the year's
@@ -102,6 +111,34 @@ class PortalUserAdmin(UserAdmin):
         ("岗位与角色", {"fields": ["department", "groups", "is_active", "is_staff", "is_superuser", "is_demo"]}),
         ("时间", {"fields": ["last_login", "date_joined"]}),
     ]
+
+    actions = ["issue_enrolment_codes"]
+
+    @admin.action(description="签发动态验证码绑定码（新工作人员、手机丢失；旧设备解除）")
+    def issue_enrolment_codes(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse:
+        """Shown on this page once, never stored in clear nor put in a message cookie."""
+        issued: list[tuple[User, str]] = []
+        refused: list[tuple[User, str]] = []
+        for user in queryset.order_by("username"):
+            try:
+                code = services.issue_enrolment_code(
+                    user=user,
+                    actor=request.user,  # type: ignore[arg-type]
+                    ip=request.META.get("REMOTE_ADDR"),
+                )
+            except DomainError as exc:
+                refused.append((user, exc.message))
+            else:
+                issued.append((user, code))
+        context = {
+            **self.admin_site.each_context(request),
+            "issued": issued,
+            "refused": refused,
+            "hours": int(services.ENROLMENT_CODE_VALIDITY.total_seconds() // 3600),
+            "back_url": reverse("admin:portal_user_changelist"),
+        }
+        # Admin views are never_cache already: the page with the codes stays out of every cache.
+        return TemplateResponse(request, "admin/portal/enrolment_codes_issued.html", context)
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal import services
+from portal import lockout, services
 from portal.exceptions import BadInput, error_body
 from portal.models import User
 
@@ -94,7 +94,7 @@ class TokenApi(APIView):
             400: error_response("账号、密码或动态验证码不正确"),
             409: error_response("尚未绑定动态验证码设备"),
             422: error_response("动态验证码错误次数过多"),
-            429: error_response("账号已被暂时锁定，或请求过于频繁"),
+            429: error_response("账号已被暂时锁定、该网络地址登录失败次数过多，或请求过于频繁"),
         },
     )
     def post(self, request: Request) -> Response:
@@ -105,6 +105,7 @@ class TokenApi(APIView):
         # Accounts registered by e-mail keep it in lower case as their username (portal.forms.LoginForm).
         if "@" in username:
             username = username.lower()
+        lockout.check_ip_may_sign_in(get_client_ip_address(request) or None)
         # The DRF request, not request._request: django-axes marks it when the account is locked out,
         # and a mark on the Django request would make AxesMiddleware swap this JSON for its HTML page.
         user = authenticate(request, username=username, password=data["password"])

@@ -2,13 +2,15 @@
 
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
 
-from portal import uploads
+from portal import lockout, uploads
 from portal.services import AUTHORIZATION_LETTER_KINDS
 from portal.validators import validate_phone, validate_resident_id, validate_uscc
 
@@ -21,7 +23,26 @@ class ChineseLabels:
         super().__init__(*args, **kwargs)
 
 
-class LoginForm(ChineseLabels, AuthenticationForm):
+class RefusesSprayingAddresses:
+    """For sign-in forms: the per-address cap on failures across usernames (portal.lockout)."""
+
+    request: Any
+
+    def clean(self) -> dict[str, Any]:
+        # Before the password is checked: an address that sprays passwords gets no further answers.
+        if self.request is not None:
+            try:
+                lockout.check_ip_may_sign_in(get_client_ip_address(self.request) or None)
+            except lockout.SignInThrottled as exc:
+                raise ValidationError(exc.message, code=exc.code) from exc
+        return super().clean()  # type: ignore[misc]
+
+
+class AdminLoginForm(RefusesSprayingAddresses, AdminAuthenticationForm):
+    """The admin's own sign-in page answers passwords too, so it gets the same cap."""
+
+
+class LoginForm(ChineseLabels, RefusesSprayingAddresses, AuthenticationForm):
     """Sign-in with the phone number, e-mail address or staff username and the password.
 
     AuthenticationForm hands the request to ``authenticate``, which django-axes needs for its lockout.
@@ -159,3 +180,17 @@ class OtpTokenForm(ChineseLabels, forms.Form):
         if not value.isdigit():
             raise ValidationError("动态验证码只含数字。", code="otp_not_digits")
         return value
+
+
+class EnrolmentCodeForm(ChineseLabels, forms.Form):
+    enrolment_code = forms.CharField(
+        label="绑定码",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "autofocus": True}
+        ),
+        help_text="系统管理员签发新账户时交给您的 16 位绑定码（如 ABCD-EFGH-JKMN-PQRS），72 小时内有效，只能使用一次。",
+    )
+
+    def clean_enrolment_code(self) -> str:
+        return self.cleaned_data["enrolment_code"].strip()

@@ -91,6 +91,45 @@ class User(AbstractUser):
         return self.is_superuser or bool(self.role_codes() & STAFF_ROLES)
 
 
+class StaffEnrolmentCode(models.Model):
+    """A one-time code that lets a member of staff set up their TOTP device.
+
+    An administrator hands it over out of band (in person, on paper): knowing the password alone
+    does not let anyone bind their own phone to a new account. Only a digest is stored. The code is
+    entered before the secret is shown, binds the device being set up (``device``), and is spent
+    when that device is confirmed (portal.services.accept_enrolment_code, verify_totp_token).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_digest = models.CharField("绑定码摘要", max_length=64)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("失效时间")
+    failed_attempts = models.PositiveSmallIntegerField("输错次数", default=0)
+    device = models.OneToOneField(
+        "otp_totp.TOTPDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolment_code"
+    )
+    accepted_at = models.DateTimeField("输入时间", null=True, blank=True)
+    spent_at = models.DateTimeField("使用时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "动态验证码绑定码"
+        verbose_name_plural = "动态验证码绑定码"
+        indexes = [
+            models.Index(
+                fields=["user", "expires_at"],
+                name="enrolment_code_live",
+                condition=models.Q(spent_at__isnull=True, revoked_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Organization(models.Model):
     """A company or other organisation that applies (法人), identified by its USCC."""
 

@@ -1,7 +1,11 @@
 """Every write about accounts, organisations and the audit trail (STYLE.md rule 1)."""
 
+import datetime as dt
+import hashlib
+import secrets
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -10,12 +14,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import outbox, uploads
 from portal.exceptions import BadInput, DomainError, InvalidTransition, PermissionDenied
 from portal.idnumbers import id_number_digest, mask_id_number
-from portal.models import STAFF_ROLES, AuditEvent, Organization, OrganizationAgent, Role, User
+from portal.models import STAFF_ROLES, AuditEvent, Organization, OrganizationAgent, Role, StaffEnrolmentCode, User
 from portal.realname import RealNameVerifier, get_real_name_verifier
 from portal.registry import OrganizationRegistry, get_organization_registry
 from portal.validators import validate_phone, validate_resident_id, validate_uscc
@@ -413,6 +418,13 @@ def revoke_agent(*, agent: OrganizationAgent, actor: User, ip: str | None = None
 # --- Staff and demo accounts -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewStaffAccount:
+    user: User
+    # To be handed to the new member of staff out of band; None for demo accounts.
+    enrolment_code: str | None
+
+
 @transaction.atomic
 def create_staff_user(
     *,
@@ -425,8 +437,12 @@ def create_staff_user(
     phone: str | None = None,
     is_demo: bool = False,
     actor: User | None = None,
-) -> User:
-    """Create a staff account with staff roles. Demo staff only while DEMO_MODE is on."""
+) -> NewStaffAccount:
+    """Create a staff account with staff roles and its TOTP enrolment code. Demo staff only while DEMO_MODE is on.
+
+    The enrolment code is in the result once and nowhere else: the administrator hands it over.
+    Demo staff get a confirmed device instead, whose codes `manage.py demo_totp` shows.
+    """
     if is_demo:
         _refuse_demo_outside_demo_mode()
     roles = list(roles)
@@ -448,7 +464,10 @@ def create_staff_user(
     user.save()
     user.groups.add(*(_role_group(code) for code in roles))
     record_audit(actor=actor, action="account.staff_created", obj=user, detail={"roles": sorted(roles)})
-    return user
+    if is_demo:
+        ensure_demo_totp_device(user=user)
+        return NewStaffAccount(user=user, enrolment_code=None)
+    return NewStaffAccount(user=user, enrolment_code=issue_enrolment_code(user=user, actor=actor))
 
 
 def create_demo_citizen(*, phone: str, real_name: str, id_number: str) -> User:
@@ -460,36 +479,157 @@ def create_demo_citizen(*, phone: str, real_name: str, id_number: str) -> User:
 
 # --- Second factor (TOTP) --------------------------------------------------------------------
 
+# A staff account's TOTP device is set up only by the holder of an enrolment code that an
+# administrator issued and handed over out of band; the password alone is not enough, or whoever
+# first signs in with it binds their own phone to the account.
+ENROLMENT_CODE_VALIDITY = dt.timedelta(hours=72)
+ENROLMENT_CODE_MAX_FAILURES = 5
+# No 0/O, 1/I/L: the code is read off paper or a screen and typed in by hand. 16 characters ≈ 78 bits.
+ENROLMENT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+ENROLMENT_CODE_LENGTH = 16
+
+
+def _enrolment_code_digest(code: str) -> str:
+    # A random code of ~78 bits needs no slow or keyed hash; normalising lets "abcd-efgh ..." match.
+    normalized = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def _live_enrolment_codes(user: User) -> models.QuerySet[StaffEnrolmentCode]:
+    return StaffEnrolmentCode.objects.filter(
+        user=user, spent_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
 
 @transaction.atomic
-def get_or_create_totp_device(*, user: User) -> TOTPDevice:
-    """The user's confirmed device, or the unconfirmed one being set up (created on first call)."""
-    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
+def issue_enrolment_code(*, user: User, actor: User | None = None, ip: str | None = None) -> str:
+    """Issue a new single-use enrolment code (returned once, stored as a digest) for a staff account.
+
+    Earlier codes are revoked and the account's TOTP devices are removed: a code only serves to set
+    up a device, and after a lost phone the old device must stop working at once.
+    """
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_portal_staff:
+        raise DomainError(f"“{locked.username}”不是工作人员账户，登录无需动态验证码。", code="not_staff")
+    now = timezone.now()
+    StaffEnrolmentCode.objects.filter(user=locked, spent_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    removed, _ = TOTPDevice.objects.filter(user=locked).delete()
+    code = "".join(secrets.choice(ENROLMENT_CODE_ALPHABET) for _ in range(ENROLMENT_CODE_LENGTH))
+    enrolment = StaffEnrolmentCode.objects.create(
+        user=locked,
+        code_digest=_enrolment_code_digest(code),
+        issued_by=actor,
+        expires_at=now + ENROLMENT_CODE_VALIDITY,
+    )
+    record_audit(
+        actor=actor,
+        action="account.enrolment_code_issued",
+        obj=locked,
+        detail={
+            "enrolment_code": enrolment.pk,
+            "devices_removed": removed,
+            "expires_at": enrolment.expires_at.isoformat(),
+        },
+        ip=ip,
+    )
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def accept_enrolment_code(*, user: User, code: str, ip: str | None = None) -> StaffEnrolmentCode:
+    """Check the enrolment code and start setting up a fresh, unconfirmed TOTP device bound to it.
+
+    As in verify_totp_token, the check commits before a refusal is raised: each wrong code counts
+    and leaves an audit row; the last allowed one revokes the code.
+    """
+    with transaction.atomic():
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise InvalidTransition("该账户已绑定动态验证码设备。", code="otp_already_set_up")
+        enrolment = _live_enrolment_codes(user).select_for_update().order_by("-created_at").first()
+        if enrolment is None:
+            record_audit(actor=user, action="account.enrolment_code_failed", obj=user, detail={"reason": "none"}, ip=ip)
+            refusal: DomainError | None = DomainError(
+                "该账户没有有效的绑定码（已过期、已使用或已作废），请联系系统管理员重新签发。",
+                code="enrolment_code_missing",
+            )
+        elif not constant_time_compare(_enrolment_code_digest(code), enrolment.code_digest):
+            enrolment.failed_attempts += 1
+            if enrolment.failed_attempts >= ENROLMENT_CODE_MAX_FAILURES:
+                enrolment.revoked_at = timezone.now()
+            enrolment.save(update_fields=["failed_attempts", "revoked_at"])
+            record_audit(
+                actor=user,
+                action="account.enrolment_code_failed",
+                obj=user,
+                detail={"enrolment_code": enrolment.pk, "failed_attempts": enrolment.failed_attempts},
+                ip=ip,
+            )
+            if enrolment.revoked_at is not None:
+                refusal = DomainError(
+                    "绑定码输错次数过多，已作废，请联系系统管理员重新签发。", code="enrolment_code_throttled"
+                )
+            else:
+                refusal = BadInput("绑定码不正确，请核对系统管理员交给您的绑定码。", code="enrolment_code_invalid")
+        else:
+            refusal = None
+            # A fresh secret each time the code is entered: one shown earlier (another session, or a
+            # device created before enrolment codes existed) can never be the one confirmed.
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            enrolment.device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+            enrolment.accepted_at = timezone.now()
+            enrolment.save(update_fields=["device", "accepted_at"])
+            record_audit(
+                actor=user,
+                action="account.enrolment_code_accepted",
+                obj=user,
+                detail={"enrolment_code": enrolment.pk},
+                ip=ip,
+            )
+    if refusal is not None:
+        raise refusal
+    return enrolment
+
+
+@transaction.atomic
+def ensure_demo_totp_device(*, user: User) -> TOTPDevice:
+    """A demo staff account's confirmed device (created if missing): `manage.py demo_totp` shows its codes."""
+    _refuse_demo_outside_demo_mode()
+    if not (user.is_demo and user.is_portal_staff):
+        raise DomainError("只有演示工作人员账户可以直接绑定动态验证码设备。", code="not_demo_staff")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+        device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+        record_audit(actor=None, action="account.demo_totp_device_created", obj=user)
     return device
 
 
 def verify_totp_token(*, user: User, token: str, ip: str | None = None) -> TOTPDevice:
-    """Check a TOTP code; the first good code confirms a device being set up.
+    """Check a TOTP code; the first good code confirms a device being set up and spends its enrolment code.
 
     The check runs in its own transaction that commits before any refusal is raised: a wrong code
     must still count towards django-otp's throttling, or guessing would cost nothing.
     """
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user).order_by("-confirmed", "pk").first()
-        if device is None:
-            raise InvalidTransition("尚未绑定动态验证码设备，请先完成设置。", code="otp_not_set_up")
+        enrolment = None
+        if device is not None and not device.confirmed:
+            # Only a device set up with a live enrolment code may be confirmed.
+            enrolment = _live_enrolment_codes(user).select_for_update().filter(device=device).first()
+        if device is None or (not device.confirmed and enrolment is None):
+            raise InvalidTransition("尚未绑定动态验证码设备，请先输入绑定码完成设置。", code="otp_not_set_up")
         allowed, _ = device.verify_is_allowed()
         verified = allowed and device.verify_token(token.strip())
-        if verified and not device.confirmed:
+        if verified and enrolment is not None:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            enrolment.spent_at = timezone.now()
+            enrolment.save(update_fields=["spent_at"])
         record_audit(
             actor=user,
             action="account.otp_verified" if verified else "account.otp_failed",
             obj=user,
-            detail={"throttled": not allowed},
+            detail={"throttled": not allowed, "enrolled": bool(verified and enrolment is not None)},
             ip=ip,
         )
     if not allowed:

@@ -145,6 +145,11 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # Keep each failure (AccessFailureLog): AccessAttempt rows are reset by a successful sign-in.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
+# Against password spraying (portal.lockout): an address whose failed sign-ins in the window reach
+# the limit, over at least that many distinct usernames, may not sign in until they age out.
+SIGNIN_IP_FAILURE_LIMIT = env.int("SIGNIN_IP_FAILURE_LIMIT", default=30)
+SIGNIN_IP_DISTINCT_USERNAMES = env.int("SIGNIN_IP_DISTINCT_USERNAMES", default=10)
+SIGNIN_IP_WINDOW_MINUTES = env.int("SIGNIN_IP_WINDOW_MINUTES", default=15)
 
 OTP_TOTP_ISSUER = "一网通办"
 

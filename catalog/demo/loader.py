@@ -362,7 +362,7 @@ def create_demo_accounts() -> list[User]:
                 roles=[staff.role],
                 department_id=department.pk if department else None,
                 is_demo=True,
-            )
+            ).user
             if staff.is_superuser:
                 user.is_superuser = user.is_staff = True
                 user.save(update_fields=["is_superuser", "is_staff"])

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from axes.models import AccessFailureLog
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -435,3 +436,29 @@ def test_diff_against_another_items_version_is_refused(editor_x, marriage_item, 
     assert_error(editor.get(f"{MANAGE}{draft_item.pk}/diff/", {"against": "x"}), 400, "bad_input")
     first = editor.get(f"{MANAGE}{draft_item.pk}/diff/").json()
     assert (first["against"], first["changes"]) == (None, [])
+
+
+def test_the_token_endpoint_refuses_an_address_that_sprays_passwords(api, citizen):
+    AccessFailureLog.objects.bulk_create(
+        AccessFailureLog(username=f"sprayed{n}", ip_address="127.0.0.1", user_agent="", http_accept="", path_info="/")
+        for n in range(30)
+    )
+
+    response = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
+
+    assert "该网络地址登录失败次数过多" in assert_error(response, 429, "ip_throttled")["message"]
+    assert not Token.objects.filter(user=citizen).exists()
+
+
+def test_staff_cannot_set_up_a_device_through_the_token_endpoint_without_the_enrolment_code(api, editor_x):
+    device = TOTPDevice.objects.create(user=editor_x, name="default", confirmed=False)
+    code = str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(device.digits)
+
+    response = api.post(
+        "/api/v1/auth/token/", {"username": "editor_x", "password": PASSWORD, "otp_token": code}, format="json"
+    )
+
+    assert_error(response, 409, "otp_not_set_up")
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert not Token.objects.filter(user=editor_x).exists()

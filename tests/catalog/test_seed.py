@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from catalog import rules
 from catalog.demo import accounts, bulk
@@ -25,7 +26,7 @@ from catalog.models import (
     Topic,
 )
 from portal.idnumbers import id_number_digest, mask_id_number
-from portal.models import CalendarYear, OrganizationAgent, Role, User
+from portal.models import CalendarYear, OrganizationAgent, Role, StaffEnrolmentCode, User
 from portal.services import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +179,14 @@ class TestTheSeededDemo:
         assert User.objects.get(username="demo_editor_xw").department.name == "南京市玄武区市场监督管理局"
         admin = User.objects.get(username="demo_sysadmin")
         assert admin.is_superuser and admin.check_password(DEMO_PASSWORD)
+
+    def test_demo_staff_have_a_confirmed_totp_device_and_no_enrolment_code(self):
+        """So `make run` works with `manage.py demo_totp` alone: no enrolment code to hand over."""
+        staff = [user for user in User.objects.filter(is_demo=True) if user.is_portal_staff]
+        assert staff
+        for user in staff:
+            assert TOTPDevice.objects.filter(user=user, confirmed=True).exists(), user.username
+        assert not StaffEnrolmentCode.objects.exists()
 
     def test_the_demo_citizen_is_verified_and_only_the_masked_id_is_kept(self):
         demo = accounts.CITIZENS[0]

@@ -352,11 +352,22 @@ def test_it_creates_a_staff_user_with_staff_roles(db, department_x):
         real_name="周六",
         roles=[Role.CLERK],
         department_id=department_x.pk,
-    )
+    ).user
 
     assert clerk.is_portal_staff
     assert clerk.department == department_x
     assert AuditEvent.objects.filter(action="account.staff_created", object_id=str(clerk.pk)).exists()
+
+
+def test_a_new_staff_account_comes_with_an_enrolment_code_and_no_device(db):
+    account = services.create_staff_user(
+        username="clerk_a", password="Chuangkou-2026", real_name="周六", roles=[Role.CLERK]
+    )
+
+    assert not TOTPDevice.objects.filter(user=account.user).exists()
+    assert account.enrolment_code
+    enrolment = services.accept_enrolment_code(user=account.user, code=account.enrolment_code)
+    assert enrolment.device is not None and not enrolment.device.confirmed
 
 
 def test_it_refuses_a_staff_user_without_a_staff_role(db):
@@ -434,7 +445,7 @@ def test_demo_accounts_command_lists_the_accounts_and_how_to_get_a_totp_code(db,
 
 def test_demo_totp_prints_a_code_the_portal_accepts(db, settings):
     settings.DEMO_MODE = True
-    clerk = services.create_staff_user(
+    account = services.create_staff_user(
         username="demo_clerk", password=services.DEMO_PASSWORD, real_name="周六", roles=[Role.CLERK], is_demo=True
     )
     out = StringIO()
@@ -443,8 +454,22 @@ def test_demo_totp_prints_a_code_the_portal_accepts(db, settings):
 
     code = out.getvalue().strip()
     assert len(code) == 6 and code.isdigit()
-    device = services.verify_totp_token(user=clerk, token=code)
+    device = services.verify_totp_token(user=account.user, token=code)
     assert device.confirmed
+
+
+def test_demo_staff_skip_the_enrolment_code_and_go_straight_to_the_code_page(client, db, settings):
+    settings.DEMO_MODE = True
+    account = services.create_staff_user(
+        username="demo_clerk", password=services.DEMO_PASSWORD, real_name="周六", roles=[Role.CLERK], is_demo=True
+    )
+    client.post("/accounts/login/", {"username": "demo_clerk", "password": services.DEMO_PASSWORD})
+
+    page = client.get("/accounts/otp/").content.decode()
+
+    assert account.enrolment_code is None
+    assert TOTPDevice.objects.get(user=account.user).confirmed
+    assert "输入动态验证码" in page and "绑定码" not in page and "otpauth://" not in page
 
 
 def test_demo_totp_refuses_outside_demo_mode_and_for_other_accounts(db, settings, citizen):

@@ -107,3 +107,82 @@ def test_failures_for_an_unknown_username_lock_only_that_name(client, users):
     fail_five_times(client, username="nobody")
 
     assert attempt(client, "u", PASSWORD, IP_A).status_code == 302
+
+
+# --- The per-IP cap on failures across usernames (password spraying) ---------------------------
+
+
+def spray(usernames: int, ip: str = IP_A, failures_each: int = 1, ago: dt.timedelta = dt.timedelta(0)) -> None:
+    """Failed sign-ins as django-axes logs them (written directly: each real attempt hashes a password)."""
+    rows = [
+        AccessFailureLog(username=f"sprayed{n}", ip_address=ip, user_agent="", http_accept="", path_info=LOGIN_URL)
+        for n in range(usernames)
+        for _ in range(failures_each)
+    ]
+    AccessFailureLog.objects.bulk_create(rows)
+    if ago:
+        AccessFailureLog.objects.filter(ip_address=ip).update(attempt_time=timezone.now() - ago)
+
+
+def test_thirty_failures_across_many_usernames_refuse_every_sign_in_from_that_ip(client, users):
+    spray(29)
+    assert attempt(client, "u", PASSWORD, IP_A).status_code == 302
+    assert attempt(client, "sprayed29", "Summer2026!", IP_A).status_code == 400
+
+    response = attempt(client, "v", PASSWORD, IP_A)
+
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "该网络地址登录失败次数过多，请 15 分钟后再试" in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_ip_cap_leaves_other_addresses_alone(client, users):
+    spray(30)
+
+    assert attempt(client, "u", PASSWORD, IP_B).status_code == 302
+
+
+def test_a_hall_behind_one_address_making_typos_is_not_capped(client, users):
+    """40 failures of 9 clerks: each stays under the username + IP lockout, and too few names fail
+    for it to look like spraying."""
+    spray(9, failures_each=4)
+    spray(4)
+
+    assert AccessFailureLog.objects.filter(ip_address=IP_A).count() == 40
+    assert attempt(client, "u", PASSWORD, IP_A).status_code == 302
+
+
+def test_refused_attempts_are_not_counted_as_failures(client, users):
+    spray(30)
+
+    assert attempt(client, "new-name", "Summer2026!", IP_A).status_code == 429
+
+    assert AccessFailureLog.objects.filter(ip_address=IP_A).count() == 30
+
+
+def test_the_ip_cap_ends_when_the_failures_leave_the_window(client, users, settings):
+    spray(30)
+    window = dt.timedelta(minutes=settings.SIGNIN_IP_WINDOW_MINUTES)
+    oldest = AccessFailureLog.objects.filter(ip_address=IP_A).order_by("attempt_time").first()
+    AccessFailureLog.objects.filter(pk=oldest.pk).update(attempt_time=timezone.now() - window - dt.timedelta(seconds=1))
+
+    assert attempt(client, "u", PASSWORD, IP_A).status_code == 302
+
+
+def test_the_message_counts_the_minutes_until_the_cap_lifts(client, users):
+    spray(30, ago=dt.timedelta(minutes=10))
+
+    response = attempt(client, "u", PASSWORD, IP_A)
+
+    assert response.status_code == 429
+    assert "请 5 分钟后再试" in response.content.decode()
+
+
+def test_the_admin_sign_in_page_is_capped_too(client, users):
+    spray(30)
+
+    response = client.post("/admin/login/", {"username": "u", "password": PASSWORD}, REMOTE_ADDR=IP_A)
+
+    assert "该网络地址登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session

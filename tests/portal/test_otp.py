@@ -1,13 +1,18 @@
 """Staff sign in with a password and then a TOTP code; citizens with the password alone."""
 
 import datetime as dt
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.models import AuditEvent, Role
+from portal import services
+from portal.exceptions import DomainError, InvalidTransition
+from portal.models import AuditEvent, Role, StaffEnrolmentCode
 from tests.conftest import PASSWORD, login_verified
 from tests.factories import UserFactory
 
@@ -40,10 +45,38 @@ def test_staff_are_sent_to_the_second_factor_after_the_password(client, editor_x
     assert response["Location"] == f"{OTP_URL}?next=%2Faccounts%2Fprofile%2F"
 
 
-def test_first_sign_in_shows_the_setup_page_with_an_otpauth_uri_and_a_qr_code(client, editor_x):
+def enter_enrolment_code(client, code: str):
+    return client.post(OTP_URL, {"enrolment_code": code, "next": PROFILE_URL})
+
+
+def start_enrolment(client, user) -> TOTPDevice:
+    """Sign in with the password and the enrolment code an administrator issued; the device being set up."""
+    code = services.issue_enrolment_code(user=user)
+    sign_in(client, user.username)
+    enter_enrolment_code(client, code)
+    return TOTPDevice.objects.get(user=user, confirmed=False)
+
+
+def test_it_refuses_enrolment_without_the_code(client, editor_x):
+    services.issue_enrolment_code(user=editor_x)
     sign_in(client, "editor_x")
 
     response = client.get(OTP_URL)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "绑定码" in page
+    assert "otpauth://" not in page and "data:image/png" not in page
+    assert not TOTPDevice.objects.filter(user=editor_x).exists()
+
+
+def test_the_enrolment_code_opens_the_setup_page_with_an_otpauth_uri_and_a_qr_code(client, editor_x):
+    code = services.issue_enrolment_code(user=editor_x)
+    sign_in(client, "editor_x")
+
+    response = enter_enrolment_code(client, code.lower().replace("-", " "))
+    assert response.status_code == 302
+    response = client.get(response["Location"])
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -53,14 +86,64 @@ def test_first_sign_in_shows_the_setup_page_with_an_otpauth_uri_and_a_qr_code(cl
     device = TOTPDevice.objects.get(user=editor_x)
     assert not device.confirmed
     # Reloading the page keeps the same secret.
-    client.get(OTP_URL)
+    assert device.config_url in client.get(OTP_URL).content.decode().replace("&amp;", "&")
     assert TOTPDevice.objects.filter(user=editor_x).count() == 1
 
 
-def test_the_right_code_confirms_the_device_and_lets_staff_in(client, editor_x):
+def test_another_session_with_the_password_does_not_see_the_secret(client, editor_x):
+    start_enrolment(client, editor_x)
+    intruder = Client()
+    sign_in(intruder, "editor_x")
+
+    page = intruder.get(OTP_URL).content.decode()
+
+    assert "otpauth://" not in page
+    assert "绑定码" in page
+
+
+def test_a_wrong_enrolment_code_is_refused_counted_and_audited(client, editor_x):
+    services.issue_enrolment_code(user=editor_x)
     sign_in(client, "editor_x")
-    client.get(OTP_URL)
-    device = TOTPDevice.objects.get(user=editor_x)
+
+    response = enter_enrolment_code(client, "AAAA-BBBB-CCCC-DDDD")
+
+    assert response.status_code == 400
+    assert "绑定码不正确" in response.content.decode()
+    assert "otpauth://" not in response.content.decode()
+    assert StaffEnrolmentCode.objects.get(user=editor_x).failed_attempts == 1
+    assert AuditEvent.objects.filter(action="account.enrolment_code_failed", actor=editor_x).count() == 1
+    assert not TOTPDevice.objects.filter(user=editor_x).exists()
+
+
+def test_too_many_wrong_enrolment_codes_revoke_the_code(client, editor_x):
+    code = services.issue_enrolment_code(user=editor_x)
+    sign_in(client, "editor_x")
+    for _ in range(services.ENROLMENT_CODE_MAX_FAILURES - 1):
+        assert enter_enrolment_code(client, "AAAA-BBBB-CCCC-DDDD").status_code == 400
+
+    response = enter_enrolment_code(client, "AAAA-BBBB-CCCC-DDDD")
+
+    assert response.status_code == 422
+    assert "已作废" in response.content.decode()
+    # Even the right code is refused now: the administrator has to issue a new one.
+    assert enter_enrolment_code(client, code).status_code == 422
+    assert StaffEnrolmentCode.objects.get(user=editor_x).revoked_at is not None
+    assert AuditEvent.objects.filter(action="account.enrolment_code_failed", actor=editor_x).count() == 6
+
+
+def test_an_expired_enrolment_code_is_refused(client, editor_x):
+    code = services.issue_enrolment_code(user=editor_x)
+    StaffEnrolmentCode.objects.filter(user=editor_x).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    sign_in(client, "editor_x")
+
+    response = enter_enrolment_code(client, code)
+
+    assert response.status_code == 422
+    assert "没有有效的绑定码" in response.content.decode()
+
+
+def test_the_right_code_confirms_the_device_spends_the_enrolment_code_and_lets_staff_in(client, editor_x):
+    device = start_enrolment(client, editor_x)
 
     response = client.post(OTP_URL, {"token": current_code(device), "next": PROFILE_URL})
 
@@ -68,8 +151,96 @@ def test_the_right_code_confirms_the_device_and_lets_staff_in(client, editor_x):
     assert response["Location"] == PROFILE_URL
     device.refresh_from_db()
     assert device.confirmed
+    assert StaffEnrolmentCode.objects.get(user=editor_x).spent_at is not None
     assert client.get(PROFILE_URL).status_code == 200
     assert AuditEvent.objects.filter(action="account.otp_verified", actor=editor_x).exists()
+
+
+def test_a_spent_enrolment_code_cannot_set_up_another_device(editor_x):
+    code = services.issue_enrolment_code(user=editor_x)
+    device = services.accept_enrolment_code(user=editor_x, code=code).device
+    services.verify_totp_token(user=editor_x, token=current_code(device))
+    TOTPDevice.objects.filter(user=editor_x).delete()  # say the device was removed some other way
+
+    with pytest.raises(DomainError) as refusal:
+        services.accept_enrolment_code(user=editor_x, code=code)
+
+    assert refusal.value.code == "enrolment_code_missing"
+
+
+def test_a_device_set_up_without_an_enrolment_code_cannot_be_confirmed(editor_x):
+    """Such as the unconfirmed devices that the setup page created for anyone before enrolment codes."""
+    device = TOTPDevice.objects.create(user=editor_x, name="default", confirmed=False)
+
+    with pytest.raises(InvalidTransition) as refusal:
+        services.verify_totp_token(user=editor_x, token=current_code(device))
+
+    assert refusal.value.code == "otp_not_set_up"
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_issuing_a_new_code_revokes_the_old_one_and_removes_the_devices(editor_x):
+    old = services.issue_enrolment_code(user=editor_x)
+    lost_phone = TOTPDevice.objects.create(user=editor_x, name="default", confirmed=True)
+
+    new = services.issue_enrolment_code(user=editor_x)
+
+    assert not TOTPDevice.objects.filter(pk=lost_phone.pk).exists()
+    with pytest.raises(DomainError):
+        services.accept_enrolment_code(user=editor_x, code=old)
+    assert services.accept_enrolment_code(user=editor_x, code=new).device is not None
+    assert AuditEvent.objects.filter(action="account.enrolment_code_issued", object_id=str(editor_x.pk)).count() == 2
+
+
+def test_only_the_digest_of_an_enrolment_code_is_stored(editor_x):
+    code = services.issue_enrolment_code(user=editor_x)
+
+    row = StaffEnrolmentCode.objects.get(user=editor_x)
+    assert code.replace("-", "") not in row.code_digest
+    assert len(code.replace("-", "")) == services.ENROLMENT_CODE_LENGTH
+    assert abs(row.expires_at - row.created_at - services.ENROLMENT_CODE_VALIDITY) < dt.timedelta(seconds=5)
+
+
+def test_citizens_get_no_enrolment_code(citizen):
+    with pytest.raises(DomainError) as refusal:
+        services.issue_enrolment_code(user=citizen)
+
+    assert refusal.value.code == "not_staff"
+
+
+def test_the_command_prints_a_new_enrolment_code_that_works(editor_x):
+    TOTPDevice.objects.create(user=editor_x, name="default", confirmed=True)
+    out = StringIO()
+
+    call_command("issue_enrolment_code", "editor_x", stdout=out, stderr=StringIO())
+
+    assert not TOTPDevice.objects.filter(user=editor_x).exists()
+    assert services.accept_enrolment_code(user=editor_x, code=out.getvalue().strip()).device is not None
+
+
+def test_the_command_refuses_unknown_users_and_citizens(citizen):
+    with pytest.raises(CommandError, match="没有用户名"):
+        call_command("issue_enrolment_code", "nobody")
+    with pytest.raises(CommandError, match="不是工作人员"):
+        call_command("issue_enrolment_code", "alice")
+
+
+def test_the_admin_action_shows_each_code_once_on_its_page(client, editor_x):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    login_verified(client, root)
+
+    response = client.post(
+        "/admin/portal/user/", {"action": "issue_enrolment_codes", "_selected_action": [editor_x.pk]}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    code = page.split("<code>")[1].split("</code>")[0]
+    assert services.accept_enrolment_code(user=editor_x, code=code).device is not None
+    issued = AuditEvent.objects.get(action="account.enrolment_code_issued")
+    assert issued.actor == root and code not in str(issued.detail)
 
 
 def test_staff_with_a_device_get_the_code_page_without_the_secret(client, editor_x):

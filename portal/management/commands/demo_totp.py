@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import TOTP
 
 from portal.models import User
-from portal.services import get_or_create_totp_device
+from portal.services import ensure_demo_totp_device
 
 
 class Command(BaseCommand):
@@ -22,7 +22,8 @@ class Command(BaseCommand):
             raise CommandError(f"没有用户名为“{options['username']}”的演示账户。")
         if not user.is_portal_staff:
             raise CommandError(f"“{user.username}”不是工作人员，登录无需动态验证码。")
-        device = get_or_create_totp_device(user=user)
+        # Demo staff skip the enrolment code: their device is confirmed when the account is created.
+        device = ensure_demo_totp_device(user=user)
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         self.stdout.write(f"{totp.token():0{device.digits}d}")
         remaining = device.step - int(totp.time - device.t0) % device.step
