@@ -58,6 +58,7 @@ from catalog.models import (
     Topic,
 )
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied
+from portal.spreadsheets import csv_unquote
 from portal.uploads import XLSX, check_upload, sniff
 
 logger = logging.getLogger(__name__)
@@ -541,7 +542,8 @@ def _read_csv(text: str) -> ParsedFile:
                 raise _file_error(f"事项行数超过上限（最多 {MAX_ROWS} 行），请拆分为多个文件。")
             if len(record) > len(headers) and any(cell.strip() for cell in record[len(headers) :]):
                 problems.append(Problem("CSV", number, "", "", "该行的单元格比表头多，请检查是否有多余的逗号。"))
-            values = dict(zip(headers, record, strict=False))
+            # The export quotes a text that a spreadsheet would run as a formula; read it back unquoted.
+            values = dict(zip(headers, (csv_unquote(cell) for cell in record), strict=False))
             raw = RawRow(number, {h: v for h, v in values.items() if h not in child_by_header})
             for header, child in child_by_header.items():
                 if header in values:

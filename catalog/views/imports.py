@@ -25,6 +25,7 @@ from catalog import access, exports, imports
 from catalog.models import BasicItem, Department, ImportJob
 from catalog.views.editor import catalog_staff_view
 from portal.exceptions import BadInput, NotFound, PermissionDenied
+from portal.spreadsheets import csv_row
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,9 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     writer = csv.writer(buffer)
     writer.writerow(["工作表", "行号", "事项名称", "字段", "问题"])
     for problem in job.problems:
-        writer.writerow([problem["sheet"], problem["row"] or "", problem["name"], problem["field"], problem["message"]])
+        writer.writerow(
+            csv_row([problem["sheet"], problem["row"] or "", problem["name"], problem["field"], problem["message"]])
+        )
     return _download(buffer.getvalue().encode("utf-8-sig"), f"导入校验报告-{job.pk}.csv", CSV_TYPE)
 
 

@@ -495,6 +495,17 @@ def test_the_report_downloads_as_csv(client_x, department_x, basic_item):
     assert lines[1][:4] == ["CSV", "2", "导入事项1", "承诺办结时限"]
 
 
+def test_the_report_writes_a_name_that_looks_like_a_formula_as_text(client_x, department_x, basic_item):
+    row = item_row(1, department_x, basic_item, 承诺办结时限="30")
+    row["事项名称"] = '=HYPERLINK("http://evil.example","点此")'
+    upload(client_x, "清单.csv", csv_bytes([row]))
+
+    response = client_x.get(reverse("catalog:import_report", args=[latest_job().pk]))
+
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert lines[1][2] == "'" + row["事项名称"]
+
+
 # --- Confirmation: once, all or nothing -------------------------------------------------------
 
 
