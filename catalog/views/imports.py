@@ -116,7 +116,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         job = imports.start_import(actor=request.user, upload=form.cleaned_data["file"])
     except BadInput as exc:
         return _start_page(request, ImportUploadForm(), error=exc, status=exc.status_code)
-    if job.total_rows > imports.INLINE_MAX_ROWS:
+    if not imports.validates_inline(job):
         from catalog.tasks import validate_import_job
 
         _enqueue(validate_import_job, job.pk)
@@ -175,7 +175,7 @@ def import_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     """Write a valid job as drafts, once; a second confirmation is refused with 409."""
     _require_editor(request)
     job = imports.confirm_import(actor=request.user, job_id=job_id)
-    if job.total_rows > imports.INLINE_MAX_ROWS:
+    if not imports.validates_inline(job):
         from catalog.tasks import write_import_job
 
         _enqueue(write_import_job, job.pk)
