@@ -647,6 +647,10 @@ def _correction_entries(
     due = due_on or deadlines.correction_due_date(today)
     if due <= today:
         raise ValidationError({"due_on": "补正期限须晚于今天。"})
+    try:
+        deadlines.check_correction_due_date(due, today)
+    except ValidationError as exc:
+        raise ValidationError({"due_on": exc.messages}) from None
     return cleaned, due
 
 
@@ -928,6 +932,11 @@ def decide_application(
     if outcome == Application.Outcome.DENIED and not reasons.strip():
         raise ValidationError({"reasons": "不予许可须说明理由。"})
     now, today = clock.now(), clock.today()
+    if valid_until is not None:
+        try:
+            deadlines.check_valid_until(valid_until, today)  # valid_from is the day of the decision
+        except ValidationError as exc:
+            raise ValidationError({"valid_until": exc.messages}) from None
     task.status, task.completed_at, task.completed_by, task.opinion = (
         ReviewTask.Status.DONE,
         now,
