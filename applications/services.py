@@ -41,7 +41,7 @@ from portal import crypto, outbox, validators, workdays
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.idnumbers import id_number_digest, mask_id_number
-from portal.uploads import DOCUMENT_KINDS, check_upload
+from portal.uploads import DOCUMENT_KINDS, check_upload, original_name
 
 S = Application.Status
 
@@ -458,6 +458,7 @@ def _store_material(
         application=application,
         requirement=requirement,
         file=file,
+        original_name=original_name(file),
         content_type=content_type,
         sha256=digest.hexdigest(),
         uploaded_by=actor if getattr(actor, "pk", None) else None,

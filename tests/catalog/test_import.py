@@ -5,6 +5,7 @@ Editor X (department X) imports; editor Y belongs to department Y; Alice is a ci
 
 import csv
 import io
+import re
 import time
 import zipfile
 
@@ -412,6 +413,15 @@ def test_the_worker_stops_a_large_xlsx_at_the_row_cap(client_x, department_x, ba
 
     job = latest_job()
     assert job.status == ImportJob.Status.FAILED and "行数超过上限" in job.error_message
+
+
+def test_the_import_file_is_stored_under_a_random_name_and_shown_with_its_own(client_x, department_x, basic_item):
+    upload(client_x, "张三的清单.csv", csv_bytes([item_row(1, department_x, basic_item)]))
+
+    job = latest_job()
+    assert re.fullmatch(r"catalog/imports/\d{4}/\d{2}/[0-9a-f]{32}\.csv", job.file.name), job.file.name
+    assert job.file_name == "张三的清单.csv"
+    assert "张三的清单.csv" in client_x.get(reverse("catalog:import_job", args=[job.pk])).content.decode()
 
 
 def test_a_header_only_file_is_refused(client_x):
