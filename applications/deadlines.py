@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog.models import ServiceItem
-from portal import workdays
+from portal import validators, workdays
 
 # 行政许可法 art. 32: notice of corrections within 5 working days of receipt, else accepted on receipt.
 AUTO_ACCEPT_WORKDAYS = 5
 # 行政许可法 art. 44: the certificate within 10 working days of the decision.
 CERTIFICATE_WORKDAYS = 10
+# Bounds of the dates staff type into notices and decisions: a one-time notice's deadline, a
+# licence's validity. Beyond them a date is a typo, not a decision.
+CORRECTION_MAX_CALENDAR_DAYS = 60
+VALIDITY_MAX_YEARS = 50
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,26 @@ def auto_accept_date(received_on: dt.date) -> dt.date:
 
 def correction_due_date(issued_on: dt.date) -> dt.date:
     return workdays.add_workdays(issued_on, settings.CORRECTION_PERIOD_WORKDAYS)
+
+
+def check_correction_due_date(due_on: dt.date, issued_on: dt.date) -> dt.date:
+    """A one-time notice's deadline: after the day of the notice, within 60 calendar days of it."""
+    return validators.validate_date_between(
+        due_on,
+        earliest=issued_on + dt.timedelta(days=1),
+        latest=issued_on + dt.timedelta(days=CORRECTION_MAX_CALENDAR_DAYS),
+        what="补正截止日期",
+    )
+
+
+def check_valid_until(valid_until: dt.date, valid_from: dt.date) -> dt.date:
+    """A licence's last valid day: after the day it takes effect, within 50 years of it."""
+    return validators.validate_date_between(
+        valid_until,
+        earliest=valid_from + dt.timedelta(days=1),
+        latest=validators.years_after(valid_from, VALIDITY_MAX_YEARS),
+        what="有效期至",
+    )
 
 
 def certificate_due_date(decided_on: dt.date) -> dt.date:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils import timezone
 
 from portal import crypto, validators
 from portal.idnumbers import mask_id_number
@@ -27,6 +28,9 @@ FIELD_VALIDATORS = {
     "email": EmailValidator(message="请填写有效的电子邮箱地址。"),
 }
 TYPE_VALIDATORS = {"id_number": "resident_id", "uscc": "uscc", "phone": "phone", "email": "email"}
+# A date in an item's form (a birth date, a business term's end) lies within these bounds.
+FORM_EARLIEST_DATE = dt.date(1900, 1, 1)
+FORM_LATEST_YEARS_AHEAD = 100
 # A field of one of these types, or checked by one of these validators, holds an ID number.
 ID_NUMBER_FIELD_TYPES = ("id_number", "resident_id")
 
@@ -119,9 +123,19 @@ def _check_value(field: dict[str, Any], value: Any) -> str:
             return "请填写数字。"
     if kind == "date":
         try:
-            dt.date.fromisoformat(str(value))
+            day = dt.date.fromisoformat(str(value))
         except ValueError:
             return "请按 年-月-日 填写日期。"
+        try:
+            today = timezone.localdate()
+            validators.validate_date_between(
+                day,
+                earliest=FORM_EARLIEST_DATE,
+                latest=validators.years_after(today, FORM_LATEST_YEARS_AHEAD),
+                what=str(field.get("label") or "日期"),
+            )
+        except ValidationError as exc:
+            return exc.messages[0]
     check = FIELD_VALIDATORS.get(field.get("validator") or TYPE_VALIDATORS.get(kind, ""))
     if check:
         try:

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
+from portal.uploads import RandomName
 
 
 class Party(models.Model):
@@ -143,7 +144,7 @@ class Application(models.Model):
     delivery_address = models.CharField("邮寄地址", max_length=300, blank=True)
     declaration_signed_at = models.DateTimeField("承诺声明时间", null=True, blank=True)
     # A proxy (委托代理人) files with the principal's signed letter; it has no material requirement row.
-    proxy_letter = models.FileField("授权委托书", upload_to="proxy_letters/%Y/%m/", blank=True)
+    proxy_letter = models.FileField("授权委托书", upload_to=RandomName("proxy_letters/%Y/%m"), blank=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     # The clock (DESIGN.md "Time and background work"): columns, never long Celery countdowns.
@@ -219,7 +220,9 @@ class SubmittedMaterial(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
     requirement = models.ForeignKey(MaterialRequirement, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField("文件", upload_to="applications/%Y/%m/", blank=True)
+    file = models.FileField("文件", upload_to=RandomName("applications/%Y/%m"), blank=True)
+    # The uploader's name for the file, shown to people; the stored name is random.
+    original_name = models.CharField("原文件名", max_length=200, blank=True)
     content_type = models.CharField(max_length=40, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     originals_received = models.PositiveSmallIntegerField("收取原件", default=0)

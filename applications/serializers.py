@@ -168,6 +168,7 @@ class SubmittedMaterialOutputSerializer(serializers.ModelSerializer):
             "requirement",
             "requirement_name",
             "has_file",
+            "original_name",
             "content_type",
             "sha256",
             "originals_received",

@@ -43,7 +43,7 @@ from portal import crypto, outbox, validators, workdays
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, Throttled
 from portal.idnumbers import id_number_digest, mask_id_number
-from portal.uploads import DOCUMENT_KINDS, check_upload
+from portal.uploads import DOCUMENT_KINDS, check_upload, original_name
 
 S = Application.Status
 
@@ -584,6 +584,7 @@ def _store_material(
         application=application,
         requirement=requirement,
         file=file,
+        original_name=original_name(file),
         content_type=content_type,
         sha256=digest.hexdigest(),
         uploaded_by=actor if getattr(actor, "pk", None) else None,
@@ -782,6 +783,10 @@ def _correction_entries(
     due = due_on or deadlines.correction_due_date(today)
     if due <= today:
         raise ValidationError({"due_on": "补正期限须晚于今天。"})
+    try:
+        deadlines.check_correction_due_date(due, today)
+    except ValidationError as exc:
+        raise ValidationError({"due_on": exc.messages}) from None
     return cleaned, due
 
 
@@ -1063,6 +1068,11 @@ def decide_application(
     if outcome == Application.Outcome.DENIED and not reasons.strip():
         raise ValidationError({"reasons": "不予许可须说明理由。"})
     now, today = clock.now(), clock.today()
+    if valid_until is not None:
+        try:
+            deadlines.check_valid_until(valid_until, today)  # valid_from is the day of the decision
+        except ValidationError as exc:
+            raise ValidationError({"valid_until": exc.messages}) from None
     task.status, task.completed_at, task.completed_by, task.opinion = (
         ReviewTask.Status.DONE,
         now,

@@ -43,6 +43,7 @@ from catalog.imports import (
     escape,
 )
 from catalog.models import BasicItem, Department, ServiceItem
+from portal.spreadsheets import csv_row, xlsx_row
 
 COMPACT_SPECIALS = (ENTRY_SEPARATOR, *FIELD_SEPARATORS)
 HEADER_FONT = Font(bold=True)
@@ -149,10 +150,11 @@ def _workbook(rows: Iterable[tuple[list[str], dict[str, list[dict[str, Any]]]]])
         sheet.append(_header_row(sheet, headers, {KEY, *(c.header for c in child.columns if c.required)}))
         children[child.key] = sheet
     for cells, entries in rows:
-        items.append(cells)
+        items.append(xlsx_row(items, cells))
         for child in CHILDREN:
+            sheet = children[child.key]
             for entry in entries[child.key]:
-                children[child.key].append([cells[0], *(cell_text(c, entry.get(c.field)) for c in child.columns)])
+                sheet.append(xlsx_row(sheet, [cells[0], *(cell_text(c, entry.get(c.field)) for c in child.columns)]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -164,7 +166,7 @@ def _csv(rows: Iterable[tuple[list[str], dict[str, list[dict[str, Any]]]]]) -> b
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADERS)
     for cells, entries in rows:
-        writer.writerow([*cells, *(compact_cell(child, entries[child.key]) for child in CHILDREN)])
+        writer.writerow(csv_row([*cells, *(compact_cell(child, entries[child.key]) for child in CHILDREN)]))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -341,11 +343,14 @@ def _guide_sheet(workbook: Workbook) -> None:
     sheet.column_dimensions["B"].width = 10
     sheet.column_dimensions["C"].width = 90
     for line in GUIDE_TEXT:
-        sheet.append([line])
+        sheet.append(xlsx_row(sheet, [line]))
     sheet.append(_header_row(sheet, ["工作表 / 列", "必填", "说明"], set()))
     for column in (*IDENTITY_COLUMNS, *ITEM_COLUMNS):
-        sheet.append([f"{ITEM_SHEET} · {column.header}", YES if column.required else "", _column_note(column)])
+        sheet.append(
+            xlsx_row(sheet, [f"{ITEM_SHEET} · {column.header}", YES if column.required else "", _column_note(column)])
+        )
     for child in CHILDREN:
-        sheet.append([f"{child.sheet}", "", child.note])
+        sheet.append(xlsx_row(sheet, [f"{child.sheet}", "", child.note]))
         for column in child.columns:
-            sheet.append([f"{child.sheet} · {column.header}", YES if column.required else "", _column_note(column)])
+            line = [f"{child.sheet} · {column.header}", YES if column.required else "", _column_note(column)]
+            sheet.append(xlsx_row(sheet, line))

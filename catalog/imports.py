@@ -58,18 +58,27 @@ from catalog.models import (
     Topic,
 )
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied
+from portal.spreadsheets import csv_unquote
 from portal.uploads import XLSX, check_upload, sniff
 
 logger = logging.getLogger(__name__)
 
 # --- Limits ------------------------------------------------------------------------------------
-MAX_ROWS = 20_000  # item rows in one file
+MAX_ROWS = settings.IMPORT_MAX_ROWS  # item rows in one file
 MAX_CHILD_ROWS = 400_000  # rows of all child sheets together
 MAX_ENTRIES_PER_LIST = 300  # materials (or steps, fees…) of one item
 MAX_CELL_CHARS = 10_000
 MAX_COLUMNS = 200
-# A zip bomb dressed as .xlsx: refuse a workbook that unpacks to more than this.
-MAX_XLSX_UNPACKED_BYTES = 500 * 1024 * 1024
+# A zip bomb dressed as .xlsx: refuse a workbook that unpacks to more than this, that has a member
+# packed more tightly than real spreadsheet XML ever is, or that has more members than a workbook
+# of the layout's seven sheets needs.
+MAX_XLSX_UNPACKED_BYTES = settings.IMPORT_MAX_UNPACKED_BYTES
+MAX_XLSX_COMPRESSION_RATIO = 100
+RATIO_CHECKED_FROM_BYTES = 1024 * 1024  # small members (styles, empty sheets) may pack tightly
+MAX_XLSX_MEMBERS = 200
+# An XLSX that unpacks to at most this is read within the request (a few hundred rows); a larger
+# one only has its zip headers checked there, and is read by the worker.
+INLINE_MAX_UNPACKED_BYTES = 4 * 1024 * 1024
 MAX_PROBLEMS_KEPT = 10_000
 # Files with at most this many rows are validated and written within the request; larger ones by
 # the worker, with progress on the job's page.
@@ -541,7 +550,8 @@ def _read_csv(text: str) -> ParsedFile:
                 raise _file_error(f"事项行数超过上限（最多 {MAX_ROWS} 行），请拆分为多个文件。")
             if len(record) > len(headers) and any(cell.strip() for cell in record[len(headers) :]):
                 problems.append(Problem("CSV", number, "", "", "该行的单元格比表头多，请检查是否有多余的逗号。"))
-            values = dict(zip(headers, record, strict=False))
+            # The export quotes a text that a spreadsheet would run as a formula; read it back unquoted.
+            values = dict(zip(headers, (csv_unquote(cell) for cell in record), strict=False))
             raw = RawRow(number, {h: v for h, v in values.items() if h not in child_by_header})
             for header, child in child_by_header.items():
                 if header in values:
@@ -596,15 +606,42 @@ def _sheet_headers(rows: Iterator[tuple[int, list[str]]]) -> list[str]:
     return headers
 
 
-def _open_workbook(file: Any) -> Any:
-    import openpyxl
+def check_xlsx_archive(file: Any) -> int:
+    """The unpacked size of an XLSX upload, from its zip headers alone; BadInput for a zip bomb.
 
+    Reading the headers costs nothing whatever the content. The declared sizes bound what is read
+    later: Python's zipfile stops a member at its declared size and checks its CRC.
+    """
     file.seek(0)
     try:
         with zipfile.ZipFile(file) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
-                raise _file_error("工作簿解压后过大，请删除无关内容或拆分为多个文件。")
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _file_error(
+            f"无法读取该 Excel 文件（{type(exc).__name__}），请用 Excel 另存为 .xlsx 后重新上传。"
+        ) from None
+    finally:
         file.seek(0)
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise _file_error(f"工作簿包含的部件过多（{len(members)} 个），请使用模板，删除无关的工作表和对象后重新上传。")
+    unpacked = sum(info.file_size for info in members)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise _file_error(
+            f"工作簿解压后过大（{unpacked / 1048576:.0f} MB，最多 {MAX_XLSX_UNPACKED_BYTES / 1048576:.0f} MB），"
+            "请删除无关内容或拆分为多个文件。"
+        )
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= RATIO_CHECKED_FROM_BYTES and ratio > MAX_XLSX_COMPRESSION_RATIO:
+            raise _file_error("工作簿中有异常压缩的内容（压缩比过高），不是正常的 Excel 文件，请另存后重新上传。")
+    return unpacked
+
+
+def _open_workbook(file: Any) -> Any:
+    import openpyxl
+
+    check_xlsx_archive(file)
+    try:
         return openpyxl.load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise _file_error(
@@ -678,8 +715,11 @@ def read_import_file(file: Any, *, file_format: str) -> tuple[ParsedFile, str]:
     return _read_csv(text), encoding
 
 
-def check_import_upload(upload: UploadedFile) -> tuple[str, str, ParsedFile]:
-    """Format, encoding and parsed content of an upload; BadInput (400) for anything malformed."""
+def check_import_upload(upload: UploadedFile) -> tuple[str, str, ParsedFile | None]:
+    """Format, encoding and parsed content of an upload; BadInput (400) for anything malformed.
+
+    A large XLSX is not parsed here (None): only its zip headers are checked, and the worker reads it.
+    """
     name = (upload.name or "").lower()
     if not upload.size:
         raise _file_error("文件为空，请重新选择。")
@@ -701,6 +741,8 @@ def check_import_upload(upload: UploadedFile) -> tuple[str, str, ParsedFile]:
             check_upload(upload, allowed=(XLSX,), max_bytes=settings.IMPORT_MAX_BYTES)
         except ValidationError as exc:
             raise _file_error(exc.messages[0]) from None
+        if check_xlsx_archive(upload) > INLINE_MAX_UNPACKED_BYTES:
+            return ImportJob.Format.XLSX, "", None
         parsed, _ = read_import_file(upload, file_format=ImportJob.Format.XLSX)
         return ImportJob.Format.XLSX, "", parsed
     raise _file_error("只能导入 Excel（.xlsx）或 CSV（.csv）文件，请使用模板。")
@@ -999,7 +1041,7 @@ def start_import(*, actor: Any, upload: UploadedFile) -> ImportJob:
     if not access.is_catalog_editor(actor):
         raise PermissionDenied("只有事项编辑人员可以导入实施清单。")
     file_format, encoding, parsed = check_import_upload(upload)
-    if not parsed.rows:
+    if parsed is not None and not parsed.rows:
         raise _file_error("文件中没有事项行，请按模板填写后重新上传。")
     upload.seek(0)
     return ImportJob.objects.create(
@@ -1008,8 +1050,14 @@ def start_import(*, actor: Any, upload: UploadedFile) -> ImportJob:
         file_name=(upload.name or "")[-200:],
         file_format=file_format,
         encoding=encoding,
-        total_rows=len(parsed.rows),
+        # 0 until the worker has read a file too large to read within the request.
+        total_rows=len(parsed.rows) if parsed is not None else 0,
     )
+
+
+def validates_inline(job: ImportJob) -> bool:
+    """Whether the request itself validates (and writes) the job: a file read at upload, of few rows."""
+    return 0 < job.total_rows <= INLINE_MAX_ROWS
 
 
 def validate_import(*, job_id: int) -> ImportJob:
@@ -1027,6 +1075,8 @@ def validate_import(*, job_id: int) -> ImportJob:
         return job
     try:
         parsed, _ = _job_file(job)
+        if not parsed.rows:  # a large XLSX is read here for the first time
+            raise _file_error("文件中没有事项行，请按模板填写后重新上传。")
         plans, problems = plan_rows(parsed, job.created_by)
         total, done = len(parsed.rows), len(parsed.rows) - len(plans)
         ImportJob.objects.filter(pk=job.pk).update(total_rows=total, processed_rows=done)

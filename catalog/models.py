@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from portal.uploads import RandomName
+
 
 class Region(models.Model):
     """行政区划, five levels, 12-digit code."""
@@ -257,7 +259,7 @@ class ServiceItem(models.Model):
     # Result
     result_name = models.CharField("审批结果名称", max_length=200, blank=True)
     result_type = models.CharField("审批结果类型", max_length=12, choices=ResultType.choices, blank=True)
-    result_sample = models.FileField("审批结果样本", upload_to="catalog/results/%Y/", blank=True)
+    result_sample = models.FileField("审批结果样本", upload_to=RandomName("catalog/results/%Y"), blank=True)
 
     # Channels and convenience
     accepts_at_window = models.BooleanField("窗口办理", default=True)
@@ -377,8 +379,8 @@ class MaterialRequirement(models.Model):
     source = models.CharField("来源渠道", max_length=12, choices=Source.choices, default=Source.APPLICANT)
     issuing_body = models.CharField("出具单位", max_length=100, blank=True)
     license_code = models.CharField("对应电子证照类型", max_length=50, blank=True)
-    blank_form = models.FileField("空白表格", upload_to="catalog/forms/%Y/", blank=True)
-    sample = models.FileField("示例样表", upload_to="catalog/samples/%Y/", blank=True)
+    blank_form = models.FileField("空白表格", upload_to=RandomName("catalog/forms/%Y"), blank=True)
+    sample = models.FileField("示例样表", upload_to=RandomName("catalog/samples/%Y"), blank=True)
     acceptance_standard = models.TextField("受理标准", blank=True)
     basis = models.CharField("设定依据", max_length=300, blank=True)
     notes = models.CharField("填报须知", max_length=500, blank=True)
@@ -545,7 +547,7 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.CASCADE, related_name="+"
     )
-    file = models.FileField("导入文件", upload_to="catalog/imports/%Y/%m/")
+    file = models.FileField("导入文件", upload_to=RandomName("catalog/imports/%Y/%m"))
     file_name = models.CharField("原文件名", max_length=200)
     file_format = models.CharField("文件格式", max_length=4, choices=Format.choices)
     encoding = models.CharField("文本编码", max_length=20, blank=True)

@@ -10,6 +10,7 @@ import copy
 import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -31,7 +32,10 @@ from portal.clock import Clock, system_clock
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Role, User
 from portal.services import record_audit
+from portal.validators import validate_date_between, years_after
 
+# A suspension or cancellation is announced for a date within this many years, not for 9999.
+LIFECYCLE_MAX_YEARS_AHEAD = 5
 CHILD_KEYS = ("materials", "situations", "steps", "fees", "faqs", "topics")
 MATERIAL_FIELDS = (
     "name", "material_type", "form", "necessity", "originals", "copies", "source", "issuing_body",
@@ -524,6 +528,16 @@ def change_item_lifecycle(
         problems["effective_on"] = ["请填写生效日期。"]
     elif effective_on < clock.today():
         problems["effective_on"] = ["生效日期不能早于今天。"]
+    else:
+        try:
+            validate_date_between(
+                effective_on,
+                earliest=clock.today(),
+                latest=years_after(clock.today(), LIFECYCLE_MAX_YEARS_AHEAD),
+                what="生效日期",
+            )
+        except ValidationError as exc:
+            problems["effective_on"] = exc.messages
     if problems:
         raise DomainError("事项状态变更的内容不完整。", detail=problems, code="invalid_lifecycle_change")
     locked = ServiceItem.objects.select_for_update().get(pk=item.pk)

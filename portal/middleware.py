@@ -1,4 +1,5 @@
-"""Staff must complete a second factor (TOTP) before reaching anything but the sign-in pages."""
+"""Request-wide rules: staff complete a second factor (TOTP) before reaching anything but the sign-in
+pages; pages and files with a case's or an account's personal data are never cached."""
 
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import add_never_cache_headers
 
 from portal.exceptions import error_body
 
@@ -50,3 +52,34 @@ class StaffSecondFactorMiddleware:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('accounts:otp_verify')}?{query}")
         return self.get_response(request)
+
+
+# Everything under these paths may carry a case's or an account's personal data: the applicant's,
+# the clerk's and the reviewer's case pages and drafts, materials, letters, documents, the case APIs,
+# the profile and the agents' letters, the notifications (which name cases).
+PRIVATE_PATH_PREFIXES = (
+    "/applications/",
+    "/hall/",
+    "/review/",
+    "/accounts/",
+    "/notifications/",
+    "/api/v1/applications/",
+    "/api/v1/extensions/",
+    "/api/v1/hall/",
+    "/api/v1/review/",
+)
+
+
+class PrivateResponseMiddleware:
+    """``Cache-Control: private, no-store`` (and no-cache, max-age=0) on every response under the
+    private paths, so that no shared proxy keeps a case and no browser keeps it on disk after a
+    sign-out on a hall kiosk. One rule for every view, download and API, including error pages."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(PRIVATE_PATH_PREFIXES):
+            add_never_cache_headers(response)
+        return response

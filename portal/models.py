@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from portal.uploads import RandomName
+
 
 class Role(models.TextChoices):
     """Role codes; each is a Group of the same name (DESIGN.md, "People and parties")."""
@@ -174,7 +176,7 @@ class OrganizationAgent(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="agents")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agencies")
-    authorization_letter = models.FileField("授权委托书", upload_to="agents/%Y/%m/", blank=True)
+    authorization_letter = models.FileField("授权委托书", upload_to=RandomName("agents/%Y/%m"), blank=True)
     is_legal_representative = models.BooleanField("本人为法定代表人", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     verified_at = models.DateTimeField("核验时间", null=True, blank=True)

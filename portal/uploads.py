@@ -1,14 +1,24 @@
 """Uploaded files are checked by their content, not their name, and by size.
 
 Used by every form and API that takes a file (materials, blank forms, samples, letters, imports).
+Every uploaded file is stored under a random name (``RandomName``, the ``upload_to`` of every
+FileField that takes an upload): the uploader's file name is data, never a path on disk, so it
+neither leaks into URLs and logs nor collides, and names such as ``张三身份证.pdf`` stay out of
+the storage.
 """
 
+import re
+import uuid
 import zipfile
 from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
 
 @dataclass(frozen=True)
@@ -83,3 +93,35 @@ def check_upload(
             f"文件名“{file.name}”与文件内容（{kind.label}）不符，请检查后重新上传。", code="name_content_mismatch"
         )
     return kind
+
+
+SAFE_EXTENSION = re.compile(r"\.[a-z0-9]{1,5}")
+
+
+@deconstructible
+class RandomName:
+    """``upload_to`` for uploads: ``<folder with strftime>/<uuid4 hex><extension>``.
+
+    The extension is the one ``check_upload`` (or the import's own check) matched against the
+    file's content, lower-cased; anything else in the uploader's name is dropped.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def __call__(self, instance: Any, filename: str) -> str:
+        extension = PurePath(filename or "").suffix.lower()
+        if not SAFE_EXTENSION.fullmatch(extension):
+            extension = ""
+        return f"{timezone.now().strftime(self.folder)}/{uuid.uuid4().hex}{extension}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RandomName) and other.folder == self.folder
+
+    def __hash__(self) -> int:
+        return hash(self.folder)
+
+
+def original_name(file: UploadedFile) -> str:
+    """The uploader's file name as data (shown to people, never used as a path), at most 200 characters."""
+    return PurePath(file.name or "").name[-200:]

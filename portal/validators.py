@@ -1,4 +1,4 @@
-"""Validators of identity numbers and phone numbers (DOMAIN.md "Validation").
+"""Validators of identity numbers, phone numbers and dates (DOMAIN.md "Validation").
 
 Each takes the raw input, raises ``django.core.exceptions.ValidationError`` with a Chinese message
 that says what is wrong and a ``code``, and returns the normalised value. They are plain callables,
@@ -138,3 +138,27 @@ def validate_phone(value: object) -> str:
     if not MOBILE_RE.fullmatch(digits):
         raise ValidationError(f"“{digits}”不是有效的中国大陆手机号码（应以13–19开头）。", code="format")
     return digits
+
+
+def years_after(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def validate_date_between(value: object, *, earliest: dt.date, latest: dt.date, what: str) -> dt.date:
+    """A date a person typed that goes into a case or a document, within bounds that make sense for
+    what it means (a correction due 9999-12-31 or a licence valid until 0001-01-01 is a typo)."""
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ValidationError(f"{what}应为日期（年-月-日）。", code="invalid_type")
+    if value < earliest:
+        raise ValidationError(
+            f"{what}“{value.isoformat()}”不在合理范围内：不能早于 {earliest.isoformat()}。", code="date_too_early"
+        )
+    if value > latest:
+        raise ValidationError(
+            f"{what}“{value.isoformat()}”不在合理范围内：不能晚于 {latest.isoformat()}。", code="date_too_late"
+        )
+    return value

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from catalog.models import Department, Region
+from portal.uploads import RandomName
 
 
 class ServiceHall(models.Model):
@@ -121,7 +122,7 @@ class DeliveryCheck(models.Model):
     recipient_id_digest = models.CharField("领取人证件号码摘要", max_length=64)
     recipient_id_masked = models.CharField("领取人证件号码（脱敏）", max_length=40)
     is_proxy = models.BooleanField("代领", default=False)
-    proxy_letter = models.FileField("授权委托书", upload_to="windows/letters/%Y/%m/", blank=True)
+    proxy_letter = models.FileField("授权委托书", upload_to=RandomName("windows/letters/%Y/%m"), blank=True)
     proxy_letter_sha256 = models.CharField(max_length=64, blank=True)
     checked_at = models.DateTimeField("核验时间")
 

@@ -322,14 +322,17 @@ def editor_file(request: HttpRequest, pk: int, field: str, material_pk: int | No
     """A blank form, sample or result sample of a version the user may see."""
     item = access.get_service_item_for(request.user, pk, access.VIEW)
     if field == "result_sample" and material_pk is None:
-        stored = item.result_sample
+        stored, title = item.result_sample, f"{item.result_name or item.name}（样本）"
     elif field in ("blank_form", "sample") and material_pk is not None:
         material = item.materials.filter(pk=material_pk).first()
         if material is None:
             raise NotFound("未找到该材料。")
         stored = getattr(material, field)
+        title = f"{material.name}（{'空白表格' if field == 'blank_form' else '示例样表'}）"
     else:
         raise NotFound("未找到该文件。")
     if not stored or not stored.storage.exists(stored.name):
         raise NotFound("该文件不存在或已被删除。")
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=os.path.basename(stored.name))
+    # Stored names are random (portal.uploads.RandomName): the download is named after what it is.
+    filename = f"{title}{os.path.splitext(stored.name)[1].lower()}"
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)

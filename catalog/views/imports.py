@@ -25,6 +25,7 @@ from catalog import access, exports, imports
 from catalog.models import BasicItem, Department, ImportJob
 from catalog.views.editor import catalog_staff_view
 from portal.exceptions import BadInput, NotFound, PermissionDenied
+from portal.spreadsheets import csv_row
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         job = imports.start_import(actor=request.user, upload=form.cleaned_data["file"])
     except BadInput as exc:
         return _start_page(request, ImportUploadForm(), error=exc, status=exc.status_code)
-    if job.total_rows > imports.INLINE_MAX_ROWS:
+    if not imports.validates_inline(job):
         from catalog.tasks import validate_import_job
 
         _enqueue(validate_import_job, job.pk)
@@ -162,7 +163,9 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     writer = csv.writer(buffer)
     writer.writerow(["工作表", "行号", "事项名称", "字段", "问题"])
     for problem in job.problems:
-        writer.writerow([problem["sheet"], problem["row"] or "", problem["name"], problem["field"], problem["message"]])
+        writer.writerow(
+            csv_row([problem["sheet"], problem["row"] or "", problem["name"], problem["field"], problem["message"]])
+        )
     return _download(buffer.getvalue().encode("utf-8-sig"), f"导入校验报告-{job.pk}.csv", CSV_TYPE)
 
 
@@ -172,7 +175,7 @@ def import_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     """Write a valid job as drafts, once; a second confirmation is refused with 409."""
     _require_editor(request)
     job = imports.confirm_import(actor=request.user, job_id=job_id)
-    if job.total_rows > imports.INLINE_MAX_ROWS:
+    if not imports.validates_inline(job):
         from catalog.tasks import write_import_job
 
         _enqueue(write_import_job, job.pk)

@@ -4,8 +4,10 @@ Alice (citizen) applies; Bob (other_citizen) must never see her drafts, cases or
 """
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -551,3 +553,24 @@ def test_the_guide_offers_online_application_only_for_online_items(client, depar
 
 def test_signed_in_users_see_my_applications_in_the_menu(client, alice):
     assert 'href="/applications/"' in client.get("/").content.decode()
+
+
+# --- Stored file names --------------------------------------------------------------------------
+RANDOM_NAME = r"[0-9a-f]{32}\.pdf"
+
+
+def test_a_material_is_stored_under_a_random_name_and_shown_with_the_uploaders_name(client, alice, submitted):
+    material = submitted.materials.get()
+
+    assert re.fullmatch(rf"applications/\d{{4}}/\d{{2}}/{RANDOM_NAME}", material.file.name), material.file.name
+    assert material.original_name == "材料.pdf"
+    assert "材料.pdf" in client.get(f"/applications/{submitted.number}/").content.decode()
+    download = client.get(f"/applications/{submitted.number}/materials/{material.pk}/")
+    assert download.status_code == 200 and quote("申请书.pdf") in download["Content-Disposition"]
+
+
+def test_a_proxy_letter_is_stored_under_a_random_name(client, alice, licensing_item):
+    client.post(start_url(licensing_item), proxy_data(proxy_letter=pdf("王奶奶的委托书.pdf")))
+
+    name = draft_of(alice).proxy_letter.name
+    assert re.fullmatch(rf"proxy_letters/\d{{4}}/\d{{2}}/{RANDOM_NAME}", name), name

@@ -1,6 +1,8 @@
 """The editors' and publishers' pages over HTTP, signed in with the second factor passed."""
 
 import datetime as dt
+import re
+from urllib.parse import quote
 
 import pytest
 from django.core.files.base import ContentFile
@@ -292,6 +294,17 @@ def test_a_real_pdf_blank_form_is_stored_and_can_be_downloaded(as_editor_x, x_dr
     # Saving again without a new file keeps it.
     assert as_editor_x.post(url("editor_edit", x_draft.pk), form_data(x_draft)).status_code == 302
     assert MaterialRequirement.objects.get(item=x_draft).blank_form.name == material.blank_form.name
+
+
+def test_a_blank_form_is_stored_under_a_random_name_and_downloads_named_after_the_material(as_editor_x, x_draft):
+    data = form_data(x_draft)
+    data["materials-0-blank_form"] = SimpleUploadedFile("张三的申请表.pdf", PDF_BYTES, content_type="application/pdf")
+    as_editor_x.post(url("editor_edit", x_draft.pk), data)
+
+    material = MaterialRequirement.objects.get(item=x_draft)
+    assert re.fullmatch(r"catalog/forms/\d{4}/[0-9a-f]{32}\.pdf", material.blank_form.name), material.blank_form.name
+    download = as_editor_x.get(url("editor_material_file", x_draft.pk, material.pk, "blank_form"))
+    assert quote(f"{material.name}（空白表格）.pdf") in download["Content-Disposition"]
 
 
 def test_a_result_name_needs_a_sample_and_an_uploaded_one_satisfies_it(as_editor_x, x_draft):

@@ -160,3 +160,58 @@ def test_a_citizen_and_a_publisher_may_not_export(client, citizen, publisher, de
     login_verified(client, publisher)
     assert client.get(EXPORT).status_code == 403
     assert client.get(reverse("catalog:export_page")).status_code == 403
+
+
+FORMULA_LIKE = ['=HYPERLINK("http://evil.example","点此")', "+86 025 1234 5678", "-1+1", "@SUM(A1:A2)"]
+
+
+def formula_items(department):
+    """Published items whose name, phones, a material and an FAQ start with a formula character."""
+    items = []
+    for index, text in enumerate(FORMULA_LIKE):
+        item = ServiceItemFactory(
+            department=department, name=f"{text} 事项", consult_phone=text[:30], complaint_phone=f"={index}+1"
+        )
+        material = {"name": text, "necessity": "required", "originals": 1, "copies": 0, "source": "applicant"}
+        write_item_version(item=item, spec={"materials": [material], "faqs": [{"question": text, "answer": text}]})
+        items.append(item)
+    return items
+
+
+def test_an_xlsx_export_writes_texts_that_look_like_formulas_as_text(client_x, department_x):
+    formula_items(department_x)
+
+    exported = client_x.get(EXPORT, {"format": "xlsx", "department": department_x.pk})
+
+    workbook = openpyxl.load_workbook(io.BytesIO(exported.content))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    names = [row[imports.ITEM_HEADERS.index("事项名称")] for row in workbook["事项"].iter_rows(values_only=True)]
+    assert sorted(names[1:]) == sorted(f"{text} 事项" for text in FORMULA_LIKE)
+
+
+def test_a_csv_export_puts_an_apostrophe_before_texts_that_look_like_formulas(client_x, department_x):
+    formula_items(department_x)
+
+    exported = client_x.get(EXPORT, {"format": "csv", "department": department_x.pk})
+
+    header, *rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert not [cell for row in rows for cell in row if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    names = sorted(row[header.index("事项名称")] for row in rows)
+    assert names == sorted(f"'{text} 事项" for text in FORMULA_LIKE)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_texts_that_look_like_formulas_import_back_unchanged(client_x, department_x, fmt):
+    published = formula_items(department_x)
+    exported = client_x.get(EXPORT, {"format": fmt, "department": department_x.pk})
+
+    response = upload(client_x, f"导出.{fmt}", exported.content)
+    job = latest_job()
+    assert response.status_code == 302 and job.status == ImportJob.Status.VALID, job.problems
+    confirm(client_x, job)
+
+    for item in published:
+        draft = ServiceItem.objects.get(code=item.code, status=ServiceItem.Status.DRAFT)
+        assert item_spec(draft) == item_spec(item)
+        assert draft.name == item.name and draft.consult_phone == item.consult_phone

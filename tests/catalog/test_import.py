@@ -5,7 +5,9 @@ Editor X (department X) imports; editor Y belongs to department Y; Alice is a ci
 
 import csv
 import io
+import re
 import time
+import zipfile
 
 import openpyxl
 import pytest
@@ -336,6 +338,92 @@ def test_too_many_rows_are_refused(client_x, department_x, basic_item, monkeypat
     assert response.status_code == 400 and "行数超过上限" in response.content.decode()
 
 
+def with_member(content, name, data, *, compression=zipfile.ZIP_DEFLATED):
+    """An XLSX with one more zip member, e.g. a sheet XML of highly repetitive text."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w", compression) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info.filename))
+        target.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_an_xlsx_that_unpacks_to_more_than_the_cap_is_refused_from_its_zip_headers(
+    client_x, department_x, basic_item, monkeypatch
+):
+    read = []
+    monkeypatch.setattr(imports, "read_import_file", lambda *args, **kwargs: read.append(args))
+    bomb = with_member(
+        xlsx_bytes([item_row(1, department_x, basic_item)]), "xl/worksheets/sheet9.xml", b"<row/>" * 10_000_000
+    )
+    assert len(bomb) < 200_000  # 60 MB unpacked
+
+    response = upload(client_x, "清单.xlsx", bomb)
+
+    assert response.status_code == 400 and "解压后过大" in response.content.decode()
+    assert not read and not ImportJob.objects.exists()
+
+
+def test_an_xlsx_with_a_member_packed_too_tightly_is_refused(client_x, department_x, basic_item):
+    bomb = with_member(xlsx_bytes([item_row(1, department_x, basic_item)]), "xl/sharedStrings.xml", b"a" * 5_000_000)
+
+    response = upload(client_x, "清单.xlsx", bomb)
+
+    assert response.status_code == 400 and "压缩比过高" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_an_xlsx_with_too_many_members_is_refused(client_x, department_x, basic_item):
+    content = xlsx_bytes([item_row(1, department_x, basic_item)])
+    for number in range(imports.MAX_XLSX_MEMBERS):
+        content = with_member(content, f"xl/media/image{number}.png", b"x", compression=zipfile.ZIP_STORED)
+
+    response = upload(client_x, "清单.xlsx", content)
+
+    assert response.status_code == 400 and "部件过多" in response.content.decode()
+
+
+def test_a_large_xlsx_is_not_read_within_the_request_but_by_the_worker(
+    client_x, department_x, basic_item, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(imports, "INLINE_MAX_UNPACKED_BYTES", 1024)
+    content = xlsx_bytes([item_row(i, department_x, basic_item) for i in range(1, 4)])
+    read = []
+    original = imports.read_import_file
+    monkeypatch.setattr(imports, "read_import_file", lambda *a, **kw: read.append(1) or original(*a, **kw))
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = upload(client_x, "清单.xlsx", content)
+    job = latest_job()
+    assert response.status_code == 302 and job.status == ImportJob.Status.QUEUED and len(queued) == 1
+    assert not read and job.total_rows == 0
+
+    validate_import_job(job.pk)
+
+    job.refresh_from_db()
+    assert read and job.status == ImportJob.Status.VALID and job.total_rows == 3, job.problems
+
+
+def test_the_worker_stops_a_large_xlsx_at_the_row_cap(client_x, department_x, basic_item, monkeypatch):
+    monkeypatch.setattr(imports, "INLINE_MAX_UNPACKED_BYTES", 1024)
+    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    upload(client_x, "清单.xlsx", xlsx_bytes([item_row(i, department_x, basic_item) for i in range(1, 4)]))
+
+    validate_import_job(latest_job().pk)
+
+    job = latest_job()
+    assert job.status == ImportJob.Status.FAILED and "行数超过上限" in job.error_message
+
+
+def test_the_import_file_is_stored_under_a_random_name_and_shown_with_its_own(client_x, department_x, basic_item):
+    upload(client_x, "张三的清单.csv", csv_bytes([item_row(1, department_x, basic_item)]))
+
+    job = latest_job()
+    assert re.fullmatch(r"catalog/imports/\d{4}/\d{2}/[0-9a-f]{32}\.csv", job.file.name), job.file.name
+    assert job.file_name == "张三的清单.csv"
+    assert "张三的清单.csv" in client_x.get(reverse("catalog:import_job", args=[job.pk])).content.decode()
+
+
 def test_a_header_only_file_is_refused(client_x):
     response = upload(client_x, "清单.csv", csv_bytes([]))
 
@@ -493,6 +581,17 @@ def test_the_report_downloads_as_csv(client_x, department_x, basic_item):
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert lines[0] == ["工作表", "行号", "事项名称", "字段", "问题"]
     assert lines[1][:4] == ["CSV", "2", "导入事项1", "承诺办结时限"]
+
+
+def test_the_report_writes_a_name_that_looks_like_a_formula_as_text(client_x, department_x, basic_item):
+    row = item_row(1, department_x, basic_item, 承诺办结时限="30")
+    row["事项名称"] = '=HYPERLINK("http://evil.example","点此")'
+    upload(client_x, "清单.csv", csv_bytes([row]))
+
+    response = client_x.get(reverse("catalog:import_report", args=[latest_job().pk]))
+
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert lines[1][2] == "'" + row["事项名称"]
 
 
 # --- Confirmation: once, all or nothing -------------------------------------------------------

@@ -1,4 +1,5 @@
 import io
+import re
 import zipfile
 
 import pytest
@@ -62,3 +63,32 @@ def test_it_refuses_a_zip_that_is_no_office_file():
         z.writestr("evil.sh", "rm -rf /")
     with pytest.raises(ValidationError):
         check_upload(SimpleUploadedFile("表.docx", buffer.getvalue()), allowed=FORM_KINDS)
+
+
+def test_every_uploaded_file_field_stores_under_a_random_name():
+    """Generated documents (applications.Document) are named by the portal; every upload is random."""
+    from django.apps import apps
+    from django.db import models
+
+    from portal.uploads import RandomName
+
+    fields = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, models.FileField) and not isinstance(field.upload_to, RandomName)
+    ]
+    assert fields == ["applications.Document.file"]
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "extension"),
+    [("张三 身份证.PDF", ".pdf"), ("../../etc/passwd", ""), ("清单.xlsx", ".xlsx"), ("a.tar.gz", ".gz"), ("x.p?f", "")],
+)
+def test_a_random_name_keeps_only_a_plain_extension_of_the_uploaders_name(uploaded, extension):
+    from portal.uploads import RandomName
+
+    name = RandomName("letters/%Y")(None, uploaded)
+
+    folder, stored = name.rsplit("/", 1)
+    assert re.fullmatch(r"letters/\d{4}", folder) and re.fullmatch(r"[0-9a-f]{32}" + re.escape(extension), stored)

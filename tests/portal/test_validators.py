@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from portal.validators import (
     PROVINCE_CODES,
     USCC_ALPHABET,
+    validate_date_between,
     validate_foreign_permanent_id,
     validate_phone,
     validate_resident_id,
     validate_uscc,
+    years_after,
 )
 from tests.factories import make_resident_id, make_uscc
 
@@ -258,3 +260,42 @@ def test_they_work_as_form_field_validators():
 
     good = PartyForm(data={"id_number": "11010519491231002X", "uscc": "91350100M000100Y43", "phone": "13800138000"})
     assert good.is_valid(), good.errors
+
+
+# --- Dates ------------------------------------------------------------------------------------
+EARLIEST, LATEST = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+
+
+@pytest.mark.parametrize("day", [dt.date(1, 1, 1), dt.date(2025, 12, 31), dt.date(2027, 1, 1), dt.date(9999, 12, 31)])
+def test_a_date_outside_its_bounds_is_refused_naming_the_field(day):
+    with pytest.raises(ValidationError) as caught:
+        validate_date_between(day, earliest=EARLIEST, latest=LATEST, what="补正截止日期")
+    assert f"补正截止日期“{day.isoformat()}”不在合理范围内" in caught.value.messages[0]
+
+
+@pytest.mark.parametrize("day", [EARLIEST, dt.date(2026, 6, 1), LATEST])
+def test_a_date_within_its_bounds_is_returned(day):
+    assert validate_date_between(day, earliest=EARLIEST, latest=LATEST, what="日期") == day
+
+
+@pytest.mark.parametrize("value", ["2026-06-01", None, dt.datetime(2026, 6, 1)])
+def test_something_other_than_a_date_is_refused(value):
+    with pytest.raises(ValidationError):
+        validate_date_between(value, earliest=EARLIEST, latest=LATEST, what="日期")
+
+
+def test_years_after_the_29th_of_february_falls_on_the_28th():
+    assert years_after(dt.date(2024, 2, 29), 50) == dt.date(2074, 2, 28)
+    assert years_after(dt.date(2024, 3, 1), 50) == dt.date(2074, 3, 1)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_an_items_form_refuses_an_implausible_date_naming_the_field(value):
+    from applications.forms_runtime import validate_form_data
+
+    definition = [{"name": "born_on", "label": "出生日期", "type": "date", "required": True}]
+
+    problems = validate_form_data(definition, {"born_on": value})
+
+    assert f"出生日期“{value}”不在合理范围内" in problems["born_on"][0]
+    assert validate_form_data(definition, {"born_on": "1980-05-01"}) == {}

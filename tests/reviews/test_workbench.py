@@ -474,3 +474,16 @@ def test_a_chief_representative_does_not_accept_received_cases(client, received,
     as_user(client, chief_x)
     assert post(client, "accept", received).status_code == 403
     assert reload(received).status == S.RECEIVED
+
+
+@pytest.mark.parametrize("valid_until", ["0001-01-01", "9999-12-31"])
+def test_a_licence_valid_until_an_implausible_date_is_refused(client, accepted, alice, carol, dave, valid_until):
+    pass_as(client, alice, accepted)
+    pass_as(client, carol, accepted)
+    client.logout()
+    as_user(client, dave)
+
+    response = post(client, "decide", accepted, {"outcome": "granted", "valid_until": valid_until})
+
+    assert response.status_code == 422 and f"有效期至“{valid_until}”不在合理范围内" in response.content.decode()
+    assert reload(accepted).status == S.IN_REVIEW and not Result.objects.filter(application=accepted).exists()

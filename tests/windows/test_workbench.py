@@ -410,3 +410,13 @@ def test_delivering_twice_is_409(client_a, decided):
     FeeAssessment.objects.filter(application=decided).update(status=FeeAssessment.Status.WAIVED, waiver_basis="减免")
     client_a.post(case_url(decided, "deliver"), {"method": "download"})
     assert client_a.post(case_url(decided, "deliver"), {"method": "download"}).status_code == 409
+
+
+def test_a_correction_due_in_the_year_9999_is_refused_with_the_field_named(client_a, submitted):
+    requirement = submitted.item.materials.get()
+    data = {f"pick_{requirement.pk}": "on", f"reason_{requirement.pk}": "不清晰", "due_on": "9999-12-31"}
+
+    response = client_a.post(case_url(submitted, "correction"), data)
+
+    assert response.status_code == 422 and "补正截止日期“9999-12-31”不在合理范围内" in response.content.decode()
+    assert not CorrectionNotice.objects.exists()
