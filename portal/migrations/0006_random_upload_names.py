@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_notification_outboxmessage'),
+        ('portal', '0005_staff_enrolment_codes'),
     ]
 
     operations = [

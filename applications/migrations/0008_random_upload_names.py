@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0006_certificate_clock'),
+        ('applications', '0007_agents_verified_parties_proved'),
     ]
 
     operations = [
