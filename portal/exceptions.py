@@ -7,6 +7,7 @@ user may not take, 409 a state that does not allow the action, 422 a domain rule
 
 from typing import Any
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -64,11 +65,50 @@ class BadInput(DomainError):
     default_message = "提交的内容格式不正确。"
 
 
+class RequestTooLarge(DomainError):
+    """The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (413)."""
+
+    code = "request_too_large"
+    status_code = 413
+    default_message = "提交的内容过大，请减少内容或分多次提交。"
+
+
+class CsrfFailed(drf_exceptions.PermissionDenied):
+    """A session-authenticated API call without a valid CSRF token (portal.authentication)."""
+
+    default_code = "csrf_failed"
+    default_detail = "页面的安全校验已失效（CSRF），请刷新页面后重试。"
+
+
+# DRF messages that repeat the refused input ('"{input}" is not a valid choice.'). The input may be
+# anything, including text that cannot be encoded, so these get a fixed message instead.
+ECHOING_MESSAGES = {
+    "invalid_choice": "不是有效的选项。",
+    "does_not_exist": "所选对象不存在。",
+}
+
+
+def without_echoed_input(detail: Any) -> Any:
+    """ValidationError detail with the messages that quote the input replaced by fixed ones."""
+    if isinstance(detail, dict):
+        return {key: without_echoed_input(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [without_echoed_input(value) for value in detail]
+    if isinstance(detail, drf_exceptions.ErrorDetail) and detail.code in ECHOING_MESSAGES:
+        return drf_exceptions.ErrorDetail(ECHOING_MESSAGES[detail.code], code=detail.code)
+    return detail
+
+
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "detail": detail}
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation | BadRequest):
+        # Too many fields or files, a malformed body: Django would answer with its HTML 400 page.
+        exc = BadInput()
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
@@ -78,9 +118,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is None:
         return None
     if isinstance(exc, drf_exceptions.ValidationError):
-        response.data = error_body("bad_input", "提交的内容格式不正确。", response.data)
+        response.data = error_body("bad_input", BadInput.default_message, without_echoed_input(response.data))
     elif isinstance(exc, (Http404, drf_exceptions.NotFound)):
         response.data = error_body("not_found", NotFound.default_message)
+    elif isinstance(exc, CsrfFailed):
+        response.data = error_body(CsrfFailed.default_code, str(CsrfFailed.default_detail))
     elif isinstance(exc, (DjangoPermissionDenied, drf_exceptions.PermissionDenied)):
         response.data = error_body("permission_denied", PermissionDenied.default_message)
     elif isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
