@@ -15,7 +15,6 @@ from django.shortcuts import render
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_default_handler
 
 
 class DomainError(Exception):
@@ -104,6 +103,10 @@ def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Imported here: rest_framework.views loads the authentication classes of the settings, and
+    # portal.authentication imports this module.
+    from rest_framework.views import exception_handler as drf_default_handler
+
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
     elif isinstance(exc, SuspiciousOperation | BadRequest):

@@ -31,7 +31,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -214,9 +213,10 @@ REST_FRAMEWORK = {
         "portal.parsers.FormParser",
         "portal.parsers.MultiPartParser",
     ],
+    # The bearer key first: DRF takes the 401 challenge (WWW-Authenticate) from the first class.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.authentication.BearerTokenAuthentication",
+        "portal.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -232,6 +232,8 @@ REST_FRAMEWORK = {
         "user": env.str("API_USER_RATE", default="3000/minute"),
     },
 }
+# API keys (portal.tokens) expire this many hours after they are issued.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=12)
 SPECTACULAR_SETTINGS = {
     "TITLE": "一网通办 API",
     "DESCRIPTION": "Service-item catalog and applications of the one-stop government services portal.",

@@ -195,9 +195,9 @@ def test_an_unverified_user_may_not_apply_online(citizen, licensing_item):
 
 
 def test_an_anonymous_caller_is_refused(api, licensing_item):
-    # Session authentication comes first in the settings, so DRF answers 403 rather than 401.
-    assert_error(start(api, licensing_item), 403, "not_authenticated")
-    assert_error(api.get(API), 403, "not_authenticated")
+    # The bearer key comes first in the settings: DRF answers 401 with its challenge.
+    assert_error(start(api, licensing_item), 401, "not_authenticated")
+    assert_error(api.get(API), 401, "not_authenticated")
 
 
 def test_an_unknown_or_malformed_item_is_404_or_400(alice):

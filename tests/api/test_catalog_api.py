@@ -6,11 +6,10 @@ import pytest
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import ItemEvent, ServiceItem
-from portal.models import Role
+from portal.models import ApiToken, Role
 from tests.api.conftest import token_client
 from tests.conftest import PASSWORD, login_verified
 from tests.factories import BasicItemFactory, ServiceItemFactory, UserFactory
@@ -178,7 +177,7 @@ def test_a_citizen_gets_a_token_with_username_and_password(api, citizen):
     response = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
     assert response.status_code == 200, response.content
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
     # A token identifies the client, but a citizen is no catalog editor.
     assert_error(client.get(MANAGE), 403, "permission_denied")
 
@@ -186,7 +185,7 @@ def test_a_citizen_gets_a_token_with_username_and_password(api, citizen):
 def test_staff_need_a_totp_code_for_a_token(api, editor_with_device):
     response = api.post("/api/v1/auth/token/", {"username": "editor_x", "password": PASSWORD}, format="json")
     assert "otp_token" in assert_error(response, 400, "otp_required")["detail"]
-    assert not Token.objects.filter(user=editor_with_device).exists()
+    assert not ApiToken.objects.filter(user=editor_with_device).exists()
 
 
 def test_staff_with_a_wrong_totp_code_get_no_token(api, editor_with_device):
@@ -195,7 +194,7 @@ def test_staff_with_a_wrong_totp_code_get_no_token(api, editor_with_device):
         "/api/v1/auth/token/", {"username": "editor_x", "password": PASSWORD, "otp_token": code}, format="json"
     )
     assert_error(response, 400, "otp_invalid")
-    assert not Token.objects.filter(user=editor_with_device).exists()
+    assert not ApiToken.objects.filter(user=editor_with_device).exists()
 
 
 def test_staff_with_password_and_totp_code_get_a_working_token(api, editor_with_device):
@@ -203,7 +202,7 @@ def test_staff_with_password_and_totp_code_get_a_working_token(api, editor_with_
     response = api.post("/api/v1/auth/token/", good, format="json")
     assert response.status_code == 200, response.content
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
     assert client.get(MANAGE).status_code == 200
 
 
@@ -224,7 +223,7 @@ def test_token_request_refuses_malformed_input(api):
 
 
 def test_manage_api_refuses_anonymous_users(api):
-    assert_error(api.get(MANAGE), 403, "not_authenticated")
+    assert_error(api.get(MANAGE), 401, "not_authenticated")
 
 
 def test_staff_session_without_the_second_factor_is_refused(client, editor_x):
