@@ -91,7 +91,8 @@ class TokenApi(APIView):
         return super().get_authenticators()
 
     def get_permissions(self) -> list[BasePermission]:
-        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+        # Other methods than these two answer 405, not 401.
+        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
     @extend_schema(
         tags=["认证"],
