@@ -98,6 +98,12 @@ def without_echoed_input(detail: Any) -> Any:
     return detail
 
 
+def django_messages(errors: list[DjangoValidationError]) -> list[str]:
+    """The messages of Django validation errors, those that quote the input replaced by fixed ones
+    (a model field's "Value %(value)r is not a valid choice.")."""
+    return [ECHOING_MESSAGES.get(error.code or "", m) for error in errors for m in error]
+
+
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "detail": detail}
 
@@ -115,7 +121,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        if hasattr(exc, "error_dict"):
+            detail: Any = {field: django_messages(errors) for field, errors in exc.error_dict.items()}
+        else:
+            detail = django_messages(exc.error_list)
         return Response(error_body("validation_error", "提交的内容未通过校验。", detail), status=422)
     response = drf_default_handler(exc, context)
     if response is None:

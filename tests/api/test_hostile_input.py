@@ -110,3 +110,16 @@ def test_it_answers_413_in_the_error_body_to_an_oversized_form_body(client, sett
 def test_it_answers_404_in_the_error_body_to_nul_in_an_api_path(client):
     response = client.get("/api/v1/applications/%00/")
     assert_error_body(response, 404, "not_found")
+
+
+def test_a_django_validation_error_does_not_echo_a_refused_choice():
+    from django.core.exceptions import ValidationError
+
+    from portal.exceptions import api_exception_handler
+
+    refused = ValidationError("Value %(value)r is not a valid choice.", code="invalid_choice", params={"value": "<x>"})
+    response = api_exception_handler(ValidationError({"kind": [refused, ValidationError("太长。")]}), {})
+    assert response.status_code == 422
+    assert response.data["detail"] == {"kind": ["不是有效的选项。", "太长。"]}
+    response = api_exception_handler(ValidationError([refused]), {})
+    assert response.data["detail"] == ["不是有效的选项。"]
