@@ -19,7 +19,6 @@ from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -72,6 +71,7 @@ from portal.api import (
 )
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Organization, Role
+from portal.parsers import JSONParser, MultiPartParser
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from windows import selectors as window_selectors

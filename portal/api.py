@@ -1,25 +1,26 @@
 """What every API of the portal shares (the error body and its documented responses), and
-POST /api/v1/auth/token/: a DRF token for a client that signs in with username and password.
+/api/v1/auth/token/: POST signs a client in with username and password and returns an expiring key
+(portal.tokens), once; DELETE revokes the key in use (or, with ``all=true``, every key of its user).
 
-Staff must also give a TOTP code, as on the HTML sign-in: a token is a session that never asked for
+Staff must also give a TOTP code, as on the HTML sign-in: a key is a session that never asked for
 the second factor otherwise. django-axes sees every attempt, because ``authenticate`` gets the
 request; a locked-out account gets 429 with the usual error body.
 """
 
 from axes.helpers import get_client_ip_address
 from django.contrib.auth import authenticate, user_logged_in
-from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal import lockout, services
+from portal import lockout, services, tokens
+from portal.authentication import BearerTokenAuthentication
 from portal.exceptions import BadInput, error_body
-from portal.models import User
+from portal.models import ApiToken
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -44,7 +45,7 @@ ERROR_429 = error_response("请求过于频繁")
 
 
 class IsVerifiedStaff(BasePermission):
-    """Staff who passed the second factor: with a token (issued to staff only after TOTP, see
+    """Staff who passed the second factor: with an API key (issued to staff only after TOTP, see
     TokenApi) or with a session whose TOTP step is done. StaffSecondFactorMiddleware already stops
     password-only staff sessions; this check also holds for any other way DRF authenticates a user."""
 
@@ -54,7 +55,7 @@ class IsVerifiedStaff(BasePermission):
         user = request.user
         if not (user and user.is_authenticated and user.is_active and user.is_portal_staff):
             return False
-        if isinstance(request.auth, Token):
+        if isinstance(request.auth, ApiToken):
             return True
         is_verified = getattr(user, "is_verified", None)
         return bool(is_verified and is_verified())
@@ -69,21 +70,29 @@ class TokenInputSerializer(serializers.Serializer):
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="请求时放在 Authorization: Token <token> 头中")
+    token = serializers.CharField(help_text="请求时放在 Authorization: Bearer <token> 头中；只显示这一次")
+    token_type = serializers.CharField(help_text="固定为 Bearer")
+    expires_at = serializers.DateTimeField(help_text="过期时间，之后须重新获取")
 
 
-@transaction.atomic
-def issue_api_token(*, user: User, ip: str | None = None) -> Token:
-    """The user's API token (created on first use); the issue is audited."""
-    token, created = Token.objects.get_or_create(user=user)
-    services.record_audit(actor=user, action="account.api_token_issued", obj=user, detail={"created": created}, ip=ip)
-    return token
+class TokenRevokeQuerySerializer(serializers.Serializer):
+    all = serializers.BooleanField(default=False, help_text="为 true 时撤销该用户的全部令牌")
 
 
 class TokenApi(APIView):
-    # A credentials exchange: no session (and so no CSRF) and no token yet.
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
+    authentication_classes = [BearerTokenAuthentication]
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        # Signing in is a credentials exchange: no session (and so no CSRF), and a stale key sent
+        # out of habit must not stand in the way of getting a new one.
+        # (drf-spectacular asks before it sets the request.)
+        if self.request is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self) -> list[BasePermission]:
+        # Other methods than these two answer 405, not 401.
+        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
     @extend_schema(
         tags=["认证"],
@@ -124,7 +133,26 @@ class TokenApi(APIView):
                 )
             # Wrong codes are throttled by django-otp inside the service.
             services.verify_totp_token(user=user, token=data["otp_token"], ip=ip)
-        token = issue_api_token(user=user, ip=ip)
+        token, key = tokens.issue_api_token(user=user, ip=ip)
         # A successful sign-in: django-axes resets the failures and logs the access; last_login is set.
         user_logged_in.send(sender=user.__class__, request=request, user=user)
-        return Response(TokenOutputSerializer({"token": token.key}).data)
+        output = {"token": key, "token_type": "Bearer", "expires_at": token.expires_at}
+        return Response(TokenOutputSerializer(output).data)
+
+    @extend_schema(
+        tags=["认证"],
+        summary="撤销 API 令牌",
+        description="撤销本次请求所用的令牌；all=true 时撤销该用户的全部令牌。",
+        request=None,
+        parameters=[TokenRevokeQuerySerializer],
+        responses={204: None, 400: ERROR_400, 401: ERROR_401, 429: ERROR_429},
+    )
+    def delete(self, request: Request) -> Response:
+        query = TokenRevokeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        ip = get_client_ip_address(request) or None
+        if query.validated_data["all"]:
+            tokens.revoke_api_tokens_of(user=request.user, ip=ip)
+        else:
+            tokens.revoke_api_token(token=request.auth, ip=ip)
+        return Response(status=204)

@@ -7,6 +7,7 @@ user may not take, 409 a state that does not allow the action, 422 a domain rule
 
 from typing import Any
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,6 @@ from django.shortcuts import render
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_default_handler
 
 
 class DomainError(Exception):
@@ -80,23 +80,77 @@ class ServiceUnavailable(DomainError):
     default_message = "外部服务暂时不可用，请稍后再试。"
 
 
+class RequestTooLarge(DomainError):
+    """The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (413)."""
+
+    code = "request_too_large"
+    status_code = 413
+    default_message = "提交的内容过大，请减少内容或分多次提交。"
+
+
+class CsrfFailed(drf_exceptions.PermissionDenied):
+    """A session-authenticated API call without a valid CSRF token (portal.authentication)."""
+
+    default_code = "csrf_failed"
+    default_detail = "页面的安全校验已失效（CSRF），请刷新页面后重试。"
+
+
+# DRF messages that repeat the refused input ('"{input}" is not a valid choice.'). The input may be
+# anything, including text that cannot be encoded, so these get a fixed message instead.
+ECHOING_MESSAGES = {
+    "invalid_choice": "不是有效的选项。",
+    "does_not_exist": "所选对象不存在。",
+}
+
+
+def without_echoed_input(detail: Any) -> Any:
+    """ValidationError detail with the messages that quote the input replaced by fixed ones."""
+    if isinstance(detail, dict):
+        return {key: without_echoed_input(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [without_echoed_input(value) for value in detail]
+    if isinstance(detail, drf_exceptions.ErrorDetail) and detail.code in ECHOING_MESSAGES:
+        return drf_exceptions.ErrorDetail(ECHOING_MESSAGES[detail.code], code=detail.code)
+    return detail
+
+
+def django_messages(errors: list[DjangoValidationError]) -> list[str]:
+    """The messages of Django validation errors, those that quote the input replaced by fixed ones
+    (a model field's "Value %(value)r is not a valid choice.")."""
+    return [ECHOING_MESSAGES.get(error.code or "", m) for error in errors for m in error]
+
+
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "detail": detail}
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Imported here: rest_framework.views loads the authentication classes of the settings, and
+    # portal.authentication imports this module.
+    from rest_framework.views import exception_handler as drf_default_handler
+
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation | BadRequest):
+        # Too many fields or files, a malformed body: Django would answer with its HTML 400 page.
+        exc = BadInput()
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.detail), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        if hasattr(exc, "error_dict"):
+            detail: Any = {field: django_messages(errors) for field, errors in exc.error_dict.items()}
+        else:
+            detail = django_messages(exc.error_list)
         return Response(error_body("validation_error", "提交的内容未通过校验。", detail), status=422)
     response = drf_default_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, drf_exceptions.ValidationError):
-        response.data = error_body("bad_input", "提交的内容格式不正确。", response.data)
+        response.data = error_body("bad_input", BadInput.default_message, without_echoed_input(response.data))
     elif isinstance(exc, (Http404, drf_exceptions.NotFound)):
         response.data = error_body("not_found", NotFound.default_message)
+    elif isinstance(exc, CsrfFailed):
+        response.data = error_body(CsrfFailed.default_code, str(CsrfFailed.default_detail))
     elif isinstance(exc, (DjangoPermissionDenied, drf_exceptions.PermissionDenied)):
         response.data = error_body("permission_denied", PermissionDenied.default_message)
     elif isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):

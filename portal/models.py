@@ -344,3 +344,28 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ApiToken(models.Model):
+    """A key an API client signs in with (Authorization: Bearer <key>), issued by portal.tokens.
+
+    Only the SHA-256 digest of the key is stored: the key is shown once, when issued. ``prefix``
+    (the key's first characters) finds the row without an index on a secret, and tells a user's
+    keys apart in the admin. A key expires after API_TOKEN_TTL_HOURS and can be revoked earlier.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField("前缀", max_length=8, db_index=True)
+    digest = models.CharField("摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("签发时间")
+    expires_at = models.DateTimeField("过期时间")
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最后使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"

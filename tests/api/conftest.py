@@ -2,10 +2,10 @@
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import FAQ, Fee, MaterialRequirement, ProcessStep, ServiceItem, Situation, SituationOption, Topic
+from portal.tokens import issue_api_token
 from tests.applications.conftest import calendar_2026, licensing_item, party, submitted  # noqa: F401
 from tests.factories import BasicItemFactory, ServiceItemFactory
 from tests.windows.conftest import (  # noqa: F401  (the cases, halls and clerks of the applications API tests)
@@ -36,10 +36,10 @@ def api():
 
 
 def token_client(user) -> APIClient:
-    """A client as an API consumer: an Authorization: Token header (staff got it after TOTP)."""
-    token, _ = Token.objects.get_or_create(user=user)
+    """A client as an API consumer: an Authorization: Bearer header (staff got it after TOTP)."""
+    _, key = issue_api_token(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
 
 

@@ -7,11 +7,10 @@ from axes.models import AccessFailureLog
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from catalog.models import ItemEvent, ServiceItem
-from portal.models import Role
+from portal.models import ApiToken, Role
 from tests.api.conftest import token_client
 from tests.conftest import PASSWORD, login_verified
 from tests.factories import BasicItemFactory, ServiceItemFactory, UserFactory
@@ -179,7 +178,7 @@ def test_a_citizen_gets_a_token_with_username_and_password(api, citizen):
     response = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
     assert response.status_code == 200, response.content
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
     # A token identifies the client, but a citizen is no catalog editor.
     assert_error(client.get(MANAGE), 403, "permission_denied")
 
@@ -187,7 +186,7 @@ def test_a_citizen_gets_a_token_with_username_and_password(api, citizen):
 def test_staff_need_a_totp_code_for_a_token(api, editor_with_device):
     response = api.post("/api/v1/auth/token/", {"username": "editor_x", "password": PASSWORD}, format="json")
     assert "otp_token" in assert_error(response, 400, "otp_required")["detail"]
-    assert not Token.objects.filter(user=editor_with_device).exists()
+    assert not ApiToken.objects.filter(user=editor_with_device).exists()
 
 
 def test_staff_with_a_wrong_totp_code_get_no_token(api, editor_with_device):
@@ -196,7 +195,7 @@ def test_staff_with_a_wrong_totp_code_get_no_token(api, editor_with_device):
         "/api/v1/auth/token/", {"username": "editor_x", "password": PASSWORD, "otp_token": code}, format="json"
     )
     assert_error(response, 400, "otp_invalid")
-    assert not Token.objects.filter(user=editor_with_device).exists()
+    assert not ApiToken.objects.filter(user=editor_with_device).exists()
 
 
 def test_staff_with_password_and_totp_code_get_a_working_token(api, editor_with_device):
@@ -204,7 +203,7 @@ def test_staff_with_password_and_totp_code_get_a_working_token(api, editor_with_
     response = api.post("/api/v1/auth/token/", good, format="json")
     assert response.status_code == 200, response.content
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
     assert client.get(MANAGE).status_code == 200
 
 
@@ -225,7 +224,7 @@ def test_token_request_refuses_malformed_input(api):
 
 
 def test_manage_api_refuses_anonymous_users(api):
-    assert_error(api.get(MANAGE), 403, "not_authenticated")
+    assert_error(api.get(MANAGE), 401, "not_authenticated")
 
 
 def test_staff_session_without_the_second_factor_is_refused(client, editor_x):
@@ -447,7 +446,7 @@ def test_the_token_endpoint_refuses_an_address_that_sprays_passwords(api, citize
     response = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
 
     assert "该网络地址登录失败次数过多" in assert_error(response, 429, "ip_throttled")["message"]
-    assert not Token.objects.filter(user=citizen).exists()
+    assert not ApiToken.objects.filter(user=citizen).exists()
 
 
 def test_staff_cannot_set_up_a_device_through_the_token_endpoint_without_the_enrolment_code(api, editor_x):
@@ -461,4 +460,4 @@ def test_staff_cannot_set_up_a_device_through_the_token_endpoint_without_the_enr
     assert_error(response, 409, "otp_not_set_up")
     device.refresh_from_db()
     assert not device.confirmed
-    assert not Token.objects.filter(user=editor_x).exists()
+    assert not ApiToken.objects.filter(user=editor_x).exists()

@@ -15,7 +15,6 @@ from django.core.cache import cache
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
@@ -24,6 +23,7 @@ from applications.transitions import Actor
 from catalog.models import Fee
 from portal.idnumbers import id_number_digest
 from portal.models import Role
+from portal.tokens import issue_api_token
 from portal.wsgi import application
 from tests.applications.conftest import clock_at
 from tests.factories import ServiceItemFactory, UserFactory, make_resident_id
@@ -68,7 +68,7 @@ def case_rows(submitted, licensing_item, party, citizen, clerk_a, department_x):
     extension = cases.request_extension(application=in_review, actor=reviewer, days=3, reason="需要论证")
 
     def token(user) -> dict[str, str]:
-        return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+        return {"Authorization": f"Bearer {issue_api_token(user=user)[1]}"}
 
     return {
         "rows": {
@@ -127,7 +127,7 @@ def staff_headers(department_x):
     user = UserFactory(
         username="fuzz_staff", department=department_x, roles=[Role.CATALOG_EDITOR, Role.CATALOG_PUBLISHER]
     )
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    return {"Authorization": f"Bearer {issue_api_token(user=user)[1]}"}
 
 
 def strategies_for(operation, rows: dict[str, list]) -> st.SearchStrategy:
