@@ -203,8 +203,10 @@ class FAQForm(_ModelFieldsForm):
 
 
 def _formset(form: type[forms.Form], extra: int) -> type[forms.BaseFormSet]:
-    # max_num with validate_max refuses an oversized post instead of writing a thousand rows.
-    return forms.formset_factory(form, extra=extra, can_delete=True, max_num=100, validate_max=True)
+    # max_num with validate_max refuses an oversized post instead of writing a thousand rows;
+    # absolute_max keeps Django from building (and re-rendering in the 400 page) its default 1,100
+    # forms for a forged TOTAL_FORMS first.
+    return forms.formset_factory(form, extra=extra, can_delete=True, max_num=100, validate_max=True, absolute_max=100)
 
 
 MaterialFormSet = _formset(MaterialForm, extra=2)

@@ -8,4 +8,6 @@ echo "database: ${DATABASE_URL:-sqlite (embedded)}; broker: ${REDIS_URL:-filesys
 if [ "${1:-}" = "--bench" ]; then
   exec .venv/bin/python -m pytest tests/perf -p no:cacheprovider -q -s --no-header -o addopts=""
 fi
-exec .venv/bin/python -m pytest "$@"
+# pytest-xdist: one worker per core, each with a database of its own (test_<name>_gw0, _gw1, …); all
+# the tests of a file run on the same worker. Arguments pass through: `-n 0` runs serially.
+exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" --dist loadfile "$@"

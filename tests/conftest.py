@@ -6,6 +6,7 @@ editor, and one publisher works for the region's catalog office.
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import override_settings
 
 from portal.models import Role
 from tests.factories import DepartmentFactory, RegionFactory, UserFactory
@@ -13,9 +14,22 @@ from tests.factories import DepartmentFactory, RegionFactory, UserFactory
 PASSWORD = "Correct-Horse-9"
 
 
+# The production hasher (PBKDF2, a million rounds) takes 0.5–3 s per password; the personas alone set
+# dozens. No test is about the hasher's strength, only about which password is accepted.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
+    # Per test, hence per xdist worker: uploads, documents and the SMS log never land in the shared var/.
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SMS_LOG_PATH = str(tmp_path / "sms.log")
 
 
 @pytest.fixture

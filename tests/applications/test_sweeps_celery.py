@@ -201,7 +201,10 @@ class PrivateRedis:
     def is_up(self) -> bool:
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5)
         try:
-            return bool(client.ping())
+            # Ours, by its pid: if another xdist worker's server took the spare port between the
+            # probe and the start, ours exits and a plain ping would reach theirs.
+            pid = client.info("server")["process_id"]
+            return self.process is None or pid == self.process.pid
         except redis.RedisError:
             return False
         finally:

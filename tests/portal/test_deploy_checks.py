@@ -113,7 +113,8 @@ def test_it_refuses_a_provider_address_without_tls(production, name):
         "ab" * 32,
         "0123456789abcdef" * 4,  # hex of 32 bytes, but a pattern
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  # base64 of 32 zero bytes
-        secrets.token_urlsafe(16),  # 16 random bytes
+        # 16 random bytes; a fixed id, as xdist's workers must collect the same names.
+        pytest.param(secrets.token_urlsafe(16), id="random-16-bytes"),
         "",
     ],
 )
@@ -125,6 +126,7 @@ def test_it_refuses_a_weak_id_number_hash_key(production, key):
 @pytest.mark.parametrize(
     "key",
     [secrets.token_hex(32), secrets.token_urlsafe(32), Fernet.generate_key().decode(), "$" + secrets.token_urlsafe(40)],
+    ids=["hex", "urlsafe", "fernet", "prefixed-urlsafe"],  # fixed names for xdist's workers
 )
 def test_it_accepts_an_id_number_hash_key_of_32_random_bytes(production, key):
     production.ID_NUMBER_HASH_KEY = key
@@ -135,8 +137,9 @@ def test_it_accepts_an_id_number_hash_key_of_32_random_bytes(production, key):
     "key",
     [
         "x",
-        secrets.token_urlsafe(32) + "x",  # not a Fernet key: crypto.py would silently stretch it
-        secrets.token_hex(32),
+        # not a Fernet key: crypto.py would silently stretch it
+        pytest.param(secrets.token_urlsafe(32) + "x", id="urlsafe-plus-x"),
+        pytest.param(secrets.token_hex(32), id="hex"),
         "A" * 43 + "=",  # a valid Fernet key of 32 zero bytes
         "",
     ],
