@@ -5,8 +5,11 @@ The personas are those of test_applications_api: Alice applies, Bob must never s
 took it in at hall A, Harry reviews for department X, Yves for department Y.
 """
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from applications.models import Application, Document, TimelineEvent
 from tests.api.conftest import token_client
@@ -26,6 +29,9 @@ pytestmark = pytest.mark.django_db
 
 S = Application.Status
 
+# The due date must lie ahead of the real today (portal.validators bounds it): three weeks from now.
+DUE = (timezone.localdate() + dt.timedelta(days=21)).isoformat()
+
 
 def notice_body(application: Application) -> dict:
     requirement = application.item.materials.get()
@@ -34,7 +40,7 @@ def notice_body(application: Application) -> dict:
             {"requirement_id": requirement.id, "reason": "签名与身份证不一致"},
             {"name": "情况说明", "reason": "请说明经营场所变更情况"},
         ],
-        "due_on": "2026-12-31",
+        "due_on": DUE,
     }
 
 
@@ -54,14 +60,14 @@ def asked(accepted, harry):  # noqa: F811
 def test_the_whole_path_notice_answer_and_the_clock_running_again(accepted, harry, alice):  # noqa: F811
     reviewer = token_client(harry)
     case = ok(reviewer.post(case_url(accepted, "suspend-for-correction"), notice_body(accepted), format="json"))
-    assert case["status"] == "suspended" and case["correction_due_on"] == "2026-12-31"
+    assert case["status"] == "suspended" and case["correction_due_on"] == DUE
     assert case["correction"]["after_acceptance"] is True
     assert [e["name"] for e in case["correction"]["entries"]] == ["申请书", "情况说明"]
     assert case["suspension"]["kind"] == "correction"
     assert "correction_notice" in [d["kind"] for d in case["documents"]]
 
     seen = ok(alice.get(case_url(accepted)))
-    assert [(a["kind"], a["due_on"]) for a in seen["asks"]] == [("correct_materials", "2026-12-31")]
+    assert [(a["kind"], a["due_on"]) for a in seen["asks"]] == [("correct_materials", DUE)]
     assert seen["correction"]["entries"][0]["reason"] == "签名与身份证不一致"
 
     case = ok(answer(alice, accepted))

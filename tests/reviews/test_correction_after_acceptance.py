@@ -3,8 +3,11 @@
 Alice handles department X's accepted case; Bob is another reviewer of X; Yves reviews for department Y.
 """
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from applications import services as cases
 from applications.models import Application, Document, Suspension
@@ -13,7 +16,8 @@ from tests.conftest import login_verified
 from tests.reviews.conftest import as_user, open_task, pdf
 
 S = Application.Status
-DUE = "2026-12-31"
+# The due date must lie ahead of the real today (portal.validators bounds it): three weeks from now.
+DUE = (timezone.localdate() + dt.timedelta(days=21)).isoformat()
 
 
 def url(name: str, application: Application) -> str:

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from applications import services as cases
 from applications.deadlines import paused_days, shift
@@ -442,8 +443,9 @@ def test_the_handler_accepts_a_received_case(client, received, alice):
 def test_the_handler_asks_for_a_correction_of_a_received_case(client, received, alice):
     as_user(client, alice)
     material = received.item.materials.get()
-    assert post(client, "correction", received, {"due_on": "2026-12-31"}).status_code == 422  # nothing listed
-    data = {f"pick_{material.pk}": "on", f"reason_{material.pk}": "签名缺失", "due_on": "2026-12-31"}
+    due = (timezone.localdate() + dt.timedelta(days=21)).isoformat()  # ahead of the real today
+    assert post(client, "correction", received, {"due_on": due}).status_code == 422  # nothing listed
+    data = {f"pick_{material.pk}": "on", f"reason_{material.pk}": "签名缺失", "due_on": due}
     assert post(client, "correction", received, data).status_code == 302
     application = reload(received)
     assert application.status == S.CORRECTION_REQUESTED
