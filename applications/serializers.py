@@ -592,7 +592,10 @@ class DraftUpdateInputSerializer(serializers.Serializer):
         names = {f.get("name") for f in self.context["application"].item.form_definition or []}
         unknown = sorted(set(value) - names)
         if unknown:
-            raise serializers.ValidationError(f"申请表没有这些字段：{'、'.join(unknown[:10])}。")
+            # The refused names are the caller's input: counted, never repeated (a crafted key may be anything).
+            raise serializers.ValidationError(
+                f"申请表没有其中 {len(unknown)} 个字段，请只提交 form_definition 中的字段名。", code="unknown_fields"
+            )
         return value
 
 

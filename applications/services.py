@@ -144,15 +144,23 @@ ID_VALIDATORS = {
 
 @transaction.atomic
 def register_party(
-    *, kind: str, name: str, id_type: str, id_number: str, phone: str = "", legal_representative: str = ""
+    *,
+    kind: str,
+    name: str,
+    id_type: str,
+    id_number: str,
+    phone: str = "",
+    legal_representative: str = "",
+    in_person: bool = False,
 ) -> Party:
     """The applicant named by an ID document, found again by the keyed digest of its number.
 
     An existing party is returned as it is: nothing typed by whoever starts a case changes its name or
     phone (a stranger's proxy start must not redirect the holder's notices). What this case's
     applicant typed goes on the case (``Application.applicant_name`` / ``contact_phone``). ``phone``
-    is kept only when the party is first recorded; pass it only where the identity was checked in
-    person (at a window).
+    is kept only when the party is first recorded. ``in_person``: a clerk has the ID document in view
+    (at a window), so the name and phone recorded there are the party's from now on, correcting what
+    a stranger's online start may have written first.
     """
     if kind == Party.Kind.ORGANIZATION and id_type != Party.IdType.USCC:
         raise ValidationError({"id_type": "法人或其他组织须以统一社会信用代码申请。"})
@@ -163,7 +171,7 @@ def register_party(
     if phone:
         phone = validators.validate_phone(phone)
     digest = id_number_digest(number)
-    party, _ = Party.objects.get_or_create(
+    party, created = Party.objects.get_or_create(
         id_type=id_type,
         id_number_digest=digest,
         defaults={
@@ -175,6 +183,13 @@ def register_party(
             "legal_representative": legal_representative,
         },
     )
+    if in_person and not created:
+        corrected = {"name": name.strip() or party.name, "phone": phone or party.phone}
+        changed = [field for field, value in corrected.items() if getattr(party, field) != value]
+        for field in changed:
+            setattr(party, field, corrected[field])
+        if changed:
+            party.save(update_fields=changed)
     return party
 
 
@@ -189,29 +204,37 @@ def claim_application(*, user: Any, number: str, access_code: str, clock: Clock 
     A wrong number, a wrong code and a case of somebody else get the same answer, so the form tells
     nothing about which cases exist. Not one transaction: a refusal's audit row must survive it.
     """
-    from portal.models import AuditEvent
+    from portal.models import AuditEvent, User
     from portal.services import record_audit
 
     if not user.is_real_name_verified:
         raise PermissionDenied("认领办件前，请先完成实名认证。", code="real_name_required")
-    since = clock.now() - dt.timedelta(hours=1)
-    failures = AuditEvent.objects.filter(actor=user, action="application.claim_failed", at__gte=since).count()
-    if failures >= CLAIM_ATTEMPTS_PER_HOUR:
-        raise Throttled("查询码错误次数过多，请一小时后再试，或携带身份证件到政务服务大厅办理。")
     number, code = number.strip()[:40], access_code.strip().upper()[:12]
-    application = (
-        Application.objects.filter(number=number, party__id_type=Party.IdType.RESIDENT_ID)
-        .exclude(access_code="")
-        .select_related("party")
-        .first()
-    )
-    matches = (
-        application is not None
-        and application.party.id_number_digest == user.id_number_digest
-        and secrets.compare_digest(application.access_code, code)
-    )
+    with transaction.atomic():
+        # The account's row is locked while its failures are counted and a new one written, so guesses
+        # sent in parallel are counted one after another, not all against the same count.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        since = clock.now() - dt.timedelta(hours=1)
+        failures = AuditEvent.objects.filter(actor=user, action="application.claim_failed", at__gte=since).count()
+        throttled = failures >= CLAIM_ATTEMPTS_PER_HOUR
+        application = None
+        if not throttled:
+            application = (
+                Application.objects.filter(number=number, party__id_type=Party.IdType.RESIDENT_ID)
+                .exclude(access_code="")
+                .select_related("party")
+                .first()
+            )
+        matches = (
+            application is not None
+            and application.party.id_number_digest == user.id_number_digest
+            and secrets.compare_digest(application.access_code, code)
+        )
+        if not throttled and not matches:
+            record_audit(actor=user, action="application.claim_failed", detail={"number": number})
+    if throttled:
+        raise Throttled("查询码错误次数过多，请一小时后再试，或携带身份证件到政务服务大厅办理。")
     if not matches:
-        record_audit(actor=user, action="application.claim_failed", detail={"number": number})
         raise NotFound("办件编号或查询码不正确，或该办件的申请人不是您本人。", code="claim_refused")
     assert application is not None
     with transaction.atomic():

@@ -14,13 +14,21 @@ from portal import lockout, uploads
 from portal.services import AUTHORIZATION_LETTER_KINDS
 from portal.validators import validate_phone, validate_resident_id, validate_uscc
 
+# Django's choice messages quote the refused value ("选择一个有效的选项。 %(value)s 不在可用的选项中。"):
+# never echo raw input into a message (a crafted value may be anything).
+INVALID_CHOICE = "请选择有效的选项。"
+
 
 class ChineseLabels:
-    """Labels without Django's ASCII colon, which looks out of place after Chinese text."""
+    """Labels without Django's ASCII colon, which looks out of place after Chinese text; choice
+    errors that do not repeat the refused value."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            if "invalid_choice" in field.error_messages:
+                field.error_messages["invalid_choice"] = INVALID_CHOICE
 
 
 class RefusesSprayingAddresses:

@@ -20,7 +20,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal import outbox, uploads
 from portal.exceptions import BadInput, DomainError, InvalidTransition, PermissionDenied
 from portal.idnumbers import id_number_digest, mask_id_number
-from portal.models import STAFF_ROLES, AuditEvent, Organization, OrganizationAgent, Role, StaffEnrolmentCode, User
+from portal.models import (
+    STAFF_ROLES,
+    ApiToken,
+    AuditEvent,
+    Organization,
+    OrganizationAgent,
+    Role,
+    StaffEnrolmentCode,
+    User,
+)
 from portal.realname import RealNameVerifier, get_real_name_verifier
 from portal.registry import OrganizationRegistry, get_organization_registry
 from portal.validators import validate_phone, validate_resident_id, validate_uscc
@@ -393,8 +402,14 @@ def revoke_agent(*, agent: OrganizationAgent, actor: User, ip: str | None = None
     """
     locked = OrganizationAgent.objects.select_for_update().select_related("user", "organization").get(pk=agent.pk)
     is_admin = actor.is_superuser or actor.has_role(Role.SYSADMIN)
-    if actor.pk != locked.user_id and not is_admin and not may_manage_agents(actor, locked.organization):
-        raise PermissionDenied("只有经办人本人、单位法定代表人、单位其他经办人或系统管理员可以撤销该授权。")
+    if actor.pk != locked.user_id and not is_admin:
+        if not may_manage_agents(actor, locked.organization):
+            raise PermissionDenied("只有经办人本人、单位法定代表人、单位其他经办人或系统管理员可以撤销该授权。")
+        # The agents act on the legal representative's authority, never over it.
+        if _is_legal_representative(locked.user, locked.organization) and not _is_legal_representative(
+            actor, locked.organization
+        ):
+            raise PermissionDenied("经办人不能撤销法定代表人本人的授权。")
     if locked.revoked_at is not None:
         raise InvalidTransition("该经办人授权已撤销。", code="already_revoked")
     locked.revoked_at = timezone.now()
@@ -516,6 +531,8 @@ def issue_enrolment_code(*, user: User, actor: User | None = None, ip: str | Non
         revoked_at=now
     )
     removed, _ = TOTPDevice.objects.filter(user=locked).delete()
+    # API keys were issued on the old second factor: a lost phone ends them too.
+    keys_revoked = ApiToken.objects.filter(user=locked, revoked_at__isnull=True).update(revoked_at=now)
     code = "".join(secrets.choice(ENROLMENT_CODE_ALPHABET) for _ in range(ENROLMENT_CODE_LENGTH))
     enrolment = StaffEnrolmentCode.objects.create(
         user=locked,
@@ -530,6 +547,7 @@ def issue_enrolment_code(*, user: User, actor: User | None = None, ip: str | Non
         detail={
             "enrolment_code": enrolment.pk,
             "devices_removed": removed,
+            "api_keys_revoked": keys_revoked,
             "expires_at": enrolment.expires_at.isoformat(),
         },
         ip=ip,

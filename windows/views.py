@@ -452,6 +452,7 @@ def _file_walk_in(
             id_number=data["id_number"],
             phone=data["phone"],
             legal_representative=data["legal_representative"],
+            in_person=True,
         )
         agent = None
         if is_organization:
@@ -460,6 +461,7 @@ def _file_walk_in(
                 name=data["agent_name"],
                 id_type=Party.IdType.RESIDENT_ID,
                 id_number=data["agent_id_number"],
+                in_person=True,
             )
         return services.file_walk_in(
             clerk=request.user,

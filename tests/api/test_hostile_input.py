@@ -123,3 +123,12 @@ def test_a_django_validation_error_does_not_echo_a_refused_choice():
     assert response.data["detail"] == {"kind": ["不是有效的选项。", "太长。"]}
     response = api_exception_handler(ValidationError([refused]), {})
     assert response.data["detail"] == ["不是有效的选项。"]
+
+
+def test_a_body_past_every_upload_the_portal_takes_is_refused_by_its_length(client, settings, db):
+    settings.REQUEST_MAX_BYTES = 1024
+    response = client.post(
+        "/api/v1/applications/drafts/1/materials/", data=b"x" * 2048, content_type="application/octet-stream"
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"

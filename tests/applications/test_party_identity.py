@@ -6,8 +6,10 @@ first. Alice (citizen) is a company's agent beside Dave, another agent of the sa
 """
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from applications import services
@@ -271,3 +273,57 @@ def test_a_withdrawn_online_case_is_no_longer_visible_to_the_windows(submitted, 
     services.withdraw_application(application=submitted, actor=citizen)
 
     assert not applications_visible_to(clerk_a).filter(pk=submitted.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_guesses_sent_in_parallel_are_counted_one_after_another(submitted, other_citizen):
+    """The probe sent 12 guesses at once and had 10 checked; the account's row lock counts them in turn."""
+    holder_id = submitted.party.id_number_digest  # the `party` fixture's number, bound by the guesser
+    from tests.factories import make_resident_id as party_number
+
+    guesser = accounts.verify_real_name(user=other_citizen, real_name="张三", id_number=party_number())
+    assert guesser.id_number_digest == holder_id
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def guess(n: int) -> None:
+        try:
+            barrier.wait()
+            services.claim_application(user=guesser, number=submitted.number, access_code=f"WRONG{n:03d}")
+        except Throttled:
+            outcomes.append("429")
+        except NotFound:
+            outcomes.append("404")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("404") == services.CLAIM_ATTEMPTS_PER_HOUR
+    assert outcomes.count("429") == 8 - services.CLAIM_ATTEMPTS_PER_HOUR
+
+
+def test_a_window_records_the_name_and_phone_it_saw_over_a_strangers_start(mallory, licensing_item):
+    draft = proxy_start(mallory, licensing_item, name="冒名", phone=MALLORY_PHONE)
+    assert draft.party.name == "冒名" and draft.party.phone == ""
+
+    party = services.register_party(
+        kind="person", name="王五", id_type="resident_id", id_number=WANG_ID, phone=WANG_PHONE, in_person=True
+    )
+
+    assert party.pk == draft.party_id
+    assert (party.name, party.phone) == ("王五", WANG_PHONE)
+
+
+def test_a_refused_choice_is_not_repeated_on_the_start_page(client, mallory, licensing_item):
+    client.force_login(mallory)
+
+    response = client.post(f"/applications/new/{licensing_item.code}/", {"applying_as": "ZZTOPQ"})
+
+    assert response.status_code in (400, 422)
+    assert "ZZTOPQ" not in response.content.decode()

@@ -387,3 +387,14 @@ def test_a_revoked_agent_asking_again_is_pending_again(alices_agent):
     assert again.pk == alices_agent.pk
     assert again.is_pending
     assert not fresh(alices_agent.user).has_role(Role.ENTERPRISE)
+
+
+def test_a_verified_agent_cannot_revoke_the_legal_representative(client, alices_agent, carol):
+    carols = services.register_organization_agent(user=carol, uscc=USCC, is_legal_representative=True)
+    client.force_login(alices_agent.user)
+
+    response = client.post(f"/accounts/agents/{carols.pk}/revoke/")
+
+    assert response.status_code == 403
+    carols.refresh_from_db()
+    assert carols.is_active

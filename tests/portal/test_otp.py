@@ -380,3 +380,17 @@ def test_roles_other_than_citizen_and_enterprise_are_staff(db):
     for code in Role.values:
         user = UserFactory(roles=[code])
         assert user.is_portal_staff == (code not in {Role.CITIZEN, Role.ENTERPRISE}), code
+
+
+def test_a_new_enrolment_code_ends_the_api_keys_issued_on_the_old_device(editor_x):
+    """After a lost phone, a key obtained with the old second factor must stop working at once."""
+    from portal import tokens
+    from portal.models import ApiToken
+
+    token, key = tokens.issue_api_token(user=editor_x)
+    assert tokens.active_token_for_key(key) is not None
+
+    services.issue_enrolment_code(user=editor_x)
+
+    assert tokens.active_token_for_key(key) is None
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
