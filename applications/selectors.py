@@ -5,6 +5,7 @@ case shows: the applicant's list, the timeline without internal opinions, and wh
 """
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -140,3 +141,68 @@ def what_is_asked(application: Application) -> list[Ask]:
     elif status == S.CONCLUDED and application.delivery_method == Application.DeliveryMethod.DOWNLOAD:
         asks.append(Ask("download_result", "办理结果可在本页“文书”中下载。"))
     return asks
+
+
+@dataclass(frozen=True)
+class PublicStep:
+    """One step of the public lookup's timeline: what happened, when, and the status it led to."""
+
+    at: dt.datetime
+    label: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class PublicProgress:
+    """What 办件查询 shows to whoever holds the receipt: the case's progress, never who applied."""
+
+    number: str
+    status_label: str
+    item_name: str
+    department_name: str
+    due_on: dt.date | None
+    light: str
+    light_label: str
+    steps: list[PublicStep]
+
+
+def public_progress(number: str, access_code: str) -> PublicProgress | None:
+    """办件查询: the progress of the case whose receipt carries this number and 查询码, or None.
+
+    A wrong code and an unknown number both give None, after the same comparison, so the answer
+    tells nothing about which numbers exist. The timeline carries no notes: they are free text
+    typed by staff (refusal reasons, suspension reasons, what to correct) and may name the
+    applicant; the signed-in case page shows them.
+    """
+    code = access_code.strip().upper()
+    application = (
+        Application.objects.filter(number=number.strip())
+        .exclude(access_code="")
+        .select_related("item", "department")
+        .first()
+    )
+    # Compared even without a case, so an unknown number takes as long as a wrong code.
+    expected = application.access_code if application is not None else "-" * len(code or "-")
+    if not secrets.compare_digest(expected.encode(), code.encode()) or application is None:
+        return None
+    status_labels = dict(S.choices)
+    events = TimelineEvent.objects.filter(application=application, is_visible_to_applicant=True).order_by("at", "id")
+    return PublicProgress(
+        number=application.number or "",
+        status_label=application.get_status_display(),
+        item_name=application.item.name,
+        department_name=application.department.name,
+        due_on=application.due_on,
+        light=application.light,
+        light_label=application.get_light_display(),
+        steps=[
+            PublicStep(
+                at=event.at,
+                label=TRANSITIONS[event.action].label
+                if event.action in TRANSITIONS
+                else EXTRA_ACTION_LABELS.get(event.action, event.action),
+                status_label=status_labels.get(event.to_status, ""),
+            )
+            for event in events
+        ],
+    )

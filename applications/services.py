@@ -36,6 +36,7 @@ from applications.models import (
     TimelineEvent,
 )
 from applications.payments import get_payment_provider
+from applications.selectors import PublicProgress, public_progress
 from applications.transitions import TRANSITIONS, Actor
 from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
 from catalog.selectors import materials_for
@@ -242,6 +243,42 @@ def claim_application(*, user: Any, number: str, access_code: str, clock: Clock 
         record_audit(actor=user, action="application.claimed", obj=application)
     application.claimed_by = user
     return application
+
+
+# 办件查询 is anonymous: failures are counted per address and per number, in the database, so the
+# limit holds without Redis and across workers. 40 bits against 5 guesses an hour per number.
+LOOKUP_FAILURES_PER_IP_PER_HOUR = 10
+LOOKUP_FAILURES_PER_NUMBER_PER_HOUR = 5
+LOOKUP_FAILED = "application.lookup_failed"
+LOOKUP_THROTTLED = "application.lookup_throttled"
+
+
+def look_up_progress(*, number: str, access_code: str, ip: str | None, clock: Clock = system_clock) -> PublicProgress:
+    """办件查询: the progress of a case for whoever holds its receipt (number + 查询码), signed in or not.
+
+    A wrong code and an unknown number get the same NotFound. Too many failures from one address or
+    on one number in the last hour get Throttled before any comparison. Not one transaction: each
+    refusal's audit row must survive it.
+    """
+    from portal.models import AuditEvent
+    from portal.services import record_audit
+
+    number = number.strip()
+    since = clock.now() - dt.timedelta(hours=1)
+    failures = AuditEvent.objects.filter(action=LOOKUP_FAILED, at__gte=since)
+    by_ip = failures.filter(ip_address=ip).count() if ip else 0
+    by_number = failures.filter(detail__number=number).count()
+    if by_ip >= LOOKUP_FAILURES_PER_IP_PER_HOUR or by_number >= LOOKUP_FAILURES_PER_NUMBER_PER_HOUR:
+        # Audited under its own action, so hammering a locked number does not extend its lock.
+        record_audit(actor=None, action=LOOKUP_THROTTLED, detail={"number": number}, ip=ip)
+        raise Throttled(
+            "查询码错误次数过多，请一小时后再试，或携带受理凭证到政务服务大厅查询。", code="lookup_throttled"
+        )
+    progress = public_progress(number, access_code)
+    if progress is None:
+        record_audit(actor=None, action=LOOKUP_FAILED, detail={"number": number}, ip=ip)
+        raise NotFound("办件编号或查询码不正确，请核对受理凭证后重新输入。", code="lookup_refused")
+    return progress
 
 
 @transaction.atomic
