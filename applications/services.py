@@ -1125,7 +1125,8 @@ def suspend_application(
         raise ValidationError({"kind": "受理后补正须出具一次性告知书，列明补正材料和期限。"})
     if kind not in Suspension.Kind.values:
         raise ValidationError({"kind": "请选择特别程序类型。"})
-    if kind not in (application.item.special_procedures or Suspension.Kind.values):
+    # Exactly the item's list, as the reviewer's form offers it: an item listing none allows none.
+    if kind not in (application.item.special_procedures or []):
         raise DomainError("该事项未设置此特别程序。")
     if not reason.strip():
         raise ValidationError({"reason": "请写明暂停计时的原因。"})

@@ -340,6 +340,25 @@ def test_a_special_procedure_stops_the_clock_and_its_end_moves_the_due_date(clie
     assert application.due_on > dt.date(2026, 3, 16)
 
 
+def test_the_reviewer_is_offered_exactly_the_special_procedures_the_item_lists(client, accepted, alice):
+    accepted.item.special_procedures = ["expert_review", "site_inspection"]
+    accepted.item.save(update_fields=["special_procedures"])
+    as_user(client, alice)
+    form = client.get(url("case", accepted)).context["forms"]["suspend"]
+    assert [value for value, _ in form.fields["kind"].choices] == ["expert_review", "site_inspection"]
+    assert dict(form.fields["kind"].choices)["expert_review"] == "专家评审"
+
+
+def test_an_item_listing_no_special_procedure_offers_none_and_the_service_refuses_one(client, accepted, alice):
+    accepted.item.special_procedures = []
+    accepted.item.save(update_fields=["special_procedures"])
+    as_user(client, alice)
+    assert "启动特别程序" not in client.get(url("case", accepted)).content.decode()
+    response = post(client, "suspend", accepted, {"kind": "hearing", "reason": "听证", "expected_days": 3})
+    assert response.status_code in (403, 409, 422)
+    assert reload(accepted).status == S.IN_REVIEW
+
+
 @pytest.mark.parametrize(
     "data",
     [
