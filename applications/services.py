@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from applications import deadlines, documents
+from applications.access import barred_from_deciding
 from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, is_encrypted, validate_form_data
 from applications.models import (
     Application,
@@ -37,7 +38,7 @@ from applications.models import (
 )
 from applications.payments import get_payment_provider
 from applications.transitions import TRANSITIONS, Actor
-from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
+from catalog.models import MaterialRequirement, ServiceItem
 from catalog.selectors import materials_for
 from portal import crypto, outbox, validators, workdays
 from portal.clock import Clock, system_clock
@@ -1056,12 +1057,7 @@ def decide_application(
     if actor_role != Actor.CHIEF_REP:
         if application.item.steps.filter(order__gt=task.step.order).exists():
             raise InvalidTransition("尚未到最后审查环节，不能作出决定。")
-        handled_by = set(
-            application.tasks.filter(step__kind=ProcessStep.Kind.HANDLE, status=ReviewTask.Status.DONE).values_list(
-                "completed_by", flat=True
-            )
-        )
-        if getattr(actor, "pk", None) in handled_by:
+        if barred_from_deciding(actor, [task]):  # 审批分离, the same rule the claim refuses by
             raise PermissionDenied("承办人不能批准自己承办的办件。")
     if outcome not in Application.Outcome.values:
         raise ValidationError({"outcome": "请选择准予或不予。"})
