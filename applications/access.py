@@ -10,14 +10,16 @@ django-guardian holds the exceptions: a task assigned to one reviewer (``work_on
 What a user may not see is NotFound (404); a visible case with a forbidden action is PermissionDenied (403).
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from applications.forms_runtime import decrypt_id_numbers, mask_id_numbers
 from applications.models import Application, Party, ReviewTask
 from applications.transitions import TRANSITIONS, Actor
+from catalog.models import ProcessStep
 from portal.exceptions import InvalidTransition, NotFound, PermissionDenied
 from portal.idnumbers import id_number_digest
 from portal.models import Role
@@ -26,6 +28,7 @@ DEPARTMENT_ROLES = (Role.REVIEWER, Role.DEPT_HEAD, Role.CHIEF_REP)
 READ_ONLY_ROLES = (Role.SUPERVISOR, Role.AUDITOR)
 # Actions that are not moves of the state table.
 VIEW, DOWNLOAD, REVEAL = "view", "download", "reveal_id_number"
+SEGREGATION_REFUSAL = "您已承办本件，按审批分离不能再审批。"
 
 
 def _authorization_model() -> Any:
@@ -89,6 +92,36 @@ def can_work_on(user: Any, task: ReviewTask) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.pk or user.has_perm("applications.work_on_reviewtask", task)
     return user.department_id == task.application.department_id and user.has_role(Role.REVIEWER, Role.DEPT_HEAD)
+
+
+def barred_from_deciding(user: Any, tasks: Iterable[ReviewTask]) -> set[int]:
+    """审批分离: the ids of those tasks that are the decision (the item's last step) of a case the user
+    handled (completed a 承办 task of). The queue, the case page, the claim and the decision ask here.
+
+    Two queries for a whole page of the queue; a chief representative's on-the-spot approval of an
+    immediate item is not a task and is not barred.
+    """
+    tasks = list(tasks)
+    if not tasks or getattr(user, "pk", None) is None:
+        return set()
+    handled = set(
+        ReviewTask.objects.filter(
+            application_id__in={task.application_id for task in tasks},
+            step__kind=ProcessStep.Kind.HANDLE,
+            status=ReviewTask.Status.DONE,
+            completed_by=user.pk,
+        ).values_list("application_id", flat=True)
+    )
+    candidates = [task for task in tasks if task.application_id in handled]
+    if not candidates:
+        return set()
+    last_order = dict(
+        ProcessStep.objects.filter(item_id__in={task.step.item_id for task in candidates})
+        .values("item_id")
+        .annotate(last=Max("order"))
+        .values_list("item_id", "last")
+    )
+    return {task.pk for task in candidates if task.step.order >= last_order.get(task.step.item_id, 0)}
 
 
 def roles_in_case(user: Any, application: Application) -> set[str]:

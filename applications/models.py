@@ -267,12 +267,16 @@ class CorrectionNotice(models.Model):
 class Suspension(models.Model):
     """A pause of the clock: a special procedure (行政许可法 art. 45) or a correction after acceptance."""
 
+    # The special procedures are catalog.models.SpecialProcedure's (tests/catalog/test_rules.py checks
+    # they agree); TextChoices cannot be extended, hence the repetition.
     class Kind(models.TextChoices):
         SITE_INSPECTION = "site_inspection", "现场勘验"
         HEARING = "hearing", "听证"
         TESTING = "testing", "检验检测"
         EXPERT_REVIEW = "expert_review", "专家评审"
         APPRAISAL = "appraisal", "鉴定"
+        BIDDING = "bidding", "招标拍卖"
+        PUBLICITY = "publicity", "公示"
         CORRECTION = "correction", "受理后补正"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="suspensions")

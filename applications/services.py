@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from applications import deadlines, documents
+from applications.access import barred_from_deciding
 from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, is_encrypted, validate_form_data
 from applications.models import (
     Application,
@@ -38,7 +39,7 @@ from applications.models import (
 from applications.payments import get_payment_provider
 from applications.selectors import PublicProgress, public_progress
 from applications.transitions import TRANSITIONS, Actor
-from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
+from catalog.models import MaterialRequirement, ServiceItem
 from catalog.selectors import materials_for
 from portal import crypto, outbox, validators, workdays
 from portal.clock import Clock, system_clock
@@ -1116,12 +1117,7 @@ def decide_application(
     if actor_role != Actor.CHIEF_REP:
         if application.item.steps.filter(order__gt=task.step.order).exists():
             raise InvalidTransition("尚未到最后审查环节，不能作出决定。")
-        handled_by = set(
-            application.tasks.filter(step__kind=ProcessStep.Kind.HANDLE, status=ReviewTask.Status.DONE).values_list(
-                "completed_by", flat=True
-            )
-        )
-        if getattr(actor, "pk", None) in handled_by:
+        if barred_from_deciding(actor, [task]):  # 审批分离, the same rule the claim refuses by
             raise PermissionDenied("承办人不能批准自己承办的办件。")
     if outcome not in Application.Outcome.values:
         raise ValidationError({"outcome": "请选择准予或不予。"})
@@ -1185,7 +1181,8 @@ def suspend_application(
         raise ValidationError({"kind": "受理后补正须出具一次性告知书，列明补正材料和期限。"})
     if kind not in Suspension.Kind.values:
         raise ValidationError({"kind": "请选择特别程序类型。"})
-    if kind not in (application.item.special_procedures or Suspension.Kind.values):
+    # Exactly the item's list, as the reviewer's form offers it: an item listing none allows none.
+    if kind not in (application.item.special_procedures or []):
         raise DomainError("该事项未设置此特别程序。")
     if not reason.strip():
         raise ValidationError({"reason": "请写明暂停计时的原因。"})

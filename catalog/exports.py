@@ -195,7 +195,7 @@ def example_spec(basic_item: BasicItem | None) -> dict[str, Any]:
         "promised_unit": ServiceItem.TimeUnit.WORKDAY,
         "is_immediate": False,
         "extension_days": 10,
-        "special_procedures": ["现场勘验"],
+        "special_procedures": ["site_inspection"],
         "has_fee": False,
         "accepts_at_window": True,
         "accepts_on_pc": True,

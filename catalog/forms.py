@@ -24,6 +24,7 @@ from catalog.models import (
     ProcessStep,
     ServiceItem,
     ServiceObject,
+    SpecialProcedure,
     Topic,
 )
 from catalog.services import FILE_FIELDS, MATERIAL_FIELDS
@@ -31,7 +32,6 @@ from portal.forms import ChineseLabels
 from portal.uploads import FORM_KINDS, check_upload
 
 # 特别程序 (行政许可法 art. 45): time spent on them does not count towards the limit.
-SPECIAL_PROCEDURES = ["现场勘验", "听证", "检验检测", "专家评审", "鉴定", "招标拍卖", "公示"]
 
 # The item's own fields, grouped as the edit page shows them.
 FIELDSETS: list[tuple[str, list[str]]] = [
@@ -97,7 +97,7 @@ class ItemForm(_ModelFieldsForm):
     )
     special_procedures = forms.MultipleChoiceField(
         label="可适用特别程序",
-        choices=[(p, p) for p in SPECIAL_PROCEDURES],
+        choices=SpecialProcedure.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="特别程序所需时间不计入办理时限（《行政许可法》第四十五条）。",
@@ -123,10 +123,11 @@ class ItemForm(_ModelFieldsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Keep a value an import brought in, even if it is not one of the usual procedures.
+        # An unknown value stays checked and visible, so the rules name it (catalog.rules) and the
+        # editor unticks it or asks for the kind to be added.
         current = self.initial.get("special_procedures") or []
-        extra = [(p, p) for p in current if p not in SPECIAL_PROCEDURES]
-        self.fields["special_procedures"].choices = [*self.fields["special_procedures"].choices, *extra]
+        extra = [(p, p) for p in current if p not in SpecialProcedure.values]
+        self.fields["special_procedures"].choices = [*SpecialProcedure.choices, *extra]
         definition = self.initial.get("form_definition")
         if definition is not None and not isinstance(definition, str):
             self.initial["form_definition"] = json.dumps(definition, ensure_ascii=False, indent=2)

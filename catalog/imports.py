@@ -55,6 +55,7 @@ from catalog.models import (
     ServiceObject,
     Situation,
     SituationOption,
+    SpecialProcedure,
     Topic,
 )
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied
@@ -167,7 +168,9 @@ ITEM_COLUMNS = (
     Column("承诺时限单位", "promised_unit", "choice", choices=SO.TimeUnit),
     Column("即办件", "is_immediate", "bool"),
     Column("可延长时限", "extension_days", "int"),
-    Column("可适用特别程序", "special_procedures", "list", note="如 现场勘验、听证，多个用“、”分隔"),
+    Column(
+        "可适用特别程序", "special_procedures", "multi", choices=SpecialProcedure, note="如 现场勘验、听证，用“、”分隔"
+    ),
     Column("是否收费", "has_fee", "bool", note="收费的须在“收费”中列明收费项目"),
     Column("审批结果名称", "result_name", note="填写的须在导入后上传审批结果样本"),
     Column("审批结果类型", "result_type", "choice", choices=SO.ResultType),

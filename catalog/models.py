@@ -169,6 +169,22 @@ class ServiceObject(models.TextChoices):
     OTHER = "other", "其他组织"
 
 
+class SpecialProcedure(models.TextChoices):
+    """特别程序 an item may use: its time does not count (行政许可法 art. 45).
+
+    The one set of kinds: the item stores these keys, and applications.Suspension.Kind repeats them
+    (plus its own 受理后补正), so a reviewer is offered exactly what the item lists.
+    """
+
+    SITE_INSPECTION = "site_inspection", "现场勘验"
+    HEARING = "hearing", "听证"
+    TESTING = "testing", "检验检测"
+    EXPERT_REVIEW = "expert_review", "专家评审"
+    APPRAISAL = "appraisal", "鉴定"
+    BIDDING = "bidding", "招标拍卖"
+    PUBLICITY = "publicity", "公示"
+
+
 class ServiceItem(models.Model):
     """实施清单事项: one version of a BasicItem as one department in one region implements it."""
 
@@ -339,6 +355,12 @@ class ServiceItem(models.Model):
         from django.urls import reverse
 
         return reverse("catalog:guide", args=[self.code])
+
+    @property
+    def special_procedure_labels(self) -> list[str]:
+        """The item's special procedures as the guide shows them (an unknown value as it is stored)."""
+        labels = dict(SpecialProcedure.choices)
+        return [labels.get(kind, kind) for kind in self.special_procedures or []]
 
     @property
     def is_published(self) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from catalog.models import APPLIED_FOR_TYPES, BasicItem, CatalogLevel, ServiceItem, ServiceObject
+from catalog.models import APPLIED_FOR_TYPES, BasicItem, CatalogLevel, ServiceItem, ServiceObject, SpecialProcedure
 
 LEVEL_RANK = {CatalogLevel.NATIONAL: 0, CatalogLevel.PROVINCIAL: 1, CatalogLevel.CITY: 2, CatalogLevel.COUNTY: 3}
 FORM_FIELD_TYPES = {
@@ -87,6 +87,10 @@ def _check_identity(item: ServiceItem, problems: Problems) -> None:
         problems.add("service_objects", "请至少选择一类服务对象。")
     elif set(objects) - set(ServiceObject.values):
         problems.add("service_objects", "服务对象含有无效的取值。")
+    unknown = [kind for kind in item.special_procedures or [] if kind not in SpecialProcedure.values]
+    if unknown:
+        names, allowed = "、".join(map(str, unknown)), "、".join(SpecialProcedure.labels)
+        problems.add("special_procedures", f"特别程序“{names}”不是可选的类型，可选：{allowed}。")
 
 
 def _check_limits(item: ServiceItem, problems: Problems) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
+from applications.access import SEGREGATION_REFUSAL, barred_from_deciding
 from applications.models import ReviewTask
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Role
@@ -71,6 +72,9 @@ def claim_task(*, user: Any, task: ReviewTask) -> ReviewTask:
         raise NotFound("未找到该审查任务，或您无权查看。")
     if not user.has_role(Role.REVIEWER, Role.DEPT_HEAD):
         raise PermissionDenied("只有本部门审查人员可以认领审查任务。")
+    if barred_from_deciding(user, [task]):
+        # Told here, before a decision form is ever filled in (decide_application refuses it too).
+        raise PermissionDenied(SEGREGATION_REFUSAL)
     if task.assignee_id == user.pk:
         return task  # a double click: already mine, nothing to write
     if task.assignee_id is not None:
@@ -88,6 +92,8 @@ def assign_task(*, head: Any, task: ReviewTask, reviewer: Any) -> ReviewTask:
         raise PermissionDenied("只有部门负责人可以分配审查任务。")
     if not (reviewer.is_active and _in_department(reviewer, task) and reviewer.has_role(Role.REVIEWER)):
         raise DomainError("只能分配给本部门的审查人员。", code="not_a_reviewer_of_department")
+    if barred_from_deciding(reviewer, [task]):
+        raise DomainError(f"{reviewer}已承办本件，按审批分离不能再审批。", code="segregation_of_duties")
     if task.assignee_id == reviewer.pk:
         return task
     return _move(

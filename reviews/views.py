@@ -23,7 +23,16 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from applications import services as cases
-from applications.access import INTAKE_ACTIONS, REVEAL, VIEW, get_application_for, intake_role, roles_in_case
+from applications.access import (
+    INTAKE_ACTIONS,
+    REVEAL,
+    SEGREGATION_REFUSAL,
+    VIEW,
+    barred_from_deciding,
+    get_application_for,
+    intake_role,
+    roles_in_case,
+)
 from applications.deadlines import correction_due_date
 from applications.forms import add_errors
 from applications.forms_runtime import mask_id_numbers
@@ -140,6 +149,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": [(task, selectors.deadline_signal(task)) for task in page.object_list],
+        # 审批分离: the decisions this user may not take are not offered, and the reason is shown.
+        "barred": barred_from_deciding(user, page.object_list),
+        "segregation_refusal": SEGREGATION_REFUSAL,
         "received": selectors.received_for(user)[:PAGE_SIZE],
         "is_head": is_head,
         "is_reviewer": user.has_role(Role.REVIEWER, Role.DEPT_HEAD),
@@ -218,6 +230,8 @@ def _render_case(
     later = task is not None and any(s.order > task.step.order for s in steps)
     earlier = task is not None and any(s.order < task.step.order for s in steps)
     works_on_task = bool(roles & TASK_ROLES)
+    # 审批分离: neither the claim nor the decision form for the person who handled the case.
+    is_barred = task is not None and bool(barred_from_deciding(user, [task]))
     open_suspension = next(iter(application.suspensions.all()), None)  # prefetched: the open one only
     pending_extension = application.extensions.filter(status=Extension.Status.REQUESTED).first()
     in_review, running = application.status == S.IN_REVIEW, application.status in selectors.RUNNING
@@ -241,7 +255,7 @@ def _render_case(
     can = {
         "pass": in_review and Actor.REVIEWER in roles and later,
         "return": in_review and works_on_task and earlier,
-        "decide": in_review and Actor.APPROVER in roles and not later,
+        "decide": in_review and Actor.APPROVER in roles and not later and not is_barred,
         "spot": in_review and Actor.CHIEF_REP in roles,
         "suspend": in_review and works_on_task and forms_["suspend"].is_available,
         # 一次性告知: one correction after acceptance at most (applications.services.suspend_for_correction).
@@ -256,7 +270,10 @@ def _render_case(
         "extension": running and works_on_task and not application.is_extended and pending_extension is None,
         "decide_extension": pending_extension is not None and Actor.DEPT_HEAD in roles,
         "handle_receipt": application.status == S.RECEIVED and Actor.HANDLER in roles,
-        "claim": task is not None and task.assignee_id is None and user.has_role(Role.REVIEWER, Role.DEPT_HEAD),
+        "claim": task is not None
+        and task.assignee_id is None
+        and not is_barred
+        and user.has_role(Role.REVIEWER, Role.DEPT_HEAD),
         "release": task is not None
         and task.assignee_id is not None
         and (task.assignee_id == user.pk or user.has_role(Role.DEPT_HEAD)),
@@ -270,6 +287,7 @@ def _render_case(
         "roles": roles,
         "works_on_task": works_on_task,
         "can": can,
+        "barred_reason": SEGREGATION_REFUSAL if is_barred else "",
         "forms": forms_,
         "open_suspension": open_suspension,
         "pending_extension": pending_extension,

@@ -498,6 +498,18 @@ def test_a_claimed_task_is_closed_to_the_rest_of_the_department(accepted, harry,
     assert_error(token_client(chris).post(case_url(accepted, "pass"), {"opinion": "同意"}, format="json"), 403)
 
 
+def test_the_handler_may_not_claim_the_approval_step_of_the_case_he_handled(accepted, harry, chris):
+    """审批分离 is told at the claim, before any decision form is filled in."""
+    ok(token_client(harry).post(case_url(accepted, "pass"), {"opinion": "材料齐全"}, format="json"))
+    ok(token_client(chris).post(case_url(accepted, "pass"), {"opinion": "同意"}, format="json"))
+    task = accepted.tasks.get(status="open")
+    assert task.step.kind == "approve"
+    body = assert_error(token_client(harry).post(f"/api/v1/review/tasks/{task.pk}/claim/"), 403)
+    assert body["message"] == "您已承办本件，按审批分离不能再审批。"
+    task.refresh_from_db()
+    assert task.assignee is None
+
+
 def test_the_handler_may_not_decide_the_case_he_handled(accepted, harry, chris):
     ok(token_client(harry).post(case_url(accepted, "pass"), {"opinion": "材料齐全"}, format="json"))
     ok(token_client(chris).post(case_url(accepted, "pass"), {"opinion": "同意"}, format="json"))

@@ -31,7 +31,7 @@ def published_item(department, **fields):
     write_item_version(
         item=item,
         spec={
-            "special_procedures": ["现场勘验", "专家评审、论证"],
+            "special_procedures": ["site_inspection", "expert_review"],
             "keywords": "食品，许可",
             "materials": [
                 {"name": "申请书", "necessity": "required", "originals": 1, "copies": 0, "source": "applicant"},

@@ -38,7 +38,7 @@ def item(department_x):
         statutory_days=15,
         promised_days=3,
         extension_days=10,
-        special_procedures=["现场勘验"],
+        special_procedures=["site_inspection"],
         has_fee=True,
         result_name="个体工商户营业执照",
         result_type=ServiceItem.ResultType.CERTIFICATE,

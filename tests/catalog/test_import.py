@@ -530,6 +530,21 @@ def test_bad_labels_numbers_and_references_are_reported_per_cell(client_x, depar
     assert ServiceItem.objects.count() == 0
 
 
+def test_special_procedures_are_read_by_their_labels_and_stored_as_kinds(client_x, department_x, basic_item):
+    row = item_row(1, department_x, basic_item, 可适用特别程序="现场勘验、专家评审")
+    job = (upload(client_x, "清单.csv", csv_bytes([row])), latest_job())[1]
+    assert job.status == ImportJob.Status.VALID, job.problems
+    confirm(client_x, job)
+    assert ServiceItem.objects.get(name="导入事项1").special_procedures == ["site_inspection", "expert_review"]
+
+
+def test_an_unknown_special_procedure_is_reported_by_name(client_x, department_x, basic_item):
+    row = item_row(1, department_x, basic_item, 可适用特别程序="现场勘验、现场核查")
+    response = upload(client_x, "清单.csv", csv_bytes([row]))
+    assert_reported(response, latest_job(), "“现场核查”不是有效的取值")
+    assert ServiceItem.objects.count() == 0
+
+
 def test_duplicate_keys_and_codes_are_reported(client_x, department_x, basic_item):
     published = ServiceItemFactory(department=department_x, basic_item=basic_item)
     rows = [

@@ -1,8 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from applications.models import Suspension
 from catalog import rules
-from catalog.models import ServiceItem
+from catalog.models import ServiceItem, SpecialProcedure
 from tests.factories import ServiceItemFactory
 
 
@@ -76,3 +77,21 @@ def test_form_definition_fields_are_checked(item):
     assert (
         any("选项" in m for m in messages) and any("重复" in m for m in messages) and any("blob" in m for m in messages)
     )
+
+
+def test_special_procedures_are_the_known_kinds(item):
+    item.special_procedures = ["site_inspection", "expert_review"]
+    rules.validate_service_item(item)
+
+
+def test_an_unknown_special_procedure_is_named_in_the_problem(item):
+    """A label such as 现场核查 stored instead of a kind would never be offered to the reviewer."""
+    item.special_procedures = ["site_inspection", "现场核查"]
+    messages = problems_of(item)["special_procedures"]
+    assert len(messages) == 1
+    assert "现场核查" in messages[0]
+    assert "现场勘验" in messages[0]  # the kinds that may be chosen are listed
+
+
+def test_the_suspension_kinds_are_the_catalogs_special_procedures_plus_the_correction():
+    assert Suspension.Kind.choices == [*SpecialProcedure.choices, (Suspension.Kind.CORRECTION, "受理后补正")]

@@ -249,3 +249,16 @@ def test_a_denial_needs_reasons(accepted, alice, carol, dave):
         )
     accepted.refresh_from_db()
     assert accepted.status == S.IN_REVIEW and not hasattr(accepted, "result")
+
+
+def test_the_handler_can_neither_claim_nor_be_assigned_the_approval_step(accepted, alice, carol, dave, head_x):
+    """审批分离 is refused when the task is taken, not only when the decision is submitted."""
+    _to_approval(accepted, alice, carol)
+    task = open_task(accepted)
+    with pytest.raises(PermissionDenied, match="您已承办本件，按审批分离不能再审批"):
+        services.claim_task(user=alice, task=task)
+    with pytest.raises(DomainError, match="按审批分离不能再审批"):
+        services.assign_task(head=head_x, task=task, reviewer=alice)
+    task.refresh_from_db()
+    assert task.assignee is None
+    assert services.claim_task(user=dave, task=task).assignee == dave

@@ -258,6 +258,40 @@ def test_the_handler_cannot_approve_the_case_they_handled(client, accepted, alic
     assert reload(accepted).status == S.IN_REVIEW and not Result.objects.filter(application=accepted).exists()
 
 
+def test_the_handler_is_not_offered_the_approval_step_and_is_told_why(client, accepted, alice, carol):
+    """审批分离: no claim button and no decision form for the handler, but the reason in their place."""
+    assert pass_as(client, alice, accepted, "材料齐全").status_code == 302
+    assert pass_as(client, carol, accepted).status_code == 302
+    client.logout()
+    as_user(client, alice)
+    task = open_task(accepted)
+    claim_url = reverse("reviews:claim", args=[task.pk])
+
+    queue = client.get(reverse("reviews:queue")).content.decode()
+    assert accepted.number in queue and claim_url not in queue
+    assert "您已承办本件，按审批分离不能再审批" in queue
+
+    page = client.get(url("case", accepted)).content.decode()
+    assert claim_url not in page and "作出决定" not in page
+    assert "您已承办本件，按审批分离不能再审批" in page
+
+    response = client.post(claim_url)
+    assert response.status_code == 403 and "您已承办本件，按审批分离不能再审批" in response.content.decode()
+    task.refresh_from_db()
+    assert task.assignee is None
+
+
+def test_another_reviewer_is_still_offered_the_approval_step(client, accepted, alice, carol, dave):
+    pass_as(client, alice, accepted)
+    pass_as(client, carol, accepted)
+    client.logout()
+    as_user(client, dave)
+    task = open_task(accepted)
+    page = client.get(url("case", accepted)).content.decode()
+    assert reverse("reviews:claim", args=[task.pk]) in page and "按审批分离" not in page
+    assert client.post(reverse("reviews:claim", args=[task.pk])).status_code == 302
+
+
 def test_a_denial_needs_reasons_and_then_produces_the_decision(client, accepted, alice, carol, dave):
     pass_as(client, alice, accepted)
     pass_as(client, carol, accepted)
@@ -338,6 +372,25 @@ def test_a_special_procedure_stops_the_clock_and_its_end_moves_the_due_date(clie
     assert application.status == S.IN_REVIEW
     assert application.due_on == shift(dt.date(2026, 3, 16), paused_days(dt.date(2026, 3, 4), today, "workday"))
     assert application.due_on > dt.date(2026, 3, 16)
+
+
+def test_the_reviewer_is_offered_exactly_the_special_procedures_the_item_lists(client, accepted, alice):
+    accepted.item.special_procedures = ["expert_review", "site_inspection"]
+    accepted.item.save(update_fields=["special_procedures"])
+    as_user(client, alice)
+    form = client.get(url("case", accepted)).context["forms"]["suspend"]
+    assert [value for value, _ in form.fields["kind"].choices] == ["expert_review", "site_inspection"]
+    assert dict(form.fields["kind"].choices)["expert_review"] == "专家评审"
+
+
+def test_an_item_listing_no_special_procedure_offers_none_and_the_service_refuses_one(client, accepted, alice):
+    accepted.item.special_procedures = []
+    accepted.item.save(update_fields=["special_procedures"])
+    as_user(client, alice)
+    assert "启动特别程序" not in client.get(url("case", accepted)).content.decode()
+    response = post(client, "suspend", accepted, {"kind": "hearing", "reason": "听证", "expected_days": 3})
+    assert response.status_code in (403, 409, 422)
+    assert reload(accepted).status == S.IN_REVIEW
 
 
 @pytest.mark.parametrize(
