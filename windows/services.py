@@ -371,6 +371,7 @@ def refuse_at_window(
     reason: str,
     basis: str,
     competent_agency: str = "",
+    reason_code: str = "",
     clock: Clock = system_clock,
 ) -> Application:
     """不予受理 from the window, in writing (行政许可法 art. 32 (1)(2))."""
@@ -383,6 +384,7 @@ def refuse_at_window(
         reason=reason,
         basis=basis,
         competent_agency=competent_agency,
+        reason_code=reason_code,
         clock=clock,
     )
 
