@@ -39,6 +39,7 @@ from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from applications.models import Application, Delivery, Document, Result
+from applications.refusals import NOT_COMPETENT
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
 from portal.pdf import qr_png_data_uri, render_pdf
@@ -262,6 +263,8 @@ def _refusal(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
         "reason": refs.get("reason", ""),
         "basis": refs.get("basis", ""),
         "competent_agency": refs.get("competent_agency", ""),
+        # Only this reason says "not within this agency's competence" (notices before the list: none).
+        "is_not_competent": refs.get("reason_code") == NOT_COMPETENT,
         "review_body": _review_body(application),
     }
 

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
+from applications import refusals
 from applications.forms_runtime import MAX_TEXT
 from applications.models import Application
 from applications.services import ID_MISMATCH, check_own_id_number
@@ -323,20 +324,49 @@ class CorrectionForm(ChineseLabels, forms.Form):
 
 
 class RefusalForm(ChineseLabels, forms.Form):
-    """不予受理决定: the reason, the legal basis and, where relevant, the competent agency."""
+    """不予受理决定: a common reason (with its legal basis) or one written out, and the competent agency.
 
-    reason = forms.CharField(label="不予受理的理由", max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4}))
+    The reason and basis a pick stands for come from applications.refusals, applied by the service.
+    """
+
+    reason_code = forms.ChoiceField(
+        label="不予受理的情形",
+        choices=refusals.REFUSAL_REASON_CHOICES,
+        initial=refusals.OTHER,
+        required=False,
+        help_text="选定常见情形的，决定书载明该情形的理由和法律依据；选“其他”的，须填写理由和法律依据。",
+    )
+    reason = forms.CharField(
+        label="不予受理的理由（具体情况）",
+        max_length=MAX_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="选定常见情形的，可补充具体情况，印在该情形的理由之后。",
+    )
     basis = forms.CharField(
-        label="法律依据", max_length=300, help_text="例如：《中华人民共和国行政许可法》第三十二条第一款第（二）项。"
+        label="法律依据",
+        max_length=300,
+        required=False,
+        help_text="选定常见情形的可不填（使用该情形的依据）；例如：《中华人民共和国行政许可法》第三十二条第一款第（二）项。",
     )
     competent_agency = forms.CharField(
-        label="有权受理的机关（如有）",
+        label="有权受理的机关",
         max_length=200,
         required=False,
-        help_text="申请事项不属于本机关职权范围的，告知向有关行政机关申请。",
+        help_text="“不属于本机关职权范围”的必填：告知申请人向有关行政机关申请。",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].error_messages["required"] = "不予受理须写明理由。"
-        self.fields["basis"].error_messages["required"] = "不予受理须写明法律依据。"
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            try:
+                refusals.resolve_refusal(
+                    reason_code=data.get("reason_code", ""),
+                    reason=data.get("reason", ""),
+                    basis=data.get("basis", ""),
+                    competent_agency=data.get("competent_agency", ""),
+                )
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+        return data

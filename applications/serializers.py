@@ -32,6 +32,7 @@ from applications.models import (
     SubmittedMaterial,
     Suspension,
 )
+from applications.refusals import OTHER, REFUSAL_REASON_CHOICES, resolve_refusal
 from catalog.models import MaterialRequirement, ServiceItem
 from catalog.serializers import DepartmentBriefSerializer, is_item_code
 from portal import validators
@@ -645,9 +646,24 @@ class RequestCorrectionInputSerializer(serializers.Serializer):
 
 
 class RefuseInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_TEXT, help_text="不予受理的理由")
-    basis = serializers.CharField(max_length=300, help_text="法律依据")
-    competent_agency = _text(200, help_text="有权受理的机关（如有）")
+    """不予受理: a common reason (applications.refusals) or reason and basis written out ("other")."""
+
+    reason_code = serializers.ChoiceField(
+        choices=REFUSAL_REASON_CHOICES,
+        required=False,
+        default=OTHER,
+        help_text="不予受理的情形（other 须填写理由和依据）",
+    )
+    reason = _text(MAX_TEXT, help_text="不予受理的理由（选定情形的，为补充的具体情况）")
+    basis = _text(300, help_text="法律依据（选定情形的可不填）")
+    competent_agency = _text(200, help_text="有权受理的机关（not_competent 必填）")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:  # a missing reason or basis is malformed input (400), as before the list of reasons
+            resolve_refusal(**attrs)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
 
 
 class DeliverInputSerializer(serializers.Serializer):

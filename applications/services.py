@@ -37,6 +37,7 @@ from applications.models import (
     TimelineEvent,
 )
 from applications.payments import get_payment_provider
+from applications.refusals import resolve_refusal
 from applications.selectors import PublicProgress, public_progress
 from applications.transitions import TRANSITIONS, Actor
 from catalog.models import MaterialRequirement, ServiceItem
@@ -1006,20 +1007,19 @@ def refuse_application(
     reason: str,
     basis: str,
     competent_agency: str = "",
+    reason_code: str = "",
     clock: Clock = system_clock,
 ) -> Application:
-    """不予受理, in writing: reasons, legal basis, the competent agency, the right to review or sue."""
-    if not reason.strip() or not basis.strip():
-        raise ValidationError({"reason": "不予受理须写明理由和法律依据。"})
+    """不予受理, in writing: reasons, legal basis, the competent agency, the right to review or sue.
+
+    ``reason_code`` picks one of applications.refusals.REFUSAL_REASONS; without it both reason and
+    basis are written out.
+    """
+    refs = resolve_refusal(reason_code=reason_code, reason=reason, basis=basis, competent_agency=competent_agency)
     transition(
-        application=application, action="refuse", actor_role=actor_role, actor=actor, note=reason.strip(), clock=clock
+        application=application, action="refuse", actor_role=actor_role, actor=actor, note=refs["reason"], clock=clock
     )
-    _new_document(
-        application,
-        Document.Kind.REFUSAL_NOTICE,
-        {"reason": reason.strip(), "basis": basis.strip(), "competent_agency": competent_agency.strip()},
-        clock,
-    )
+    _new_document(application, Document.Kind.REFUSAL_NOTICE, refs, clock)
     return application
 
 

@@ -155,7 +155,7 @@ class DeliveryForm(ChineseLabels, forms.Form):
         label="领取人身份证件号码",
         max_length=30,
         required=False,
-        help_text="与申请人（或单位经办人）的证件号码核对一致后方可领取。",
+        help_text="领取人本人的证件号码：申请人本人，单位办件为经办人或法定代表人；不填单位的统一社会信用代码。",
         widget=forms.TextInput(attrs={"autocomplete": "off", "class": "id-number"}),
     )
     is_proxy = forms.BooleanField(label="他人代领（须提交授权委托书）", required=False)

@@ -18,11 +18,11 @@ from applications.forms_runtime import validate_form_data
 from applications.models import Application, CorrectionNotice, Delivery, Party, SubmittedMaterial
 from applications.transitions import Actor
 from catalog.models import Department, MaterialRequirement, ServiceItem
-from portal import validators
+from portal import crypto, validators
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, PermissionDenied
 from portal.idnumbers import id_number_digest, mask_id_number
-from portal.models import Role
+from portal.models import Organization, Role
 from portal.services import record_audit
 from portal.uploads import DOCUMENT_KINDS, check_upload
 from windows import selectors
@@ -371,6 +371,7 @@ def refuse_at_window(
     reason: str,
     basis: str,
     competent_agency: str = "",
+    reason_code: str = "",
     clock: Clock = system_clock,
 ) -> Application:
     """不予受理 from the window, in writing (行政许可法 art. 32 (1)(2))."""
@@ -383,6 +384,7 @@ def refuse_at_window(
         reason=reason,
         basis=basis,
         competent_agency=competent_agency,
+        reason_code=reason_code,
         clock=clock,
     )
 
@@ -406,11 +408,43 @@ def take_correction(
 
 
 def _recipient_may_collect(application: Application, digest: str) -> bool:
-    """The applicant in person, or the 经办人 who filed the case for an organisation."""
-    if digest == application.party.id_number_digest:
-        return True
+    """A person's case: the person. An organisation's: its 经办人 of record or its 法定代表人.
+
+    The 经办人 of record is the agent who came to the window (Intake.agent) or, online, the account that
+    filed the case while an active agent of the organisation (its verified identity); the 法定代表人 is
+    known by the registry's ID digest (Organization.legal_representative_id_digest).
+    """
+    party = application.party
+    if party.kind != Party.Kind.ORGANIZATION:
+        return digest == party.id_number_digest
     intake = getattr(application, "intake", None)
-    return bool(intake is not None and intake.agent is not None and intake.agent.id_number_digest == digest)
+    if intake is not None and intake.agent is not None and intake.agent.id_number_digest == digest:
+        return True
+    uscc = crypto.decrypt(party.id_number_encrypted)  # a USCC is public: no audited reveal
+    user = application.applicant_user
+    if (
+        user is not None
+        and user.id_number_digest
+        and user.id_number_digest == digest
+        and user.agencies.active().filter(organization__uscc=uscc).exists()
+    ):
+        return True
+    return (
+        Organization.objects.filter(uscc=uscc, legal_representative_id_digest=digest)
+        .exclude(legal_representative_id_digest="")
+        .exists()
+    )
+
+
+def _is_uscc(number: str) -> bool:
+    """A valid USCC that is not also a valid 公民身份号码 (both are 18 characters with a check character)."""
+    for validate, expected in ((validators.validate_resident_id, False), (validators.validate_uscc, True)):
+        try:
+            validate(number)
+        except ValidationError:
+            continue
+        return expected
+    return False
 
 
 @transaction.atomic
@@ -426,7 +460,10 @@ def deliver_at_window(
     tracking_number: str = "",
     clock: Clock = system_clock,
 ) -> Delivery:
-    """出件 after an identity check: the applicant's own ID number, or a proxy with a 委托书.
+    """出件 after an identity check: a person's own ID number, or a proxy with a 委托书.
+
+    The recipient is always a person: the applicant, or for an organisation its 经办人 of record or
+    法定代表人 (_recipient_may_collect). A USCC typed as the recipient's number is refused.
 
     applications.services.deliver_result refuses while a fee is due (422) and concludes the case.
     """
@@ -438,6 +475,14 @@ def deliver_at_window(
         if not number:
             raise ValidationError({"recipient_id_number": "请填写领取人的身份证件号码。"})
         digest = id_number_digest(number)
+        party = application.party
+        if _is_uscc(number) or (party.kind == Party.Kind.ORGANIZATION and digest == party.id_number_digest):
+            # The result is signed for by a person: a company cannot sign the 送达回证 itself.
+            raise DomainError(
+                "单位不能作为领取人：请填写到场领取人本人的身份证件号码（经办人、法定代表人，"
+                "或持授权委托书的代领人）。",
+                code="recipient_is_organization",
+            )
         if is_proxy:
             try:
                 validators.validate_resident_id(number)
@@ -450,8 +495,10 @@ def deliver_at_window(
             except ValidationError as exc:
                 raise ValidationError({"proxy_letter": exc.messages}) from exc
         elif not _recipient_may_collect(application, digest):
+            whom = "申请人" if party.kind == Party.Kind.PERSON else "该单位的经办人、法定代表人"
             raise DomainError(
-                "领取人身份证件号码与申请人不符，不能领取；他人代领须提交授权委托书。", code="recipient_mismatch"
+                f"领取人身份证件号码与{whom}不符，不能领取；他人代领须勾选“他人代领”并上传授权委托书。",
+                code="recipient_mismatch",
             )
         check = {"recipient_id_digest": digest, "recipient_id_masked": mask_id_number(number), "is_proxy": is_proxy}
     delivery = cases.deliver_result(

@@ -352,7 +352,11 @@ def deliver(request: HttpRequest, number: str) -> HttpResponse:
     form = DeliveryForm(
         _posted(request),
         request.FILES if request.method == "POST" else None,
-        initial={"method": application.delivery_method, "recipient_name": application.applicant_name},
+        initial={
+            "method": application.delivery_method,
+            # A company cannot sign for itself: its recipient (经办人, 法定代表人, 代领人) is typed in.
+            "recipient_name": application.applicant_name if application.party.kind == Party.Kind.PERSON else "",
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

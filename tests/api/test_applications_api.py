@@ -471,6 +471,16 @@ def test_a_refusal_states_reason_and_basis(submitted, clerk_a, alice):  # noqa: 
     assert_error(alice.post(case_url(submitted, "withdraw"), {}, format="json"), 409)
 
 
+def test_a_refusal_may_pick_a_common_reason(submitted, clerk_a):  # noqa: F811
+    clerk = token_client(clerk_a)
+    assert_error(clerk.post(case_url(submitted, "refuse"), {"reason_code": "not_competent"}, format="json"), 400)
+    body = {"reason_code": "not_competent", "competent_agency": "南京市市场监督管理局"}
+    case = ok(clerk.post(case_url(submitted, "refuse"), body, format="json"))
+    assert case["status"] == "refused"
+    context = submitted.documents.get(kind="refusal_notice").context
+    assert context["reason_code"] == "not_competent" and "第（二）项" in context["basis"]
+
+
 def test_the_applicant_withdraws_once(alice, submitted):  # noqa: F811
     case = ok(alice.post(case_url(submitted, "withdraw"), {"reason": "不再需要"}, format="json"))
     assert case["status"] == "withdrawn"
