@@ -9,7 +9,10 @@ from windows.demo import seed_demo_hall
 
 
 class Command(BaseCommand):
-    help = "载入演示服务大厅：江宁区政务服务中心的两个窗口、窗口人员、窗口授权和几件演示办件（须先运行 seed_demo，可重复执行）。"
+    help = (
+        "载入演示服务大厅：江宁区政务服务中心的两个窗口、窗口人员、窗口授权和几件演示办件"
+        "（须先运行 seed_demo，可重复执行）。"
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
