@@ -84,6 +84,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                # Each workbench app adds its header link and count (portal imports neither).
+                "windows.context_processors.hall_workbench",
+                "reviews.context_processors.review_workbench",
             ],
         },
     },

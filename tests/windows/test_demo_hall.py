@@ -1,0 +1,99 @@
+"""The demo's service hall (manage.py seed_demo_hall, after seed_demo): the window can be tried."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from applications.models import Application, TimelineEvent
+from portal.models import AuditEvent, OutboxMessage, User
+from tests.conftest import login_verified
+from windows import selectors
+from windows.models import ClerkAssignment, ServiceHall, Window, WindowAuthorization
+
+pytestmark = pytest.mark.django_db
+
+S = Application.Status
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.DEMO_MODE = True
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo_hall", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, object]:
+    return {
+        "halls": sorted(ServiceHall.objects.values_list("region__code", "name")),
+        "windows": sorted(Window.objects.values_list("hall__name", "number", "name")),
+        "assignments": sorted(ClerkAssignment.objects.values_list("window__number", "clerk__username")),
+        "authorizations": sorted(
+            WindowAuthorization.objects.values_list("window__number", "item_code", "accepts_on_receipt")
+        ),
+        "cases": sorted(Application.objects.values_list("idempotency_key", "status", "number")),
+        "timeline": TimelineEvent.objects.count(),
+        "audit": AuditEvent.objects.count(),
+        "outbox": OutboxMessage.objects.count(),
+    }
+
+
+def test_the_demo_clerk_sits_at_two_windows_of_the_jiangning_hall(demo):
+    clerk = User.objects.get(username="demo_clerk")
+    hall = ServiceHall.objects.get()
+    assert (hall.region.name, hall.name) == ("江宁区", "江宁区政务服务中心")
+    windows = list(selectors.windows_of(clerk))
+    assert [w.number for w in windows] == ["1", "2"]
+    on_receipt = {w.number: set(w.authorizations.values_list("accepts_on_receipt", flat=True)) for w in windows}
+    assert on_receipt == {"1": {True}, "2": {False}}
+
+
+def test_both_windows_are_authorised_for_every_intake_item_of_the_clerks_department(demo):
+    from windows.demo import intake_items
+
+    clerk = User.objects.get(username="demo_clerk")
+    codes = set(intake_items(clerk.department).values_list("code", flat=True))
+    assert codes
+    for window in Window.objects.all():
+        assert set(window.authorizations.values_list("item_code", flat=True)) == codes
+        assert set(window.authorizations.values_list("department", flat=True)) == {clerk.department_id}
+
+
+def test_the_demo_cases_stand_in_several_states(demo):
+    clerk = User.objects.get(username="demo_clerk")
+    statuses = sorted(
+        Application.objects.filter(idempotency_key__startswith="demo-hall-").values_list("status", flat=True)
+    )
+    assert statuses == sorted([S.SUBMITTED, S.SUBMITTED, S.IN_REVIEW, S.DECIDED, S.CONCLUDED])
+    assert selectors.prereview_queue(clerk).count() == 2
+    assert selectors.delivery_queue(clerk).count() == 1
+    in_review = Application.objects.get(status=S.IN_REVIEW)
+    assert in_review.current_step.order == in_review.item.steps.order_by("order").first().order
+
+
+def test_the_workbench_shows_the_queues_instead_of_no_window(demo, client):
+    clerk = User.objects.get(username="demo_clerk")
+    page = login_verified(client, clerk).get("/hall/").content.decode()
+    assert "您尚未被安排到任何窗口" not in page
+    assert "江宁区政务服务中心" in page
+
+
+def test_seeding_the_hall_twice_changes_nothing(demo):
+    before = snapshot()
+    out = StringIO()
+    call_command("seed_demo_hall", stdout=out)
+    assert snapshot() == before
+    assert "服务大厅 0，窗口 0，窗口人员 0，窗口授权 0，演示办件 0" in out.getvalue()
+
+
+def test_the_hall_is_refused_outside_demo_mode(settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="不是开发模式"):
+        call_command("seed_demo_hall", stdout=StringIO())
+    assert not ServiceHall.objects.exists()

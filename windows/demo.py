@@ -1,0 +1,229 @@
+"""The demo's service hall, behind ``manage.py seed_demo_hall`` (run after ``seed_demo``).
+
+江宁区政务服务中心 gets window 1 (收件即受理) and window 2 (收件 only), demo_clerk on both, and both
+windows authorised for every published item of the 行政审批局 that takes window intake. A few cases of
+张三 are then driven through the real services into the states a clerk and a reviewer meet first:
+submitted (待预审), in review at its first step, decided (待出件) and concluded.
+
+It lives here and not in catalog.demo: the catalog knows nothing of windows or cases (DESIGN.md "The
+shape"). Idempotent: a hall, window or authorisation that exists is left alone, and each case is found
+again by its idempotency key, so seeding twice writes nothing.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from applications import services as cases
+from applications.models import Application
+from applications.transitions import Actor
+from catalog.demo import accounts, places
+from catalog.demo.simple_pdf import simple_pdf
+from catalog.models import Department, MaterialRequirement, Region, ServiceItem
+from catalog.selectors import published_items
+from portal.clock import Clock, system_clock
+from portal.exceptions import DomainError
+from portal.models import User
+from windows import services
+from windows.models import ServiceHall, Window, WindowAuthorization
+
+NOT_DEMO_MODE = "当前不是开发模式（DJANGO_DEBUG=0）：演示大厅和演示办件只用于演示，不能在这里创建。"
+DEPARTMENT_KEY = "jn.xzsp"  # the demo clerk's department (catalog.demo.accounts)
+HALL_NAME = "江宁区政务服务中心"
+HALL_ADDRESS = "南京市江宁区竹山路565号"
+HALL_HOURS = "工作日上午9:00—12:00，下午13:30—17:00（法定节假日除外）"
+HALL_PHONE = "025-52128001"
+# (number, name, 收件即受理)
+WINDOWS = [("1", "综合受理窗口（收件即受理）", True), ("2", "综合收件窗口（收件后转部门受理）", False)]
+CASE_KEY = "demo-hall-{}"
+
+
+@dataclass
+class HallReport:
+    created: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        labels = {"hall": "服务大厅", "window": "窗口", "assignment": "窗口人员", "authorization": "窗口授权"}
+        parts = [f"{label} {self.created[key]}" for key, label in labels.items()]
+        return "新建：" + "，".join(parts) + f"，演示办件 {self.created['case']}。"
+
+
+def _staff(username: str) -> User:
+    try:
+        return User.objects.get(username=username)
+    except User.DoesNotExist:
+        raise DomainError(f"缺少演示账户 {username}：请先运行 python manage.py seed_demo。") from None
+
+
+def seed_demo_hall(*, clock: Clock = system_clock) -> HallReport:
+    """The hall, its windows, clerk and authorisations, then the demo cases (see the module docstring)."""
+    if not settings.DEMO_MODE:
+        raise DomainError(NOT_DEMO_MODE, code="not_demo_mode")
+    report = HallReport()
+    clerk, sysadmin = _staff("demo_clerk"), _staff("demo_sysadmin")
+    department = Department.objects.get(uscc=next(d.uscc for d in places.DEPARTMENTS if d.key == DEPARTMENT_KEY))
+    items = list(intake_items(department))
+    with transaction.atomic():
+        _load_hall(department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report)
+    _load_cases(items=items, clerk=clerk, report=report, clock=clock)
+    return report
+
+
+def intake_items(department: Department) -> Any:
+    """The department's published items that accept window intake."""
+    return published_items().filter(department=department, accepts_at_window=True).order_by("code")
+
+
+def _load_hall(
+    *, department: Department, items: list[ServiceItem], clerk: User, sysadmin: User, report: HallReport
+) -> list[Window]:
+    hall, created = ServiceHall.objects.get_or_create(
+        region=Region.objects.get(code=places.JIANGNING),
+        name=HALL_NAME,
+        defaults={
+            "kind": ServiceHall.Kind.CENTER,
+            "address": HALL_ADDRESS,
+            "office_hours": HALL_HOURS,
+            "phone": HALL_PHONE,
+        },
+    )
+    report.created["hall"] += created
+    windows = []
+    for number, name, accepts_on_receipt in WINDOWS:
+        window, created = Window.objects.get_or_create(hall=hall, number=number, defaults={"name": name})
+        report.created["window"] += created
+        if not window.clerks.filter(pk=clerk.pk).exists():
+            services.assign_clerk(actor=sysadmin, window=window, clerk=clerk)
+            report.created["assignment"] += 1
+        known = set(WindowAuthorization.objects.filter(window=window).values_list("item_code", flat=True))
+        for item in items:
+            if item.code in known:
+                continue  # left as an administrator may have changed it
+            services.grant_window_authorization(
+                actor=sysadmin,
+                department=department,
+                window=window,
+                item_code=item.code,
+                accepts_on_receipt=accepts_on_receipt,
+            )
+            report.created["authorization"] += 1
+        windows.append(window)
+    return windows
+
+
+# --- Cases ------------------------------------------------------------------------------------------
+
+
+def _fits_the_demo(item: ServiceItem) -> bool:
+    """An item 张三 can apply for online as a person, with nothing that needs paper at the window."""
+    if not (item.accepts_on_pc or item.accepts_on_mobile) or item.fees.exists() or not item.steps.exists():
+        return False
+    if any(f.get("name", "").startswith(("organization_", "agent_")) for f in item.form_definition or []):
+        return False
+    for requirement in item.materials.all():
+        paper_original = requirement.form == MaterialRequirement.Form.PAPER and requirement.originals > 0
+        if paper_original and requirement.necessity != MaterialRequirement.Necessity.DEFERRABLE:
+            return False
+    return True
+
+
+def _form_value(definition: dict[str, Any], citizen: accounts.CitizenSeed) -> Any:
+    kind, check = definition.get("type", "text"), definition.get("validator", "")
+    options = [str(o) for o in definition.get("options", [])]
+    if kind in ("select", "radio"):
+        return options[0]
+    if kind == "checkbox":
+        return options[:1]
+    if kind == "number":
+        return "1"
+    if kind == "date":
+        return "2025-01-01"
+    if kind == "id_number" or check in ("resident_id", "id_number"):
+        return citizen.id_number
+    if kind == "phone" or check == "phone":
+        return citizen.phone
+    if definition.get("name") == "applicant_name":
+        return citizen.real_name
+    return "南京市江宁区东山街道上元大街1号"
+
+
+def _submitted(item: ServiceItem, key: str, clock: Clock) -> Application:
+    citizen = accounts.CITIZENS[0]
+    user = User.objects.get(username=citizen.phone)
+    application = cases.start_online_application(
+        user=user,
+        item=item,
+        acting_as=Application.ActingAs.SELF,
+        id_number=citizen.id_number,
+        idempotency_key=key,
+        clock=clock,
+    )
+    form_data = {f["name"]: _form_value(f, citizen) for f in item.form_definition or []}
+    application = cases.save_draft(application=application, form_data=form_data)
+    for requirement in cases.required_materials(application):
+        pdf = simple_pdf(title=requirement.name, subtitle="演示材料", rows=[("申请人", citizen.real_name)], notes=[])
+        upload = SimpleUploadedFile(f"{requirement.name}.pdf", pdf, content_type="application/pdf")
+        cases.attach_material(application=application, requirement=requirement, file=upload, actor=user, clock=clock)
+    return cases.submit_application(application=application, actor=user, declaration=True, clock=clock)
+
+
+def _in_review(item: ServiceItem, key: str, clerk: User, clock: Clock) -> Application:
+    application = _submitted(item, key, clock)
+    services.take_in_application(clerk=clerk, application=application, clock=clock)
+    application.refresh_from_db()
+    return application
+
+
+def _decided(item: ServiceItem, key: str, clerk: User, clock: Clock) -> Application:
+    application = _in_review(item, key, clerk, clock)
+    # The approver is never the handler (applications.services.decide_application).
+    handler, approver = _staff("demo_reviewer"), _staff("demo_dept_head")
+    while item.steps.filter(order__gt=application.current_step.order).exists():
+        actor = handler if application.current_step.kind == "handle" else approver
+        application = cases.pass_step(application=application, actor=actor, opinion="材料齐全，同意。", clock=clock)
+    cases.decide_application(
+        application=application, actor=approver, actor_role=Actor.APPROVER, outcome="granted", reasons="", clock=clock
+    )
+    application.refresh_from_db()
+    return application
+
+
+def _concluded(item: ServiceItem, key: str, clerk: User, clock: Clock) -> Application:
+    application = _decided(item, key, clerk, clock)
+    citizen = accounts.CITIZENS[0]
+    services.deliver_at_window(
+        clerk=clerk,
+        application=application,
+        method=Application.DeliveryMethod.COLLECT,
+        recipient_name=citizen.real_name,
+        recipient_id_number=citizen.id_number,
+        clock=clock,
+    )
+    application.refresh_from_db()
+    return application
+
+
+def _load_cases(*, items: list[ServiceItem], clerk: User, report: HallReport, clock: Clock) -> None:
+    fitting = [item for item in items if _fits_the_demo(item)]
+    if not fitting:
+        return
+    makers: list[Callable[[ServiceItem, str], Application]] = [
+        lambda item, key: _submitted(item, key, clock),
+        lambda item, key: _submitted(item, key, clock),
+        lambda item, key: _in_review(item, key, clerk, clock),
+        lambda item, key: _decided(item, key, clerk, clock),
+        lambda item, key: _concluded(item, key, clerk, clock),
+    ]
+    for n, make in enumerate(makers, start=1):
+        key = CASE_KEY.format(n)
+        if Application.objects.filter(idempotency_key=key).exists():
+            continue
+        # One transaction per case: a case that cannot be made leaves nothing half-done behind.
+        with transaction.atomic():
+            make(fitting[(n - 1) % len(fitting)], key)
+        report.created["case"] += 1
