@@ -10,3 +10,5 @@ class ApplicationsConfig(AppConfig):
 
         # portal.services.verify_real_name announces a binding; the parties it concerns live here.
         outbox.HANDLERS["identity_bound"] = "applications.tasks.handle_identity_bound"
+        # A document issued in a transition is rendered and signed by the worker right after it.
+        outbox.HANDLERS["document_issued"] = "applications.tasks.render_issued_document"

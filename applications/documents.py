@@ -1,11 +1,13 @@
-"""Case documents (文书): rendered when first asked for, signed, stored, then served as stored.
+"""Case documents (文书): issued inside the transition, rendered and signed by the worker at once.
 
-The services create a ``Document`` row inside their transition, with a snapshot in ``context`` of
-everything the notice will say (``snapshot``: the case as it stood at issuance); no PDF is made there
-(STYLE.md rule 3). The first download renders the template of its kind (templates/pdf/<kind>.html)
-from that snapshot alone, signs the PDF (PAdES, pyHanko) with the key from the environment and keeps
-the file with its SHA-256, which the public verification page shows. Every later download serves
-those same bytes, so the hash a third party checks never changes.
+The services issue a ``Document`` (``issue_document``) inside their transition, with a snapshot in
+``context`` of everything the notice will say (``snapshot``: the case as it stood at issuance), and an
+outbox row of kind ``document_issued``; no PDF is made in the transaction (STYLE.md rule 3). The worker
+then renders the template of its kind (templates/pdf/<kind>.html) from that snapshot alone, signs the
+PDF (PAdES, pyHanko) with the key from the environment, so the signing time is the time of issue, and
+keeps the file with its SHA-256, which the public verification page shows. A download that comes before
+the worker renders it itself (the same code under the same row lock). Every later download serves those
+same bytes, so the hash a third party checks never changes.
 """
 
 import contextlib
@@ -40,8 +42,10 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from applications.models import Application, Delivery, Document, Result
 from applications.refusals import NOT_COMPETENT
+from portal import outbox
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
+from portal.models import OutboxMessage
 from portal.pdf import qr_png_data_uri, render_pdf
 
 logger = logging.getLogger(__name__)
@@ -515,7 +519,37 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str) -> bytes:
     return signers.PdfSigner(meta, signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf))).getvalue()
 
 
-# --- Render once, serve the stored bytes after -------------------------------------------------------
+# --- Issue, render once, serve the stored bytes after -------------------------------------------------
+
+
+def issue_document(*, application: Application, kind: str, context: dict[str, Any], clock: Clock) -> Document:
+    """A document issued now, inside the caller's transaction: what it will say is captured here from the
+    case as it stands (``context`` adds the ids and values only the caller knows), and the worker is asked
+    to render and sign it once the transaction commits (``render_issued_document``)."""
+    document = Document.objects.create(
+        application=application,
+        kind=kind,
+        token=secrets.token_urlsafe(32),
+        context=snapshot(application, kind, context),
+        created_at=clock.now(),
+    )
+    outbox.enqueue(
+        kind="document_issued", key=f"document_issued:{document.pk}", payload={"document_id": document.pk}, clock=clock
+    )
+    return document
+
+
+def render_issued_document(*, message_id: int, clock: Clock = system_clock) -> bool:
+    """The worker's half of ``issue_document``: render, sign and store the PDF; False if already done.
+
+    Safe to run twice: ``render_document`` renders at most once per document."""
+    message = OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).first()
+    if message is None:
+        return False
+    document = Document.objects.filter(pk=message.payload["document_id"]).first()
+    if document is not None:  # gone with a deleted case: nothing to sign
+        render_document(document, clock=clock)
+    return outbox.mark_done(message.pk, clock=clock)
 
 
 def _stored_bytes(document: Document) -> bytes:

@@ -738,16 +738,7 @@ def submit_application(
 
 
 def _new_document(application: Application, kind: str, context: dict[str, Any], clock: Clock) -> Document:
-    """A document issued now: what it will say is captured here, in the issuing transaction, from the
-    case as it stands (``context`` adds the ids and values only the caller knows); the PDF is made
-    from that snapshot on the first download (applications.documents)."""
-    return Document.objects.create(
-        application=application,
-        kind=kind,
-        token=secrets.token_urlsafe(32),
-        context=documents.snapshot(application, kind, context),
-        created_at=clock.now(),
-    )
+    return documents.issue_document(application=application, kind=kind, context=context, clock=clock)
 
 
 def _open_first_task(application: Application, clock: Clock) -> None:

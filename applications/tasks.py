@@ -8,7 +8,7 @@ import logging
 
 from celery import shared_task
 
-from applications import services
+from applications import documents, services
 
 log = logging.getLogger(__name__)
 
@@ -41,3 +41,9 @@ def sweep_deadlines() -> dict[str, int]:
 def handle_identity_bound(message_id: int) -> int:
     """An account bound an ID number: tell the phones on file (applications.services.handle_identity_bound)."""
     return services.handle_identity_bound(message_id=message_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=10)
+def render_issued_document(message_id: int) -> bool:
+    """A document was issued: render and sign it now (applications.documents.render_issued_document)."""
+    return documents.render_issued_document(message_id=message_id)

@@ -365,6 +365,9 @@ FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default=SECRET_KEY if DEB
 DOCUMENT_SIGNING_KEY_PATH = env.str("DOCUMENT_SIGNING_KEY_PATH", default="")
 DOCUMENT_SIGNING_CERT_PATH = env.str("DOCUMENT_SIGNING_CERT_PATH", default="")
 DOCUMENT_SIGNING_KEY_PASSPHRASE = env.str("DOCUMENT_SIGNING_KEY_PASSPHRASE", default="")
-DOCUMENT_SIGNING_DEMO_DIR = VAR_DIR / "signing"
+# Where the demo pair is generated (development and tests only; the tests point it at a temporary dir).
+DOCUMENT_SIGNING_DEMO_DIR = env.path("DOCUMENT_SIGNING_DEMO_DIR", default=VAR_DIR / "signing")
 # The public address printed in documents' QR codes: from here, never from a request's Host header.
-PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+# In development it follows the address `make run` serves on (PORTAL_ADDR, read by web and worker alike).
+PORTAL_ADDR = env.str("PORTAL_ADDR", default="127.0.0.1:8000").replace("0.0.0.0", "127.0.0.1")
+PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default=f"http://{PORTAL_ADDR}" if DEBUG else "")

@@ -25,11 +25,18 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session")
+def _demo_signing_dir(tmp_path_factory):
+    # One demo signing key per xdist worker, made once, outside the checkout.
+    return tmp_path_factory.mktemp("signing")
+
+
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _media_root(settings, tmp_path, _demo_signing_dir):
     # Per test, hence per xdist worker: uploads, documents and the SMS log never land in the shared var/.
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SMS_LOG_PATH = str(tmp_path / "sms.log")
+    settings.DOCUMENT_SIGNING_DEMO_DIR = _demo_signing_dir
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from applications.models import Application, Document, Party, Result, SubmittedM
 from applications.transitions import Actor
 from catalog.models import Department, ServiceItem
 from portal import crypto
-from portal.models import Role
+from portal.models import OutboxMessage, Role
 from tests.applications.conftest import clock_at
 from tests.conftest import login_verified
 from tests.factories import MaterialRequirementFactory, UserFactory
@@ -468,6 +468,38 @@ def test_two_first_requests_at_once_render_once(submitted, monkeypatch):
     assert document.sha256 == hashlib.sha256(results[0]).hexdigest()
 
 
+# --- Signed when issued ------------------------------------------------------------------------------------
+
+
+def test_issuing_a_document_asks_the_worker_to_render_and_sign_it(submitted):
+    document = document_of(submitted, K.ACCEPTANCE_RECEIPT)
+    message = OutboxMessage.objects.get(kind="document_issued", payload__document_id=document.pk)
+    assert document.rendered_at is None
+
+    issued = clock_at(MONDAY, 12)
+    assert documents.render_issued_document(message_id=message.pk, clock=issued) is True
+    document.refresh_from_db()
+    assert document.rendered_at == issued.now() and document.sha256
+    assert documents.render_issued_document(message_id=message.pk, clock=issued) is False
+
+
+def test_the_verify_page_shows_the_hash_of_a_signed_document_nobody_downloaded_yet(client, submitted):
+    document = document_of(submitted, K.ACCEPTANCE_RECEIPT)
+    message = OutboxMessage.objects.get(kind="document_issued", payload__document_id=document.pk)
+    documents.render_issued_document(message_id=message.pk)
+    document.refresh_from_db()
+    assert document.sha256 in client.get(reverse("verify_document", args=[document.token])).content.decode()
+
+
+def test_the_worker_skips_a_document_whose_case_was_deleted(submitted):
+    document = document_of(submitted, K.ACCEPTANCE_RECEIPT)
+    message = OutboxMessage.objects.get(kind="document_issued", payload__document_id=document.pk)
+    Document.objects.filter(pk=document.pk).delete()
+    assert documents.render_issued_document(message_id=message.pk) is True
+    message.refresh_from_db()
+    assert message.done_at is not None
+
+
 # --- The download view ---------------------------------------------------------------------------------
 
 
@@ -543,12 +575,13 @@ def test_the_verify_page_shows_kind_department_status_and_hash_and_no_personal_d
     assert response.status_code == 200
     page = response.content.decode()
     assert document.sha256 in page and "受理凭证" in page and submitted.department.name in page and "有效" in page
+    # The 文号 and the item, as printed on the paper (the 文号 carries the case number, as the paper does).
+    assert documents.document_number(document) in page and submitted.item.name in page
     full = crypto.decrypt(submitted.party.id_number_encrypted)
     for personal in (
         submitted.party.name,
         full,
         submitted.party.id_number_masked,
-        submitted.number,
         submitted.party.phone,
     ):
         assert personal not in page

@@ -28,7 +28,7 @@ from django_celery_beat.models import PeriodicTask
 
 from applications import services
 from applications import tasks as application_tasks
-from applications.models import Application
+from applications.models import Application, Document
 from applications.transitions import Actor
 from catalog.models import ProcessStep
 from portal import outbox
@@ -278,6 +278,9 @@ def process_env(redis_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "DJANGO_CONN_MAX_AGE": "0",  # no connection outlives a task: the test database is flushed after
         "SMS_LOG_PATH": str(tmp_path / "sms.log"),
+        # Documents the worker signs (document_issued) land in the test's directory, not the checkout.
+        "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
+        "DOCUMENT_SIGNING_DEMO_DIR": str(tmp_path / "signing"),
         "PYTHONUNBUFFERED": "1",
         **extra,
     }
@@ -403,7 +406,8 @@ def test_with_redis_stopped_cases_go_on_and_the_notices_follow_once_it_is_back(
     private_redis.stop()
     assert not private_redis.is_up()
 
-    # Submission and acceptance do not touch the broker: they succeed, their notices wait in the outbox.
+    # Submission and acceptance do not touch the broker: they succeed; their notices and the receipt's
+    # signing wait in the outbox.
     clock = clock_at(MONDAY, 9)
     application = services.start_application(user=citizen, item=licensing_item, party=party, clock=clock)
     services.save_draft(application=application, form_data={"applicant_name": "张三", "id_number": make_resident_id()})
@@ -413,26 +417,26 @@ def test_with_redis_stopped_cases_go_on_and_the_notices_follow_once_it_is_back(
     services.submit_application(application=application, actor=citizen, declaration=True, clock=clock)
     services.accept_application(application=application, actor=None, actor_role=Actor.CLERK, clock=clock_at(MONDAY, 10))
     assert Application.objects.get(pk=application.pk).status == S.IN_REVIEW
-    pending = OutboxMessage.objects.filter(kind="notification", done_at__isnull=True)
-    assert pending.count() == 2
+    pending = OutboxMessage.objects.filter(done_at__isnull=True)
+    assert sorted(pending.values_list("kind", flat=True)) == ["document_issued", "notification", "notification"]
 
     broker = Celery("relay-under-test", broker=private_redis.url, set_as_current=False)
     try:
         t0 = timezone.now()
         # Each relay stops at its first failure; the rows stay, each backing off a minute.
-        assert outbox.relay_due(send=broker.send_task, clock=FixedClock(t0)) == 0
-        assert outbox.relay_due(send=broker.send_task, clock=FixedClock(t0)) == 0
+        for _ in range(3):
+            assert outbox.relay_due(send=broker.send_task, clock=FixedClock(t0)) == 0
         rows = list(pending.order_by("pk"))
-        assert [row.attempts for row in rows] == [1, 1]
+        assert [row.attempts for row in rows] == [1, 1, 1]
         assert all(row.available_at == t0 + dt.timedelta(minutes=1) and row.last_error for row in rows)
         assert all(row.relayed_at is None for row in rows)
         assert Notification.objects.count() == 0
 
         private_redis.start()
         later = t0 + dt.timedelta(minutes=2)
-        assert outbox.relay_due(send=broker.send_task, clock=FixedClock(later)) == 2
-        # Relayed again as if the first tasks were lost: the worker gets each notice twice.
-        assert outbox.relay_due(send=broker.send_task, clock=FixedClock(later + outbox.REDELIVER_AFTER)) == 2
+        assert outbox.relay_due(send=broker.send_task, clock=FixedClock(later)) == 3
+        # Relayed again as if the first tasks were lost: the worker gets each task twice.
+        assert outbox.relay_due(send=broker.send_task, clock=FixedClock(later + outbox.REDELIVER_AFTER)) == 3
     finally:
         broker.close()
 
@@ -451,6 +455,9 @@ def test_with_redis_stopped_cases_go_on_and_the_notices_follow_once_it_is_back(
     )
     texts = sms_lines(tmp_path)
     assert len(texts) == 2, texts
+    # The worker signed the acceptance receipt once, without anyone downloading it.
+    receipt = Document.objects.get(application=application, kind=Document.Kind.ACCEPTANCE_RECEIPT)
+    assert receipt.rendered_at is not None and receipt.sha256
     assert outbox.relay_due(send=broker.send_task, clock=FixedClock(later + dt.timedelta(hours=1))) == 0
 
 
