@@ -245,12 +245,21 @@ def workdays_between(a: dt.date, b: dt.date) -> int:
 
 
 def add_days(start: dt.date, n: int, unit: str) -> dt.date:
-    """`start` plus n days of `unit`: "workday" (工作日) or "calendar_day" (自然日)."""
+    """The last day of a limit of n days of `unit` from `start`: "workday" (工作日) or "calendar_day" (自然日).
+
+    A limit in natural days whose last day is a rest day or a holiday ends on the next working day
+    (民法典 art. 203's rule for periods; the product owner's decision for 自然日 limits). A limit of
+    working days always ends on one.
+    """
     if unit == WORKDAY:
         return add_workdays(start, n)
     if unit == CALENDAR_DAY:
         _check_date(start)
-        return start + dt.timedelta(days=n)
+        end = start + dt.timedelta(days=n)
+        calendar = _current()
+        while n and not calendar.is_workday(end):
+            end += ONE_DAY
+        return end
     raise ValueError(f"未知的时限单位：{unit!r}")
 
 

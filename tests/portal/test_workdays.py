@@ -102,6 +102,13 @@ def test_add_days_honours_the_unit_of_the_limit(work_calendar):
         add_days(D(2026, 2, 14), 10, "fortnight")
 
 
+def test_a_natural_day_limit_ending_on_a_rest_day_ends_on_the_next_working_day(work_calendar):
+    assert add_days(D(2026, 3, 2), 6, "calendar_day") == D(2026, 3, 9)  # Sunday → Monday
+    assert add_days(D(2026, 2, 10), 7, "calendar_day") == D(2026, 2, 24)  # 春节 holiday → the first day back
+    assert add_days(D(2026, 2, 21), 7, "calendar_day") == D(2026, 2, 28)  # a worked Saturday is a working day
+    assert add_days(D(2026, 3, 2), 4, "calendar_day") == D(2026, 3, 6)  # a Friday stays
+
+
 def test_it_refuses_a_datetime_instead_of_a_date(work_calendar):
     with pytest.raises(TypeError, match="datetime.date"):
         is_workday(dt.datetime(2026, 2, 16, 9, 0, tzinfo=dt.UTC))
