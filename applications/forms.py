@@ -276,9 +276,15 @@ class CorrectionForm(ChineseLabels, forms.Form):
 
     due_on = forms.DateField(label="补正截止日期", widget=DATE_INPUT)
 
-    def __init__(self, *args: Any, materials: list[MaterialRequirement], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, materials: list[MaterialRequirement], received: Iterable[Any] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.materials = materials
+        # What is on file for each material (SubmittedMaterial rows), shown beside its row.
+        self.received: dict[int, list[Any]] = {}
+        for material in received:
+            self.received.setdefault(material.requirement_id, []).append(material)
         for material in materials:
             self.fields[f"pick_{material.pk}"] = forms.BooleanField(label=material.name, required=False)
             self.fields[f"reason_{material.pk}"] = forms.CharField(
@@ -316,8 +322,17 @@ class CorrectionForm(ChineseLabels, forms.Form):
         data["entries"] = entries
         return data
 
-    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [(self[f"pick_{m.pk}"], self[f"reason_{m.pk}"]) for m in self.materials]
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField, list[Any]]]:
+        return [(self[f"pick_{m.pk}"], self[f"reason_{m.pk}"], self.received.get(m.pk, [])) for m in self.materials]
+
+    def preview(self) -> dict[str, Any]:
+        """What the notice will list, for a look before it is issued (a valid form only)."""
+        names = {m.pk: m.name for m in self.materials}
+        entries = [
+            {"name": names[e["requirement_id"]] if e["requirement_id"] else e["name"], "reason": e["reason"]}
+            for e in self.cleaned_data["entries"]
+        ]
+        return {"entries": entries, "due_on": self.cleaned_data["due_on"]}
 
     def extra_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"extra_name_{n}"], self[f"extra_reason_{n}"]) for n in range(self.EXTRA_ROWS)]

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import services as cases
 from applications.access import REVEAL, VIEW, get_application_for, roles_in_case
-from applications.deadlines import correction_due_date
+from applications.deadlines import correction_due_date, deadlines_from
 from applications.forms import (
     CORRECTION_FILE,
     DOCUMENT_ACCEPT,
@@ -96,6 +96,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "prereview_count": prereview.count(),
         "delivery": delivery[:HOME_QUEUE_LENGTH],
         "delivery_count": delivery.count(),
+        "today": system_clock.today(),
     }
     return render(request, "windows/workbench.html", context)
 
@@ -103,7 +104,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
 @clerk_view
 def prereview_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.prereview_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "windows/queue.html", {"page": page, "queue": "prereview"})
+    context = {"page": page, "queue": "prereview", "today": system_clock.today()}
+    return render(request, "windows/queue.html", context)
 
 
 @clerk_view
@@ -199,10 +201,21 @@ def reveal_id_number(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @clerk_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def take_in(request: HttpRequest, number: str) -> HttpResponse:
-    """受理 (收件即受理 windows) or 收件 (others): one click."""
+    """受理 (收件即受理 windows) or 收件 (others). 受理 is a legal act that starts the clock: the GET shows
+    what it will mean (the promised and statutory dates it sets, the materials on file) and asks to confirm."""
     application = _case_at_window(request, number, "accept")
+    if request.method == "GET":
+        authorization = selectors.authorization_for(request.user, application)
+        today = system_clock.today()
+        context = {
+            "application": application_detail(application),
+            "authorization": authorization,
+            "deadlines": deadlines_from(application.item, today),
+            "today": today,
+        }
+        return render(request, "windows/take_in.html", context)
     services.take_in_application(clerk=request.user, application=application, clock=system_clock)
     if application.status == Application.Status.IN_REVIEW:
         messages.success(request, f"已受理，承诺办结日期 {application.due_on:%Y-%m-%d}。请打印受理凭证交申请人。")
@@ -214,12 +227,19 @@ def take_in(request: HttpRequest, number: str) -> HttpResponse:
 @clerk_view
 @require_http_methods(["GET", "POST"])
 def request_correction(request: HttpRequest, number: str) -> HttpResponse:
-    """一次性告知: every material of the item with a checkbox and a reason, plus free-text entries."""
-    application = _case_at_window(request, number, "request_correction")
-    materials = list(application.item.materials.all())
+    """一次性告知: each material that applies to the case (its situations; not those an e-licence proves),
+    with what was received beside it, a checkbox and a reason, plus free-text entries; "预览" shows the
+    notice as it will be issued before "出具" issues it."""
+    application = application_detail(_case_at_window(request, number, "request_correction"))
     form = CorrectionForm(
-        _posted(request), materials=materials, initial={"due_on": correction_due_date(system_clock.today())}
+        _posted(request),
+        materials=cases.required_materials(application),
+        received=application.current_materials,
+        initial={"due_on": correction_due_date(system_clock.today())},
     )
+    if request.method == "POST" and form.is_valid() and "preview" in request.POST:
+        context = {"application": application, "form": form, "preview": form.preview()}
+        return render(request, "windows/correction.html", context)
     if request.method == "POST" and form.is_valid():
         try:
             services.ask_for_correction(

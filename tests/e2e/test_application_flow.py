@@ -101,7 +101,10 @@ def test_a_citizen_applies_corrects_and_collects_her_licence(world, browser, liv
 
     # --- The clerk accepts (收件即受理): the clock starts, the handle task opens.
     clerk.goto(f"/hall/cases/{number}/")
-    clerk.get_by_role("button", name="受理", exact=True).click()
+    clerk.get_by_role("link", name="受理", exact=True).click()
+    # 受理 starts the clock: the clerk sees the dates it sets and confirms.
+    expect(clerk.get_by_text("承诺办结日期")).to_be_visible()
+    clerk.get_by_role("button", name="确认受理并出具受理凭证").click()
     expect(clerk.get_by_role("link", name=re.compile("下载.*受理"))).to_be_visible()
     shoot(clerk, "flow-07-clerk-accepted")
     assert Application.objects.get(number=number).status == S.IN_REVIEW

@@ -66,7 +66,10 @@ def test_a_clerk_takes_in_a_walk_in_and_hands_over_the_acceptance_receipt(world,
     shoot(clerk, "walk-in-3-case-filed")
 
     # --- 收件即受理: one click, and the receipt is there to download.
-    clerk.get_by_role("button", name="受理", exact=True).click()
+    clerk.get_by_role("link", name="受理", exact=True).click()
+    # 受理 starts the clock: the clerk sees the dates it sets and confirms.
+    expect(clerk.get_by_text("承诺办结日期")).to_be_visible()
+    clerk.get_by_role("button", name="确认受理并出具受理凭证").click()
     expect(clerk.get_by_role("link", name="下载受理凭证（PDF）")).to_be_visible()
     shoot(clerk, "walk-in-4-accepted")
     application.refresh_from_db()

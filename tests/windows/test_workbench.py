@@ -17,9 +17,10 @@ from applications.models import (
     Party,
     SubmittedMaterial,
 )
+from catalog.models import MaterialRequirement
 from portal.models import AuditEvent
 from tests.conftest import login_verified
-from tests.factories import make_resident_id, next_uscc
+from tests.factories import MaterialRequirementFactory, make_resident_id, next_uscc
 from tests.windows.conftest import PARTY_ID_NUMBER, clock_at, pdf
 from windows.models import DeliveryCheck, Intake
 
@@ -97,11 +98,53 @@ def test_accepting_on_a_receipt_window_starts_the_review_and_offers_the_receipt(
 def test_a_receive_only_window_receives_for_the_department(client, submitted, clerk_a2):
     login_verified(client, clerk_a2)
     page = client.get(case_url(submitted)).content.decode()
-    assert ">收件</button>" in page and ">受理</button>" not in page
+    assert ">收件</a>" in page and ">受理</a>" not in page
     client.post(case_url(submitted, "take_in"))
     submitted.refresh_from_db()
     assert submitted.status == S.RECEIVED and submitted.auto_accept_on is not None
     assert not Document.objects.filter(application=submitted, kind=Document.Kind.ACCEPTANCE_RECEIPT).exists()
+
+
+def test_acceptance_asks_to_confirm_with_the_dates_it_will_set_and_changes_nothing_before(client_a, submitted):
+    page = client_a.get(case_url(submitted, "take_in"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "承诺办结日期" in text and "确认受理并出具受理凭证" in text
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED and not Intake.objects.filter(application=submitted).exists()
+
+
+def test_the_prereview_queue_shows_when_the_case_counts_as_accepted(client, submitted, clerk_a, clerk_a2):
+    login_verified(client, clerk_a2).post(case_url(submitted, "take_in"))  # received: art. 32's five days run
+    submitted.refresh_from_db()
+    Application.objects.filter(pk=submitted.pk).update(status=S.SUBMITTED)  # back in a queue to look at it
+    page = client.get(reverse("windows:prereview_queue")).content.decode()
+    assert "逾期视为受理" in page and f"{submitted.auto_accept_on:%Y-%m-%d}" in page
+
+
+def test_a_correction_offers_only_the_materials_that_apply_with_what_was_received(client_a, submitted):
+    licensed = MaterialRequirementFactory(
+        item=submitted.item, name="居民身份证（电子证照）", source=MaterialRequirement.Source.LICENSE
+    )
+    SubmittedMaterial.objects.filter(application=submitted).update(original_name="申请书-签字版.pdf")
+    page = client_a.get(case_url(submitted, "correction")).content.decode()
+    assert "申请书" in page and "申请书-签字版.pdf" in page
+    assert licensed.name not in page
+
+
+def test_a_correction_can_be_previewed_before_it_is_issued(client_a, submitted):
+    requirement = submitted.item.materials.get()
+    due = timezone.localdate() + dt.timedelta(days=30)
+    data = {f"pick_{requirement.pk}": "on", f"reason_{requirement.pk}": "缺少申请人签字", "due_on": due.isoformat()}
+    preview = client_a.post(case_url(submitted, "correction"), {**data, "preview": "1"})
+    assert preview.status_code == 200
+    text = preview.content.decode()
+    assert "一次性告知书预览" in text and "缺少申请人签字" in text and f"{due:%Y-%m-%d}" in text
+    assert not CorrectionNotice.objects.filter(application=submitted).exists()
+    submitted.refresh_from_db()
+    assert submitted.status == S.SUBMITTED
+    assert client_a.post(case_url(submitted, "correction"), data).status_code == 302
+    assert CorrectionNotice.objects.filter(application=submitted).count() == 1
 
 
 def test_a_second_clerk_accepting_the_same_case_gets_409(client, submitted, clerk_a, clerk_a2):
@@ -240,7 +283,7 @@ def test_a_walk_in_files_a_submitted_case_with_the_paper_received(client_a, wind
     assert (material.originals_received, material.copies_received, bool(material.file)) == (1, 2, False)
     assert Intake.objects.get(application=application).clerk == clerk_a
     page = client_a.get(case_url(application)).content.decode()
-    assert ">受理</button>" in page and "原件 1 份，复印件 2 份" in page
+    assert ">受理</a>" in page and "原件 1 份，复印件 2 份" in page
 
 
 def test_a_walk_in_with_a_scan_stores_the_file(client_a, window_a, licensing_item):
