@@ -696,9 +696,14 @@ def submit_application(
     actor: Any,
     actor_role: str = Actor.APPLICANT,
     declaration: bool,
+    materials_to_follow: bool = False,
     clock: Clock = system_clock,
 ) -> Application:
-    """申报: the form and the required materials complete, the declaration of truth signed."""
+    """申报: the form and the required materials complete, the declaration of truth signed.
+
+    ``materials_to_follow``: a window registers what a walk-in brought while a required material is
+    missing, and asks for the rest in writing in the same transaction (windows.services.file_walk_in,
+    行政许可法 art. 32 (4)); nobody else may submit an incomplete case."""
     # Locked first: a double click's second request waits here and then finds the case submitted.
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status != S.DRAFT:
@@ -711,7 +716,9 @@ def submit_application(
     if not declaration:
         problems["declaration"] = ["请阅读并确认承诺声明：所填信息和提交材料真实有效。"]
     missing = missing_materials(application)
-    if missing:
+    if materials_to_follow and not (actor_role == Actor.CLERK and application.channel == Application.Channel.WINDOW):
+        raise PermissionDenied("只有窗口收件时可以先登记、再一次性告知补正缺少的材料。")
+    if missing and not materials_to_follow:
         problems["materials"] = [f"请上传：{m.name}" for m in missing]
     if application.delivery_method == Application.DeliveryMethod.POST and not application.delivery_address:
         problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]

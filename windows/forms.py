@@ -53,6 +53,11 @@ class WalkInForm(ChineseLabels, forms.Form):
         required=False,
         help_text="申请人已在承诺声明上签字：所填信息和提交材料真实有效，如有虚假愿承担法律责任。",
     )
+    ask_for_missing = forms.BooleanField(
+        label="材料不全：登记已收材料，对缺少的必要材料当场出具一次性告知书",
+        required=False,
+        help_text="申请人未带齐必要材料时勾选；申请人补齐后在“收取补正材料”中收取（行政许可法第三十二条）。",
+    )
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, item: ServiceItem, materials: list[MaterialRequirement], **kwargs: Any) -> None:

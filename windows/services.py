@@ -30,6 +30,8 @@ from windows.models import ClerkAssignment, DeliveryCheck, Intake, Window, Windo
 
 S = Application.Status
 MAX_PIECES = 99  # originals or copies of one material received at the window
+# The reason a one-time notice gives for a required material a walk-in did not bring.
+MISSING_AT_INTAKE = "窗口收件时未提交该材料，请按办事指南要求补齐。"
 
 # (originals, copies, scan or None) per material requirement id
 Received = dict[int, tuple[int, int, UploadedFile | None]]
@@ -189,11 +191,22 @@ def _check_originals_on_file(application: Application) -> list[str]:
     return problems
 
 
+def _missing_required(application: Application, received: Received) -> list[MaterialRequirement]:
+    """The required materials of the case's list that the applicant did not bring."""
+    got = {rid for rid, (originals, copies, scan) in received.items() if originals or copies or scan is not None}
+    return [
+        m
+        for m in cases.required_materials(application)
+        if m.necessity == MaterialRequirement.Necessity.REQUIRED and m.id not in got
+    ]
+
+
 def _check_received(application: Application, received: Received) -> dict[str, list[str]]:
     """What is wrong with the paper and scans the clerk recorded, before any file is stored.
 
     At the window the applicant is there with the paper: where the list asks for originals they are
-    received, and a scan stands in only for a material whose form is electronic.
+    received, and a scan stands in only for a material whose form is electronic. What is missing is
+    not checked here (``_missing_required``): it may be asked for in writing.
     """
     problems: dict[str, list[str]] = {}
     listed = {m.id: m for m in cases.required_materials(application)}
@@ -218,10 +231,6 @@ def _check_received(application: Application, received: Received) -> dict[str, l
             )
             if problem:
                 problems.setdefault("materials", []).append(problem)
-    got = {rid for rid, (originals, copies, scan) in received.items() if originals or copies or scan is not None}
-    missing = [m.name for m in listed.values() if m.necessity == m.Necessity.REQUIRED and m.id not in got]
-    if missing:
-        problems.setdefault("materials", []).extend(f"未收取必要材料：{name}" for name in missing)
     return problems
 
 
@@ -242,9 +251,14 @@ def file_walk_in(
     idempotency_key: str | None = None,
     applicant_name: str = "",
     contact_phone: str = "",
+    ask_for_missing: bool = False,
     clock: Clock = system_clock,
 ) -> Application:
     """窗口收件 for a walk-in: the case, the paper and scans received, the signed declaration, submitted.
+
+    A required material the applicant did not bring refuses the intake, unless ``ask_for_missing``:
+    then what was brought is registered and a one-time correction notice (一次性告知书) for the rest
+    is issued on the spot (行政许可法 art. 32 (4)), in the same transaction.
 
     Everything or nothing: a refused intake leaves no draft, no material row and no file behind
     (files are checked before the first one is stored). The same idempotency key (a double click)
@@ -287,6 +301,10 @@ def file_walk_in(
     )
     problems = validate_form_data(item.form_definition, form_data)
     problems.update(_check_received(application, received))
+    missing = _missing_required(application, received)
+    if missing and not ask_for_missing:
+        problems.setdefault("materials", []).extend(f"未收取必要材料：{m.name}" for m in missing)
+        problems["materials"].append("申请人未带齐的，可勾选“材料不全”登记已收材料，并当场出具一次性告知书。")
     if application.delivery_method == Application.DeliveryMethod.POST and not application.delivery_address:
         problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
     if not declaration_signed:
@@ -311,9 +329,23 @@ def file_walk_in(
                 uploaded_by=clerk,
             )
     _record_intake(application=application, window=window, clerk=clerk, clock=clock, agent=agent)
-    return cases.submit_application(
-        application=application, actor=clerk, actor_role=Actor.CLERK, declaration=True, clock=clock
+    application = cases.submit_application(
+        application=application,
+        actor=clerk,
+        actor_role=Actor.CLERK,
+        declaration=True,
+        materials_to_follow=bool(missing),
+        clock=clock,
     )
+    if missing:
+        ask_for_correction(
+            clerk=clerk,
+            application=application,
+            entries=[{"requirement_id": m.pk, "reason": MISSING_AT_INTAKE} for m in missing],
+            clock=clock,
+        )
+        application.refresh_from_db()
+    return application
 
 
 # --- The four outcomes ---------------------------------------------------------------------------------

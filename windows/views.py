@@ -449,7 +449,13 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
             if problems:
                 form.add_error(None, "申请表填写有误，请按提示修改。")
         else:
-            messages.success(request, f"已收件登记，办件编号 {application.number}。请选择办理结果。")
+            if application.status == Application.Status.CORRECTION_REQUESTED:
+                messages.success(
+                    request,
+                    f"已收件登记，办件编号 {application.number}；缺少的材料已出具一次性告知书，请打印交申请人。",
+                )
+            else:
+                messages.success(request, f"已收件登记，办件编号 {application.number}。请选择办理结果。")
             return redirect("windows:case", number=application.number)
     chosen = set(options)
     context = {
@@ -502,6 +508,7 @@ def _file_walk_in(
             idempotency_key=data["idempotency_key"],
             applicant_name=data["applicant_name"],
             contact_phone=data["phone"],
+            ask_for_missing=data["ask_for_missing"],
             clock=system_clock,
         )
 

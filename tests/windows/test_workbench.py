@@ -313,6 +313,50 @@ def test_a_walk_in_without_the_signature_or_the_materials_is_refused(client_a, w
     assert not Application.objects.exists() and not Party.objects.exists()
 
 
+def test_a_walk_in_missing_a_required_material_is_registered_with_a_one_time_notice_for_it(
+    client_a, window_a, licensing_item, clerk_a
+):
+    missing = licensing_item.materials.get(name="申请书")
+    data = walk_in_data(
+        licensing_item, **{f"m{missing.pk}_originals": "0", f"m{missing.pk}_copies": "0"}, ask_for_missing="on"
+    )
+    brought = MaterialRequirementFactory(item=licensing_item, name="身份证复印件")
+    data.update({f"m{brought.pk}_originals": "1", f"m{brought.pk}_copies": "0"})
+    response = client_a.post(walk_in_url(window_a, licensing_item), data)
+    application = Application.objects.get(channel=Application.Channel.WINDOW)
+    assert response.status_code == 302 and response["Location"] == case_url(application)
+    assert application.status == S.CORRECTION_REQUESTED and application.number
+    notice = CorrectionNotice.objects.get(application=application)
+    assert [e["name"] for e in notice.entries] == ["申请书"] and notice.issued_by == clerk_a
+    assert Document.objects.filter(application=application, kind=Document.Kind.CORRECTION_NOTICE).exists()
+    assert SubmittedMaterial.objects.get(application=application).requirement == brought
+    # The applicant brings it later: the clerk takes it in against the notice, the case is back for pre-review.
+    upload = {f"c{missing.pk}": pdf("申请书.pdf")}
+    assert client_a.post(case_url(application, "take_correction"), upload).status_code == 302
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
+
+
+def test_a_walk_in_missing_a_required_material_without_the_notice_is_refused_and_says_how(
+    client_a, window_a, licensing_item
+):
+    requirement = licensing_item.materials.get()
+    data = walk_in_data(licensing_item, **{f"m{requirement.pk}_originals": "0", f"m{requirement.pk}_copies": "0"})
+    response = client_a.post(walk_in_url(window_a, licensing_item), data)
+    assert response.status_code == 422 and "可勾选“材料不全”登记已收材料" in response.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_only_a_window_may_submit_a_case_with_materials_to_follow(submitted, citizen):
+    from applications.models import Application as App
+    from portal.exceptions import PermissionDenied
+
+    draft = cases.start_application(user=citizen, item=submitted.item, party=submitted.party)
+    with pytest.raises(PermissionDenied):
+        cases.submit_application(application=draft, actor=citizen, declaration=True, materials_to_follow=True)
+    assert App.objects.get(pk=draft.pk).status == S.DRAFT
+
+
 def test_a_walk_in_with_an_invalid_form_shows_the_item_forms_message(client_a, window_a, licensing_item):
     response = client_a.post(walk_in_url(window_a, licensing_item), walk_in_data(licensing_item, f_applicant_name=""))
     assert response.status_code == 422 and "请填写“申请人姓名”" in response.content.decode()
