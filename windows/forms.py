@@ -2,6 +2,7 @@
 applications.services enforce the rules and their messages come back onto the fields."""
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -166,3 +167,17 @@ class DeliveryForm(ChineseLabels, forms.Form):
     is_proxy = forms.BooleanField(label="他人代领（须提交授权委托书）", required=False)
     proxy_letter = forms.FileField(label="授权委托书扫描件", required=False, help_text="PDF、JPEG、PNG 或 OFD。")
     tracking_number = forms.CharField(label="快递单号（邮寄送达）", max_length=40, required=False)
+
+    def __init__(self, *args: Any, originals: Iterable[MaterialRequirement] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An online case's paper originals, each ticked by the clerk once seen (windows.services).
+        self.originals = list(originals)
+        for requirement in self.originals:
+            self.fields[f"original_{requirement.pk}"] = forms.BooleanField(
+                label=f"已核验“{requirement.name}”原件 {requirement.originals} 份", required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["originals_checked"] = [r.pk for r in self.originals if data.pop(f"original_{r.pk}", False)]
+        return data

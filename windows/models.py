@@ -124,6 +124,8 @@ class DeliveryCheck(models.Model):
     is_proxy = models.BooleanField("代领", default=False)
     proxy_letter = models.FileField("授权委托书", upload_to=RandomName("windows/letters/%Y/%m"), blank=True)
     proxy_letter_sha256 = models.CharField(max_length=64, blank=True)
+    # An online case's paper originals seen before the handover: [{"requirement_id", "name", "originals"}].
+    originals_checked = models.JSONField("已核验原件", default=list, blank=True)
     checked_at = models.DateTimeField("核验时间")
 
     class Meta:

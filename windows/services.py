@@ -6,6 +6,7 @@ clerk, which authorisation, what paper was received, who collected the result.
 """
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -163,22 +164,26 @@ def _needs_originals_now(requirement: MaterialRequirement) -> bool:
     return requirement.originals > 0 and requirement.necessity != MaterialRequirement.Necessity.DEFERRABLE
 
 
-def _check_originals_on_file(application: Application) -> list[str]:
-    """Before an online case is taken in: the originals its material list asks for.
+def originals_to_check_at_delivery(application: Application) -> list[MaterialRequirement]:
+    """An online case's materials whose paper originals the clerk sees when the result is handed over.
 
     The applicant uploaded files; an electronic file counts where the requirement's form allows
-    electronic material (电子, 纸质和电子), a paper-only one needs its originals received at a window.
-    Materials an e-licence proves (免提交) are not on the list at all (cases.required_materials).
+    electronic material (电子, 纸质和电子); a paper-only one asks for its originals, which the applicant
+    shows at the window before collecting the result (the product owner's decision: the case is not
+    held up at intake). A walk-in's paper was checked when it was filed. Materials an e-licence proves
+    (免提交) are not on the list at all (cases.required_materials).
     """
+    if application.channel != Application.Channel.ONLINE:
+        return []
     current = application.materials.filter(is_current=True)
     received: dict[int, tuple[int, bool]] = {}
     for material in current:
         originals, has_file = received.get(material.requirement_id, (0, False))
         received[material.requirement_id] = (originals + material.originals_received, has_file or bool(material.file))
-    problems = []
+    due = []
     for requirement in cases.required_materials(application):
         if requirement.id not in received or not _needs_originals_now(requirement):
-            continue  # nothing received: submit_application already asks for the required ones
+            continue
         originals, has_file = received[requirement.id]
         problem = _originals_problem(
             requirement,
@@ -187,8 +192,30 @@ def _check_originals_on_file(application: Application) -> list[str]:
             electronic_counts=requirement.form != MaterialRequirement.Form.PAPER,
         )
         if problem:
-            problems.append(problem)
-    return problems
+            due.append(requirement)
+    return due
+
+
+def _check_originals_at_delivery(
+    application: Application, method: str, originals_checked: Iterable[int]
+) -> list[dict[str, Any]]:
+    """What the clerk recorded as seen, or a 422 naming each original still to be shown."""
+    due = originals_to_check_at_delivery(application)
+    if not due:
+        return []
+    if method != Application.DeliveryMethod.COLLECT:
+        raise DomainError(
+            "本办件须核验材料原件：请申请人到窗口领取结果，并出示原件。",
+            code="originals_at_collection",
+            detail={"materials": [r.name for r in due]},
+        )
+    seen = set(originals_checked)
+    unseen = [r for r in due if r.pk not in seen]
+    if unseen:
+        raise ValidationError(
+            {"originals": [f"“{r.name}”的原件 {r.originals} 份未核验，核验原件后方可出件。" for r in unseen]}
+        )
+    return [{"requirement_id": r.pk, "name": r.name, "originals": r.originals} for r in due]
 
 
 def _missing_required(application: Application, received: Received) -> list[MaterialRequirement]:
@@ -359,16 +386,7 @@ def take_in_application(*, clerk: Any, application: Application, clock: Clock = 
     applications.services.transition, and no intake of their own is recorded.
     """
     authorization = _deciding_window(clerk, application, "accept")  # 收件 or 受理: the same people decide
-    # The originals the material list asks for (a walk-in's paper was checked already when it was
-    # filed). A case past intake is left to transition(), which answers 409.
-    missing = _check_originals_on_file(application) if application.status in (S.SUBMITTED, S.RECEIVED) else []
-    if missing:
-        outcome = "受理" if authorization.accepts_on_receipt else "收件"
-        raise DomainError(
-            f"材料原件不齐，不能{outcome}：{'；'.join(missing)}",
-            code="originals_missing",
-            detail={"materials": missing},
-        )
+    # An online case's paper originals are seen at delivery (originals_to_check_at_delivery).
     # Recorded before the outcome: the receipt issued with it names this window and its hall's phone.
     _record_intake(application=application, window=authorization.window, clerk=clerk, clock=clock)
     if authorization.accepts_on_receipt:
@@ -490,9 +508,13 @@ def deliver_at_window(
     is_proxy: bool = False,
     proxy_letter: UploadedFile | None = None,
     tracking_number: str = "",
+    originals_checked: Iterable[int] = (),
     clock: Clock = system_clock,
 ) -> Delivery:
     """出件 after an identity check: a person's own ID number, or a proxy with a 委托书.
+
+    An online case whose materials need their paper originals is handed over only at the window, once
+    the clerk has seen each one (``originals_checked``: the requirement ids; recorded on the check).
 
     The recipient is always a person: the applicant, or for an organisation its 经办人 of record or
     法定代表人 (_recipient_may_collect). A USCC typed as the recipient's number is refused.
@@ -501,6 +523,7 @@ def deliver_at_window(
     """
     if method not in Application.DeliveryMethod.values:
         raise ValidationError({"method": "请选择送达方式。"})
+    originals = _check_originals_at_delivery(application, method, originals_checked)
     check: dict[str, Any] | None = None
     if method == Application.DeliveryMethod.COLLECT:
         number = recipient_id_number.strip().upper()
@@ -532,7 +555,12 @@ def deliver_at_window(
                 f"领取人身份证件号码与{whom}不符，不能领取；他人代领须勾选“他人代领”并上传授权委托书。",
                 code="recipient_mismatch",
             )
-        check = {"recipient_id_digest": digest, "recipient_id_masked": mask_id_number(number), "is_proxy": is_proxy}
+        check = {
+            "recipient_id_digest": digest,
+            "recipient_id_masked": mask_id_number(number),
+            "is_proxy": is_proxy,
+            "originals_checked": originals,
+        }
     delivery = cases.deliver_result(
         application=application,
         actor=clerk,

@@ -377,6 +377,7 @@ def deliver(request: HttpRequest, number: str) -> HttpResponse:
             # A company cannot sign for itself: its recipient (经办人, 法定代表人, 代领人) is typed in.
             "recipient_name": application.applicant_name if application.party.kind == Party.Kind.PERSON else "",
         },
+        originals=services.originals_to_check_at_delivery(application),
     )
     if request.method == "POST" and form.is_valid():
         try:

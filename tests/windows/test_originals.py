@@ -1,5 +1,6 @@
 """Where a material list asks for originals, the window takes originals: a copy does not stand in for
-one, at walk-in intake or when an online case is accepted or received after pre-review.
+one at walk-in intake; an online case is accepted on its uploads and its paper originals are seen when
+the result is handed over (the product owner's decision on issue 9).
 
 Clerk A works at window A1 (收件即受理) and clerk A2 at window A2 (receipt only) of hall A. The licensing
 item lists one material, 申请书, with 1 original (paper and electronic unless a test says otherwise).
@@ -10,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from applications import services as cases
-from applications.models import Application, Document, ReviewTask, SubmittedMaterial
+from applications.models import Application, Delivery, SubmittedMaterial
+from applications.transitions import Actor
 from catalog.models import MaterialRequirement
 from portal.exceptions import DomainError
-from tests.api.conftest import token_client
-from tests.factories import MaterialRequirementFactory, make_resident_id
-from tests.windows.conftest import MONDAY, clock_at, pdf
+from portal.models import Role
+from tests.factories import MaterialRequirementFactory, UserFactory, make_resident_id
+from tests.windows.conftest import MONDAY, PARTY_ID_NUMBER, clock_at, pdf
 from windows import services
 from windows.models import Intake
 
@@ -133,7 +135,7 @@ def test_the_walk_in_page_names_the_material_whose_original_is_missing(client_a,
     assert Application.objects.get().status == S.SUBMITTED
 
 
-# --- Online cases after pre-review -------------------------------------------------------------------------
+# --- Online cases: accepted, the originals seen when the result is handed over ------------------------------
 
 
 @pytest.fixture
@@ -143,34 +145,40 @@ def paper_only(submitted):
     return submitted
 
 
-def assert_untouched(application) -> None:
+def decide(application, clerk, department):
+    services.take_in_application(clerk=clerk, application=application, clock=clock_at(MONDAY, 11))
+    handler, checker, approver = (UserFactory(department=department, roles=[Role.REVIEWER]) for _ in range(3))
+    cases.pass_step(application=application, actor=handler, opinion="材料齐全", clock=clock_at(MONDAY, 14))
+    cases.pass_step(application=application, actor=checker, opinion="同意", clock=clock_at(MONDAY, 15))
+    cases.decide_application(
+        application=application,
+        actor=approver,
+        actor_role=Actor.APPROVER,
+        outcome="granted",
+        reasons="材料齐全，符合法定条件。",
+        clock=clock_at(MONDAY, 16),
+    )
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED and application.accepted_on is None
-    assert not Intake.objects.filter(application=application).exists()
-    assert not Document.objects.filter(application=application).exists()
-    assert not ReviewTask.objects.filter(application=application).exists()
+    return application
 
 
-def test_an_online_case_missing_a_paper_original_is_not_accepted(paper_only, clerk_a):
-    with pytest.raises(DomainError) as caught:
-        services.take_in_application(clerk=clerk_a, application=paper_only, clock=clock_at(MONDAY, 11))
-    assert caught.value.status_code == 422 and caught.value.code == "originals_missing"
-    assert "不能受理" in caught.value.message and "“申请书”须收取原件 1 份" in caught.value.message
-    assert_untouched(paper_only)
+def collect(clerk, application, **extra):
+    return services.deliver_at_window(
+        clerk=clerk,
+        application=application,
+        method="collect",
+        recipient_name="张三",
+        recipient_id_number=PARTY_ID_NUMBER,
+        clock=clock_at(MONDAY, 17),
+        **extra,
+    )
 
 
-def test_an_online_case_missing_a_paper_original_is_not_received_either(paper_only, clerk_a2):
-    with pytest.raises(DomainError) as caught:
-        services.take_in_application(clerk=clerk_a2, application=paper_only, clock=clock_at(MONDAY, 11))
-    assert "不能收件" in caught.value.message
-    assert_untouched(paper_only)
-
-
-def test_an_online_case_is_accepted_once_the_paper_original_is_received(paper_only, clerk_a):
-    SubmittedMaterial.objects.filter(application=paper_only).update(originals_received=1)
+def test_an_online_case_whose_original_is_paper_only_is_accepted(paper_only, clerk_a):
     services.take_in_application(clerk=clerk_a, application=paper_only, clock=clock_at(MONDAY, 11))
     paper_only.refresh_from_db()
     assert paper_only.status == S.IN_REVIEW
+    assert [r.name for r in services.originals_to_check_at_delivery(paper_only)] == ["申请书"]
 
 
 def test_an_online_upload_stands_in_where_the_material_may_be_electronic(submitted, clerk_a):
@@ -178,27 +186,57 @@ def test_an_online_upload_stands_in_where_the_material_may_be_electronic(submitt
     services.take_in_application(clerk=clerk_a, application=submitted, clock=clock_at(MONDAY, 11))
     submitted.refresh_from_db()
     assert submitted.status == S.IN_REVIEW
+    assert services.originals_to_check_at_delivery(submitted) == []
 
 
-def test_the_take_in_button_refuses_with_the_material_named(client_a, paper_only):
-    response = client_a.post(reverse("windows:take_in", args=[paper_only.number]))
-    assert response.status_code == 422
-    assert "“申请书”须收取原件 1 份" in response.content.decode()
-    assert_untouched(paper_only)
+def test_the_handover_stops_while_an_original_is_not_seen_and_nothing_is_written(paper_only, clerk_a, department_x):
+    decided = decide(paper_only, clerk_a, department_x)
+    with pytest.raises(ValidationError) as caught:
+        collect(clerk_a, decided)
+    assert "“申请书”的原件 1 份未核验，核验原件后方可出件。" in caught.value.message_dict["originals"]
+    decided.refresh_from_db()
+    assert decided.status == S.DECIDED and not Delivery.objects.filter(application=decided).exists()
 
 
-def test_the_api_accept_and_receive_refuse_with_the_material_named(paper_only, clerk_a, clerk_a2):
-    for clerk, action in ((clerk_a, "accept"), (clerk_a2, "receive")):
-        response = token_client(clerk).post(f"/api/v1/applications/{paper_only.number}/{action}/")
-        assert response.status_code == 422, response.content
-        body = response.json()
-        assert body["code"] == "originals_missing" and "“申请书”须收取原件 1 份" in body["message"]
-        assert body["detail"]["materials"] and "申请书" in body["detail"]["materials"][0]
-    assert_untouched(paper_only)
+def test_the_handover_records_each_original_seen(paper_only, clerk_a, department_x):
+    decided = decide(paper_only, clerk_a, department_x)
+    requirement = decided.item.materials.get()
+    delivery = collect(clerk_a, decided, originals_checked=[requirement.pk])
+    assert delivery.application.status == S.CONCLUDED
+    assert delivery.identity_check.originals_checked == [
+        {"requirement_id": requirement.pk, "name": "申请书", "originals": 1}
+    ]
 
 
-def test_an_accepted_case_taken_in_again_is_still_409(submitted, clerk_a):
-    services.take_in_application(clerk=clerk_a, application=submitted, clock=clock_at(MONDAY, 11))
-    MaterialRequirement.objects.filter(item=submitted.item).update(form=Form.PAPER)
-    response = token_client(clerk_a).post(f"/api/v1/applications/{submitted.number}/accept/")
-    assert response.status_code == 409
+def test_a_result_whose_originals_must_be_seen_is_not_posted(paper_only, clerk_a, department_x):
+    decided = decide(paper_only, clerk_a, department_x)
+    with pytest.raises(DomainError) as caught:
+        services.deliver_at_window(
+            clerk=clerk_a,
+            application=decided,
+            method="post",
+            tracking_number="SF1234567890",
+            clock=clock_at(MONDAY, 17),
+        )
+    assert caught.value.code == "originals_at_collection" and "到窗口领取" in caught.value.message
+    assert not Delivery.objects.filter(application=decided).exists()
+
+
+def test_the_delivery_page_lists_the_originals_to_check(client_a, paper_only, clerk_a, department_x):
+    decided = decide(paper_only, clerk_a, department_x)
+    url = reverse("windows:deliver", args=[decided.number])
+    assert "已核验“申请书”原件 1 份" in client_a.get(url).content.decode()
+    data = {"method": "collect", "recipient_name": "张三", "recipient_id_number": PARTY_ID_NUMBER}
+    refused = client_a.post(url, data)
+    assert refused.status_code == 422 and "核验原件后方可出件" in refused.content.decode()
+    requirement = decided.item.materials.get()
+    assert client_a.post(url, {**data, f"original_{requirement.pk}": "on"}).status_code == 302
+    decided.refresh_from_db()
+    assert decided.status == S.CONCLUDED
+
+
+def test_a_walk_in_has_no_originals_left_to_check_at_delivery(clerk_a, window_a, licensing_item):
+    requirement = licensing_item.materials.get()
+    MaterialRequirement.objects.filter(pk=requirement.pk).update(form=Form.PAPER)
+    application = walk_in(clerk_a, window_a, licensing_item, {requirement.pk: (1, 0, None)})
+    assert services.originals_to_check_at_delivery(application) == []
