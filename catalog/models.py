@@ -148,6 +148,8 @@ class Topic(models.Model):
 
     code = models.SlugField("代码", unique=True)
     name = models.CharField("名称", max_length=50)
+    # The words people use for the event ("生孩子", "生娃"): a search for one finds the topic's items.
+    keywords = models.CharField("检索词", max_length=300, blank=True, help_text="以逗号或空格分隔")
     audience = models.CharField("服务对象", max_length=10, choices=Audience.choices, default=Audience.PERSON)
     order = models.PositiveSmallIntegerField("排序", default=0)
 

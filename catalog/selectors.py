@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, TextField
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 
 from catalog.models import (
@@ -74,7 +74,7 @@ def search_published_items(
     min_online_depth: int | None = None,
     topic: Topic | None = None,
 ) -> QuerySet[ServiceItem]:
-    """Published items matching a query and filters, by name.
+    """Published items matching a query and filters, the most relevant first (``_relevance``), else by name.
 
     The query is a substring of ``search_text`` (name, basic item name, keywords, 俗称, department,
     region, code): PostgreSQL full-text search does not segment Chinese. ``search_text`` is stored
@@ -90,8 +90,10 @@ def search_published_items(
     items = published_items()
     # search_text is stored lower-cased.
     query = clean_query(query).lower()
-    if query:
-        items = items.filter(search_text__contains=query)
+    # Several words: an item matches each of them ("社保 卡"); a word may also name a topic, whose items
+    # it then finds ("生孩子" → 出生).
+    for word in query.split():
+        items = items.filter(Q(search_text__contains=word) | Q(pk__in=_items_of_topics_named(word)))
     if department_id is not None:
         items = items.filter(department_id=department_id)
     if item_type:
@@ -106,7 +108,37 @@ def search_published_items(
         items = items.filter(online_depth__gte=min_online_depth)
     if topic is not None:
         items = items.filter(topics=topic)
-    return items.order_by("name", "code")
+    if not query:
+        return items.order_by("name", "code")
+    return items.annotate(relevance=_relevance(query)).order_by("relevance", "name", "code")
+
+
+def _items_of_topics_named(word: str) -> QuerySet:
+    """Ids of the items of the topics whose name or search words contain ``word`` (a subquery)."""
+    topics = Topic.objects.filter(Q(name__icontains=word) | Q(keywords__icontains=word))
+    return ServiceItem.topics.through.objects.filter(topic__in=topics).values("serviceitem_id")
+
+
+def _relevance(query: str) -> Case:
+    """0 the exact name, 1 a 俗称 or keyword that is the query, 2 a name that starts with it, 3 a name
+    that contains every word, 4 the rest (a match in the department, region, code or a topic)."""
+    words = query.split()
+    alias = Q()
+    for separator in (",", "，", " ", "、"):
+        alias |= Q(common_names__iexact=query) | Q(common_names__istartswith=query + separator)
+        alias |= Q(common_names__icontains=separator + query + separator)
+        alias |= Q(common_names__iendswith=separator + query) | Q(keywords__iexact=query)
+    name_has_all = Q()
+    for word in words:
+        name_has_all &= Q(name__icontains=word)
+    return Case(
+        When(name__iexact=query, then=Value(0)),
+        When(alias, then=Value(1)),
+        When(name__istartswith=query, then=Value(2)),
+        When(name_has_all, then=Value(3)),
+        default=Value(4),
+        output_field=IntegerField(),
+    )
 
 
 def _with_service_objects(items: QuerySet[ServiceItem], codes: Iterable[str]) -> QuerySet[ServiceItem]:

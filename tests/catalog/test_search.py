@@ -280,3 +280,32 @@ def test_popular_items_leave_out_suspended_and_cancelled_items(catalog):
     catalog["card"].save()
     assert catalog["card"] not in selectors.popular_items()
     assert catalog["marriage"] in selectors.popular_items()
+
+
+# --- Relevance, several words, topic words, an empty result ---------------------------------------------
+
+
+def test_results_come_in_relevance_order_not_code_point_order(client, department_x):
+    contains = ServiceItemFactory(name="养老保险关联社保卡查询", department=department_x)
+    prefix = ServiceItemFactory(name="社保卡密码修改", department=department_x)
+    alias = ServiceItemFactory(name="社会保障卡申领", common_names="社保卡，社会保障卡", department=department_x)
+    exact = ServiceItemFactory(name="社保卡", department=department_x)
+    assert names(client.get("/items/", {"q": "社保卡"})) == [exact.name, alias.name, prefix.name, contains.name]
+
+
+def test_several_words_must_all_match(client, catalog):
+    assert names(client.get("/items/", {"q": "社保 卡"})) == ["社会保障卡申领"]
+    assert names(client.get("/items/", {"q": "社保 婚姻"})) == []
+
+
+def test_a_topic_word_finds_the_items_of_its_topic(client, catalog):
+    birth = Topic.objects.create(code="birth", name="出生", keywords="生孩子 生育 新生儿")
+    catalog["card"].topics.add(birth)
+    assert names(client.get("/items/", {"q": "生孩子"})) == ["社会保障卡申领"]
+    assert names(client.get("/items/", {"q": "出生"})) == ["社会保障卡申领"]
+
+
+def test_an_empty_result_suggests_topics_and_the_hotline(client, catalog):
+    Topic.objects.create(code="birth", name="出生")
+    page = client.get("/items/", {"q": "不存在的事项"}).content.decode()
+    assert "没有找到相关事项" in page and "/topics/birth/" in page and "12345" in page
