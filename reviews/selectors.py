@@ -15,12 +15,13 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Least
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from applications.deadlines import LIGHT_SEVERITY
 from applications.models import Application, Extension, ReviewTask, TimelineEvent
 from applications.selectors import EXTRA_ACTION_LABELS
 from applications.transitions import TRANSITIONS
+from catalog.models import ProcessStep
 from portal.clock import Clock, system_clock
 from portal.exceptions import NotFound
 from portal.models import Role, User
@@ -60,6 +61,56 @@ def queue_for(user: Any) -> QuerySet[ReviewTask]:
     return tasks.select_related("application__item", "application__party", "step", "assignee").order_by(
         Least(F("application__due_on"), F("due_on")).asc(nulls_last=True), "opened_at", "pk"
     )
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the reviewer narrowed the queue to (all optional): an item, a step, who holds the task, a case."""
+
+    item_code: str = ""
+    step_kind: str = ""
+    holder: str = ""  # "mine", "unassigned", "others" (the head's view of tasks claimed by colleagues)
+    number: str = ""
+
+    HOLDERS = {"mine": gettext_lazy("我承办的"), "unassigned": gettext_lazy("未认领"), "others": gettext_lazy("他人承办")}
+
+    @classmethod
+    def from_query(cls, params: Any) -> "QueueFilters":
+        """Read from a query string; unknown values are ignored, never an error."""
+        step_kind = params.get("step", "")
+        holder = params.get("holder", "")
+        return cls(
+            item_code=params.get("item", "").strip()[:40],
+            step_kind=step_kind if step_kind in ProcessStep.Kind.values else "",
+            holder=holder if holder in cls.HOLDERS else "",
+            number=params.get("number", "").strip()[:40],
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.item_code or self.step_kind or self.holder or self.number)
+
+
+def filter_queue(tasks: QuerySet[ReviewTask], filters: QueueFilters, user: Any) -> QuerySet[ReviewTask]:
+    if filters.item_code:
+        tasks = tasks.filter(application__item__code=filters.item_code)
+    if filters.step_kind:
+        tasks = tasks.filter(step__kind=filters.step_kind)
+    if filters.holder == "mine":
+        tasks = tasks.filter(assignee=user)
+    elif filters.holder == "unassigned":
+        tasks = tasks.filter(assignee__isnull=True)
+    elif filters.holder == "others":
+        tasks = tasks.filter(assignee__isnull=False).exclude(assignee=user)
+    if filters.number:
+        tasks = tasks.filter(application__number__icontains=filters.number)
+    return tasks
+
+
+def queue_items(tasks: QuerySet[ReviewTask]) -> list[tuple[str, str]]:
+    """The items of the tasks in a queue, (code, name), to filter by."""
+    rows = tasks.order_by().values_list("application__item__code", "application__item__name").distinct()
+    return sorted(set(rows), key=lambda row: row[1])
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from applications.forms_runtime import mask_id_numbers
 from applications.models import Application, CorrectionNotice, Extension, ReviewTask, Suspension
 from applications.selectors import application_detail
 from applications.transitions import Actor
+from catalog.models import ProcessStep
 from portal.clock import system_clock
 from portal.exceptions import DomainError, NotFound, PermissionDenied, render_error
 from portal.models import Role
@@ -144,10 +145,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     """My department's open tasks by due date (the case's, or the step's where earlier), each with the
     worse of the two lights; cases received for acceptance; the head's overview."""
     user = request.user
-    page = Paginator(selectors.queue_for(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    tasks = selectors.queue_for(user)
+    filters = selectors.QueueFilters.from_query(request.GET)
+    page = Paginator(selectors.filter_queue(tasks, filters, user), PAGE_SIZE).get_page(request.GET.get("page"))
     is_head = user.has_role(Role.DEPT_HEAD)
     context = {
         "page": page,
+        "filters": filters,
+        "filter_items": selectors.queue_items(tasks),
+        "filter_steps": ProcessStep.Kind.choices,
+        "filter_holders": selectors.QueueFilters.HOLDERS.items(),
         "rows": [(task, selectors.deadline_signal(task)) for task in page.object_list],
         # 审批分离: the decisions this user may not take are not offered, and the reason is shown.
         "barred": barred_from_deciding(user, page.object_list),

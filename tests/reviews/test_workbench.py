@@ -542,3 +542,34 @@ def test_a_licence_valid_until_an_implausible_date_is_refused(client, accepted, 
 
     assert response.status_code == 422 and f"有效期至“{valid_until}”不在合理范围内" in response.content.decode()
     assert reload(accepted).status == S.IN_REVIEW and not Result.objects.filter(application=accepted).exists()
+
+
+# --- Filtering the queue ----------------------------------------------------------------------------------
+
+
+def queue_numbers(client, **params) -> list[str]:
+    response = client.get(reverse("reviews:queue"), params)
+    assert response.status_code == 200
+    return [task.application.number for task, _ in response.context["rows"]]
+
+
+def test_the_queue_filters_by_item_step_holder_and_number(client, accepted, immediate_case, alice):
+    from reviews import services as review_services
+
+    as_user(client, alice)
+    both = {accepted.number, immediate_case.number}
+    assert set(queue_numbers(client)) == both
+    assert queue_numbers(client, item=accepted.item.code) == [accepted.number]
+    assert queue_numbers(client, step="approve") == [immediate_case.number]
+    assert queue_numbers(client, number=accepted.number[-4:]) == [accepted.number]
+    review_services.claim_task(user=alice, task=open_task(accepted))
+    assert queue_numbers(client, holder="mine") == [accepted.number]
+    assert queue_numbers(client, holder="unassigned") == [immediate_case.number]
+    page = client.get(reverse("reviews:queue"), {"holder": "others"}).content.decode()
+    assert "没有符合筛选条件的审查任务" in page
+
+
+def test_unknown_filter_values_are_ignored(client, accepted, alice):
+    as_user(client, alice)
+    assert queue_numbers(client, step="'; drop table", holder="everyone", item="x" * 500) == []
+    assert queue_numbers(client, step="'; drop table", holder="everyone") == [accepted.number]
