@@ -72,7 +72,11 @@ class QueueFilters:
     holder: str = ""  # "mine", "unassigned", "others" (the head's view of tasks claimed by colleagues)
     number: str = ""
 
-    HOLDERS = {"mine": gettext_lazy("我承办的"), "unassigned": gettext_lazy("未认领"), "others": gettext_lazy("他人承办")}
+    HOLDERS = {
+        "mine": gettext_lazy("我承办的"),
+        "unassigned": gettext_lazy("未认领"),
+        "others": gettext_lazy("他人承办"),
+    }
 
     @classmethod
     def from_query(cls, params: Any) -> "QueueFilters":
