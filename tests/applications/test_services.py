@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from applications import services
 from applications.models import Application, Document, ReviewTask, TimelineEvent
 from applications.transitions import Actor
+from portal import crypto
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import OutboxMessage
 from tests.applications.conftest import clock_at, pdf
@@ -208,7 +209,7 @@ def test_the_id_number_is_encrypted_masked_and_found_again(party):
         kind="person",
         name="张三",
         id_type="resident_id",
-        id_number=party.id_number_masked[:0] + services.crypto.decrypt(party.id_number_encrypted),
+        id_number=party.id_number_masked[:0] + crypto.decrypt(party.id_number_encrypted),
     )
     assert same.pk == party.pk
 
