@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 
 from applications import deadlines
 from applications.models import (
@@ -26,6 +27,18 @@ S = Application.Status
 
 def _claim(queryset: Any, batch: int) -> Iterable[Application]:
     return queryset.select_for_update(skip_locked=True).order_by("pk")[:batch]
+
+
+def _case_link(application: Application) -> str:
+    """The back office's page of the case, for a notice to its staff."""
+    return reverse("reviews:case", args=[application.number]) if application.number else ""
+
+
+def _light_body(application: Application, light: str) -> str:
+    due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
+    if light == Application.Light.RED:
+        return f"办件 {application.number}（{application.item.name}）已超过承诺办结日期 {due}，已同时告知效能监督。"
+    return f"办件 {application.number}（{application.item.name}）承诺办结日期为 {due}，即将到期，请抓紧办理。"
 
 
 def sweep_auto_accept(*, clock: Clock = system_clock, batch: int = 500) -> int:
@@ -97,6 +110,8 @@ def sweep_lights(*, clock: Clock = system_clock, batch: int = 2000) -> int:
                     "application_id": application.pk,
                     "light": light,
                     "title": f"办件 {application.number} {'即将到期' if light == 'yellow' else '已超期'}",
+                    "body": _light_body(application, light),
+                    "link": _case_link(application),
                 },
             )
             changed += 1
@@ -124,6 +139,7 @@ def sweep_late_certificates(*, clock: Clock = system_clock, batch: int = 500) ->
                     "body": f"办件 {application.number} 已于 {application.decided_at:%Y-%m-%d} 作出决定，"
                     f"许可证件应于 {application.certificate_due_on:%Y-%m-%d} 前颁发、送达（行政许可法第四十四条），"
                     "至今未送达，已同时告知效能监督。",
+                    "link": _case_link(application),
                 },
             )
             changed += 1
@@ -147,7 +163,7 @@ def sweep_overdue_steps(*, clock: Clock = system_clock, batch: int = 2000) -> in
             )
             # Lock the task rows only: the joined case may be in a reviewer's transaction right now.
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("application", "step")
+            .select_related("application__item", "step")
             .order_by("pk")[:batch]
         )
         for task in due:
@@ -159,6 +175,8 @@ def sweep_overdue_steps(*, clock: Clock = system_clock, batch: int = 2000) -> in
             if light != Application.Light.RED:
                 continue
             application = task.application
+            due = f"{task.due_on:%Y-%m-%d}" if task.due_on else "—"
+            case_due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
             outbox.enqueue(
                 kind="notification",
                 clock=clock,
@@ -166,7 +184,14 @@ def sweep_overdue_steps(*, clock: Clock = system_clock, batch: int = 2000) -> in
                 payload={
                     "task_id": task.pk,
                     "application_id": application.pk,
+                    # Who is told, read when the step turned red: its assignee, or else the reviewers
+                    # of the department; and the department's head.
+                    "department_id": application.department_id,
+                    "assignee_id": task.assignee_id,
                     "title": f"办件 {application.number} {task.step.get_kind_display()}环节已超期",
+                    "body": f"办件 {application.number}（{application.item.name}）的{task.step.get_kind_display()}"
+                    f"环节办理期限为 {due}，已超期，请抓紧办理。办件承诺办结日期为 {case_due}。",
+                    "link": _case_link(application),
                 },
             )
     return changed
