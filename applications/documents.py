@@ -133,7 +133,7 @@ def document_status(document: Document) -> tuple[str, str]:
 # --- What a document says: captured when it is issued -----------------------------------------------
 #
 # A notice states the case as it stood when it was issued. ``snapshot`` runs inside the issuing
-# transition (applications.services._new_document) with a few cheap reads, and keeps everything
+# transition (applications.services.core._new_document) with a few cheap reads, and keeps everything
 # variable the template shows as JSON in ``Document.context``: dates as ISO strings under keys ending
 # in ``_on``, ``_from`` or ``_until``, datetimes under keys ending in ``_at``. Rendering, on the first
 # download, reads nothing of the case but that snapshot, so a party renamed, a material replaced, a

@@ -1,4 +1,4 @@
-"""Beat's deadline sweeps (applications/services.py), run with the system clock.
+"""Beat's deadline sweeps (applications/services/sweeps.py), run with the system clock.
 
 Each sweep claims its rows with ``skip_locked``, so a run that overlaps the previous one, or a second
 beat by mistake, does no harm. One failing sweep does not keep the others from running.

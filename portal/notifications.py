@@ -1,12 +1,16 @@
 """Notifications: the in-portal inbox, e-mail and SMS for an outbox row of kind "notification".
 
-Three payload shapes are written by applications/services.py:
+The payload carries everything a notice says and whom it is for: the kernel reads no app's tables.
+Three shapes are written by applications/services/:
 - for the applicant (``transition``): ``user_id``, ``phone``, ``title``, ``body``, ``link``;
 - for a department (``sweep_lights``, ``sweep_late_certificates``): ``department_id``,
-  ``application_id``, ``light``, ``title`` and optionally ``body``; its reviewers and head are told,
+  ``application_id``, ``light``, ``title``, ``body``, ``link``; its reviewers and head are told,
   and on red (overdue) the supervisors as well;
 - for a review step past its own limit (``sweep_overdue_steps``): ``task_id``, ``application_id``,
-  ``title``; the assignee (an unassigned task: the department's reviewers) and the head are told.
+  ``department_id``, ``assignee_id``, ``title``, ``body``, ``link``; the assignee (none, or no longer
+  active: the department's reviewers) and the head are told.
+A row written before a field existed reads it as empty; a step notice without ``department_id``
+has nobody to go to and is dropped with a warning.
 
 One Notification row per recipient and event, keyed by the outbox row's idempotency key, so a task
 run twice (a retry, a relay after a lost task) creates nothing new and sends only what is unsent.
@@ -23,7 +27,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 
 from portal import outbox
 from portal.clock import Clock, system_clock
@@ -71,57 +74,31 @@ def _recipient_key(base: str, user_id: int) -> str:
 
 
 def _department_drafts(message: OutboxMessage) -> list[Draft]:
-    from applications.models import Application  # the portal kernel does not import apps at load time
-
     payload = message.payload
-    light = payload.get("light", "")
-    application = Application.objects.filter(pk=payload.get("application_id")).select_related("item").first()
-    if application is None:
-        body, link = "", ""
-    else:
-        due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
-        if light == "red":
-            body = f"办件 {application.number}（{application.item.name}）已超过承诺办结日期 {due}，已同时告知效能监督。"
-        else:
-            body = f"办件 {application.number}（{application.item.name}）承诺办结日期为 {due}，即将到期，请抓紧办理。"
-        link = reverse("reviews:case", args=[application.number]) if application.number else ""
-    body = payload.get("body") or body  # a sweep may say more precisely what is late (art. 44's certificate)
-    return _staff_drafts(message, department_recipients(payload["department_id"], escalate=light == "red"), body, link)
+    escalate = payload.get("light", "") == "red"
+    users = department_recipients(payload["department_id"], escalate=escalate)
+    return _staff_drafts(message, users, payload.get("body", ""), payload.get("link", ""))
 
 
-def task_recipients(task: Any) -> QuerySet[User]:
+def task_recipients(department_id: int, assignee_id: int | None) -> QuerySet[User]:
     """Who hears that a review step is overdue: whoever works on it (the assignee, or for an unassigned
     task every reviewer of the department) and the department head. Supervisors hear of the case only."""
-    department = task.application.department_id
-    heads = User.objects.filter(is_active=True, department_id=department, groups__name=Role.DEPT_HEAD)
-    if task.assignee_id is not None and task.assignee.is_active:
-        workers = User.objects.filter(pk=task.assignee_id)
+    heads = User.objects.filter(is_active=True, department_id=department_id, groups__name=Role.DEPT_HEAD)
+    assignee = User.objects.filter(pk=assignee_id, is_active=True) if assignee_id else User.objects.none()
+    if assignee.exists():
+        workers = assignee
     else:
-        workers = User.objects.filter(is_active=True, department_id=department, groups__name=Role.REVIEWER)
+        workers = User.objects.filter(is_active=True, department_id=department_id, groups__name=Role.REVIEWER)
     return (workers | heads).distinct().order_by("pk")
 
 
 def _task_drafts(message: OutboxMessage) -> list[Draft]:
-    from applications.models import ReviewTask  # the portal kernel does not import apps at load time
-
     payload = message.payload
-    task = (
-        ReviewTask.objects.filter(pk=payload.get("task_id"))
-        .select_related("application__item", "step", "assignee")
-        .first()
-    )
-    if task is None:
+    if not payload.get("department_id"):
+        log.warning("step notice %s names no department; nobody to tell", message.idempotency_key)
         return []
-    application = task.application
-    step = task.step.get_kind_display()
-    due = f"{task.due_on:%Y-%m-%d}" if task.due_on else "—"
-    case_due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
-    body = (
-        f"办件 {application.number}（{application.item.name}）的{step}环节办理期限为 {due}，已超期，请抓紧办理。"
-        f"办件承诺办结日期为 {case_due}。"
-    )
-    link = reverse("reviews:case", args=[application.number]) if application.number else ""
-    return _staff_drafts(message, task_recipients(task), body, link)
+    users = task_recipients(payload["department_id"], payload.get("assignee_id"))
+    return _staff_drafts(message, users, payload.get("body", ""), payload.get("link", ""))
 
 
 def _staff_drafts(message: OutboxMessage, users: Iterable[User], body: str, link: str) -> list[Draft]:

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from applications import views_verify
 from portal import views, views_notifications
 
+# The kernel imports no app: apps' pages are included by dotted path.
 portal_patterns = [
-    path("", views.home, name="home"),
+    # The home page is the catalog's (catalog/home_urls.py); it keeps the name portal:home.
+    path("", include("catalog.home_urls")),
     path("preferences/<str:name>/", views.toggle_preference, name="toggle_preference"),
     path("notifications/", views_notifications.inbox, name="notifications"),
     path("notifications/read-all/", views_notifications.read_all, name="notifications_read_all"),
@@ -18,8 +19,7 @@ urlpatterns = [
     path("accounts/", include("portal.account_urls")),
     path("items/", include("catalog.urls")),
     path("applications/", include("applications.urls")),
-    # The page behind a document's QR code: public, no personal data.
-    path("verify/<str:token>/", views_verify.verify_document, name="verify_document"),
+    path("", include("applications.public_urls")),  # verify/<token>/: verify_document
     path("hall/", include("windows.urls")),
     path("review/", include("reviews.urls")),
     path("api/v1/", include("portal.api_urls")),

@@ -1,28 +1,9 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from catalog import selectors
-from catalog.models import Topic
-
 PREFERENCES = {"large_text", "high_contrast"}
-HOME_DEPARTMENTS = 30
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The front door: search, life-event and business-event topics, popular items, departments."""
-    topics = list(selectors.topics_with_item_counts())
-    return render(
-        request,
-        "portal/home.html",
-        {
-            "person_topics": [t for t in topics if t.audience == Topic.Audience.PERSON],
-            "business_topics": [t for t in topics if t.audience == Topic.Audience.BUSINESS],
-            "popular_items": selectors.popular_items(),
-            "departments": selectors.departments_with_published_items()[:HOME_DEPARTMENTS],
-        },
-    )
 
 
 @require_POST

@@ -1,4 +1,4 @@
-"""Public pages: search, topics, the guide (办事指南), its PDF, and the forms to download."""
+"""Public pages: the home page, search, topics, the guide (办事指南), its PDF, and the forms to download."""
 
 import functools
 import re
@@ -17,7 +17,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from catalog import selectors
-from catalog.models import APPLIED_FOR_TYPES, ItemType, ServiceItem, ServiceObject
+from catalog.models import APPLIED_FOR_TYPES, ItemType, ServiceItem, ServiceObject, Topic
 from portal.clock import system_clock
 from portal.exceptions import DomainError, NotFound, render_error
 from portal.pdf import qr_png_data_uri, render_pdf
@@ -27,6 +27,7 @@ SITUATION_PARAM = re.compile(r"s[0-9]{1,18}")
 SERVICE_OBJECT_FILTERS = {"person": "自然人", "organisation": "法人及其他组织"}
 FILE_KINDS = {"blank": ("blank_form", "空白表格"), "sample": ("sample", "示例样表")}
 GUIDE_PDF_CACHE_SECONDS = 3600
+HOME_DEPARTMENTS = 30
 
 
 def _renders_domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -59,6 +60,21 @@ def _region_options() -> list[tuple[str, str]]:
     regions = selectors.regions_with_published_items()
     top = min((r.level for r in regions), default=1)
     return [(r.code, "\u3000" * (r.level - top) + r.name) for r in regions]
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The front door: search, life-event and business-event topics, popular items, departments."""
+    topics = list(selectors.topics_with_item_counts())
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "person_topics": [t for t in topics if t.audience == Topic.Audience.PERSON],
+            "business_topics": [t for t in topics if t.audience == Topic.Audience.BUSINESS],
+            "popular_items": selectors.popular_items(),
+            "departments": selectors.departments_with_published_items()[:HOME_DEPARTMENTS],
+        },
+    )
 
 
 @require_safe

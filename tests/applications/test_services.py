@@ -4,10 +4,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from applications import services
 from applications.models import Application, Document, ReviewTask, TimelineEvent
 from applications.transitions import Actor
+from portal import crypto
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import OutboxMessage
 from tests.applications.conftest import clock_at, pdf
@@ -193,6 +195,10 @@ def test_lights_turn_yellow_then_red_once_each(submitted):
     submitted.refresh_from_db()
     assert submitted.light == "red"
     assert OutboxMessage.objects.filter(idempotency_key__startswith=f"light:{submitted.pk}:").count() == 2
+    red = OutboxMessage.objects.get(idempotency_key__startswith=f"light:{submitted.pk}:red")
+    # The notice carries its own text and link: the portal's notifications read no case.
+    assert "已超过承诺办结日期 2026-03-16" in red.payload["body"] and submitted.item.name in red.payload["body"]
+    assert red.payload["link"] == reverse("reviews:case", args=[submitted.number])
 
 
 def test_withdrawing_a_draft_deletes_it(licensing_item, party, citizen):
@@ -208,7 +214,7 @@ def test_the_id_number_is_encrypted_masked_and_found_again(party):
         kind="person",
         name="张三",
         id_type="resident_id",
-        id_number=party.id_number_masked[:0] + services.crypto.decrypt(party.id_number_encrypted),
+        id_number=party.id_number_masked[:0] + crypto.decrypt(party.id_number_encrypted),
     )
     assert same.pk == party.pk
 

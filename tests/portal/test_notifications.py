@@ -178,6 +178,32 @@ def test_department_recipients_are_the_active_reviewers_and_head_of_that_departm
 # --- SMS backend ----------------------------------------------------------------------------
 
 
+def test_a_staff_notice_says_what_its_payload_says_and_reads_no_case(staff, department_x, sms_log):
+    message = light_message(department_x, "yellow")
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        payload={**message.payload, "body": "办件 N 即将到期，请抓紧办理。", "link": "/review/N/"}
+    )
+    notifications.deliver_message(message_id=message.pk)
+    assert set(Notification.objects.values_list("body", "link")) == {("办件 N 即将到期，请抓紧办理。", "/review/N/")}
+
+
+def test_a_step_notice_goes_to_the_assignee_named_in_its_payload_and_the_head(staff, department_x, sms_log):
+    message = outbox.enqueue(
+        kind="notification",
+        key="step-overdue:1",
+        payload={"task_id": 1, "department_id": department_x.pk, "assignee_id": staff["reviewer_x"].pk, "title": "T"},
+    )
+    notifications.deliver_message(message_id=message.pk)
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"reviewer_x", "head_x"}
+
+
+def test_a_step_notice_written_before_it_named_a_department_tells_nobody_and_is_done(staff, sms_log):
+    message = outbox.enqueue(kind="notification", key="step-overdue:2", payload={"task_id": 2, "title": "T"})
+    assert notifications.deliver_message(message_id=message.pk) == 0
+    message.refresh_from_db()
+    assert message.done_at is not None and Notification.objects.count() == 0
+
+
 def test_the_logging_sms_backend_writes_one_json_line_per_message(sms_log):
     sms.send_sms(phone="13800138000", text="【政务服务网】您的办件已受理", key="k1")
     sms.send_sms(phone="13800138001", text="第二条", key="k2")

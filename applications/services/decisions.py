@@ -1,0 +1,93 @@
+"""The decision on a case."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from applications import deadlines
+from applications.access import barred_from_deciding
+from applications.models import (
+    Application,
+    Document,
+    FeeAssessment,
+    Result,
+    ReviewTask,
+)
+from applications.services.core import _new_document, _open_task, transition
+from applications.transitions import Actor
+from portal.clock import Clock, system_clock
+from portal.exceptions import InvalidTransition, PermissionDenied
+
+
+@transaction.atomic
+def decide_application(
+    *,
+    application: Application,
+    actor: Any,
+    outcome: str,
+    reasons: str,
+    certificate_number: str = "",
+    valid_until: dt.date | None = None,
+    actor_role: str = Actor.APPROVER,
+    clock: Clock = system_clock,
+) -> Result:
+    """准予 / 不予 at the last step, not by the person who handled the case."""
+    task = _open_task(application)
+    if actor_role != Actor.CHIEF_REP:
+        if application.item.steps.filter(order__gt=task.step.order).exists():
+            raise InvalidTransition("尚未到最后审查环节，不能作出决定。")
+        if barred_from_deciding(actor, [task]):  # 审批分离, the same rule the claim refuses by
+            raise PermissionDenied("承办人不能批准自己承办的办件。")
+    if outcome not in Application.Outcome.values:
+        raise ValidationError({"outcome": "请选择准予或不予。"})
+    if outcome == Application.Outcome.DENIED and not reasons.strip():
+        raise ValidationError({"reasons": "不予许可须说明理由。"})
+    now, today = clock.now(), clock.today()
+    if valid_until is not None:
+        try:
+            deadlines.check_valid_until(valid_until, today)  # valid_from is the day of the decision
+        except ValidationError as exc:
+            raise ValidationError({"valid_until": exc.messages}) from None
+    task.status, task.completed_at, task.completed_by, task.opinion = (
+        ReviewTask.Status.DONE,
+        now,
+        actor,
+        reasons.strip(),
+    )
+    task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
+    result = Result.objects.create(
+        application=application,
+        outcome=outcome,
+        reasons=reasons.strip(),
+        certificate_number=certificate_number
+        or (f"{application.number}-Z" if outcome == Application.Outcome.GRANTED else ""),
+        valid_from=today if outcome == Application.Outcome.GRANTED else None,
+        valid_until=valid_until,
+        decided_by=actor,
+        decided_at=now,
+    )
+    transition(
+        application=application,
+        action="grant" if outcome == Application.Outcome.GRANTED else "deny",
+        actor_role=actor_role,
+        actor=actor,
+        changes={
+            "outcome": outcome,
+            "decided_at": now,
+            "current_step": None,
+            "light": "",
+            "certificate_due_on": deadlines.certificate_due_date(today),
+        },
+        note="准予许可。" if outcome == Application.Outcome.GRANTED else f"不予许可：{reasons.strip()}",
+        clock=clock,
+    )
+    kind = Document.Kind.GRANT_DECISION if outcome == Application.Outcome.GRANTED else Document.Kind.DENIAL_DECISION
+    _new_document(application, kind, {"result_id": result.pk}, clock)
+    for fee in application.item.fees.all():
+        if outcome == Application.Outcome.GRANTED and fee.amount_yuan:
+            FeeAssessment.objects.get_or_create(
+                application=application, name=fee.name, defaults={"amount_yuan": fee.amount_yuan}
+            )
+    return result

@@ -1,0 +1,83 @@
+"""Delivering the result and withdrawing an application."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from applications.models import (
+    Application,
+    Delivery,
+    Document,
+    ReviewTask,
+)
+from applications.services.core import _new_document, transition
+from applications.services.fees import amount_due
+from applications.transitions import Actor
+from portal.clock import Clock, system_clock
+from portal.exceptions import DomainError
+
+S = Application.Status
+
+
+@transaction.atomic
+def deliver_result(
+    *,
+    application: Application,
+    actor: Any,
+    actor_role: str = Actor.CLERK,
+    method: str,
+    recipient_name: str = "",
+    recipient_is_proxy: bool = False,
+    tracking_number: str = "",
+    clock: Clock = system_clock,
+) -> Delivery:
+    """出件: nothing leaves before the fees are paid or waived; the case concludes."""
+    if amount_due(application):
+        raise DomainError("尚有未缴纳的费用，缴费或减免后方可出件。", code="fee_due")
+    if method == Application.DeliveryMethod.POST and not tracking_number.strip():
+        raise ValidationError({"tracking_number": "邮寄送达须填写快递单号。"})
+    if method == Application.DeliveryMethod.COLLECT and not recipient_name.strip():
+        raise ValidationError({"recipient_name": "请填写领取人姓名。"})
+    now = clock.now()
+    transition(
+        application=application,
+        action="deliver",
+        actor_role=actor_role,
+        actor=actor,
+        changes={"concluded_at": now},
+        note="办理结果已送达，办结。",
+        clock=clock,
+    )
+    delivery = Delivery.objects.create(
+        application=application,
+        method=method,
+        tracking_number=tracking_number.strip(),
+        recipient_name=recipient_name.strip(),
+        recipient_is_proxy=recipient_is_proxy,
+        delivered_at=now,
+        delivered_by=actor,
+    )
+    if method == Application.DeliveryMethod.COLLECT:
+        _new_document(application, Document.Kind.SERVICE_RECEIPT, {"delivery_id": delivery.pk}, clock)
+    return delivery
+
+
+@transaction.atomic
+def withdraw_application(
+    *, application: Application, actor: Any, reason: str = "", clock: Clock = system_clock
+) -> Application | None:
+    """撤件 before a decision; a draft is simply deleted."""
+    if application.status == S.DRAFT:
+        Application.objects.filter(pk=application.pk, status=S.DRAFT).delete()
+        return None
+    application.tasks.filter(status=ReviewTask.Status.OPEN).update(status=ReviewTask.Status.CANCELLED)
+    return transition(
+        application=application,
+        action="withdraw",
+        actor_role=Actor.APPLICANT,
+        actor=actor,
+        changes={"light": ""},
+        note=reason.strip() or "申请人撤回申请。",
+        clock=clock,
+    )

@@ -1,0 +1,197 @@
+"""Sweeps (beat): each selects through an index only the rows whose time has come."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+
+from applications import deadlines
+from applications.models import (
+    Application,
+    Document,
+    ReviewTask,
+    Suspension,
+)
+from applications.services.core import _new_document, transition
+from applications.services.intake import accept_application
+from applications.transitions import Actor
+from portal import outbox
+from portal.clock import Clock, system_clock
+
+S = Application.Status
+
+
+# --- Sweeps (beat): each selects through an index only the rows whose time has come --------------
+
+
+def _claim(queryset: Any, batch: int) -> Iterable[Application]:
+    return queryset.select_for_update(skip_locked=True).order_by("pk")[:batch]
+
+
+def _case_link(application: Application) -> str:
+    """The back office's page of the case, for a notice to its staff."""
+    return reverse("reviews:case", args=[application.number]) if application.number else ""
+
+
+def _light_body(application: Application, light: str) -> str:
+    due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
+    if light == Application.Light.RED:
+        return f"办件 {application.number}（{application.item.name}）已超过承诺办结日期 {due}，已同时告知效能监督。"
+    return f"办件 {application.number}（{application.item.name}）承诺办结日期为 {due}，即将到期，请抓紧办理。"
+
+
+def sweep_auto_accept(*, clock: Clock = system_clock, batch: int = 500) -> int:
+    """行政许可法 art. 32: no notice within 5 working days of receipt → accepted on the day of receipt."""
+    done = 0
+    with transaction.atomic():
+        for application in _claim(
+            Application.objects.filter(status__in=[S.SUBMITTED, S.RECEIVED], auto_accept_on__lt=clock.today()), batch
+        ):
+            accept_application(
+                application=application,
+                actor=None,
+                actor_role=Actor.SYSTEM,
+                accepted_on=application.received_on,
+                clock=clock,
+            )
+            done += 1
+    return done
+
+
+def sweep_expired_corrections(*, clock: Clock = system_clock, batch: int = 500) -> int:
+    """A correction not supplied by its deadline returns the case (退件)."""
+    done = 0
+    with transaction.atomic():
+        for application in _claim(
+            Application.objects.filter(
+                status__in=[S.CORRECTION_REQUESTED, S.SUSPENDED], correction_due_on__lt=clock.today()
+            ),
+            batch,
+        ):
+            if application.status == S.SUSPENDED:
+                # 受理后补正: the pause ends with the case, and its review step with it.
+                ended = application.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.CORRECTION).update(
+                    ended_on=clock.today(), result="逾期未补正，退件。"
+                )
+                if not ended:
+                    continue
+                application.tasks.filter(status=ReviewTask.Status.OPEN).update(status=ReviewTask.Status.CANCELLED)
+            transition(
+                application=application,
+                action="correction_expired",
+                actor_role=Actor.SYSTEM,
+                note="补正期限已过，未收到补正材料，予以退件。",
+                changes={"light": "", "suspended_on": None},
+                clock=clock,
+            )
+            _new_document(application, Document.Kind.RETURN_NOTICE, {}, clock)
+            done += 1
+    return done
+
+
+def sweep_lights(*, clock: Clock = system_clock, batch: int = 2000) -> int:
+    """Turn lights yellow and red; one notice per change (the light column is the memory)."""
+    today = clock.today()
+    changed = 0
+    with transaction.atomic():
+        due = Application.objects.filter(status=S.IN_REVIEW, warn_on__lte=today).exclude(light="red")
+        for application in _claim(due, batch):
+            light = deadlines.light_for(today, warn_on=application.warn_on, due_on=application.due_on)
+            if light == application.light:
+                continue
+            Application.objects.filter(pk=application.pk).update(light=light)
+            outbox.enqueue(
+                kind="notification",
+                clock=clock,
+                key=f"light:{application.pk}:{light}:{application.due_on}",
+                payload={
+                    "department_id": application.department_id,
+                    "application_id": application.pk,
+                    "light": light,
+                    "title": f"办件 {application.number} {'即将到期' if light == 'yellow' else '已超期'}",
+                    "body": _light_body(application, light),
+                    "link": _case_link(application),
+                },
+            )
+            changed += 1
+    return changed
+
+
+def sweep_late_certificates(*, clock: Clock = system_clock, batch: int = 500) -> int:
+    """行政许可法 art. 44: the decision's certificate is due within 10 working days. A decided case not
+    delivered by then turns red and the department (and the supervisors) hear of it, once."""
+    today = clock.today()
+    changed = 0
+    with transaction.atomic():
+        late = Application.objects.filter(status=S.DECIDED, light="", certificate_due_on__lt=today)
+        for application in _claim(late, batch):
+            Application.objects.filter(pk=application.pk).update(light=Application.Light.RED)
+            outbox.enqueue(
+                kind="notification",
+                clock=clock,
+                key=f"certificate-late:{application.pk}",
+                payload={
+                    "department_id": application.department_id,
+                    "application_id": application.pk,
+                    "light": Application.Light.RED,
+                    "title": f"办件 {application.number} 逾期未送达许可证件",
+                    "body": f"办件 {application.number} 已于 {application.decided_at:%Y-%m-%d} 作出决定，"
+                    f"许可证件应于 {application.certificate_due_on:%Y-%m-%d} 前颁发、送达（行政许可法第四十四条），"
+                    "至今未送达，已同时告知效能监督。",
+                    "link": _case_link(application),
+                },
+            )
+            changed += 1
+    return changed
+
+
+def sweep_overdue_steps(*, clock: Clock = system_clock, batch: int = 2000) -> int:
+    """A review step's own light: yellow on its last day, red once past it (ProcessStep.limit_days),
+    while the case's light may still be green. Turning red tells the assignee (an unassigned task: the
+    department's reviewers) and the department head, once: the light column is the memory."""
+    today = clock.today()
+    changed = 0
+    with transaction.atomic():
+        due = (
+            ReviewTask.objects.filter(
+                status=ReviewTask.Status.OPEN,
+                light__in=[Application.Light.GREEN, Application.Light.YELLOW],
+                due_on__lte=today,
+                # A suspended case's clock stands still; resume_application moves the open task's date.
+                application__status=S.IN_REVIEW,
+            )
+            # Lock the task rows only: the joined case may be in a reviewer's transaction right now.
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("application__item", "step")
+            .order_by("pk")[:batch]
+        )
+        for task in due:
+            light = deadlines.light_for(today, warn_on=task.due_on, due_on=task.due_on)
+            if light == task.light:
+                continue
+            ReviewTask.objects.filter(pk=task.pk).update(light=light)
+            changed += 1
+            if light != Application.Light.RED:
+                continue
+            application = task.application
+            due = f"{task.due_on:%Y-%m-%d}" if task.due_on else "—"
+            case_due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
+            outbox.enqueue(
+                kind="notification",
+                clock=clock,
+                key=f"step-overdue:{task.pk}",
+                payload={
+                    "task_id": task.pk,
+                    "application_id": application.pk,
+                    # Who is told, read when the step turned red: its assignee, or else the reviewers
+                    # of the department; and the department's head.
+                    "department_id": application.department_id,
+                    "assignee_id": task.assignee_id,
+                    "title": f"办件 {application.number} {task.step.get_kind_display()}环节已超期",
+                    "body": f"办件 {application.number}（{application.item.name}）的{task.step.get_kind_display()}"
+                    f"环节办理期限为 {due}，已超期，请抓紧办理。办件承诺办结日期为 {case_due}。",
+                    "link": _case_link(application),
+                },
+            )
+    return changed
