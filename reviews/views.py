@@ -289,6 +289,15 @@ def _render_case(
     context = {
         "application": application,
         "task": task,
+        # 受理后补正 answered: said at the top, so the reviewer sees the case came back.
+        # (A query of its own: application_detail prefetches the open notices only.)
+        "correction_back": CorrectionNotice.objects.filter(
+            application=application, after_acceptance=True, resolved_at__isnull=False
+        )
+        .order_by("-resolved_at")
+        .first()
+        if application.status == Application.Status.IN_REVIEW
+        else None,
         "signal": selectors.deadline_signal(task) if task is not None else None,
         "steps": steps,
         "roles": roles,

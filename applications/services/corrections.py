@@ -12,13 +12,15 @@ from applications.models import (
     Application,
     CorrectionNotice,
     Document,
+    ReviewTask,
     Suspension,
 )
 from applications.services.core import _locked_for, _new_document, transition
 from applications.services.drafts import _store_material
 from applications.services.procedures import _end_suspension
+from applications.services.sweeps import _case_link
 from applications.transitions import Actor
-from portal import workdays
+from portal import outbox, workdays
 from portal.clock import Clock, system_clock
 from portal.exceptions import InvalidTransition
 from portal.uploads import DOCUMENT_KINDS, check_upload
@@ -174,6 +176,7 @@ def resubmit_correction(
     notice.save(update_fields=["resolved_at"])
     if suspension is not None:
         pause = _end_suspension(locked, suspension, result="已提交补正材料。", clock=clock)
+        _tell_the_step_the_correction_came_back(locked, notice, clock)
         return transition(
             application=application,
             action="resubmit",
@@ -198,4 +201,27 @@ def resubmit_correction(
         changes=changes,
         note="已提交补正材料。",
         clock=clock,
+    )
+
+
+def _tell_the_step_the_correction_came_back(application: Application, notice: CorrectionNotice, clock: Clock) -> None:
+    """受理后补正 answered: whoever holds the open step (else the department's reviewers) and the head
+    are told once, so the case does not wait unnoticed in the queue (portal.notifications task notice)."""
+    task = application.tasks.filter(status=ReviewTask.Status.OPEN).select_related("step").first()
+    if task is None:
+        return
+    outbox.enqueue(
+        kind="notification",
+        clock=clock,
+        key=f"correction-back:{notice.pk}",
+        payload={
+            "task_id": task.pk,
+            "application_id": application.pk,
+            "department_id": application.department_id,
+            "assignee_id": task.assignee_id,
+            "title": f"办件 {application.number} 已补正，请继续审查",
+            "body": f"办件 {application.number}（{application.item.name}）的申请人已于 {clock.now():%Y-%m-%d %H:%M} "
+            f"提交补正材料，办件恢复计时，请继续{task.step.get_kind_display()}。",
+            "link": _case_link(application),
+        },
     )

@@ -185,6 +185,22 @@ def test_the_listed_materials_end_the_pause_and_move_both_deadlines(asked, citiz
     assert selectors.what_is_asked(selectors.application_detail(asked)) == []
 
 
+def test_the_answer_tells_whoever_holds_the_step_once(asked, citizen, reviewer, department_x):
+    from portal.notifications import drafts_for
+
+    head = UserFactory(department=department_x, roles=[Role.DEPT_HEAD])
+    other = UserFactory(department=department_x, roles=[Role.REVIEWER])
+    task = asked.tasks.get(status=ReviewTask.Status.OPEN)
+    ReviewTask.objects.filter(pk=task.pk).update(assignee=reviewer)
+    answer(asked, citizen, {listed(asked): pdf("签字版.pdf")})
+    told = OutboxMessage.objects.filter(idempotency_key__startswith="correction-back:")
+    assert told.count() == 1
+    message = told.get()
+    recipients = {draft.recipient for draft in drafts_for(message)}
+    assert recipients == {reviewer, head} and other not in recipients
+    assert "已补正" in message.payload["title"] and message.payload["link"].endswith(f"/{asked.number}/")
+
+
 def test_a_material_the_notice_does_not_list_is_refused(asked, citizen):
     other = asked.item.materials.get(name="场地证明")
     with pytest.raises(ValidationError, match="只能提交补正告知书中列明的材料"):

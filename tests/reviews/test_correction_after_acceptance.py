@@ -109,3 +109,14 @@ def test_a_double_click_and_a_second_notice_are_409(client, accepted, alice, cit
     assert response.status_code == 409 and "只能一次性告知" in response.content.decode()
     assert Application.objects.get(pk=accepted.pk).correction_notices.count() == 1
     assert url("correction_after_acceptance", accepted) not in client.get(url("case", accepted)).content.decode()
+
+
+def test_the_case_page_says_the_correction_came_back(client, accepted, alice, citizen):
+    as_user(client, alice)
+    ask(client, accepted)
+    assert "提交补正材料，办件恢复计时" not in client.get(url("case", accepted)).content.decode()
+    cases.resubmit_correction(
+        application=accepted, actor=citizen, actor_role=Actor.APPLICANT, files={accepted.item.materials.get().pk: pdf()}
+    )
+    response = client.get(url("case", accepted))
+    assert "提交补正材料，办件恢复计时，请继续审查" in response.content.decode()
