@@ -71,7 +71,7 @@ class DecisionForm(ChineseLabels, forms.Form):
         max_length=MAX_TEXT,
         required=False,
         widget=_textarea(4),
-        help_text="不予许可的，须说明理由；决定书将同时告知申请复议或提起诉讼的权利。",
+        help_text="准予的，写明申请符合的法定条件和标准；不予许可的，须说明理由，决定书将同时告知申请复议或提起诉讼的权利。",
     )
     certificate_number = forms.CharField(
         label="证照编号", max_length=60, required=False, help_text="准予许可时填写；不填则按办件编号生成。"
@@ -80,9 +80,12 @@ class DecisionForm(ChineseLabels, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("outcome") and not data.get("reasons", "").strip():
+            denied = data["outcome"] == Application.Outcome.DENIED
+            self.add_error(
+                "reasons", "不予许可须说明理由。" if denied else "准予许可须写明理由（申请符合的法定条件和标准）。"
+            )
         if data.get("outcome") == Application.Outcome.DENIED:
-            if not data.get("reasons", "").strip():
-                self.add_error("reasons", "不予许可须说明理由。")
             data["certificate_number"], data["valid_until"] = "", None
         return data
 

@@ -61,6 +61,8 @@ PAGE_SIZE = 50
 UNPROCESSABLE = 422
 S = Application.Status
 TASK_ROLES = {Actor.REVIEWER, Actor.APPROVER}
+# What an on-the-spot grant of an immediate item (即办件) says for its reason.
+ON_THE_SPOT_REASONS = "申请材料齐全、符合法定形式和条件，当场准予。"
 
 
 def workbench_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -415,7 +417,7 @@ def grant_on_the_spot(request: HttpRequest, number: str) -> HttpResponse:
             actor=request.user,
             actor_role=Actor.CHIEF_REP,
             outcome=Application.Outcome.GRANTED,
-            reasons="",
+            reasons=ON_THE_SPOT_REASONS,
             certificate_number=d["certificate_number"],
             valid_until=d["valid_until"],
             clock=system_clock,

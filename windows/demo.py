@@ -187,7 +187,12 @@ def _decided(item: ServiceItem, key: str, clerk: User, clock: Clock) -> Applicat
         actor = handler if application.current_step.kind == "handle" else approver
         application = cases.pass_step(application=application, actor=actor, opinion="材料齐全，同意。", clock=clock)
     cases.decide_application(
-        application=application, actor=approver, actor_role=Actor.APPROVER, outcome="granted", reasons="", clock=clock
+        application=application,
+        actor=approver,
+        actor_role=Actor.APPROVER,
+        outcome="granted",
+        reasons="申请材料齐全，符合法定条件和标准。",
+        clock=clock,
     )
     application.refresh_from_db()
     return application

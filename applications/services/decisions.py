@@ -42,8 +42,10 @@ def decide_application(
             raise PermissionDenied("承办人不能批准自己承办的办件。")
     if outcome not in Application.Outcome.values:
         raise ValidationError({"outcome": "请选择准予或不予。"})
-    if outcome == Application.Outcome.DENIED and not reasons.strip():
-        raise ValidationError({"reasons": "不予许可须说明理由。"})
+    if not reasons.strip():  # a grant states its reason as a denial does (the decision letter prints it)
+        if outcome == Application.Outcome.DENIED:
+            raise ValidationError({"reasons": "不予许可须说明理由。"})
+        raise ValidationError({"reasons": "准予许可须写明理由（申请符合的法定条件和标准）。"})
     now, today = clock.now(), clock.today()
     if valid_until is not None:
         try:

@@ -594,7 +594,8 @@ def test_nothing_is_delivered_before_the_fee_is_settled(accepted, clerk_a, clerk
     Fee.objects.create(item=accepted.item, name="工本费", standard="每证10元", amount_yuan=10)
     ok(token_client(harry).post(case_url(accepted, "pass"), {"opinion": "材料齐全"}, format="json"))
     ok(token_client(chris).post(case_url(accepted, "pass"), {"opinion": "同意"}, format="json"))
-    ok(token_client(abby).post(case_url(accepted, "decide"), {"outcome": "granted"}, format="json"))
+    granted = {"outcome": "granted", "reasons": "符合。"}
+    ok(token_client(abby).post(case_url(accepted, "decide"), granted, format="json"))
     clerk = token_client(clerk_a)
     delivery = {"method": "collect", "recipient_name": "张三", "recipient_id_number": ALICE_ID}
     assert_error(clerk.post(case_url(accepted, "deliver"), delivery, format="json"), 422, "fee_due")
@@ -650,7 +651,12 @@ def test_the_happy_path_from_start_to_delivery(alice, citizen, licensing_item, c
     call(handler.post(case_url(number, "pass"), {"opinion": "材料齐全，符合条件"}, format="json"))
     case = call(token_client(chris).post(case_url(number, "pass"), {"opinion": "同意"}, format="json"))
     assert case["current_step"] == "批准"
-    decision = {"outcome": "granted", "certificate_number": "XK-2026-0001", "valid_until": "2031-12-31"}
+    decision = {
+        "outcome": "granted",
+        "reasons": "符合。",
+        "certificate_number": "XK-2026-0001",
+        "valid_until": "2031-12-31",
+    }
     case = call(token_client(abby).post(case_url(number, "decide"), decision, format="json"))
     assert case["status"] == "decided" and case["result"]["certificate_number"] == "XK-2026-0001"
     assert number in [row["number"] for row in call(clerk.get("/api/v1/hall/delivery/"))["results"]]

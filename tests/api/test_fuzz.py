@@ -63,7 +63,7 @@ def case_rows(submitted, licensing_item, party, citizen, clerk_a, department_x):
     cases.pass_step(application=decided, actor=reviewer, opinion="材料齐全", clock=clock_at(MONDAY, 14))
     cases.pass_step(application=decided, actor=checker, opinion="同意", clock=clock_at(MONDAY, 15))
     cases.decide_application(
-        application=decided, actor=approver, outcome="granted", reasons="", clock=clock_at(MONDAY, 16)
+        application=decided, actor=approver, outcome="granted", reasons="符合法定条件。", clock=clock_at(MONDAY, 16)
     )
     extension = cases.request_extension(application=in_review, actor=reviewer, days=3, reason="需要论证")
 

@@ -52,7 +52,9 @@ def test_a_correction_due_more_than_60_days_ahead_is_422_and_within_them_it_is_s
 def decide(accepted, harry, chris, abby, **body):  # noqa: F811
     ok(token_client(harry).post(case_url(accepted, "pass"), {"opinion": "材料齐全"}, format="json"))
     ok(token_client(chris).post(case_url(accepted, "pass"), {"opinion": "同意"}, format="json"))
-    return token_client(abby).post(case_url(accepted, "decide"), {"outcome": "granted", **body}, format="json")
+    return token_client(abby).post(
+        case_url(accepted, "decide"), {"outcome": "granted", "reasons": "符合。", **body}, format="json"
+    )
 
 
 @pytest.mark.parametrize("valid_until", ["0001-01-01", "9999-12-31"])

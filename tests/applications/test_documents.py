@@ -111,7 +111,7 @@ def _decide(application: Application, outcome: str) -> Application:
         application=application,
         actor=UserFactory(),
         outcome=outcome,
-        reasons="" if outcome == "granted" else "经营场所不符合消防安全要求",
+        reasons="符合法定条件。" if outcome == "granted" else "经营场所不符合消防安全要求",
         valid_until=dt.date(2031, 3, 4) if outcome == "granted" else None,
         clock=clock_at(dt.date(2026, 3, 6)),
     )

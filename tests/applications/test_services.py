@@ -120,8 +120,10 @@ def test_review_steps_then_decision_by_someone_other_than_the_handler(submitted)
     services.pass_step(application=submitted, actor=handler, opinion="材料齐全，符合条件")
     services.pass_step(application=submitted, actor=checker, opinion="同意")
     with pytest.raises(PermissionDenied):
-        services.decide_application(application=submitted, actor=handler, outcome="granted", reasons="")
-    result = services.decide_application(application=submitted, actor=approver, outcome="granted", reasons="")
+        services.decide_application(application=submitted, actor=handler, outcome="granted", reasons="符合法定条件。")
+    result = services.decide_application(
+        application=submitted, actor=approver, outcome="granted", reasons="符合法定条件。"
+    )
     submitted.refresh_from_db()
     assert submitted.status == S.DECIDED and result.certificate_number
     assert submitted.certificate_due_on is not None
@@ -251,7 +253,7 @@ def _granted(submitted, on):
     services.pass_step(application=submitted, actor=handler, opinion="符合条件", clock=clock_at(on))
     services.pass_step(application=submitted, actor=checker, opinion="同意", clock=clock_at(on))
     services.decide_application(
-        application=submitted, actor=approver, outcome="granted", reasons="", clock=clock_at(on)
+        application=submitted, actor=approver, outcome="granted", reasons="符合法定条件。", clock=clock_at(on)
     )
     submitted.refresh_from_db()
     return submitted

@@ -86,7 +86,7 @@ def decide(application, clock_day: dt.date = MONDAY) -> None:
     services.pass_step(application=application, actor=UserFactory(), opinion="材料齐全", clock=clock)
     services.pass_step(application=application, actor=UserFactory(), opinion="同意", clock=clock)
     services.decide_application(
-        application=application, actor=UserFactory(), outcome="granted", reasons="", clock=clock
+        application=application, actor=UserFactory(), outcome="granted", reasons="符合法定条件。", clock=clock
     )
 
 

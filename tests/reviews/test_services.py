@@ -235,7 +235,7 @@ def test_the_handler_cannot_approve_their_own_case(accepted, alice, carol):
     _to_approval(accepted, alice, carol)
     with pytest.raises(PermissionDenied):
         cases.decide_application(
-            application=accepted, actor=alice, actor_role=Actor.APPROVER, outcome="granted", reasons=""
+            application=accepted, actor=alice, actor_role=Actor.APPROVER, outcome="granted", reasons="符合法定条件。"
         )
     accepted.refresh_from_db()
     assert accepted.status == S.IN_REVIEW and open_task(accepted).status == ReviewTask.Status.OPEN

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -235,7 +236,7 @@ def test_a_case_is_handled_checked_and_granted(client, accepted, alice, carol, d
         client,
         "decide",
         accepted,
-        {"outcome": "granted", "certificate_number": "XK-2026-001", "valid_until": "2031-03-01"},
+        {"outcome": "granted", "reasons": "符合。", "certificate_number": "XK-2026-001", "valid_until": "2031-03-01"},
     )
     assert response.status_code == 302
     application = reload(accepted)
@@ -248,12 +249,24 @@ def test_a_case_is_handled_checked_and_granted(client, accepted, alice, carol, d
     assert not ReviewTask.objects.filter(application=application, status="open").exists()
 
 
+def test_a_grant_without_its_reason_is_422_and_decides_nothing(client, accepted, alice, carol, dave):
+    assert pass_as(client, alice, accepted, "材料齐全").status_code == 302
+    assert pass_as(client, carol, accepted).status_code == 302
+    client.logout()
+    as_user(client, dave)
+    response = post(client, "decide", accepted, {"outcome": "granted", "reasons": "  "})
+    assert response.status_code == 422 and "准予许可须写明理由" in response.content.decode()
+    assert reload(accepted).status == S.IN_REVIEW and not Result.objects.filter(application=accepted).exists()
+    with pytest.raises(ValidationError):
+        cases.decide_application(application=accepted, actor=dave, outcome="granted", reasons="")
+
+
 def test_the_handler_cannot_approve_the_case_they_handled(client, accepted, alice, carol):
     assert pass_as(client, alice, accepted, "材料齐全").status_code == 302
     assert pass_as(client, carol, accepted).status_code == 302
     client.logout()
     as_user(client, alice)
-    response = post(client, "decide", accepted, {"outcome": "granted"})
+    response = post(client, "decide", accepted, {"outcome": "granted", "reasons": "符合法定条件。"})
     assert response.status_code == 403 and "承办人不能批准" in response.content.decode()
     assert reload(accepted).status == S.IN_REVIEW and not Result.objects.filter(application=accepted).exists()
 
@@ -319,7 +332,7 @@ def test_a_malformed_decision_is_refused_with_the_page(client, accepted, alice, 
 
 def test_a_reviewer_at_the_first_step_cannot_decide(client, accepted, alice):
     as_user(client, alice)
-    assert post(client, "decide", accepted, {"outcome": "granted"}).status_code == 403
+    assert post(client, "decide", accepted, {"outcome": "granted", "reasons": "符合。"}).status_code == 403
     assert reload(accepted).status == S.IN_REVIEW
 
 
@@ -469,7 +482,7 @@ def test_the_chief_representative_cannot_grant_an_item_that_is_not_immediate(cli
     as_user(client, chief_x)
     assert client.get(url("case", accepted)).status_code == 200  # the department's case: visible
     assert post(client, "grant_on_the_spot", accepted, {}).status_code == 403
-    assert post(client, "decide", accepted, {"outcome": "granted"}).status_code == 403
+    assert post(client, "decide", accepted, {"outcome": "granted", "reasons": "符合。"}).status_code == 403
     assert reload(accepted).status == S.IN_REVIEW
 
 
@@ -538,7 +551,7 @@ def test_a_licence_valid_until_an_implausible_date_is_refused(client, accepted, 
     client.logout()
     as_user(client, dave)
 
-    response = post(client, "decide", accepted, {"outcome": "granted", "valid_until": valid_until})
+    response = post(client, "decide", accepted, {"outcome": "granted", "reasons": "符合。", "valid_until": valid_until})
 
     assert response.status_code == 422 and f"有效期至“{valid_until}”不在合理范围内" in response.content.decode()
     assert reload(accepted).status == S.IN_REVIEW and not Result.objects.filter(application=accepted).exists()

@@ -128,7 +128,7 @@ def decided(submitted, clerk_a, department_x):  # noqa: F811
         actor=approver,
         actor_role=Actor.APPROVER,
         outcome="granted",
-        reasons="",
+        reasons="符合法定条件。",
         clock=clock_at(MONDAY, 16),
     )
     submitted.refresh_from_db()

@@ -44,7 +44,7 @@ def _decide(application, department):
         actor=approver,
         actor_role=Actor.APPROVER,
         outcome="granted",
-        reasons="",
+        reasons="符合法定条件。",
         clock=clock_at(MONDAY, 16),
     )
     application.refresh_from_db()
