@@ -58,9 +58,11 @@ class Draft:
 # --- Recipients and texts -----------------------------------------------------------------------
 
 
-def department_recipients(department_id: int, *, escalate: bool) -> QuerySet[User]:
-    """The department's reviewers and head; with `escalate` (overdue) also the supervisors (效能监督)."""
-    users = User.objects.filter(is_active=True, department_id=department_id, groups__name__in=DEPARTMENT_ROLES)
+def department_recipients(department_id: int, *, escalate: bool, heads_only: bool = False) -> QuerySet[User]:
+    """The department's reviewers and head (or its head only, for what the head decides); with `escalate`
+    (overdue) also the supervisors (效能监督)."""
+    roles = (Role.DEPT_HEAD,) if heads_only else DEPARTMENT_ROLES
+    users = User.objects.filter(is_active=True, department_id=department_id, groups__name__in=roles)
     if escalate:
         users = users | User.objects.filter(is_active=True, groups__name__in=ESCALATION_ROLES)
     return users.distinct().order_by("pk")
@@ -76,7 +78,9 @@ def _recipient_key(base: str, user_id: int) -> str:
 def _department_drafts(message: OutboxMessage) -> list[Draft]:
     payload = message.payload
     escalate = payload.get("light", "") == "red"
-    users = department_recipients(payload["department_id"], escalate=escalate)
+    users = department_recipients(
+        payload["department_id"], escalate=escalate, heads_only=payload.get("audience") == "heads"
+    )
     return _staff_drafts(message, users, payload.get("body", ""), payload.get("link", ""))
 
 

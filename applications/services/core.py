@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 
 from applications import deadlines, documents
 from applications.models import (
@@ -124,3 +125,8 @@ def _open_task(application: Application) -> ReviewTask:
     if task is None:
         raise InvalidTransition("该办件当前没有待办的审查环节。")
     return task
+
+
+def _case_link(application: Application) -> str:
+    """The back office's page of the case, for a notice to its staff."""
+    return reverse("reviews:case", args=[application.number]) if application.number else ""

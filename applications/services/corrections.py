@@ -15,10 +15,9 @@ from applications.models import (
     ReviewTask,
     Suspension,
 )
-from applications.services.core import _locked_for, _new_document, transition
+from applications.services.core import _case_link, _locked_for, _new_document, transition
 from applications.services.drafts import _store_material
 from applications.services.procedures import _end_suspension
-from applications.services.sweeps import _case_link
 from applications.transitions import Actor
 from portal import outbox, workdays
 from portal.clock import Clock, system_clock

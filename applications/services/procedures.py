@@ -14,8 +14,9 @@ from applications.models import (
     ReviewTask,
     Suspension,
 )
-from applications.services.core import _locked_for, _new_document, _notify_applicant, transition
+from applications.services.core import _case_link, _locked_for, _new_document, _notify_applicant, transition
 from applications.transitions import TRANSITIONS, Actor
+from portal import outbox
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition
 
@@ -156,9 +157,26 @@ def request_extension(
         raise ValidationError({"days": f"延长期限为 1–{application.item.extension_days} 个工作日。"})
     if not reason.strip():
         raise ValidationError({"reason": "请写明延长理由。"})
-    return Extension.objects.create(
+    extension = Extension.objects.create(
         application=application, days=days, reason=reason.strip(), requested_by=actor, requested_at=clock.now()
     )
+    # 行政许可法 art. 42: only the head approves; tell them it waits (once per request).
+    outbox.enqueue(
+        kind="notification",
+        clock=clock,
+        key=f"extension-requested:{extension.pk}",
+        payload={
+            "department_id": application.department_id,
+            "application_id": application.pk,
+            "audience": "heads",
+            "title": f"办件 {application.number} 申请延长 {days} 个工作日，待您批准",
+            "body": f"{getattr(actor, 'real_name', '') or actor}申请将办件 {application.number}"
+            f"（{application.item.name}）的办理期限延长 {days} 个工作日，理由：{extension.reason}。"
+            "请在审查队列的部门概况中批准或不予批准。",
+            "link": _case_link(application),
+        },
+    )
+    return extension
 
 
 @transaction.atomic

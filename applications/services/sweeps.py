@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 
 from applications import deadlines
 from applications.models import (
@@ -13,7 +12,7 @@ from applications.models import (
     ReviewTask,
     Suspension,
 )
-from applications.services.core import _new_document, transition
+from applications.services.core import _case_link, _new_document, transition
 from applications.services.intake import accept_application
 from applications.transitions import Actor
 from portal import outbox
@@ -27,11 +26,6 @@ S = Application.Status
 
 def _claim(queryset: Any, batch: int) -> Iterable[Application]:
     return queryset.select_for_update(skip_locked=True).order_by("pk")[:batch]
-
-
-def _case_link(application: Application) -> str:
-    """The back office's page of the case, for a notice to its staff."""
-    return reverse("reviews:case", args=[application.number]) if application.number else ""
 
 
 def _light_body(application: Application, light: str) -> str:

@@ -226,6 +226,18 @@ def test_one_extension_only(accepted, alice, head_x):
     assert Extension.objects.filter(application=accepted).count() == 1
 
 
+def test_the_head_is_told_once_that_an_extension_waits_for_approval(accepted, alice, bob, head_x):
+    from portal.models import OutboxMessage
+    from portal.notifications import drafts_for
+
+    extension = cases.request_extension(
+        application=accepted, actor=alice, days=5, reason="需补充调查", clock=clock_at(dt.date(2026, 3, 10))
+    )
+    message = OutboxMessage.objects.get(idempotency_key=f"extension-requested:{extension.pk}")
+    assert {draft.recipient for draft in drafts_for(message)} == {head_x}  # not the other reviewers
+    assert "待您批准" in message.payload["title"] and "需补充调查" in message.payload["body"]
+
+
 def _to_approval(application, handler, checker):
     cases.pass_step(application=application, actor=handler, opinion="材料齐全，符合条件", clock=clock_at(MONDAY, 14))
     cases.pass_step(application=application, actor=checker, opinion="同意", clock=clock_at(MONDAY, 15))
