@@ -209,13 +209,28 @@ def _email(notification: Notification, clock: Clock) -> None:
     _mark_sent(notification, "emailed_at", clock.now())
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in "。！？.!?" else f"{text}。"
+
+
+def sms_text(title: str, body: str, link: str) -> str:
+    """A text message that reads as sentences and says where to act: the signature, what happened,
+    the detail, then the page to open (or the hotline when there is none)."""
+    where = f"详情及办理请访问 {_absolute(link)}" if link else f"如有疑问请致电 {settings.SERVICE_HOTLINE}"
+    text = f"【{settings.PORTAL_NAME}】{_sentence(title)}{_sentence(body)}{where}。"
+    if len(text) <= SMS_MAX_CHARS:
+        return text
+    # Too long: the detail is cut, never the page to act on.
+    room = SMS_MAX_CHARS - len(f"【{settings.PORTAL_NAME}】{_sentence(title)}…{where}。")
+    return f"【{settings.PORTAL_NAME}】{_sentence(title)}{_sentence(body)[: max(room, 0)]}…{where}。"
+
+
 def _text(notification: Notification, clock: Clock) -> None:
     if notification.texted_at is not None or not notification.phone:
         return
-    text = f"【{settings.PORTAL_NAME}】{notification.title}"
-    if notification.body:
-        text = f"{text}：{notification.body}"
-    send_sms(phone=notification.phone, text=text[:SMS_MAX_CHARS], key=notification.idempotency_key)
+    text = sms_text(notification.title, notification.body, notification.link)
+    send_sms(phone=notification.phone, text=text, key=notification.idempotency_key)
     _mark_sent(notification, "texted_at", clock.now())
 
 

@@ -100,6 +100,20 @@ def test_it_delivers_to_the_inbox_by_email_and_by_sms_and_marks_the_row_done(ali
     assert message.done_at is not None
 
 
+def test_the_text_message_reads_as_sentences_and_says_where_to_act(settings):
+    from portal.notifications import SMS_MAX_CHARS, sms_text
+
+    settings.PORTAL_PUBLIC_URL = "https://zwfw.example.gov.cn"
+    text = sms_text("办件 320102202603020001 受理：审查中", "已受理，承诺办结日期 2026-03-16", "/applications/1/")
+    assert text == (
+        f"【{settings.PORTAL_NAME}】办件 320102202603020001 受理：审查中。已受理，承诺办结日期 2026-03-16。"
+        "详情及办理请访问 https://zwfw.example.gov.cn/applications/1/。"
+    )
+    assert sms_text("身份证件绑定提醒", "", "").endswith(f"如有疑问请致电 {settings.SERVICE_HOTLINE}。")
+    long = sms_text("补正告知", "缺" * 1000, "/applications/1/")
+    assert len(long) <= SMS_MAX_CHARS and long.endswith("https://zwfw.example.gov.cn/applications/1/。")
+
+
 def test_delivering_twice_creates_one_notification_and_sends_once(alice, sms_log):
     message = applicant_message(alice)
     tasks.deliver_notification.apply(args=[message.pk]).get()
