@@ -73,6 +73,7 @@ def search_published_items(
     region: Region | None = None,
     min_online_depth: int | None = None,
     topic: Topic | None = None,
+    serving: Region | None = None,
 ) -> QuerySet[ServiceItem]:
     """Published items matching a query and filters, the most relevant first (``_relevance``), else by name.
 
@@ -81,6 +82,9 @@ def search_published_items(
     lower-cased, so a case-sensitive ``contains`` on the lowered query is enough and spares the
     database an UPPER() per row. For a county's 2,000 items a sequential scan of the published rows
     costs a few milliseconds; the department and region filters use the (status, …) indexes.
+
+    ``serving`` is the region a citizen chose as theirs (``region_and_above``); ``region`` is the
+    filter "this region and below" an editor or a curious visitor picks.
 
     ``service_object`` is ``"person"`` (自然人) or ``"organisation"`` (any 法人 or other organisation).
     ``service_objects`` is a JSON list; JSON containment (``@>``) exists on PostgreSQL only, so the
@@ -104,6 +108,8 @@ def search_published_items(
         items = _with_service_objects(items, ORGANISATION_OBJECTS)
     if region is not None:
         items = items.filter(Q(region=region) | Q(region__code__startswith=region_prefix(region)))
+    if serving is not None:  # the citizen's own region: its items and those of the levels above it
+        items = items.filter(region__in=region_and_above(serving))
     if min_online_depth is not None:
         items = items.filter(online_depth__gte=min_online_depth)
     if topic is not None:
@@ -171,6 +177,16 @@ def regions_with_published_items() -> list[Region]:
 
 def region_by_code(code: str) -> Region | None:
     return Region.objects.filter(code=code).first()
+
+
+def region_and_above(region: Region) -> list[Region]:
+    """The region and the ones above it (district → city → province): whose items serve someone there."""
+    chain, seen = [], set()
+    while region is not None and region.pk not in seen:
+        chain.append(region)
+        seen.add(region.pk)
+        region = region.parent
+    return chain
 
 
 def topics_with_item_counts() -> QuerySet[Topic]:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("manage/<int:pk>/files/<slug:field>/", editor.editor_file, name="editor_file"),
     path("manage/<int:pk>/materials/<int:material_pk>/<slug:field>/", editor.editor_file, name="editor_material_file"),
     path("topics/<slug:code>/", public.topic, name="topic"),
+    path("my-region/", public.choose_region, name="choose_region"),
     # Item routes last: a one-segment path (``items/<anything>/``) is read as an item code.
     path("<str:code>/", public.guide, name="guide"),
     path("<str:code>/guide.pdf", public.guide_pdf, name="guide_pdf"),

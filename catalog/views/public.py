@@ -11,13 +11,14 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_safe
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
 
 from catalog import selectors
-from catalog.models import APPLIED_FOR_TYPES, ItemType, ServiceItem, ServiceObject, Topic
+from catalog.models import APPLIED_FOR_TYPES, ItemType, Region, ServiceItem, ServiceObject, Topic
 from portal.clock import system_clock
 from portal.exceptions import DomainError, NotFound, render_error
 from portal.pdf import qr_png_data_uri, render_pdf
@@ -27,6 +28,8 @@ SITUATION_PARAM = re.compile(r"s[0-9]{1,18}")
 SERVICE_OBJECT_FILTERS = {"person": "自然人", "organisation": "法人及其他组织"}
 FILE_KINDS = {"blank": ("blank_form", "空白表格"), "sample": ("sample", "示例样表")}
 GUIDE_PDF_CACHE_SECONDS = 3600
+# The visitor's own region (办事地区), remembered in a cookie so it works before sign-in.
+REGION_COOKIE = "region"
 HOME_DEPARTMENTS = 30
 
 
@@ -90,7 +93,10 @@ def search(request: HttpRequest) -> HttpResponse:
     region = selectors.region_by_code(region_code) if re.fullmatch(r"[0-9]{12}", region_code) else None
     topic_code = params.get("topic", "")
     topic = selectors.topic_by_code(topic_code) if re.fullmatch(r"[-\w]{1,50}", topic_code) else None
+    # The region the visitor chose as theirs applies until they pick a region filter themselves.
+    my_region = my_region_of(request)
     filters = {
+        "serving": my_region if "region" not in params else None,
         "department_id": _int_param(params, "department"),
         "item_type": item_type,
         "service_object": service_object,
@@ -106,6 +112,7 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "query": query,
             "filters": filters,
+            "my_region": my_region,
             "page": page,
             "departments": selectors.departments_with_published_items(),
             "regions": _region_options(),
@@ -227,3 +234,28 @@ def result_sample(request: HttpRequest, code: str) -> HttpResponse:
     item = selectors.published_item(code)
     file = item.result_sample
     return _file_response(file, f"{item.result_name or item.name}（样本）{PurePath(file.name or '').suffix.lower()}")
+
+
+def my_region_of(request: HttpRequest) -> Region | None:
+    code = request.COOKIES.get(REGION_COOKIE, "")
+    return selectors.region_by_code(code) if re.fullmatch(r"[0-9]{12}", code) else None
+
+
+@require_POST
+def choose_region(request: HttpRequest) -> HttpResponse:
+    """选择办事地区: lists then show the items that serve that region (its own and the levels above)."""
+    code = request.POST.get("region", "")
+    region = selectors.region_by_code(code) if re.fullmatch(r"[0-9]{12}", code) else None
+    target = request.POST.get("next") or reverse("catalog:search")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("catalog:search")
+    response = redirect(target)
+    if region is None:
+        response.delete_cookie(REGION_COOKIE)
+    else:
+        response.set_cookie(
+            REGION_COOKIE, region.code, max_age=365 * 24 * 3600, samesite="Lax", secure=request.is_secure()
+        )
+    return response

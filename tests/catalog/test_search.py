@@ -1,6 +1,9 @@
 """Public search (/items/), topic pages and the home page."""
 
+from urllib.parse import unquote
+
 import pytest
+from django.urls import reverse
 
 from catalog import selectors
 from catalog.models import ItemType, Region, ServiceItem, Topic
@@ -309,3 +312,40 @@ def test_an_empty_result_suggests_topics_and_the_hotline(client, catalog):
     Topic.objects.create(code="birth", name="出生")
     page = client.get("/items/", {"q": "不存在的事项"}).content.decode()
     assert "没有找到相关事项" in page and "/topics/birth/" in page and "12345" in page
+
+
+# --- The visitor's own region ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_districts(db):
+    province = RegionFactory(code="320000000000", name="江苏省", level=Region.Level.PROVINCE)
+    city = RegionFactory(code="320100000000", name="南京市", level=Region.Level.CITY, parent=province)
+    xuanwu = RegionFactory(code="320102000000", name="玄武区", level=Region.Level.COUNTY, parent=city)
+    qinhuai = RegionFactory(code="320104000000", name="秦淮区", level=Region.Level.COUNTY, parent=city)
+    for region in (xuanwu, qinhuai):
+        ServiceItemFactory(name="公共场所卫生许可", department=DepartmentFactory(region=region))
+    ServiceItemFactory(name="省级事项", department=DepartmentFactory(region=province))
+    return xuanwu, qinhuai
+
+
+def test_a_chosen_region_is_remembered_and_lists_only_what_serves_it(client, two_districts):
+    xuanwu, _ = two_districts
+    assert len(names(client.get("/items/", {"q": "卫生许可"}))) == 2  # one per district: which is mine?
+    response = client.post(reverse("catalog:choose_region"), {"region": xuanwu.code, "next": "/items/?q=许可"})
+    assert response.status_code == 302 and unquote(response["Location"]) == "/items/?q=许可"
+    found = client.get("/items/", {"q": "许可"})
+    assert [i.region.name for i in found.context["page"].object_list] == ["玄武区"]
+    assert "办事地区：玄武区" in found.content.decode()
+    # The levels above serve the district too.
+    assert names(client.get("/items/", {"q": "省级"})) == ["省级事项"]
+    # A region picked in the filters wins; "不限地区" forgets the choice.
+    assert len(names(client.get("/items/", {"q": "卫生许可", "region": ""}))) == 2
+    client.post(reverse("catalog:choose_region"), {"region": ""})
+    assert len(names(client.get("/items/", {"q": "卫生许可"}))) == 2
+
+
+def test_choosing_a_region_refuses_another_site_as_the_way_back_and_ignores_garbage(client, two_districts):
+    response = client.post(reverse("catalog:choose_region"), {"region": "x" * 99, "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("catalog:search")
+    assert client.get(reverse("catalog:choose_region")).status_code == 405
