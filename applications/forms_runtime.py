@@ -66,6 +66,24 @@ def encrypt_id_numbers(
     return stored
 
 
+# The names of the standard applicant fields item forms use (catalog/demo/build.py PERSON_FIELDS and
+# BUSINESS_FIELDS): what the portal already knows about the applicant fills them in.
+KNOWN_FIELDS = (
+    "applicant_name", "applicant_id_number", "applicant_phone",
+    "organization_name", "organization_uscc", "legal_representative", "agent_name", "agent_id_number", "agent_phone",
+)  # fmt: skip
+
+
+def prefill_form_data(definition: list[dict[str, Any]], known: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with each empty standard field of the form filled from ``known``; what was typed stays."""
+    filled = dict(data)
+    for field in definition:
+        name = field["name"]
+        if name in KNOWN_FIELDS and known.get(name) and not str(filled.get(name) or "").strip():
+            filled[name] = known[name]
+    return filled
+
+
 def decrypt_id_numbers(data: dict[str, Any]) -> dict[str, Any]:
     """The form as typed, ID numbers in full: only for its own applicant and the checks at submission."""
     return {name: crypto.decrypt(value["enc"]) if is_encrypted(value) else value for name, value in data.items()}

@@ -35,7 +35,7 @@ from applications.forms import (
     read_form_data,
     read_situation_options,
 )
-from applications.forms_runtime import mask_id_numbers
+from applications.forms_runtime import mask_id_numbers, prefill_form_data
 from applications.models import Application, FeeAssessment, Party
 from applications.selectors import EXTRA_ACTION_LABELS, application_detail, open_correction
 from applications.transitions import TRANSITIONS, Actor, allowed_actions
@@ -474,6 +474,23 @@ def _file_walk_in(
 ) -> Application:
     data = form.cleaned_data
     is_organization = data["applicant_kind"] == Party.Kind.ORGANIZATION
+    # The applicant block's facts fill the form's same fields: the clerk types them once.
+    if is_organization:
+        known = {
+            "organization_name": data["applicant_name"],
+            "organization_uscc": data["id_number"],
+            "legal_representative": data["legal_representative"],
+            "agent_name": data["agent_name"],
+            "agent_id_number": data["agent_id_number"],
+            "agent_phone": data["phone"],
+        }
+    else:
+        known = {
+            "applicant_name": data["applicant_name"],
+            "applicant_id_number": data["id_number"],
+            "applicant_phone": data["phone"],
+        }
+    form_data = prefill_form_data(item.form_definition or [], known, form_data)
     # One transaction: a refused intake leaves no applicant record behind either.
     with transaction.atomic():
         party = cases.register_party(

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
-from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, validate_form_data
+from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, prefill_form_data, validate_form_data
 from applications.models import (
     Application,
     NumberSequence,
@@ -20,9 +20,9 @@ from applications.models import (
 from applications.services.core import transition
 from applications.services.parties import register_party
 from applications.transitions import Actor
-from catalog.models import MaterialRequirement, ServiceItem
+from catalog.models import MaterialRequirement, ServiceItem, ServiceObject
 from catalog.selectors import materials_for
-from portal import validators
+from portal import crypto, validators
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.idnumbers import id_number_digest
@@ -69,6 +69,7 @@ def start_application(
                 raise InvalidTransition("该请求标识已被使用。")
             return existing
     _check_item_open(item, online=channel == Application.Channel.ONLINE, clock=clock)
+    _check_service_object(item, party)
     # Online, nobody at a window sees the principal's signature: the letter comes with the draft.
     if acting_as == Application.ActingAs.PROXY and channel == Application.Channel.ONLINE and proxy_letter is None:
         raise ValidationError({"proxy_letter": "代他人申请须上传委托人签字的授权委托书。"})
@@ -93,6 +94,12 @@ def start_application(
             )
     except IntegrityError:  # the same key raced in from a second request
         return Application.objects.get(idempotency_key=idempotency_key)
+    definition = item.form_definition or []
+    if definition:
+        # The form asks again for what the portal knows: filled in, editable in the draft.
+        known = _known_facts(application, user)
+        application.form_data = encrypt_id_numbers(definition, prefill_form_data(definition, known, {}))
+        application.save(update_fields=["form_data"])
     TimelineEvent.objects.create(
         application=application,
         at=clock.now(),
@@ -102,6 +109,46 @@ def start_application(
         is_visible_to_applicant=True,
     )
     return application
+
+
+def _check_service_object(item: ServiceItem, party: Party) -> None:
+    """An applicant of a kind the item does not serve is told at the start, not at the review."""
+    objects = set(item.service_objects or [])
+    if not objects:
+        return
+    if party.kind == Party.Kind.PERSON and ServiceObject.NATURAL_PERSON not in objects:
+        raise ValidationError(
+            {"acting_as": "本事项的服务对象为法人或其他组织，个人不能申请；请以单位经办人身份为单位申请。"}
+        )
+    if party.kind == Party.Kind.ORGANIZATION and objects == {ServiceObject.NATURAL_PERSON}:
+        raise ValidationError({"acting_as": "本事项只面向自然人，单位不能申请；请以本人名义申请。"})
+
+
+def _known_facts(application: Application, user: Any) -> dict[str, str]:
+    """What the portal knows of this case's applicant, by the names of the standard form fields: the
+    party as registered (its number in full: the account's own, a company's public USCC, or what a
+    proxy typed at the start) and, for a company, its agent of record, the signed-in user."""
+    party = application.party
+    number = crypto.decrypt(party.id_number_encrypted)
+    if party.kind == Party.Kind.PERSON:
+        return {
+            "applicant_name": application.applicant_name,
+            "applicant_id_number": number,
+            "applicant_phone": application.contact_phone,
+        }
+    known = {
+        "organization_name": party.name,
+        "organization_uscc": number,
+        "legal_representative": party.legal_representative,
+    }
+    if getattr(user, "pk", None):
+        own = Party.objects.filter(kind=Party.Kind.PERSON, id_number_digest=user.id_number_digest).first()
+        known.update(
+            agent_name=user.real_name,
+            agent_id_number=crypto.decrypt(own.id_number_encrypted) if own and user.id_number_digest else "",
+            agent_phone=user.phone or "",
+        )
+    return known
 
 
 # A well-formed number that is not the user's own is refused on the merits (422), not as malformed input.

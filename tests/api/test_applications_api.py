@@ -267,8 +267,9 @@ def test_a_draft_is_saved_and_id_numbers_come_back_masked(alice, licensing_item)
 )
 def test_malformed_draft_input_is_400_and_changes_nothing(alice, licensing_item, body, code):
     draft = ok(start(alice, licensing_item), 201)
+    prefilled = Application.objects.get(pk=draft["id"]).form_data
     assert_error(alice.patch(draft_url(draft["id"]), body, format="json"), 400, code)
-    assert Application.objects.get(pk=draft["id"]).form_data == {}
+    assert Application.objects.get(pk=draft["id"]).form_data == prefilled
 
 
 def test_a_fake_file_is_422_and_nothing_is_stored(alice, licensing_item):
@@ -302,7 +303,7 @@ def test_a_missing_file_or_a_material_not_on_the_list_is_refused(alice, licensin
 def test_submitting_without_the_declaration_or_materials_is_422_and_keeps_the_draft(alice, licensing_item):
     draft = ok(start(alice, licensing_item), 201)
     body = assert_error(alice.post(draft_url(draft["id"], "submit"), {"declaration": False}, format="json"), 422)
-    assert {"declaration", "materials", "applicant_name"} <= set(body["detail"])
+    assert {"declaration", "materials", "id_number"} <= set(body["detail"])
     application = Application.objects.get(pk=draft["id"])
     assert application.status == S.DRAFT and application.number is None
 

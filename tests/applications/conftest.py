@@ -29,7 +29,11 @@ def calendar_2026(db):
 @pytest.fixture
 def licensing_item(department_x, calendar_2026):
     item = ServiceItemFactory(
-        department=department_x, statutory_days=20, promised_days=10, special_procedures=["site_inspection"]
+        department=department_x,
+        statutory_days=20,
+        promised_days=10,
+        special_procedures=["site_inspection"],
+        service_objects=["natural_person", "enterprise"],  # people and companies apply
     )
     for order, kind in enumerate([ProcessStep.Kind.HANDLE, ProcessStep.Kind.CHECK, ProcessStep.Kind.APPROVE], start=1):
         item.steps.create(kind=kind, order=order, limit_days=3)

@@ -358,8 +358,9 @@ def test_only_a_window_may_submit_a_case_with_materials_to_follow(submitted, cit
 
 
 def test_a_walk_in_with_an_invalid_form_shows_the_item_forms_message(client_a, window_a, licensing_item):
-    response = client_a.post(walk_in_url(window_a, licensing_item), walk_in_data(licensing_item, f_applicant_name=""))
-    assert response.status_code == 422 and "请填写“申请人姓名”" in response.content.decode()
+    # 身份证号码 is the item's own field (not one the applicant block fills in).
+    response = client_a.post(walk_in_url(window_a, licensing_item), walk_in_data(licensing_item, f_id_number=""))
+    assert response.status_code == 422 and "请填写“身份证号码”" in response.content.decode()
     assert not Application.objects.exists()
 
 
@@ -507,3 +508,24 @@ def test_a_correction_due_in_the_year_9999_is_refused_with_the_field_named(clien
 
     assert response.status_code == 422 and "补正截止日期“9999-12-31”不在合理范围内" in response.content.decode()
     assert not CorrectionNotice.objects.exists()
+
+
+def test_the_walk_in_form_takes_the_applicants_facts_from_the_applicant_block(client_a, window_a, licensing_item):
+    from applications.forms_runtime import decrypt_id_numbers
+
+    licensing_item.form_definition = [
+        {"name": "applicant_name", "label": "申请人姓名", "type": "text", "required": True},
+        {"name": "applicant_id_number", "label": "公民身份号码", "type": "id_number", "required": True},
+        {"name": "applicant_phone", "label": "手机号码", "type": "phone", "required": True},
+    ]
+    licensing_item.save(update_fields=["form_definition"])
+    data = walk_in_data(licensing_item)
+    del data["f_applicant_name"], data["f_id_number"]  # typed once, in the applicant block
+    response = client_a.post(walk_in_url(window_a, licensing_item), data)
+    assert response.status_code == 302
+    application = Application.objects.get(channel=Application.Channel.WINDOW)
+    assert decrypt_id_numbers(application.form_data) == {
+        "applicant_name": "王五",
+        "applicant_id_number": WALK_IN_ID,
+        "applicant_phone": "13900139000",
+    }
