@@ -1,6 +1,6 @@
 """What changed between two versions of a service item, field by field, for people to read.
 
-Compares the specs (catalog.services.item_spec) of two versions: each field by its verbose name,
+Compares the specs (catalog.specs.item_spec) of two versions: each field by its verbose name,
 and the children by what identifies them to an editor: materials, fees and FAQ by name or question,
 situations by question, review steps by kind, topics as a set. The order of rows is not compared.
 """
@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models.fields.files import FieldFile
 
 from catalog.models import FAQ, Fee, MaterialRequirement, ProcessStep, ServiceItem, Topic
+from catalog.specs import item_spec
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 KIND_LABELS = {ADDED: "新增", REMOVED: "删除", CHANGED: "修改"}
@@ -43,9 +44,6 @@ class Change:
 
 def diff_versions(old: ServiceItem, new: ServiceItem) -> list[Change]:
     """Changes from version ``old`` to version ``new`` of the same item."""
-    # Imported here: services records diffs in the history, so it imports this module.
-    from catalog.services import item_spec
-
     return diff_specs(item_spec(old), item_spec(new))
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from catalog import access, rules
+from catalog.diff import diff_specs
 from catalog.models import (
     FAQ,
     BasicItem,
@@ -28,6 +29,7 @@ from catalog.models import (
     SituationOption,
     Topic,
 )
+from catalog.specs import CHILD_KEYS, FILE_FIELDS, MATERIAL_FIELDS, SPEC_EXCLUDED_FIELDS, item_spec  # noqa: F401
 from portal.clock import Clock, system_clock
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Role, User
@@ -36,12 +38,6 @@ from portal.validators import validate_date_between, years_after
 
 # A suspension or cancellation is announced for a date within this many years, not for 9999.
 LIFECYCLE_MAX_YEARS_AHEAD = 5
-CHILD_KEYS = ("materials", "situations", "steps", "fees", "faqs", "topics")
-MATERIAL_FIELDS = (
-    "name", "material_type", "form", "necessity", "originals", "copies", "source", "issuing_body",
-    "license_code", "acceptance_standard", "basis", "notes", "is_situational",
-)  # fmt: skip
-FILE_FIELDS = ("blank_form", "sample")
 
 
 def build_search_text(item: ServiceItem) -> str:
@@ -132,54 +128,7 @@ def _material(by_name: dict[str, MaterialRequirement], name: str) -> MaterialReq
         raise ValidationError({"situations": [f"情形选项引用了不存在的材料“{name}”。"]}) from None
 
 
-def item_spec(item: ServiceItem) -> dict[str, Any]:
-    """The spec of a saved version: what a new version copies, what the diff compares."""
-    spec: dict[str, Any] = {}
-    for field in ServiceItem._meta.concrete_fields:
-        if field.name in SPEC_EXCLUDED_FIELDS:
-            continue
-        spec[field.attname if field.is_relation else field.name] = getattr(item, field.attname)
-    spec["materials"] = [
-        {**{k: getattr(m, k) for k in MATERIAL_FIELDS}, **{k: getattr(m, k) for k in FILE_FIELDS}}
-        for m in item.materials.all()
-    ]
-    spec["situations"] = [
-        {
-            "question": s.question,
-            "options": [
-                {
-                    "label": o.label,
-                    "adds": [m.name for m in o.adds.all()],
-                    "drops": [m.name for m in o.drops.all()],
-                }
-                for o in s.options.all()
-            ],
-        }
-        for s in item.situations.prefetch_related("options__adds", "options__drops")
-    ]
-    spec["steps"] = [
-        {"kind": s.kind, "limit_days": s.limit_days, "description": s.description} for s in item.steps.all()
-    ]
-    spec["fees"] = [
-        {
-            "name": f.name,
-            "standard": f.standard,
-            "amount_yuan": f.amount_yuan,
-            "basis": f.basis,
-            "is_waivable": f.is_waivable,
-        }
-        for f in item.fees.all()
-    ]
-    spec["faqs"] = [{"question": f.question, "answer": f.answer} for f in item.faqs.all()]
-    spec["topics"] = sorted(item.topics.values_list("code", flat=True))
-    return spec
-
-
 # Bookkeeping that belongs to one version row, not to the item's content.
-SPEC_EXCLUDED_FIELDS = {
-    "id", "version", "status", "search_text", "created_by", "created_at", "updated_at", "submitted_at",
-    "published_by", "published_at", "retired_at", "review_comment",
-}  # fmt: skip
 
 
 def record_item_event(
@@ -406,8 +355,6 @@ def _keep_material_files(current: ServiceItem, spec: dict[str, Any]) -> dict[str
 
 
 def _change_summary(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    from catalog.diff import diff_specs
-
     return {"changes": [change.as_dict() for change in diff_specs(before, after)]}
 
 
