@@ -17,7 +17,7 @@ from catalog.demo import accounts, places
 from catalog.demo.build import BUSINESS, BUSINESS_FIELDS, ONLINE, PERSON_FIELDS, PREREVIEW, WINDOW, ItemTemplate
 from catalog.demo.items import ITEMS
 from catalog.demo.samples import SampleFiles
-from catalog.demo.topics import TOPICS
+from catalog.demo.topics import KEYWORDS, TOPICS
 from catalog.models import BasicItem, CatalogLevel, Department, ItemEvent, Region, ServiceItem, Topic
 from catalog.services import HANDLING_DIGITS, record_item_event, write_item_version
 from portal import services
@@ -138,9 +138,11 @@ def _load_departments(regions: dict[str, Region], report: SeedReport) -> dict[st
 
 def _load_topics(report: SeedReport) -> None:
     for order, (code, name, audience) in enumerate(TOPICS, start=1):
-        _, created = Topic.objects.get_or_create(
-            code=code, defaults={"name": name, "audience": audience, "order": order}
+        topic, created = Topic.objects.get_or_create(
+            code=code, defaults={"name": name, "audience": audience, "order": order, "keywords": KEYWORDS.get(code, "")}
         )
+        if not created and not topic.keywords and KEYWORDS.get(code):  # a demo loaded before topics had keywords
+            Topic.objects.filter(pk=topic.pk).update(keywords=KEYWORDS[code])
         report.created["topic"] += created
 
 

@@ -172,6 +172,13 @@ class TestTheSeededDemo:
         assert set(Topic.objects.values_list("name", flat=True)) >= {"出生", "婚育", "身后事", "开办企业", "注销"}
         assert not Topic.objects.filter(items__isnull=True).exists()
 
+    def test_the_words_people_use_find_a_topics_items(self):
+        from catalog import selectors
+
+        birth = Topic.objects.get(code="birth")
+        found = set(selectors.search_published_items(query="生孩子").values_list("pk", flat=True))
+        assert found and found >= set(birth.items.filter(status="published").values_list("pk", flat=True))
+
     def test_there_is_one_demo_account_per_role(self):
         for role in Role.values:
             assert User.objects.filter(is_demo=True, groups__name=role).exists(), role
