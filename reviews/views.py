@@ -33,7 +33,7 @@ from applications.access import (
     intake_role,
     roles_in_case,
 )
-from applications.deadlines import correction_due_date
+from applications.deadlines import correction_due_date, deadline_signal
 from applications.forms import add_errors
 from applications.forms_runtime import mask_id_numbers
 from applications.models import Application, CorrectionNotice, Extension, ReviewTask, Suspension
@@ -148,7 +148,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     is_head = user.has_role(Role.DEPT_HEAD)
     context = {
         "page": page,
-        "rows": [(task, selectors.deadline_signal(task)) for task in page.object_list],
+        "rows": [(task, deadline_signal(task)) for task in page.object_list],
         # 审批分离: the decisions this user may not take are not offered, and the reason is shown.
         "barred": barred_from_deciding(user, page.object_list),
         "segregation_refusal": SEGREGATION_REFUSAL,
@@ -282,7 +282,7 @@ def _render_case(
     context = {
         "application": application,
         "task": task,
-        "signal": selectors.deadline_signal(task) if task is not None else None,
+        "signal": deadline_signal(task) if task is not None else None,
         "steps": steps,
         "roles": roles,
         "works_on_task": works_on_task,
