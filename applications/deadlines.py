@@ -1,14 +1,17 @@
 """The case clock: deadline columns computed in working days (DOMAIN.md "Working days").
 
 Pure functions over dates and an item version; services store what they return on the case, and
-the sweeps compare those columns with today. Never a long Celery countdown.
+the sweeps compare those columns with today. Never a long Celery countdown. ``deadline_signal`` reads
+the lights the sweeps stored: the worse of a case's and its current step's, and whose it is.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 
+from applications.models import Application, ReviewTask
 from catalog.models import ServiceItem
 from portal import validators, workdays
 
@@ -107,3 +110,93 @@ def light_for(today: dt.date, *, warn_on: dt.date | None, due_on: dt.date | None
     if warn_on is not None and today >= warn_on:
         return "yellow"
     return "green"
+
+
+# Whose light a task's deadline signal shows (DeadlineSignal.source).
+SIGNAL_SOURCES = [("case", "办件"), ("step", "本环节")]
+
+
+@dataclass(frozen=True)
+class DeadlineSignal:
+    """What a reviewer sees of one task's time: the worse of the case's light and the step's own,
+    which of the two it is, and both lights and dates for the tooltip and the API."""
+
+    light: str  # "", green, yellow, red: the worse of the two
+    source: str  # "case" or "step": whose light that is (the case's when both are as bad)
+    is_paused: bool  # the case is suspended: its clock and the step's stand still
+    case_light: str
+    case_due_on: dt.date | None
+    step_light: str
+    step_due_on: dt.date | None
+
+    @property
+    def label(self) -> str:
+        """The light in words, saying whose it is: the words carry the meaning, the colour repeats it."""
+        if self.is_paused:
+            return gettext("暂停计时")
+        if self.light == "red":
+            return gettext("红灯：本环节已超期") if self.source == "step" else gettext("红灯：办件已超期")
+        if self.light == "yellow":
+            return gettext("黄灯：本环节今日到期") if self.source == "step" else gettext("黄灯：办件即将到期")
+        if self.light == "green":
+            return gettext("绿灯：正常")
+        return gettext("未计时")
+
+    @property
+    def step_label(self) -> str:
+        """The step's own light in words, for the case page (next to the case's light)."""
+        if self.is_paused:
+            return gettext("暂停计时")
+        if self.step_light == "red":
+            return gettext("红灯：本环节已超期")
+        if self.step_light == "yellow":
+            return gettext("黄灯：本环节今日到期")
+        if self.step_light == "green":
+            return gettext("绿灯：正常")
+        return gettext("未计时")
+
+    @property
+    def label_parts(self) -> tuple[str, str]:
+        """The label split after its colon ("红灯：", "本环节已超期"): a narrow cell wraps it there only."""
+        return _split_after_colon(self.label)
+
+    @property
+    def step_label_parts(self) -> tuple[str, str]:
+        return _split_after_colon(self.step_label)
+
+    @property
+    def detail(self) -> str:
+        """Both lights with their dates, for the tooltip."""
+        words = {"green": gettext("绿灯"), "yellow": gettext("黄灯"), "red": gettext("红灯")}
+
+        def part(name: str, light: str, due_on: dt.date | None) -> str:
+            date = f"{due_on:%Y-%m-%d}" if due_on else "—"
+            return f"{name} {date}（{words[light]}）" if light in words else f"{name} {date}"
+
+        case = part(gettext("办件承诺办结日期"), self.case_light, self.case_due_on)
+        step = part(gettext("本环节办理期限"), self.step_light, self.step_due_on)
+        return f"{case}；{step}"
+
+
+def _split_after_colon(label: str) -> tuple[str, str]:
+    for colon in ("：", ": "):  # the Chinese label's, the English translation's
+        head, found, tail = label.partition(colon)
+        if found:
+            return head + found, tail
+    return label, ""
+
+
+def deadline_signal(task: ReviewTask) -> DeadlineSignal:
+    """The signal of an open task from the stored lights (kept by the case and step sweeps)."""
+    application = task.application
+    case_light, step_light = application.light, task.light if task.status == ReviewTask.Status.OPEN else ""
+    from_step = LIGHT_SEVERITY.get(step_light, 0) > LIGHT_SEVERITY.get(case_light, 0)
+    return DeadlineSignal(
+        light=step_light if from_step else case_light,
+        source="step" if from_step else "case",
+        is_paused=application.status == Application.Status.SUSPENDED,
+        case_light=case_light,
+        case_due_on=application.due_on,
+        step_light=step_light,
+        step_due_on=task.due_on,
+    )

@@ -24,7 +24,6 @@ from applications.models import (
     CorrectionNotice,
     Delivery,
     Document,
-    Extension,
     FeeAssessment,
     Party,
     Result,
@@ -32,30 +31,26 @@ from applications.models import (
     SubmittedMaterial,
     Suspension,
 )
-from applications.refusals import OTHER, REFUSAL_REASON_CHOICES, resolve_refusal
 from catalog.models import MaterialRequirement, ServiceItem
 from catalog.serializers import DepartmentBriefSerializer, is_item_code
 from portal import validators
-from reviews.selectors import deadline_signal
 
 # 办件编号: region, date, department and daily sequence — letters, digits and dashes at most.
 NUMBER_RE = re.compile(r"^[0-9A-Za-z-]{1,40}$")
 # What a client sends as Idempotency-Key: a UUID or another token of its own making.
 IDEMPOTENCY_KEY_RE = re.compile(r"^[0-9A-Za-z_.:-]{8,64}$")
 MAX_ID = 2**31 - 1
-# A special procedure longer than a year is a typo, not a plan (reviews.forms.MAX_PROCEDURE_DAYS).
-MAX_PROCEDURE_DAYS = 250
 
 
 def is_application_number(value: str) -> bool:
     return bool(NUMBER_RE.match(value))
 
 
-def _id(**kwargs: Any) -> serializers.IntegerField:
+def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-def _text(max_length: int = MAX_TEXT, **kwargs: Any) -> serializers.CharField:
+def text_field(max_length: int = MAX_TEXT, **kwargs: Any) -> serializers.CharField:
     kwargs.setdefault("required", False)
     kwargs.setdefault("allow_blank", True)
     kwargs.setdefault("default", "")
@@ -322,14 +317,6 @@ class SuspensionOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "kind_label", "reason", "expected_days", "started_on", "ended_on", "result"]
 
 
-class ExtensionOutputSerializer(serializers.ModelSerializer):
-    application = serializers.CharField(source="application.number")
-
-    class Meta:
-        model = Extension
-        fields = ["id", "application", "days", "reason", "status", "requested_at", "decided_at"]
-
-
 class ApplicationDetailOutputSerializer(CaseBriefOutputSerializer):
     """One case: where it stands, the deadlines, the steps meant for the applicant (internal opinions
     never appear), the documents and materials with their download addresses, what is asked now."""
@@ -442,53 +429,6 @@ class ApplicationDetailOutputSerializer(CaseBriefOutputSerializer):
         return DeliveryOutputSerializer(delivery).data if delivery else None
 
 
-# Whose light a task's deadline signal shows (reviews.selectors.DeadlineSignal.source).
-SIGNAL_SOURCES = [("case", "办件"), ("step", "本环节")]
-
-
-class DeadlineSignalOutputSerializer(serializers.Serializer):
-    """The worse of the case's light and the step's own, and whose it is (reviews.selectors.deadline_signal)."""
-
-    light = serializers.ChoiceField(choices=Application.Light.choices)
-    source = serializers.ChoiceField(choices=SIGNAL_SOURCES, help_text="该灯属于办件还是本环节")
-    is_paused = serializers.BooleanField(help_text="暂停计时中（特别程序或受理后补正）")
-    label = serializers.CharField(help_text="如“红灯：本环节已超期”“黄灯：办件即将到期”")
-
-
-class ReviewTaskOutputSerializer(serializers.ModelSerializer):
-    """One open task of the department's queue, with its case: ``light`` is the step's own (against
-    ``due_on``), ``application.light`` the case's, ``signal`` the worse of the two."""
-
-    step = serializers.CharField(source="step.kind")
-    step_label = serializers.CharField(source="step.get_kind_display")
-    assignee = serializers.SerializerMethodField(help_text="认领或分配给的审查人员；未分配为空")
-    signal = serializers.SerializerMethodField(help_text="办件与本环节时效灯中较紧急的一个")
-    application = CaseBriefOutputSerializer()
-
-    class Meta:
-        model = ReviewTask
-        fields = [
-            "id",
-            "step",
-            "step_label",
-            "status",
-            "assignee",
-            "opened_at",
-            "due_on",
-            "light",
-            "signal",
-            "application",
-        ]
-
-    def get_assignee(self, obj: ReviewTask) -> str | None:
-        return str(obj.assignee) if obj.assignee_id else None
-
-    @extend_schema_field(DeadlineSignalOutputSerializer)
-    def get_signal(self, obj: ReviewTask) -> dict[str, Any]:
-        signal = deadline_signal(obj)
-        return {"light": signal.light, "source": signal.source, "is_paused": signal.is_paused, "label": signal.label}
-
-
 # --- Input: the applicant -------------------------------------------------------------------------
 
 
@@ -499,10 +439,10 @@ class StartInputSerializer(serializers.Serializer):
 
     item = serializers.CharField(max_length=64, help_text="事项实施编码（已发布的办事指南）")
     acting_as = serializers.ChoiceField(choices=Application.ActingAs.choices)
-    name = _text(200, help_text="本人申请：您的姓名；代为申请：委托人姓名")
-    id_number = _text(30, help_text="本人申请：您的居民身份证号码；代为申请：委托人的居民身份证号码")
-    organization = _id(required=False, help_text="经办人申请：单位 id")
-    phone = _text(20, help_text="接收办理进度短信的手机号码，可不填")
+    name = text_field(200, help_text="本人申请：您的姓名；代为申请：委托人姓名")
+    id_number = text_field(30, help_text="本人申请：您的居民身份证号码；代为申请：委托人的居民身份证号码")
+    organization = id_field(required=False, help_text="经办人申请：单位 id")
+    phone = text_field(20, help_text="接收办理进度短信的手机号码，可不填")
     proxy_letter = serializers.FileField(
         required=False, help_text="代为申请：委托人签字的授权委托书（PDF、JPEG、PNG、OFD）"
     )
@@ -585,7 +525,7 @@ class DraftUpdateInputSerializer(serializers.Serializer):
     form_data = serializers.DictField(
         child=FormValueField(), required=False, help_text="申请表内容：字段名 → 值（字段见 form_definition）"
     )
-    situation_options = serializers.ListField(child=_id(), required=False, max_length=50)
+    situation_options = serializers.ListField(child=id_field(), required=False, max_length=50)
     delivery_method = serializers.ChoiceField(choices=Application.DeliveryMethod.choices, required=False)
     delivery_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
@@ -601,7 +541,7 @@ class DraftUpdateInputSerializer(serializers.Serializer):
 
 
 class MaterialUploadInputSerializer(serializers.Serializer):
-    requirement = _id(help_text="材料 id（materials 列表中的 id）")
+    requirement = id_field(help_text="材料 id（materials 列表中的 id）")
     file = serializers.FileField(help_text="PDF、JPEG、PNG 或 OFD，按内容识别格式")
 
 
@@ -610,13 +550,13 @@ class SubmitInputSerializer(serializers.Serializer):
 
 
 class WithdrawInputSerializer(serializers.Serializer):
-    reason = _text(500, help_text="撤回原因，可不填")
+    reason = text_field(500, help_text="撤回原因，可不填")
 
 
 class CorrectionInputSerializer(serializers.Serializer):
     """The files for exactly the materials a correction notice lists, paired by position."""
 
-    requirements = serializers.ListField(child=_id(), min_length=1, max_length=50, help_text="补正的材料 id")
+    requirements = serializers.ListField(child=id_field(), min_length=1, max_length=50, help_text="补正的材料 id")
     files = serializers.ListField(
         child=serializers.FileField(), min_length=1, max_length=50, help_text="与 requirements 一一对应的文件"
     )
@@ -629,12 +569,12 @@ class CorrectionInputSerializer(serializers.Serializer):
         return data
 
 
-# --- Input: the window and the back office --------------------------------------------------------
+# --- Input: shared by the window and the back office (windows.serializers, reviews.serializers) ------
 
 
 class CorrectionEntryInputSerializer(serializers.Serializer):
-    requirement_id = _id(required=False, allow_null=True, help_text="本事项的材料 id；其他补正事项不填")
-    name = _text(200, help_text="其他补正事项的名称（不填材料 id 时必填）")
+    requirement_id = id_field(required=False, allow_null=True, help_text="本事项的材料 id；其他补正事项不填")
+    name = text_field(200, help_text="其他补正事项的名称（不填材料 id 时必填）")
     reason = serializers.CharField(max_length=500, help_text="需补正的内容和原因")
 
 
@@ -643,83 +583,3 @@ class RequestCorrectionInputSerializer(serializers.Serializer):
 
     entries = CorrectionEntryInputSerializer(many=True, min_length=1, max_length=100)
     due_on = serializers.DateField(required=False, help_text="补正截止日期；缺省为法定期限")
-
-
-class RefuseInputSerializer(serializers.Serializer):
-    """不予受理: a common reason (applications.refusals) or reason and basis written out ("other")."""
-
-    reason_code = serializers.ChoiceField(
-        choices=REFUSAL_REASON_CHOICES,
-        required=False,
-        default=OTHER,
-        help_text="不予受理的情形（other 须填写理由和依据）",
-    )
-    reason = _text(MAX_TEXT, help_text="不予受理的理由（选定情形的，为补充的具体情况）")
-    basis = _text(300, help_text="法律依据（选定情形的可不填）")
-    competent_agency = _text(200, help_text="有权受理的机关（not_competent 必填）")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        try:  # a missing reason or basis is malformed input (400), as before the list of reasons
-            resolve_refusal(**attrs)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from exc
-        return attrs
-
-
-class DeliverInputSerializer(serializers.Serializer):
-    """出件: hand over at the window (identity check or a proxy's 委托书), post with tracking, or download."""
-
-    method = serializers.ChoiceField(choices=Application.DeliveryMethod.choices)
-    recipient_name = _text(50, help_text="领取人姓名（窗口领取）")
-    recipient_id_number = _text(30, help_text="领取人身份证件号码（窗口领取，与申请人核对）")
-    is_proxy = serializers.BooleanField(default=False, help_text="他人代领")
-    proxy_letter = serializers.FileField(required=False, help_text="他人代领：申请人签署的授权委托书")
-    tracking_number = _text(40, help_text="快递单号（邮寄送达）")
-
-
-class SettleFeeInputSerializer(serializers.Serializer):
-    paid_reference = _text(64, help_text="支付流水号（窗口缴费）")
-    waiver_basis = _text(300, help_text="减免依据")
-
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if not data["paid_reference"].strip() and not data["waiver_basis"].strip():
-            raise serializers.ValidationError("请填写支付流水号，或填写减免依据。")
-        return data
-
-
-class OpinionInputSerializer(serializers.Serializer):
-    opinion = serializers.CharField(max_length=MAX_TEXT, help_text="审查意见（退回时为退回理由）")
-
-
-class DecideInputSerializer(serializers.Serializer):
-    """准予 (licence number, validity) or 不予 (reasons, stated in the decision with the remedies)."""
-
-    outcome = serializers.ChoiceField(choices=Application.Outcome.choices)
-    reasons = _text(help_text="不予许可的理由（不予时必填）")
-    certificate_number = _text(60, help_text="证照编号；不填则按办件编号生成")
-    valid_until = serializers.DateField(required=False, allow_null=True, default=None, help_text="有效期至")
-
-
-class SuspendInputSerializer(serializers.Serializer):
-    """特别程序 (行政许可法 art. 45): its time does not count, and the applicant is told in writing."""
-
-    kind = serializers.ChoiceField(
-        choices=[(k, label) for k, label in Suspension.Kind.choices if k != Suspension.Kind.CORRECTION]
-    )
-    reason = serializers.CharField(max_length=MAX_TEXT)
-    expected_days = serializers.IntegerField(min_value=1, max_value=MAX_PROCEDURE_DAYS, help_text="预计所需工作日")
-
-
-class ResumeInputSerializer(serializers.Serializer):
-    result = serializers.CharField(max_length=MAX_TEXT, help_text="特别程序的结果")
-
-
-class ExtensionInputSerializer(serializers.Serializer):
-    """延长 (行政许可法 art. 42): once, approved by the head; the item's allowance bounds the days."""
-
-    days = serializers.IntegerField(min_value=1, max_value=365)
-    reason = serializers.CharField(max_length=MAX_TEXT)
-
-
-class ExtensionDecisionInputSerializer(serializers.Serializer):
-    approve = serializers.BooleanField(help_text="true 批准延长，false 不予批准")

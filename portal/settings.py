@@ -269,7 +269,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewTaskStatusEnum": "applications.models.ReviewTask.Status",
         "ExtensionStatusEnum": "applications.models.Extension.Status",
         "LightEnum": "applications.models.Application.Light",
-        "DeadlineSignalSourceEnum": "applications.serializers.SIGNAL_SOURCES",
+        "DeadlineSignalSourceEnum": "applications.deadlines.SIGNAL_SOURCES",
         "MaterialSourceEnum": "catalog.models.MaterialRequirement.Source",
     },
 }

@@ -6,7 +6,7 @@ queues; the head sees every task. Each list selects through the (status, departm
 
 Time has two lights here: the case's (Application.light, against the promised date) and the current
 step's own (ReviewTask.light, against the step's limit). The queue sorts by the earlier of the two
-dates and shows the worse of the two lights, saying which one it is (``deadline_signal``).
+dates and shows the worse of the two lights, saying which one it is (applications.deadlines.deadline_signal).
 """
 
 import datetime as dt
@@ -15,9 +15,8 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Least
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
-from applications.deadlines import LIGHT_SEVERITY
 from applications.models import Application, Extension, ReviewTask, TimelineEvent
 from applications.selectors import EXTRA_ACTION_LABELS
 from applications.transitions import TRANSITIONS
@@ -115,92 +114,6 @@ def queue_items(tasks: QuerySet[ReviewTask]) -> list[tuple[str, str]]:
     """The items of the tasks in a queue, (code, name), to filter by."""
     rows = tasks.order_by().values_list("application__item__code", "application__item__name").distinct()
     return sorted(set(rows), key=lambda row: row[1])
-
-
-@dataclass(frozen=True)
-class DeadlineSignal:
-    """What a reviewer sees of one task's time: the worse of the case's light and the step's own,
-    which of the two it is, and both lights and dates for the tooltip and the API."""
-
-    light: str  # "", green, yellow, red: the worse of the two
-    source: str  # "case" or "step": whose light that is (the case's when both are as bad)
-    is_paused: bool  # the case is suspended: its clock and the step's stand still
-    case_light: str
-    case_due_on: dt.date | None
-    step_light: str
-    step_due_on: dt.date | None
-
-    @property
-    def label(self) -> str:
-        """The light in words, saying whose it is: the words carry the meaning, the colour repeats it."""
-        if self.is_paused:
-            return gettext("暂停计时")
-        if self.light == "red":
-            return gettext("红灯：本环节已超期") if self.source == "step" else gettext("红灯：办件已超期")
-        if self.light == "yellow":
-            return gettext("黄灯：本环节今日到期") if self.source == "step" else gettext("黄灯：办件即将到期")
-        if self.light == "green":
-            return gettext("绿灯：正常")
-        return gettext("未计时")
-
-    @property
-    def step_label(self) -> str:
-        """The step's own light in words, for the case page (next to the case's light)."""
-        if self.is_paused:
-            return gettext("暂停计时")
-        if self.step_light == "red":
-            return gettext("红灯：本环节已超期")
-        if self.step_light == "yellow":
-            return gettext("黄灯：本环节今日到期")
-        if self.step_light == "green":
-            return gettext("绿灯：正常")
-        return gettext("未计时")
-
-    @property
-    def label_parts(self) -> tuple[str, str]:
-        """The label split after its colon ("红灯：", "本环节已超期"): a narrow cell wraps it there only."""
-        return _split_after_colon(self.label)
-
-    @property
-    def step_label_parts(self) -> tuple[str, str]:
-        return _split_after_colon(self.step_label)
-
-    @property
-    def detail(self) -> str:
-        """Both lights with their dates, for the tooltip."""
-        words = {"green": gettext("绿灯"), "yellow": gettext("黄灯"), "red": gettext("红灯")}
-
-        def part(name: str, light: str, due_on: dt.date | None) -> str:
-            date = f"{due_on:%Y-%m-%d}" if due_on else "—"
-            return f"{name} {date}（{words[light]}）" if light in words else f"{name} {date}"
-
-        case = part(gettext("办件承诺办结日期"), self.case_light, self.case_due_on)
-        step = part(gettext("本环节办理期限"), self.step_light, self.step_due_on)
-        return f"{case}；{step}"
-
-
-def _split_after_colon(label: str) -> tuple[str, str]:
-    for colon in ("：", ": "):  # the Chinese label's, the English translation's
-        head, found, tail = label.partition(colon)
-        if found:
-            return head + found, tail
-    return label, ""
-
-
-def deadline_signal(task: ReviewTask) -> DeadlineSignal:
-    """The signal of an open task from the stored lights (kept by the case and step sweeps)."""
-    application = task.application
-    case_light, step_light = application.light, task.light if task.status == ReviewTask.Status.OPEN else ""
-    from_step = LIGHT_SEVERITY.get(step_light, 0) > LIGHT_SEVERITY.get(case_light, 0)
-    return DeadlineSignal(
-        light=step_light if from_step else case_light,
-        source="step" if from_step else "case",
-        is_paused=application.status == S.SUSPENDED,
-        case_light=case_light,
-        case_due_on=application.due_on,
-        step_light=step_light,
-        step_due_on=task.due_on,
-    )
 
 
 def received_for(user: Any) -> QuerySet[Application]:

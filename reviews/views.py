@@ -33,7 +33,7 @@ from applications.access import (
     intake_role,
     roles_in_case,
 )
-from applications.deadlines import correction_due_date
+from applications.deadlines import correction_due_date, deadline_signal
 from applications.forms import add_errors
 from applications.forms_runtime import mask_id_numbers
 from applications.models import Application, CorrectionNotice, Extension, ReviewTask, Suspension
@@ -157,7 +157,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filter_items": selectors.queue_items(tasks),
         "filter_steps": ProcessStep.Kind.choices,
         "filter_holders": selectors.QueueFilters.HOLDERS.items(),
-        "rows": [(task, selectors.deadline_signal(task)) for task in page.object_list],
+        "rows": [(task, deadline_signal(task)) for task in page.object_list],
         # 审批分离: the decisions this user may not take are not offered, and the reason is shown.
         "barred": barred_from_deciding(user, page.object_list),
         "segregation_refusal": SEGREGATION_REFUSAL,
@@ -300,7 +300,7 @@ def _render_case(
         .first()
         if application.status == Application.Status.IN_REVIEW
         else None,
-        "signal": selectors.deadline_signal(task) if task is not None else None,
+        "signal": deadline_signal(task) if task is not None else None,
         "steps": steps,
         "roles": roles,
         "works_on_task": works_on_task,
