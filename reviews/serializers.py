@@ -79,7 +79,7 @@ class DecideInputSerializer(serializers.Serializer):
     """准予 (licence number, validity) or 不予 (reasons, stated in the decision with the remedies)."""
 
     outcome = serializers.ChoiceField(choices=Application.Outcome.choices)
-    reasons = text_field(help_text="不予许可的理由（不予时必填）")
+    reasons = text_field(help_text="决定理由：准予的写明符合的法定条件，不予的说明理由（必填）")
     certificate_number = text_field(60, help_text="证照编号；不填则按办件编号生成")
     valid_until = serializers.DateField(required=False, allow_null=True, default=None, help_text="有效期至")
 

@@ -181,7 +181,10 @@ class ApplicationDeliverApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
         summary="出件（送达并办结）",
-        description="窗口领取须核对领取人身份证件（他人代领须上传委托书）；邮寄须填快递单号；费用未结清返回 422。",
+        description=(
+            "窗口领取须核对领取人身份证件（他人代领须上传委托书）；邮寄须填快递单号；费用未结清返回 422。"
+            "网上申请的材料须核验纸质原件的，只能窗口领取：逐一核验原件后在 originals_checked 中列明，缺少的返回 422。"
+        ),
         parameters=[NUMBER_PARAMETER],
         request={"application/json": DeliverInputSerializer, "multipart/form-data": DeliverInputSerializer},
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -200,6 +203,7 @@ class ApplicationDeliverApi(CaseApi, APIView):
             is_proxy=data["is_proxy"],
             proxy_letter=data.get("proxy_letter"),
             tracking_number=data["tracking_number"],
+            originals_checked=data["originals_checked"],
         )
         return detail_response(application)
 

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from applications.forms_runtime import MAX_TEXT
 from applications.models import Application
 from applications.refusals import OTHER, REFUSAL_REASON_CHOICES, resolve_refusal
-from applications.serializers import text_field
+from applications.serializers import id_field, text_field
 
 
 class RefuseInputSerializer(serializers.Serializer):
@@ -46,6 +46,16 @@ class DeliverInputSerializer(serializers.Serializer):
     is_proxy = serializers.BooleanField(default=False, help_text="他人代领")
     proxy_letter = serializers.FileField(required=False, help_text="他人代领：申请人签署的授权委托书")
     tracking_number = text_field(40, help_text="快递单号（邮寄送达）")
+    originals_checked = serializers.ListField(
+        child=id_field(),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text=(
+            "已当场核验原件的材料 id（材料清单中的 id）：网上申请的材料须核验纸质原件的，"
+            "出件时逐一核验；缺少任何一件返回 422，此类办件只能窗口领取"
+        ),
+    )
 
 
 class SettleFeeInputSerializer(serializers.Serializer):

@@ -15,8 +15,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from applications import services
-from applications.models import Application, Extension, FeeAssessment, Party, SubmittedMaterial, TimelineEvent
-from catalog.models import Fee
+from applications.models import (
+    Application,
+    Delivery,
+    Extension,
+    FeeAssessment,
+    Party,
+    SubmittedMaterial,
+    TimelineEvent,
+)
+from catalog.models import Fee, MaterialRequirement
 from portal.idnumbers import id_number_digest, mask_id_number
 from portal.models import Organization, OrganizationAgent, Role
 from tests.api.conftest import token_client
@@ -617,6 +625,31 @@ def test_nothing_is_delivered_before_the_fee_is_settled(accepted, clerk_a, clerk
     response = clerk.post(case_url(accepted, "deliver"), delivery, format="json")
     assert ok(response)["status"] == "concluded"
     assert ALICE_ID not in response.content.decode()
+
+
+def test_the_window_hands_over_an_online_case_once_each_paper_original_is_seen(accepted, clerk_a, harry, chris, abby):
+    MaterialRequirement.objects.filter(item=accepted.item).update(form=MaterialRequirement.Form.PAPER)
+    ok(token_client(harry).post(case_url(accepted, "pass"), {"opinion": "材料齐全"}, format="json"))
+    ok(token_client(chris).post(case_url(accepted, "pass"), {"opinion": "同意"}, format="json"))
+    ok(
+        token_client(abby).post(
+            case_url(accepted, "decide"), {"outcome": "granted", "reasons": "符合。"}, format="json"
+        )
+    )
+    clerk = token_client(clerk_a)
+    delivery = {"method": "collect", "recipient_name": "张三", "recipient_id_number": ALICE_ID}
+    body = assert_error(clerk.post(case_url(accepted, "deliver"), delivery, format="json"), 422)
+    assert "“申请书”的原件 1 份未核验" in body["detail"]["originals"][0]
+    assert_error(clerk.post(case_url(accepted, "deliver"), delivery | {"originals_checked": ["x"]}, format="json"), 400)
+
+    requirement = accepted.item.materials.get()
+    case = ok(
+        clerk.post(case_url(accepted, "deliver"), delivery | {"originals_checked": [requirement.pk]}, format="json")
+    )
+    assert case["status"] == "concluded"
+    assert Delivery.objects.get(application=accepted).identity_check.originals_checked == [
+        {"requirement_id": requirement.pk, "name": "申请书", "originals": 1}
+    ]
 
 
 # --- The whole way over the API ----------------------------------------------------------------------------
