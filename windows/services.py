@@ -45,16 +45,22 @@ def _is_sysadmin(user: Any) -> bool:
 # --- Halls, windows and authorisations ------------------------------------------------------------
 
 
-@transaction.atomic
-def grant_window_authorization(
-    *, actor: Any, department: Department, window: Window, item_code: str, accepts_on_receipt: bool = True
-) -> WindowAuthorization:
-    """The implementing department lets a window take in one of its items (收件即受理 or receive only)."""
+def check_window_authorization(*, actor: Any, department: Department, item_code: str) -> str:
+    """Raise what granting would refuse (forms show it before anything is written); the clean code."""
     if not (_is_sysadmin(actor) or (actor.has_role(Role.DEPT_HEAD) and actor.department_id == department.pk)):
         raise PermissionDenied("只有实施部门负责人或系统管理员可以授权窗口受理事项。")
     item_code = item_code.strip()
     if not ServiceItem.objects.filter(code=item_code, department=department).exists():
         raise ValidationError({"item_code": "该部门没有此实施编码的事项。"})
+    return item_code
+
+
+@transaction.atomic
+def grant_window_authorization(
+    *, actor: Any, department: Department, window: Window, item_code: str, accepts_on_receipt: bool = True
+) -> WindowAuthorization:
+    """The implementing department lets a window take in one of its items (收件即受理 or receive only)."""
+    item_code = check_window_authorization(actor=actor, department=department, item_code=item_code)
     authorization, created = WindowAuthorization.objects.update_or_create(
         window=window,
         item_code=item_code,
@@ -83,13 +89,18 @@ def revoke_window_authorization(*, actor: Any, authorization: WindowAuthorizatio
     authorization.delete()
 
 
-@transaction.atomic
-def assign_clerk(*, actor: Any, window: Window, clerk: Any) -> ClerkAssignment:
-    """Put a clerk on a window; the clerk sees that window's queues from then on."""
+def check_clerk_assignment(*, actor: Any, clerk: Any) -> None:
+    """Raise what assigning would refuse, so a form can show it before anything is written."""
     if not _is_sysadmin(actor):
         raise PermissionDenied("只有系统管理员可以安排窗口人员。")
     if not clerk.has_role(Role.CLERK):
         raise ValidationError({"clerk": "只能安排具有窗口工作人员角色的用户。"})
+
+
+@transaction.atomic
+def assign_clerk(*, actor: Any, window: Window, clerk: Any) -> ClerkAssignment:
+    """Put a clerk on a window; the clerk sees that window's queues from then on."""
+    check_clerk_assignment(actor=actor, clerk=clerk)
     assignment, created = ClerkAssignment.objects.get_or_create(window=window, clerk=clerk)
     if created:
         record_audit(

@@ -330,7 +330,7 @@ def test_an_oversized_file_is_refused(client_x, department_x, basic_item, settin
 
 
 def test_too_many_rows_are_refused(client_x, department_x, basic_item, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(imports.reading, "MAX_ROWS", 3)
     rows = [item_row(i, department_x, basic_item) for i in range(1, 5)]
 
     response = upload(client_x, "清单.csv", csv_bytes(rows))
@@ -352,7 +352,7 @@ def test_an_xlsx_that_unpacks_to_more_than_the_cap_is_refused_from_its_zip_heade
     client_x, department_x, basic_item, monkeypatch
 ):
     read = []
-    monkeypatch.setattr(imports, "read_import_file", lambda *args, **kwargs: read.append(args))
+    monkeypatch.setattr(imports.reading, "read_import_file", lambda *args, **kwargs: read.append(args))
     bomb = with_member(
         xlsx_bytes([item_row(1, department_x, basic_item)]), "xl/worksheets/sheet9.xml", b"<row/>" * 10_000_000
     )
@@ -386,11 +386,11 @@ def test_an_xlsx_with_too_many_members_is_refused(client_x, department_x, basic_
 def test_a_large_xlsx_is_not_read_within_the_request_but_by_the_worker(
     client_x, department_x, basic_item, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(imports, "INLINE_MAX_UNPACKED_BYTES", 1024)
+    monkeypatch.setattr(imports.reading, "INLINE_MAX_UNPACKED_BYTES", 1024)
     content = xlsx_bytes([item_row(i, department_x, basic_item) for i in range(1, 4)])
     read = []
-    original = imports.read_import_file
-    monkeypatch.setattr(imports, "read_import_file", lambda *a, **kw: read.append(1) or original(*a, **kw))
+    original = imports.reading.read_import_file
+    monkeypatch.setattr(imports.reading, "read_import_file", lambda *a, **kw: read.append(1) or original(*a, **kw))
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = upload(client_x, "清单.xlsx", content)
@@ -405,8 +405,8 @@ def test_a_large_xlsx_is_not_read_within_the_request_but_by_the_worker(
 
 
 def test_the_worker_stops_a_large_xlsx_at_the_row_cap(client_x, department_x, basic_item, monkeypatch):
-    monkeypatch.setattr(imports, "INLINE_MAX_UNPACKED_BYTES", 1024)
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(imports.reading, "INLINE_MAX_UNPACKED_BYTES", 1024)
+    monkeypatch.setattr(imports.reading, "MAX_ROWS", 2)
     upload(client_x, "清单.xlsx", xlsx_bytes([item_row(i, department_x, basic_item) for i in range(1, 4)]))
 
     validate_import_job(latest_job().pk)
@@ -649,8 +649,8 @@ def test_a_catalog_change_after_validation_makes_the_write_write_nothing(client_
 def test_a_large_file_is_validated_by_the_worker_with_progress(
     client_x, department_x, basic_item, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(imports, "INLINE_MAX_ROWS", 2)
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(imports.jobs, "INLINE_MAX_ROWS", 2)
+    monkeypatch.setattr(imports.jobs, "CHUNK_ROWS", 2)
     rows = [item_row(i, department_x, basic_item) for i in range(1, 6)]
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -683,7 +683,7 @@ def test_a_large_file_is_validated_by_the_worker_with_progress(
 def test_a_broker_that_cannot_be_reached_fails_the_job_instead_of_the_request(
     client_x, department_x, basic_item, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(imports, "INLINE_MAX_ROWS", 0)
+    monkeypatch.setattr(imports.jobs, "INLINE_MAX_ROWS", 0)
 
     def refuse(*args, **kwargs):
         raise ConnectionError("broker down")

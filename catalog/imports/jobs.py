@@ -1,0 +1,222 @@
+"""Import jobs: upload, the validation pass (rehearsed writes), confirmation and the one write."""
+
+import io
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
+
+from catalog import access, services
+from catalog.imports import reading
+from catalog.imports.layout import CHUNK_ROWS, FIELD_HEADERS, INLINE_MAX_ROWS, MAX_PROBLEMS_KEPT
+from catalog.imports.planning import RowPlan, plan_rows
+from catalog.imports.reading import ParsedFile, Problem, check_import_upload, file_error
+from catalog.models import (
+    ImportJob,
+    ItemEvent,
+    ServiceItem,
+)
+from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied
+
+logger = logging.getLogger(__name__)
+
+
+# --- Writing -----------------------------------------------------------------------------------
+def _write_row(plan: RowPlan, actor: Any, job: ImportJob) -> ServiceItem:
+    if plan.existing is None:
+        item = services.create_service_item(
+            actor=actor, basic_item=plan.basic_item, department=plan.department, spec=plan.spec
+        )
+    else:
+        draft = services.start_new_version(actor=actor, item=plan.existing)
+        # update_draft keeps the blank forms and samples of materials whose name is unchanged.
+        item = services.update_draft(actor=actor, item=draft, spec=plan.spec)
+    services.record_item_event(
+        item=item,
+        action=ItemEvent.Action.IMPORTED,
+        actor=actor,
+        comment=f"由导入文件“{job.file_name}”第 {plan.row} 行生成",
+    )
+    return item
+
+
+def _try_write(plan: RowPlan, actor: Any, job: ImportJob, sheet: str) -> tuple[ServiceItem | None, list[Problem]]:
+    """Write one row inside a savepoint; on failure the savepoint is rolled back and the problems returned."""
+
+    def problem(field_name: str, message: str) -> Problem:
+        return Problem(sheet, plan.row, plan.name, field_name, message)
+
+    try:
+        with transaction.atomic():
+            return _write_row(plan, actor, job), []
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            return None, [
+                problem(FIELD_HEADERS.get(f, f), m) for f, messages in exc.message_dict.items() for m in messages
+            ]
+        return None, [problem("", m) for m in exc.messages]
+    except DomainError as exc:
+        return None, [problem("", exc.message)]
+    except (IntegrityError, DataError) as exc:
+        logger.info("import row %s of job %s hit a database constraint: %s", plan.row, job.pk, exc)
+        return None, [problem("", "该行数据与目录中已有数据冲突或不符合数据约束，请核对实施编码、时限等内容。")]
+
+
+def _stored_problems(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [asdict(p) for p in problems[:MAX_PROBLEMS_KEPT]]
+
+
+def _job_file(job: ImportJob) -> tuple[ParsedFile, str]:
+    with job.file.open("rb") as stored:
+        return reading.read_import_file(io.BytesIO(stored.read()), file_format=job.file_format)
+
+
+def start_import(*, actor: Any, upload: UploadedFile) -> ImportJob:
+    """Check an uploaded file and keep it as a queued job; BadInput (400) if the file is malformed."""
+    if not access.is_catalog_editor(actor):
+        raise PermissionDenied("只有事项编辑人员可以导入实施清单。")
+    file_format, encoding, parsed = check_import_upload(upload)
+    if parsed is not None and not parsed.rows:
+        raise file_error("文件中没有事项行，请按模板填写后重新上传。")
+    upload.seek(0)
+    return ImportJob.objects.create(
+        created_by=actor,
+        file=upload,
+        file_name=(upload.name or "")[-200:],
+        file_format=file_format,
+        encoding=encoding,
+        # 0 until the worker has read a file too large to read within the request.
+        total_rows=len(parsed.rows) if parsed is not None else 0,
+    )
+
+
+def validates_inline(job: ImportJob) -> bool:
+    """Whether the request itself validates (and writes) the job: a file read at upload, of few rows."""
+    return 0 < job.total_rows <= INLINE_MAX_ROWS
+
+
+def validate_import(*, job_id: int) -> ImportJob:
+    """The validation pass: every row read, checked and rehearsed; the report stored on the job.
+
+    Not one transaction on purpose: each chunk's rehearsal is rolled back, and the progress counter
+    is committed between chunks so the editor's page can show it. Safe to run again (a redelivered
+    task starts over).
+    """
+    claimed = ImportJob.objects.filter(
+        pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING]
+    ).update(status=ImportJob.Status.VALIDATING, processed_rows=0)
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        parsed, _ = _job_file(job)
+        if not parsed.rows:  # a large XLSX is read here for the first time
+            raise file_error("文件中没有事项行，请按模板填写后重新上传。")
+        plans, problems = plan_rows(parsed, job.created_by)
+        total, done = len(parsed.rows), len(parsed.rows) - len(plans)
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=total, processed_rows=done)
+        for start in range(0, len(plans), CHUNK_ROWS):
+            chunk = plans[start : start + CHUNK_ROWS]
+            with transaction.atomic():
+                for plan in chunk:
+                    problems += _try_write(plan, job.created_by, job, parsed.sheet)[1]
+                transaction.set_rollback(True)
+            done += len(chunk)
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+    except BadInput as exc:
+        return _finish(job, ImportJob.Status.FAILED, error_message=exc.message)
+    except Exception:
+        _finish(
+            job, ImportJob.Status.FAILED, error_message="校验过程中出现系统错误，请稍后重新上传；如仍失败请联系管理员。"
+        )
+        raise
+    problems.sort(key=lambda p: (p.sheet != parsed.sheet, p.sheet, p.row or 0))
+    status = ImportJob.Status.INVALID if problems else ImportJob.Status.VALID
+    return _finish(job, status, problems=problems, processed_rows=total, validated_at=timezone.now())
+
+
+def _finish(job: ImportJob, status: str, *, problems: list[Problem] | None = None, **fields: Any) -> ImportJob:
+    fields["status"] = status
+    if problems is not None:
+        fields["problems"] = _stored_problems(problems)
+        fields["problem_count"] = len(problems)
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    job.refresh_from_db()
+    return job
+
+
+def get_import_job_for(user: Any, job_id: int) -> ImportJob:
+    """A job is seen by the editor who uploaded it; to anyone else it does not exist (404)."""
+    job = ImportJob.objects.filter(pk=job_id, created_by_id=getattr(user, "pk", None)).first()
+    if job is None:
+        raise NotFound("未找到该导入任务，或您无权查看。")
+    return job
+
+
+@transaction.atomic
+def confirm_import(*, actor: Any, job_id: int) -> ImportJob:
+    """The editor confirms a valid job; only the first confirmation counts (409 after that)."""
+    job = ImportJob.objects.select_for_update().filter(pk=job_id, created_by_id=actor.pk).first()
+    if job is None:
+        raise NotFound("未找到该导入任务，或您无权查看。")
+    if job.status != ImportJob.Status.VALID:
+        if job.status in (ImportJob.Status.IMPORTING, ImportJob.Status.IMPORTED):
+            raise InvalidTransition("该文件已确认导入，不会重复写入。")
+        raise InvalidTransition(f"该导入任务当前为“{job.get_status_display()}”，只有校验通过的文件才能确认导入。")
+    job.status = ImportJob.Status.IMPORTING
+    job.confirmed_at = timezone.now()
+    job.save(update_fields=["status", "confirmed_at"])
+    return job
+
+
+class _ImportAborted(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+
+
+def write_import(*, job_id: int) -> ImportJob:
+    """Write every row of a confirmed job as drafts in ONE transaction; nothing at all if any row fails.
+
+    Safe to run twice: the job row is locked and only a job still marked 正在导入 is written.
+    """
+    try:
+        # durable: this must be the outermost transaction, so "nothing at all" really holds.
+        with transaction.atomic(durable=True):
+            job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+            if job.status != ImportJob.Status.IMPORTING:
+                return job
+            parsed, _ = _job_file(job)
+            plans, problems = plan_rows(parsed, job.created_by)
+            codes = []
+            for plan in plans:
+                item, row_problems = _try_write(plan, job.created_by, job, parsed.sheet)
+                problems += row_problems
+                if item is not None:
+                    codes.append(item.code)
+            if problems:
+                raise _ImportAborted(problems)
+            job.status = ImportJob.Status.IMPORTED
+            job.imported_codes = codes
+            job.processed_rows = job.total_rows = len(parsed.rows)
+            job.imported_at = timezone.now()
+            job.save(update_fields=["status", "imported_codes", "processed_rows", "total_rows", "imported_at"])
+            return job
+    except _ImportAborted as aborted:
+        job = ImportJob.objects.get(pk=job_id)
+        return _finish(
+            job,
+            ImportJob.Status.FAILED,
+            problems=aborted.problems,
+            error_message="写入时发现问题（目录在校验后可能已有变化），没有导入任何事项。请根据问题清单修改后重新上传。",
+        )
+    except Exception:
+        _finish(
+            ImportJob.objects.get(pk=job_id),
+            ImportJob.Status.FAILED,
+            error_message="导入过程中出现系统错误，没有导入任何事项。",
+        )
+        raise
