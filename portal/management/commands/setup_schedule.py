@@ -52,6 +52,13 @@ SCHEDULE: list[PeriodicJob] = [
         every_seconds=settings.SWEEP_INTERVAL_SECONDS,
         expires_seconds=settings.SWEEP_INTERVAL_SECONDS,
     ),
+    PeriodicJob(
+        name="portal.sweep_evaluations",
+        task="reviews.tasks.sweep_evaluations",
+        description="好差评：办结后邀请评价、未评价提醒、按规则默认评价；差评整改红黄灯预警与超期督办",
+        every_seconds=settings.SWEEP_INTERVAL_SECONDS,
+        expires_seconds=settings.SWEEP_INTERVAL_SECONDS,
+    ),
 ]
 
 
