@@ -397,6 +397,20 @@ def _revive(value: Any, key: str = "") -> Any:
     return value
 
 
+# Receipts and result notices carry a second QR code: scan → rate that case (好差评, reviews/rating_urls.py).
+RATED_KINDS = (
+    Document.Kind.ACCEPTANCE_RECEIPT,
+    Document.Kind.GRANT_DECISION,
+    Document.Kind.DENIAL_DECISION,
+    Document.Kind.SERVICE_RECEIPT,
+)
+
+
+def rating_url(document: Document) -> str:
+    number = (document.context.get("application") or {}).get("number") or document.application.number
+    return f"{settings.PORTAL_PUBLIC_URL.rstrip('/')}/ratings/{number}/?via=qr"
+
+
 def build_context(document: Document) -> dict[str, Any]:
     """The template's context: the snapshot taken at issuance, plus what belongs to the document itself
     (its number, date and QR code) and the portal's constants. Nothing is read from the case here."""
@@ -410,6 +424,7 @@ def build_context(document: Document) -> dict[str, Any]:
         "issued_on_cn": chinese_date(issued_on),
         "verify_url": url,
         "qr_data_uri": qr_png_data_uri(url),
+        "rating_qr_data_uri": qr_png_data_uri(rating_url(document)) if document.kind in RATED_KINDS else "",
         "portal_name": settings.PORTAL_NAME,
         "portal_url": settings.PORTAL_PUBLIC_URL.rstrip("/"),
         "hotline": settings.SERVICE_HOTLINE,

@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("applications.public_urls")),  # verify/<token>/: verify_document
     path("hall/", include("windows.urls")),
     path("review/", include("reviews.urls")),
+    path("ratings/", include("reviews.rating_urls")),
+    path("supervision/", include("reviews.supervision_urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP forbids inline scripts.

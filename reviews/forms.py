@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from applications.forms import CorrectionForm, RefusalForm
 from applications.forms_runtime import MAX_TEXT
@@ -17,6 +18,9 @@ from applications.models import Application, Suspension
 from catalog.models import ServiceItem
 from portal.forms import ChineseLabels
 from portal.models import User
+from reviews.evaluations import Rating
+from reviews.models import Indicator, Level, Rectification
+from reviews.rectifications import FOLLOW_UP_LEVELS
 
 __all__ = [
     "AssignForm",
@@ -146,3 +150,64 @@ class ExtensionForm(ChineseLabels, forms.Form):
 
 class ExtensionDecisionForm(ChineseLabels, forms.Form):
     decision = forms.ChoiceField(label="审批意见", choices=[("approve", "批准延长"), ("reject", "不予批准")])
+
+
+class RatingForm(forms.Form):
+    """好差评's shape only; reviews.evaluations checks level, options and comment with its messages."""
+
+    level = forms.TypedChoiceField(label=_("评价等级"), coerce=int, choices=Level.choices, widget=forms.RadioSelect)
+    indicators = forms.TypedMultipleChoiceField(label=_("评价指标"), coerce=int, required=False, choices=())
+    comment = forms.CharField(label=_("评价意见"), required=False, max_length=500, widget=forms.Textarea({"rows": 3}))
+    is_anonymous = forms.BooleanField(label=_("匿名评价（公开时不显示姓名）"), required=False)
+
+    def __init__(self, *args: Any, options: dict[int, list[Indicator]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.options = options
+        self.fields["indicators"].choices = [(i.pk, i.label) for group in options.values() for i in group]
+
+    def rating(self) -> Rating:
+        data = self.cleaned_data
+        return Rating(
+            level=data["level"],
+            indicator_ids=tuple(data["indicators"]),
+            comment=data["comment"],
+            is_anonymous=data["is_anonymous"],
+        )
+
+
+class FollowUpForm(forms.Form):
+    level = forms.TypedChoiceField(
+        label=_("您对整改结果是否满意"),
+        coerce=int,
+        choices=[(level.value, level.label) for level in FOLLOW_UP_LEVELS],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("回访情况"), required=False, max_length=2000, widget=forms.Textarea({"rows": 3}))
+
+
+class VerifyForm(forms.Form):
+    is_true = forms.TypedChoiceField(
+        label=_("反映情况是否属实"), coerce=lambda v: v == "yes", choices=[("yes", _("属实")), ("no", _("不属实"))]
+    )
+    classification = forms.ChoiceField(label=_("诉求分类"), choices=Rectification.Classification.choices)
+    note = forms.CharField(label=_("核实情况"), max_length=2000, widget=forms.Textarea({"rows": 3}))
+
+
+class ReplyForm(forms.Form):
+    result = forms.CharField(label=_("整改情况"), max_length=2000, widget=forms.Textarea({"rows": 3}))
+    reply = forms.CharField(label=_("答复申请人"), max_length=2000, widget=forms.Textarea({"rows": 3}))
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(label=_("申诉理由"), max_length=2000, widget=forms.Textarea({"rows": 3}))
+    evidence = forms.FileField(label=_("证据材料（PDF 或图片）"), required=False)
+
+
+class AppealDecisionForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("审核结果"),
+        coerce=lambda v: v == "upheld",
+        choices=Rectification.AppealOutcome.choices,
+        widget=forms.RadioSelect,
+    )
+    decision = forms.CharField(label=_("审核意见"), max_length=2000, widget=forms.Textarea({"rows": 3}))

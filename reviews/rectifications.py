@@ -38,6 +38,7 @@ DEPARTMENT_ROLES = (Role.REVIEWER, Role.DEPT_HEAD)
 TEXT_MAX = 2000
 # The clock runs while the department has work to do on it.
 RUNNING = (R.VERIFYING, R.RECTIFYING)
+OPEN = (R.VERIFYING, R.RECTIFYING, R.APPEALED, R.FOLLOW_UP)
 
 
 def open_rectification(*, evaluation: Evaluation, clock: Clock = system_clock) -> Rectification:
@@ -66,6 +67,16 @@ def open_rectification(*, evaluation: Evaluation, clock: Clock = system_clock) -
 
 
 # --- Who sees and does what -----------------------------------------------------------------------
+
+
+def may_see_rectifications(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(
+        user.is_superuser
+        or user.has_role(Role.SUPERVISOR, Role.AUDITOR)
+        or (user.department_id and user.has_role(*DEPARTMENT_ROLES))
+    )
 
 
 def rectifications_visible_to(user: Any) -> QuerySet[Rectification]:

@@ -136,3 +136,22 @@ def as_user(client, user):
 def visible_text(html: str) -> str:
     """The page's words without its tags: a light's label is marked up in parts (a wrap point)."""
     return re.sub(r"<[^>]+>", "", html)
+
+
+def conclude(application: Application, clerk, day: dt.date = MONDAY) -> Application:  # noqa: F811
+    """Accept, pass handle and check, grant (three staff), deliver by download."""
+    clock = clock_at(day, 11)
+    accept(application, clerk, on=day)
+    cases.pass_step(application=application, actor=UserFactory(), opinion="材料齐全", clock=clock)
+    cases.pass_step(application=application, actor=UserFactory(), opinion="同意", clock=clock)
+    cases.decide_application(
+        application=application, actor=UserFactory(), outcome="granted", reasons="符合法定条件。", clock=clock
+    )
+    cases.deliver_result(application=application, actor=None, actor_role=Actor.SYSTEM, method="download", clock=clock)
+    application.refresh_from_db()
+    return application
+
+
+@pytest.fixture
+def concluded(submitted, clerk):  # noqa: F811
+    return conclude(submitted, clerk)

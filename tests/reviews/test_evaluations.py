@@ -6,9 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from applications import services as cases
-from applications.models import Application
-from applications.transitions import Actor
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import AuditEvent, OutboxMessage, Role
 from reviews import evaluations, rectifications
@@ -20,25 +17,6 @@ from tests.reviews.conftest import MONDAY, accept
 
 R = Rectification.Status
 FRIDAY = dt.date(2026, 3, 6)
-
-
-def conclude(application: Application, clerk, day: dt.date = MONDAY) -> Application:
-    """Accept, pass handle and check, grant (three staff), deliver by download."""
-    clock = clock_at(day, 11)
-    accept(application, clerk, on=day)
-    cases.pass_step(application=application, actor=UserFactory(), opinion="材料齐全", clock=clock)
-    cases.pass_step(application=application, actor=UserFactory(), opinion="同意", clock=clock)
-    cases.decide_application(
-        application=application, actor=UserFactory(), outcome="granted", reasons="符合法定条件。", clock=clock
-    )
-    cases.deliver_result(application=application, actor=None, actor_role=Actor.SYSTEM, method="download", clock=clock)
-    application.refresh_from_db()
-    return application
-
-
-@pytest.fixture
-def concluded(submitted, clerk):
-    return conclude(submitted, clerk)
 
 
 def indicator(level: int, scope: str = "online") -> Indicator:

@@ -1,0 +1,36 @@
+// 效能监督: the trend and department charts (Apache ECharts, vendored in static/vendor/echarts).
+// The same numbers are in the tables below each chart.
+(function () {
+  "use strict";
+  var source = document.getElementById("chart-data");
+  if (!source || !window.echarts) return;
+  var data = JSON.parse(source.textContent);
+  var labels = data.labels;
+  var trendBox = document.getElementById("trend-chart");
+  if (trendBox && data.trend.length) {
+    echarts.init(trendBox).setOption({
+      tooltip: { trigger: "axis" },
+      legend: { data: [labels.concluded, labels.good_rate] },
+      xAxis: { type: "category", data: data.trend.map(function (r) { return r.month; }) },
+      yAxis: [{ type: "value" }, { type: "value", min: 0, max: 100 }],
+      series: [
+        { name: labels.concluded, type: "bar", data: data.trend.map(function (r) { return r.concluded; }) },
+        { name: labels.good_rate, type: "line", yAxisIndex: 1, data: data.trend.map(function (r) { return r.good_rate; }) }
+      ]
+    });
+  }
+  var departmentBox = document.getElementById("department-chart");
+  if (departmentBox && data.departments.length) {
+    echarts.init(departmentBox).setOption({
+      tooltip: { trigger: "axis" },
+      legend: { data: [labels.given, labels.negative] },
+      grid: { containLabel: true },
+      xAxis: { type: "value" },
+      yAxis: { type: "category", data: data.departments.map(function (r) { return r.department; }) },
+      series: [
+        { name: labels.given, type: "bar", data: data.departments.map(function (r) { return r.given; }) },
+        { name: labels.negative, type: "bar", data: data.departments.map(function (r) { return r.negative; }) }
+      ]
+    });
+  }
+})();
