@@ -341,17 +341,22 @@ def _default(clock: Clock) -> int:
                 invitation.closed_at = clock.now()
                 invitation.save(update_fields=["closed_at"])
                 continue
-            policy = policy_for(application.department)
-            _write(
-                application,
-                rating=Rating(level=policy.default_level),
-                indicators=[],
-                channel=Evaluation.Channel.SYSTEM,
-                rated_by=None,
-                status=Evaluation.Status.DEFAULTED,
-                clock=clock,
-            )
+            default_rating(application=application, clock=clock)
     return len(due)
+
+
+def default_rating(*, application: Application, clock: Clock = system_clock) -> Evaluation:
+    """The region's default rating once the window closed unrated: stored as defaulted, never as given."""
+    policy = policy_for(application.department)
+    return _write(
+        application,
+        rating=Rating(level=policy.default_level),
+        indicators=[],
+        channel=Evaluation.Channel.SYSTEM,
+        rated_by=None,
+        status=Evaluation.Status.DEFAULTED,
+        clock=clock,
+    )
 
 
 def sweep_follow_ups(*, clock: Clock = system_clock) -> dict[str, int]:

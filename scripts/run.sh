@@ -12,6 +12,7 @@ mkdir -p var/log
 $PY manage.py migrate --noinput
 $PY manage.py seed_demo
 $PY manage.py seed_demo_hall
+$PY manage.py seed_demo_ratings
 $PY manage.py setup_schedule
 .venv/bin/celery -A portal worker --loglevel=INFO --concurrency=2 >var/log/worker.log 2>&1 &
 WORKER=$!

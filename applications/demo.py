@@ -1,0 +1,67 @@
+"""Demo cases driven through the real services, shared by the demo hall (windows.demo) and the demo
+ratings (reviews.demo): 张三 applies online for an item that fits (no fee, no paper original)."""
+
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from applications import services as cases
+from applications.models import Application
+from catalog.demo import accounts
+from catalog.demo.simple_pdf import simple_pdf
+from catalog.models import MaterialRequirement, ServiceItem
+from portal.clock import Clock
+from portal.models import User
+
+
+def fits_the_demo(item: ServiceItem) -> bool:
+    """An item 张三 can apply for online as a person, with nothing that needs paper at the window."""
+    if not (item.accepts_on_pc or item.accepts_on_mobile) or item.fees.exists() or not item.steps.exists():
+        return False
+    if any(f.get("name", "").startswith(("organization_", "agent_")) for f in item.form_definition or []):
+        return False
+    for requirement in item.materials.all():
+        paper_original = requirement.form == MaterialRequirement.Form.PAPER and requirement.originals > 0
+        if paper_original and requirement.necessity != MaterialRequirement.Necessity.DEFERRABLE:
+            return False
+    return True
+
+
+def _form_value(definition: dict[str, Any], citizen: accounts.CitizenSeed) -> Any:
+    kind, check = definition.get("type", "text"), definition.get("validator", "")
+    options = [str(o) for o in definition.get("options", [])]
+    if kind in ("select", "radio"):
+        return options[0]
+    if kind == "checkbox":
+        return options[:1]
+    if kind == "number":
+        return "1"
+    if kind == "date":
+        return "2025-01-01"
+    if kind == "id_number" or check in ("resident_id", "id_number"):
+        return citizen.id_number
+    if kind == "phone" or check == "phone":
+        return citizen.phone
+    if definition.get("name") == "applicant_name":
+        return citizen.real_name
+    return "南京市江宁区东山街道上元大街1号"
+
+
+def submitted_case(item: ServiceItem, key: str, clock: Clock) -> Application:
+    citizen = accounts.CITIZENS[0]
+    user = User.objects.get(username=citizen.phone)
+    application = cases.start_online_application(
+        user=user,
+        item=item,
+        acting_as=Application.ActingAs.SELF,
+        id_number=citizen.id_number,
+        idempotency_key=key,
+        clock=clock,
+    )
+    form_data = {f["name"]: _form_value(f, citizen) for f in item.form_definition or []}
+    application = cases.save_draft(application=application, form_data=form_data)
+    for requirement in cases.required_materials(application):
+        pdf = simple_pdf(title=requirement.name, subtitle="演示材料", rows=[("申请人", citizen.real_name)], notes=[])
+        upload = SimpleUploadedFile(f"{requirement.name}.pdf", pdf, content_type="application/pdf")
+        cases.attach_material(application=application, requirement=requirement, file=upload, actor=user, clock=clock)
+    return cases.submit_application(application=application, actor=user, declaration=True, clock=clock)
