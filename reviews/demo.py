@@ -102,7 +102,9 @@ def _concluded(key: str, item, day: dt.date) -> Application:
         reasons="申请材料齐全，符合法定条件和标准。",
         clock=noon,
     )
-    done = _clock(workdays.add_workdays(day, 2), 15)
+    application.refresh_from_db()
+    # Delivered two working days later, or on the promised day if that comes first (always in time).
+    done = _clock(min(application.due_on or day, workdays.add_workdays(day, 2)), 15)
     cases.deliver_result(application=application, actor=clerk, method=Application.DeliveryMethod.DOWNLOAD, clock=done)
     application.refresh_from_db()
     return application
@@ -111,7 +113,7 @@ def _concluded(key: str, item, day: dt.date) -> Application:
 def _handle(rectification: Rectification, to: str, day: dt.date) -> None:
     reviewer, head = _staff("demo_reviewer"), _staff("demo_dept_head")
     citizen = User.objects.get(username=accounts.CITIZENS[0].phone)
-    clock = _clock(workdays.add_workdays(day, 1), 10)
+    clock = _clock(workdays.add_workdays(day, 4), 10)  # the day after the rating
     if to == Rectification.Status.VERIFYING:
         return
     if to == Rectification.Status.APPEALED:
