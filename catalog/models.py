@@ -581,6 +581,8 @@ class ImportJob(models.Model):
     problems = models.JSONField("问题清单", default=list, blank=True)
     problem_count = models.PositiveIntegerField("问题数", default=0)
     imported_codes = models.JSONField("已导入的实施编码", default=list, blank=True)
+    # What a valid job will change, row by row (catalog.imports.preview), shown before confirmation.
+    preview = models.JSONField("变更预览", default=dict, blank=True)
     error_message = models.TextField("失败原因", blank=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     validated_at = models.DateTimeField("校验完成时间", null=True, blank=True)

@@ -12,6 +12,8 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, T
 from django.db.models.functions import Cast
 
 from catalog.models import (
+    APPLIED_FOR_TYPES,
+    BasicItem,
     Department,
     MaterialRequirement,
     Region,
@@ -187,6 +189,13 @@ def region_and_above(region: Region) -> list[Region]:
         seen.add(region.pk)
         region = region.parent
     return chain
+
+
+def claimable_basic_items(department: Department | None) -> QuerySet[BasicItem]:
+    """Basic items a department may implement as items applied for: national ones and those of its
+    region and the regions above it (what catalog.imports looks a row's basic code up in)."""
+    regions = region_and_above(department.region) if department is not None else []
+    return BasicItem.objects.filter(Q(region__isnull=True) | Q(region__in=regions), item_type__in=APPLIED_FOR_TYPES)
 
 
 def topics_with_item_counts() -> QuerySet[Topic]:

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import django_otp
 import qrcode
 from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -19,9 +20,11 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from portal import access, lockout, selectors, services
+from portal import access, lockout, phone_codes, selectors, services
 from portal.exceptions import DomainError, NotFound, render_error
 from portal.forms import (
     EnrolmentCodeForm,
@@ -34,7 +37,13 @@ from portal.forms import (
 from portal.models import Role, User
 
 # Registration refusals that belong to one field of the form.
-REGISTRATION_ERROR_FIELDS = {"duplicate_phone": "phone", "duplicate_email": "email"}
+# Registration refusals that belong to one field of the form; the others (the code's) go to the code.
+REGISTRATION_ERROR_FIELDS = {
+    "duplicate_phone": "phone",
+    "duplicate_email": "email",
+    "duplicate_account": None,
+    "identifier_required": None,
+}
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -69,17 +78,36 @@ class PortalLoginView(LoginView):
         return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
+SEND_CODE = "send_code"
+
+
 def register(request: HttpRequest) -> HttpResponse:
+    """One page, two submit buttons: "获取验证码" texts a code and shows the form again with what was
+    typed (no JS needed); "注册" creates the account with the code."""
     if request.user.is_authenticated:
         return redirect("accounts:profile")
-    form = RegistrationForm(request.POST or None)
+    sending = request.method == "POST" and request.POST.get("action") == SEND_CODE
+    form = RegistrationForm(request.POST or None, for_code=sending)
+    context: dict[str, Any] = {"form": form, "send_code": SEND_CODE, "demo_sms_log": _demo_sms_log()}
     status = 200
-    if request.method == "POST":
+    if sending:
+        status = 400
+        if form.is_valid():
+            try:
+                phone_codes.send_registration_code(phone=form.cleaned_data["phone"], ip=_ip(request))
+            except DomainError as exc:
+                form.add_error("code" if exc.code != "duplicate_phone" else "phone", exc.message)
+                status = exc.status_code
+            else:
+                context["code_sent_to"] = phone_codes.mask_phone(form.cleaned_data["phone"])
+                status = 200
+    elif request.method == "POST":
         status = 400
         if form.is_valid():
             try:
                 user = services.register_user(
                     phone=form.cleaned_data["phone"],
+                    phone_code=form.cleaned_data["code"],
                     email=form.cleaned_data["email"],
                     password=form.cleaned_data["password1"],
                     ip=_ip(request),
@@ -88,13 +116,20 @@ def register(request: HttpRequest) -> HttpResponse:
                 # The only ValidationError left after the form is the password validators' verdict.
                 form.add_error("password1", exc)
             except DomainError as exc:
-                form.add_error(REGISTRATION_ERROR_FIELDS.get(exc.code), exc.message)
+                form.add_error(REGISTRATION_ERROR_FIELDS.get(exc.code, "code"), exc.message)
                 status = exc.status_code
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, "注册成功。请完成实名认证，之后即可在网上办事。")
+                messages.success(request, gettext("注册成功。请完成实名认证，之后即可在网上办事。"))
                 return redirect("accounts:real_name")
-    return render(request, "portal/register.html", {"form": form}, status=status)
+    return render(request, "portal/register.html", context, status=status)
+
+
+def _demo_sms_log() -> str:
+    """Where the demo SMS backend writes texts (DEBUG only), so a developer can read the code."""
+    if not settings.DEBUG or not getattr(import_string(settings.SMS_BACKEND), "is_demo", False):
+        return ""
+    return str(settings.SMS_LOG_PATH)
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from portal import lockout, uploads
 from portal.services import AUTHORIZATION_LETTER_KINDS
@@ -82,39 +83,69 @@ class LoginForm(ChineseLabels, RefusesSprayingAddresses, AuthenticationForm):
 
 
 class RegistrationForm(ChineseLabels, forms.Form):
+    """Registration in two steps on one page: "获取验证码" (``for_code=True``: only the phone number
+    is checked, the page comes back with what was typed) and "注册" (everything, with the code)."""
+
     phone = forms.CharField(
-        label="手机号码",
+        label=_("手机号码"),
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        help_text="手机号码和电子邮箱至少填写一项，用作登录账号。",
+        help_text=_("手机号码和电子邮箱至少填写一项，用作登录账号。填写手机号码的，须先获取短信验证码。"),
+    )
+    code = forms.CharField(
+        label=_("短信验证码"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        help_text=_("6 位数字，10 分钟内有效。"),
     )
     email = forms.EmailField(
-        label="电子邮箱", required=False, max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("电子邮箱"), required=False, max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password1 = forms.CharField(
-        label="密码",
+        label=_("密码"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="再次输入密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("再次输入密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
+
+    def __init__(self, *args: Any, for_code: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.for_code = for_code
+        if for_code:
+            for name, field in self.fields.items():
+                field.required = name == "phone"
+            self.fields["phone"].error_messages["required"] = _("请填写接收验证码的手机号码。")
 
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip()
         return validate_phone(value) if value else ""
+
+    def clean_code(self) -> str:
+        value = self.cleaned_data["code"].strip()
+        if value and not (len(value) == 6 and value.isascii() and value.isdigit()):
+            raise ValidationError(_("验证码为短信中的 6 位数字。"), code="code_format")
+        return value
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.for_code:
+            return data
         if not self.errors and not data.get("phone") and not data.get("email"):
-            raise ValidationError("请填写手机号码或电子邮箱。", code="identifier_required")
+            raise ValidationError(_("请填写手机号码或电子邮箱。"), code="identifier_required")
+        if data.get("phone") and not data.get("code") and "code" not in self.errors:
+            self.add_error(
+                "code", ValidationError(_("请填写短信验证码；还没有的，请先点击“获取验证码”。"), code="code_required")
+            )
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
-            self.add_error("password2", ValidationError("两次输入的密码不一致。", code="password_mismatch"))
+            self.add_error("password2", ValidationError(_("两次输入的密码不一致。"), code="password_mismatch"))
         return data
 
 

@@ -15,9 +15,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import outbox, uploads
+from portal import outbox, phone_codes, uploads
+from portal.clock import Clock, system_clock
 from portal.exceptions import BadInput, DomainError, InvalidTransition, PermissionDenied
 from portal.idnumbers import id_number_digest, mask_id_number
 from portal.models import (
@@ -88,36 +90,58 @@ def _refuse_demo_outside_demo_mode() -> None:
 # --- Registration and the real-name check ---------------------------------------------------
 
 
-@transaction.atomic
 def register_user(
-    *, password: str, phone: str = "", email: str = "", is_demo: bool = False, ip: str | None = None
+    *,
+    password: str,
+    phone: str = "",
+    email: str = "",
+    phone_code: str = "",
+    is_demo: bool = False,
+    ip: str | None = None,
+    clock: Clock = system_clock,
 ) -> User:
-    """Create a citizen account identified by a phone number or an e-mail address."""
+    """Create a citizen account identified by a phone number or an e-mail address.
+
+    A phone number is proved with the code texted to it (portal.phone_codes), spent with the account's
+    creation; demo accounts (development only) skip the text. Not to be called inside a caller's
+    transaction: a wrong code is counted in a transaction of its own before the refusal is raised.
+    """
     if is_demo:
         _refuse_demo_outside_demo_mode()
     phone = validate_phone(phone) if phone else ""
     email = email.strip().lower()
     if not phone and not email:
-        raise BadInput("请填写手机号码或电子邮箱。", code="identifier_required")
+        raise BadInput(gettext("请填写手机号码或电子邮箱。"), code="identifier_required")
     if phone and User.objects.filter(models.Q(phone=phone) | models.Q(username=phone)).exists():
-        raise DomainError("该手机号码已注册，请直接登录。", code="duplicate_phone")
+        raise DomainError(gettext("该手机号码已注册，请直接登录。"), code="duplicate_phone")
     if email and User.objects.filter(models.Q(email=email) | models.Q(username=email)).exists():
-        raise DomainError("该电子邮箱已注册，请直接登录。", code="duplicate_email")
+        raise DomainError(gettext("该电子邮箱已注册，请直接登录。"), code="duplicate_email")
 
     user = User(username=phone or email, phone=phone or None, email=email or None, is_demo=is_demo)
     validate_password(password, user)
     user.set_password(password)
+    refusal: DomainError | None = None
+    with transaction.atomic():
+        if phone and not is_demo:
+            refusal = phone_codes.redeem_code(phone=phone, code=phone_code, clock=clock)
+            user.phone_verified_at = clock.now()
+        if refusal is None:
+            _create_citizen(user, via="phone" if phone else "email", ip=ip)
+    if refusal is not None:
+        raise refusal
+    return user
+
+
+def _create_citizen(user: User, *, via: str, ip: str | None) -> None:
     try:
-        # A savepoint, so a concurrent registration of the same phone/e-mail becomes a clear message.
+        # A savepoint, so a concurrent registration of the same phone/e-mail becomes a clear message
+        # (and the code redeemed with it is given back by the caller's rollback).
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise DomainError("该手机号码或电子邮箱已注册，请直接登录。", code="duplicate_account") from exc
+        raise DomainError(gettext("该手机号码或电子邮箱已注册，请直接登录。"), code="duplicate_account") from exc
     user.groups.add(_role_group(Role.CITIZEN))
-    record_audit(
-        actor=user, action="account.registered", obj=user, detail={"via": "phone" if phone else "email"}, ip=ip
-    )
-    return user
+    record_audit(actor=user, action="account.registered", obj=user, detail={"via": via}, ip=ip)
 
 
 def verify_real_name(

@@ -17,14 +17,17 @@ An import goes through three passes, each visible to the editor:
    Validating unsaved objects would be faster but would miss exactly those checks; the rehearsal
    costs about as much as the write (about 20 ms a row on a quiet 2-core machine, some 30 services
    queries each: a 10,000-row file takes 3–10 minutes per pass in the worker, depending on load),
-   which is acceptable for an occasional bulk job.
+   which is acceptable for an occasional bulk job. The rehearsed drafts are also compared with the
+   published versions they continue (``preview``): the editor sees, per row, a new item, an update
+   with its changed fields old → new, or no change, before confirming.
 3. Once the editor confirms a valid job, the same rows are written in ONE transaction as drafts
    (never published). If any row fails now — the catalog changed since validation — nothing is
-   written and the job shows why.
+   written and the job shows why; so is a row whose item got a new published version since the
+   preview, since the changes the editor confirmed are no longer the ones the write would make.
 
 The package is split by concern: ``layout`` (limits and columns), ``cells`` (one cell), ``reading``
-(a file into rows), ``planning`` (rows into checked plans), ``jobs`` (upload, validation pass,
-confirmation, write). Its public names are re-exported here.
+(a file into rows), ``planning`` (rows into checked plans), ``preview`` (what a valid job will
+change), ``jobs`` (upload, validation pass, confirmation, write). Its public names are re-exported here.
 """
 
 from catalog.imports.cells import (  # noqa: F401

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from catalog import access, services
 from catalog.imports import reading
-from catalog.imports.layout import CHUNK_ROWS, FIELD_HEADERS, INLINE_MAX_ROWS, MAX_PROBLEMS_KEPT
+from catalog.imports.layout import CHUNK_ROWS, CODE, FIELD_HEADERS, INLINE_MAX_ROWS, MAX_PROBLEMS_KEPT
 from catalog.imports.planning import RowPlan, plan_rows
+from catalog.imports.preview import Preview, base_moved
 from catalog.imports.reading import ParsedFile, Problem, check_import_upload, file_error
 from catalog.models import (
     ImportJob,
@@ -119,11 +120,15 @@ def validate_import(*, job_id: int) -> ImportJob:
         plans, problems = plan_rows(parsed, job.created_by)
         total, done = len(parsed.rows), len(parsed.rows) - len(plans)
         ImportJob.objects.filter(pk=job.pk).update(total_rows=total, processed_rows=done)
+        preview = Preview()
         for start in range(0, len(plans), CHUNK_ROWS):
             chunk = plans[start : start + CHUNK_ROWS]
             with transaction.atomic():
                 for plan in chunk:
-                    problems += _try_write(plan, job.created_by, job, parsed.sheet)[1]
+                    item, row_problems = _try_write(plan, job.created_by, job, parsed.sheet)
+                    problems += row_problems
+                    if item is not None:  # compared before the rehearsal is rolled back
+                        preview.add(row=plan.row, name=plan.name, existing=plan.existing, written=item)
                 transaction.set_rollback(True)
             done += len(chunk)
             ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
@@ -136,7 +141,14 @@ def validate_import(*, job_id: int) -> ImportJob:
         raise
     problems.sort(key=lambda p: (p.sheet != parsed.sheet, p.sheet, p.row or 0))
     status = ImportJob.Status.INVALID if problems else ImportJob.Status.VALID
-    return _finish(job, status, problems=problems, processed_rows=total, validated_at=timezone.now())
+    return _finish(
+        job,
+        status,
+        problems=problems,
+        processed_rows=total,
+        validated_at=timezone.now(),
+        preview=preview.as_json() if status == ImportJob.Status.VALID else {},
+    )
 
 
 def _finish(job: ImportJob, status: str, *, problems: list[Problem] | None = None, **fields: Any) -> ImportJob:
@@ -193,6 +205,17 @@ def write_import(*, job_id: int) -> ImportJob:
             plans, problems = plan_rows(parsed, job.created_by)
             codes = []
             for plan in plans:
+                if base_moved(job.preview, row=plan.row, existing=plan.existing):
+                    problems.append(
+                        Problem(
+                            parsed.sheet,
+                            plan.row,
+                            plan.name,
+                            CODE,
+                            "校验后该事项已发布了新版本，确认前看到的变更已不准确，请重新上传以查看新的变更。",
+                        )
+                    )
+                    continue
                 item, row_problems = _try_write(plan, job.created_by, job, parsed.sheet)
                 problems += row_problems
                 if item is not None:

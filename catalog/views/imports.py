@@ -21,8 +21,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog import access, exports, imports
-from catalog.models import BasicItem, Department, ImportJob
+from catalog import access, exports, imports, selectors
+from catalog.models import Department, ImportJob
 from catalog.views.editor import catalog_staff_view
 from portal.exceptions import BadInput, NotFound, PermissionDenied
 from portal.spreadsheets import csv_row
@@ -33,6 +33,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 REPORT_ROWS_SHOWN = 500
 RECENT_JOBS = 10
+# A short file's changes are shown open; a longer one's rows are opened one by one.
+PREVIEW_OPEN_ROWS = 20
 
 
 class ImportUploadForm(forms.Form):
@@ -79,13 +81,22 @@ def _enqueue(task: Any, job_id: int) -> None:
 
 
 def _job_page(request: HttpRequest, job: ImportJob, *, status: int = 200) -> HttpResponse:
-    context = {
+    context: dict[str, Any] = {
         "job": job,
         "problems": job.problems[:REPORT_ROWS_SHOWN],
         "problems_hidden": max(job.problem_count - REPORT_ROWS_SHOWN, 0),
         "problems_truncated": job.problem_count > len(job.problems),
         "imported_shown": job.imported_codes[:50],
     }
+    if job.status == ImportJob.Status.VALID and job.preview:
+        rows = job.preview.get("rows", [])
+        counts = job.preview.get("counts", {})
+        context |= {
+            "preview_rows": rows,
+            "preview_counts": counts,
+            "preview_hidden": sum(counts.values()) > len(rows),
+            "preview_open": len(rows) <= PREVIEW_OPEN_ROWS,
+        }
     return render(request, "catalog/imports/job.html", context, status=status)
 
 
@@ -192,8 +203,9 @@ def import_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
 def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The blank layout with one example item, filled with the editor's own department."""
     _require_editor(request)
-    department = access.editable_departments(request.user).order_by("pk").first()
-    basic_item = BasicItem.objects.order_by("code", "pk").first()
+    department = access.editable_departments(request.user).select_related("region").order_by("pk").first()
+    # The example row must import as it is: a basic item the department can implement.
+    basic_item = selectors.claimable_basic_items(department).order_by("code", "pk").first()
     writers: dict[str, tuple[Callable[..., bytes], str]] = {
         "xlsx": (exports.template_xlsx, XLSX_TYPE),
         "csv": (exports.template_csv, CSV_TYPE),

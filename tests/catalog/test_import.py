@@ -239,6 +239,44 @@ def test_the_xlsx_template_example_imports_as_a_draft(client_x, basic_item):
     assert item.status == ServiceItem.Status.DRAFT and item.materials.count() == 4 and item.situations.count() == 1
 
 
+def test_the_csv_template_example_imports_as_a_draft(client_x, basic_item):
+    template = client_x.get(reverse("catalog:import_template", args=["csv"]))
+
+    upload(client_x, "模板.csv", template.content)
+
+    job = latest_job()
+    assert job.status == ImportJob.Status.VALID, job.problems
+    confirm(client_x, job)
+    item = ServiceItem.objects.get()
+    assert item.status == ServiceItem.Status.DRAFT and item.materials.count() == 4 and item.situations.count() == 1
+
+
+def test_the_template_example_names_a_basic_item_of_the_editors_region(client_x, department_y, basic_item):
+    from catalog.models import CatalogLevel, ItemType
+
+    # First by code, but not for the editor's department: another county's, and one not applied for.
+    BasicItemFactory(code="000100000001", level=CatalogLevel.COUNTY, region=department_y.region)
+    BasicItemFactory(code="000100000002", item_type=ItemType.PENALTY)
+    template = client_x.get(reverse("catalog:import_template", args=["csv"]))
+
+    upload(client_x, "模板.csv", template.content)
+
+    job = latest_job()
+    assert job.status == ImportJob.Status.VALID, job.problems
+    assert job.preview["rows"][0]["name"] == basic_item.name
+
+
+def test_a_template_without_a_basic_item_to_name_says_so_on_import(client_x, db):
+    template = client_x.get(reverse("catalog:import_template", args=["csv"]))
+
+    response = upload(client_x, "模板.csv", template.content)
+
+    job = latest_job()
+    assert response.status_code == 422 and job.status == ImportJob.Status.INVALID
+    assert [p["field"] for p in job.problems] == ["基本编码"]
+    assert "未找到基本编码" in job.problems[0]["message"]
+
+
 def test_escaped_separators_survive_in_a_compact_cell(client_x, department_x, basic_item):
     materials = r"申请书（含附件\|附表）|必要|1|0|申请人自备|||||||填写须知：一式两份\；加盖公章"
     row = item_row(1, department_x, basic_item, 申请材料=materials, 办理情形="")
@@ -607,6 +645,96 @@ def test_the_report_writes_a_name_that_looks_like_a_formula_as_text(client_x, de
 
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert lines[1][2] == "'" + row["事项名称"]
+
+
+# --- The preview: what will change, before 确认导入 ----------------------------------------------
+
+PREVIEW_HEADERS = [*imports.REQUIRED_ITEM_HEADERS]
+
+
+def test_the_preview_lists_the_changed_fields_of_an_updated_item(client_x, department_x, basic_item):
+    published = ServiceItemFactory(department=department_x, basic_item=basic_item, name="原事项名称")
+    row = item_row(1, department_x, basic_item, 实施编码=published.code, 事项名称="新版事项名称", 承诺办结时限="8")
+    row["服务对象"] = "自然人"  # as published: not a change
+
+    response = upload(client_x, "清单.csv", csv_bytes([row], headers=PREVIEW_HEADERS))
+
+    job = latest_job()
+    assert job.status == ImportJob.Status.VALID, job.problems
+    [entry] = job.preview["rows"]
+    assert entry["kind"] == "update" and entry["code"] == published.code and entry["from_version"] == 1
+    assert [(c["label"], c["old"], c["new"]) for c in entry["changes"]] == [
+        ("事项名称", "原事项名称", "新版事项名称"),
+        ("承诺办结时限", "10", "8"),
+    ]
+    page = client_x.get(response["Location"]).content.decode()
+    assert "更新已有事项 1 个" in page and "2 处变更" in page
+    assert "<del>原事项名称</del>" in page and "<ins>新版事项名称</ins>" in page
+    assert "<del>10</del>" in page and "<ins>8</ins>" in page
+
+
+def test_the_preview_tells_new_items_from_updates_and_unchanged_ones(client_x, department_x, basic_item):
+    from catalog import exports
+
+    same = ServiceItemFactory(department=department_x, basic_item=basic_item, place="一楼 3 号窗口")
+    exported = list(csv.DictReader(io.StringIO(exports.export_items_csv([same]).decode("utf-8-sig"))))[0]
+    rows = [exported, item_row(2, department_x, basic_item, 事项名称="全新事项")]
+
+    response = upload(client_x, "清单.csv", csv_bytes(rows))
+
+    job = latest_job()
+    assert job.status == ImportJob.Status.VALID, job.problems
+    assert job.preview["counts"] == {"new": 1, "update": 0, "unchanged": 1}
+    assert [(e["name"], e["kind"], e["changes"]) for e in job.preview["rows"]] == [
+        (same.name, "unchanged", []),
+        ("全新事项", "new", []),
+    ]
+    page = client_x.get(response["Location"]).content.decode()
+    assert "新建事项 1 个，更新已有事项 0 个，无变化 1 个" in page
+    assert "内容与已发布的第 1 版相同" in page and "将新建一个事项草稿" in page
+
+
+def test_nothing_is_written_before_the_confirmation(client_x, department_x, basic_item):
+    published = ServiceItemFactory(department=department_x, basic_item=basic_item, name="原事项名称")
+    rows = [
+        item_row(1, department_x, basic_item, 实施编码=published.code, 事项名称="新版事项名称"),
+        item_row(2, department_x, basic_item),
+    ]
+    before = catalog_counts()
+
+    response = upload(client_x, "清单.csv", csv_bytes(rows))
+    client_x.get(response["Location"])  # the preview page
+
+    job = latest_job()
+    assert job.status == ImportJob.Status.VALID and job.preview["counts"]["update"] == 1
+    assert catalog_counts() == before
+    published.refresh_from_db()
+    assert published.name == "原事项名称" and ServiceItem.objects.count() == 1
+    confirm(client_x, job)
+    assert ServiceItem.objects.filter(status=ServiceItem.Status.DRAFT).count() == 2
+
+
+def test_a_version_published_after_the_preview_makes_the_write_write_nothing(
+    client_x, department_x, basic_item, editor_x, publisher
+):
+    from catalog import services
+
+    published = ServiceItemFactory(department=department_x, basic_item=basic_item)
+    upload(client_x, "清单.csv", csv_bytes([item_row(1, department_x, basic_item, 实施编码=published.code)]))
+    job = latest_job()
+    assert job.status == ImportJob.Status.VALID
+    # Someone edits, submits and publishes a new version before the editor confirms.
+    draft = services.start_new_version(actor=editor_x, item=published)
+    services.submit_for_approval(actor=editor_x, item=draft)
+    services.publish_service_item(actor=publisher, item=draft)
+    before = catalog_counts()
+
+    response = confirm(client_x, job)
+
+    job.refresh_from_db()
+    assert response.status_code == 422 and job.status == ImportJob.Status.FAILED
+    assert "已发布了新版本" in response.content.decode()
+    assert catalog_counts() == before
 
 
 # --- Confirmation: once, all or nothing -------------------------------------------------------

@@ -17,10 +17,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal import services
 from portal.exceptions import BadInput, DomainError, InvalidTransition
 from portal.idnumbers import id_number_digest, mask_id_number
-from portal.models import AuditEvent, Role, User
+from portal.models import AuditEvent, PhoneCode, Role, User
 from portal.realname import VerificationResult
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory, make_resident_id, make_uscc, registered_organization
+from tests.portal.test_registration_code import texted_code
 
 REGISTER_URL = "/accounts/register/"
 REAL_NAME_URL = "/accounts/real-name/"
@@ -55,7 +56,9 @@ def agent_form(**overrides: object) -> dict[str, object]:
 
 
 def test_it_registers_a_citizen_by_phone(db):
-    user = services.register_user(phone="13812345678", password="Qiang-Mima-2026")
+    user = services.register_user(
+        phone="13812345678", phone_code=texted_code("13812345678"), password="Qiang-Mima-2026"
+    )
 
     assert user.username == "13812345678"
     assert user.phone == "13812345678"
@@ -72,8 +75,10 @@ def test_it_registers_by_email_in_lower_case(db):
 
 
 def test_the_registration_page_signs_the_new_user_in_and_asks_for_the_real_name_check(client, db):
+    code = texted_code("13812345678")
     response = client.post(
-        REGISTER_URL, {"phone": "13812345678", "password1": "Qiang-Mima-2026", "password2": "Qiang-Mima-2026"}
+        REGISTER_URL,
+        {"phone": "13812345678", "code": code, "password1": "Qiang-Mima-2026", "password2": "Qiang-Mima-2026"},
     )
 
     assert response.status_code == 302
@@ -82,10 +87,12 @@ def test_the_registration_page_signs_the_new_user_in_and_asks_for_the_real_name_
 
 
 def test_it_refuses_a_duplicate_phone(client, db):
-    services.register_user(phone="13812345678", password="Qiang-Mima-2026")
+    code = texted_code("13812345678")
+    UserFactory(username="13812345678", phone="13812345678")  # registered meanwhile
 
     response = client.post(
-        REGISTER_URL, {"phone": "13812345678", "password1": "Lingyi-Mima-77", "password2": "Lingyi-Mima-77"}
+        REGISTER_URL,
+        {"phone": "13812345678", "code": code, "password1": "Lingyi-Mima-77", "password2": "Lingyi-Mima-77"},
     )
 
     assert response.status_code == 422
@@ -107,11 +114,15 @@ def test_it_refuses_a_duplicate_email_whatever_its_case(client, db):
 
 @pytest.mark.parametrize("password", ["12345678", "password", "abc1"])
 def test_it_refuses_a_weak_password(client, db, password):
-    response = client.post(REGISTER_URL, {"phone": "13812345678", "password1": password, "password2": password})
+    code = texted_code("13812345678")
+    response = client.post(
+        REGISTER_URL, {"phone": "13812345678", "code": code, "password1": password, "password2": password}
+    )
 
     assert response.status_code == 400
     assert response.context["form"].errors["password1"]
     assert not User.objects.exists()
+    assert PhoneCode.objects.get().used_at is None  # the code still serves a better password
 
 
 def test_it_refuses_a_password_that_resembles_the_email(client, db):
@@ -151,7 +162,8 @@ def test_it_asks_for_a_phone_or_an_email(client, db):
 
 
 def test_a_double_submitted_registration_creates_one_account(client, db):
-    data = {"phone": "13812345678", "password1": "Qiang-Mima-2026", "password2": "Qiang-Mima-2026"}
+    code = texted_code("13812345678")
+    data = {"phone": "13812345678", "code": code, "password1": "Qiang-Mima-2026", "password2": "Qiang-Mima-2026"}
     first = client.post(REGISTER_URL, data)
     client.logout()  # the second submit carries the session cookie from before the first one
     second = client.post(REGISTER_URL, data)

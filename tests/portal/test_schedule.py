@@ -13,6 +13,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from portal import housekeeping, tasks
 from portal.clock import FixedClock
 from portal.management.commands.setup_schedule import SCHEDULE
+from portal.models import PhoneCode
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,22 @@ def test_housekeeping_keeps_lockouts_within_the_cool_off_and_logs_for_six_months
     assert (deleted["access_attempts"], deleted["access_logs"]) == (1, 1)
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["b"]
     assert list(AccessLog.objects.values_list("pk", flat=True)) == [kept_log.pk]
+
+
+def test_housekeeping_deletes_texted_codes_after_a_day():
+    def code(age: dt.timedelta) -> PhoneCode:
+        return PhoneCode.objects.create(
+            phone="13812345678",
+            code_digest="x" * 64,
+            created_at=NOW - age,
+            expires_at=NOW - age + dt.timedelta(minutes=10),
+        )
+
+    code(dt.timedelta(hours=25))
+    kept = code(dt.timedelta(hours=23))
+
+    assert housekeeping.purge_expired_records(clock=FixedClock(NOW))["phone_codes"] == 1
+    assert list(PhoneCode.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
 def test_housekeeping_keeps_every_lockout_without_a_cool_off(settings):
