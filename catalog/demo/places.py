@@ -71,7 +71,7 @@ _REGION = datafiles.record(
 _DEPARTMENT = datafiles.record(
     {
         "key": datafiles.Required(datafiles.text),
-        "region": datafiles.Required(datafiles.text),
+        "region_code": datafiles.Required(datafiles.text),
         "name": datafiles.Required(datafiles.text),
         "serial": datafiles.Required(datafiles.number),
         "address": datafiles.Required(datafiles.text),
@@ -95,8 +95,7 @@ def read_places(path: Path | str = "places.yaml") -> tuple[list[Place], list[Dep
         regions: list[Place] = []
         levels: dict[str, int] = {}
         for position, region in enumerate(places["regions"]):
-            where = at / "regions"
-            where = where.entry(position, region)
+            where = (at / "regions").entry(position, region)
             code, parent = region["code"], region.get("parent")
             if len(code) != 12 or not code.isdigit():
                 raise (where / "code").error("区划代码须为 12 位数字。")
@@ -109,19 +108,9 @@ def read_places(path: Path | str = "places.yaml") -> tuple[list[Place], list[Dep
         departments = []
         for position, department in enumerate(places["departments"]):
             where = (at / "departments").entry(position, department)
-            if department["region"] not in levels:
-                raise (where / "region").error(f"区划“{department['region']}”不在 regions 中。")
-            departments.append(
-                DepartmentSeed(
-                    key=department["key"],
-                    region_code=department["region"],
-                    name=department["name"],
-                    serial=department["serial"],
-                    address=department["address"],
-                    phone=department["phone"],
-                    hall=department["hall"],
-                )
-            )
+            if department["region_code"] not in levels:
+                raise (where / "region_code").error(f"区划“{department['region_code']}”不在 regions 中。")
+            departments.append(DepartmentSeed(**department))
         datafiles.unique([d.key for d in departments], "部门键", at / "departments")
         datafiles.unique([d.uscc for d in departments], "部门统一社会信用代码", at / "departments")
         return regions, departments
