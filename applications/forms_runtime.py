@@ -66,8 +66,8 @@ def encrypt_id_numbers(
     return stored
 
 
-# The names of the standard applicant fields item forms use (catalog/demo/build.py PERSON_FIELDS and
-# BUSINESS_FIELDS): what the portal already knows about the applicant fills them in.
+# The names of the standard applicant fields item forms use (form_fields of catalog/demo/data/vocabulary.yaml):
+# what the portal already knows about the applicant fills them in.
 KNOWN_FIELDS = (
     "applicant_name", "applicant_id_number", "applicant_phone",
     "organization_name", "organization_uscc", "legal_representative", "agent_name", "agent_id_number", "agent_phone",

@@ -1,13 +1,17 @@
-"""One demo account per role (DESIGN.md "People and parties"), attached to sensible departments.
+"""One demo account per role (DESIGN.md "People and parties"), read from ``data/accounts.yaml``.
 
 All share ``portal.services.DEMO_PASSWORD``; they exist only while settings.DEMO_MODE is on.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from catalog.demo.places import JIANGNING, company_uscc
+from django.core.exceptions import ValidationError
+
+from catalog.demo import datafiles, places
 from portal.models import Role
-from portal.validators import iso7064_check_character
+from portal.validators import validate_resident_id, validate_uscc
 
 
 @dataclass(frozen=True)
@@ -28,28 +32,80 @@ class CitizenSeed:
     organization: tuple[str, str] | None = None  # (name, USCC)
 
 
-def resident_id(body17: str) -> str:
-    return body17 + iso7064_check_character(body17)
+def _checked(validate: Any) -> datafiles.Reader:
+    def read(value: Any, at: datafiles.At) -> str:
+        try:
+            return validate(datafiles.text(value, at))
+        except ValidationError as error:
+            raise at.error("；".join(error.messages)) from error
+
+    return read
 
 
-STAFF: list[StaffSeed] = [
-    StaffSeed("demo_editor_jn", "陈静", Role.CATALOG_EDITOR, "jn.xzsp"),
-    StaffSeed("demo_editor_xw", "周明", Role.CATALOG_EDITOR, "xw.scjg"),
-    # The city's catalog office publishes the items of both counties below it (catalog.access).
-    StaffSeed("demo_publisher", "吴芳", Role.CATALOG_PUBLISHER, "nj.zwb"),
-    # Comprehensive-window clerks of the 江宁区 hall are staff of the 行政审批局.
-    StaffSeed("demo_clerk", "刘洋", Role.CLERK, "jn.xzsp"),
-    StaffSeed("demo_chief_rep", "孙磊", Role.CHIEF_REP, "jn.rsj"),
-    StaffSeed("demo_reviewer", "赵敏", Role.REVIEWER, "jn.xzsp"),
-    StaffSeed("demo_dept_head", "钱伟", Role.DEPT_HEAD, "jn.xzsp"),
-    StaffSeed("demo_supervisor", "郑洁", Role.SUPERVISOR, "nj.zwb"),
-    StaffSeed("demo_auditor", "冯涛", Role.AUDITOR, "nj.zwb"),
-    StaffSeed("demo_sysadmin", "王工", Role.SYSADMIN, None, is_superuser=True),
-]
+_ACCOUNTS = datafiles.record(
+    {
+        "staff": datafiles.Required(
+            datafiles.list_of(
+                datafiles.record(
+                    {
+                        "username": datafiles.Required(datafiles.text),
+                        "real_name": datafiles.Required(datafiles.text),
+                        "role": datafiles.Required(datafiles.choice(Role)),
+                        "department": datafiles.text,
+                        "is_superuser": datafiles.flag,
+                    }
+                )
+            )
+        ),
+        "demo_company": datafiles.Required(
+            datafiles.record(
+                {"name": datafiles.Required(datafiles.text), "uscc": datafiles.Required(_checked(validate_uscc))}
+            )
+        ),
+        "citizens": datafiles.Required(
+            datafiles.list_of(
+                datafiles.record(
+                    {
+                        "phone": datafiles.Required(datafiles.text),
+                        "real_name": datafiles.Required(datafiles.text),
+                        "id_number": datafiles.Required(_checked(validate_resident_id)),
+                        "acts_for_demo_company": datafiles.flag,
+                    }
+                )
+            )
+        ),
+    }
+)
 
-DEMO_COMPANY = ("南京江宁示范餐饮有限公司", company_uscc(JIANGNING, 1))
 
-CITIZENS: list[CitizenSeed] = [
-    CitizenSeed("13900000001", "张三", resident_id("32011519900307123")),
-    CitizenSeed("13900000002", "李四", resident_id("32010219850715456"), organization=DEMO_COMPANY),
-]
+def read_accounts(
+    path: Path | str = "accounts.yaml",
+) -> tuple[list[StaffSeed], tuple[str, str], list[CitizenSeed]]:
+    """The staff, the demo company (name, USCC) and the citizens of an accounts file, checked."""
+
+    def read(data: Any, at: datafiles.At) -> tuple[list[StaffSeed], tuple[str, str], list[CitizenSeed]]:
+        accounts = _ACCOUNTS(data, at)
+        keys = {d.key for d in places.DEPARTMENTS}
+        for position, staff in enumerate(accounts["staff"]):
+            if staff.get("department", "") and staff["department"] not in keys:
+                where = (at / "staff").entry(position, staff) / "department"
+                raise where.error(f"部门“{staff['department']}”不在 places.yaml 中。")
+        company = (accounts["demo_company"]["name"], accounts["demo_company"]["uscc"])
+        staff = [
+            StaffSeed(
+                s["username"], s["real_name"], s["role"], s.get("department") or None, s.get("is_superuser", False)
+            )
+            for s in accounts["staff"]
+        ]
+        citizens = [
+            CitizenSeed(c["phone"], c["real_name"], c["id_number"], company if c.get("acts_for_demo_company") else None)
+            for c in accounts["citizens"]
+        ]
+        datafiles.unique([s.username for s in staff], "用户名", at / "staff")
+        datafiles.unique([c.phone for c in citizens], "手机号码", at / "citizens")
+        return staff, company, citizens
+
+    return datafiles.read_file(path, read)
+
+
+STAFF, DEMO_COMPANY, CITIZENS = read_accounts()

@@ -1,157 +1,125 @@
-"""The vocabulary the item templates are written in: materials, form fields and the template itself.
+"""The item template and the words it is written in, read from ``data/vocabulary.yaml`` and ``data/items/``.
 
 A template describes one basic item and how a county implements it; ``catalog.demo.loader`` turns it
-into a spec for ``catalog.services.write_item_version``, once per implementing department.
+into a spec for ``catalog.services.write_item_version``, once per implementing department. The item
+files keep the spec's own shape for materials, steps, fees, situations, FAQ and form fields; choice
+fields are written as the catalog shows them (the labels the import reads too).
 """
 
+import copy
 from dataclasses import dataclass, field
-from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from catalog.models import MaterialRequirement, ServiceItem, ServiceObject
+from catalog.demo import datafiles, places, topics
+from catalog.demo.datafiles import Required, choice, flag, list_of, money, number, one_of, record, text
+from catalog.models import (
+    ItemType,
+    MaterialRequirement,
+    ProcessStep,
+    ServiceItem,
+    ServiceObject,
+    SpecialProcedure,
+    Topic,
+)
 
-Form = MaterialRequirement.Form
-Necessity = MaterialRequirement.Necessity
-Source = MaterialRequirement.Source
 Handling = ServiceItem.Handling
 TimeUnit = ServiceItem.TimeUnit
-ResultType = ServiceItem.ResultType
 CrossRegion = ServiceItem.CrossRegion
 
-PERSON = "person"
-BUSINESS = "business"
+PERSON = Topic.Audience.PERSON
+BUSINESS = Topic.Audience.BUSINESS
 
 # Channel presets (网上办理深度 and visits follow catalog.rules by construction).
 ONLINE = "online"  # Ⅳ 全程网办: PC and mobile, no visit, results by post or as e-licence
 PREREVIEW = "prereview"  # Ⅲ 在线预审: apply online, one visit to show originals or collect
 WINDOW = "window"  # Ⅱ 在线预约/下载表格: apply at the window
 
-
-def material(
-    name: str,
-    *,
-    kind: str = "原件",
-    form: str = Form.BOTH,
-    necessity: str = Necessity.REQUIRED,
-    originals: int = 1,
-    copies: int = 0,
-    source: str = Source.APPLICANT,
-    issuer: str = "",
-    license_code: str = "",
-    standard: str = "",
-    basis: str = "",
-    notes: str = "",
-    situational: bool = False,
-    blank: bool = False,
-    sample: bool = False,
-) -> dict[str, Any]:
-    """One material of a spec. ``blank``/``sample`` ask the loader to attach a generated PDF."""
-    return {
-        "name": name,
-        "material_type": kind,
-        "form": form,
-        "necessity": necessity,
-        "originals": originals,
-        "copies": copies,
-        "source": source,
-        "issuing_body": issuer,
-        "license_code": license_code,
-        "acceptance_standard": standard,
-        "basis": basis,
-        "notes": notes,
-        "is_situational": situational,
-        "_blank": blank,
-        "_sample": sample,
+# A material as the spec has it, plus blank_form / sample: true, which ask the loader for a generated PDF.
+_MATERIAL_KEYS: dict[str, datafiles.Reader] = {
+    "name": text,
+    "material_type": text,
+    "form": choice(MaterialRequirement.Form),
+    "necessity": choice(MaterialRequirement.Necessity),
+    "originals": number,
+    "copies": number,
+    "source": choice(MaterialRequirement.Source),
+    "issuing_body": text,
+    "license_code": text,
+    "acceptance_standard": text,
+    "basis": text,
+    "notes": text,
+    "is_situational": flag,
+    "blank_form": flag,
+    "sample": flag,
+}
+_FORM_FIELD = record(
+    {
+        "name": Required(text),
+        "label": Required(text),
+        "type": text,
+        "required": flag,
+        "options": list_of(text),
+        "validator": text,
     }
+)
+_VOCABULARY = record(
+    {
+        "material_defaults": Required(record({k: Required(r) for k, r in _MATERIAL_KEYS.items() if k != "name"})),
+        "material_presets": Required(datafiles.mapping_of(text, record(_MATERIAL_KEYS))),
+        "form_fields": Required(datafiles.mapping_of(choice(Topic.Audience), list_of(_FORM_FIELD))),
+        "provincial_authorities": Required(datafiles.mapping_of(text, text)),
+    }
+)
 
 
-def application_form(title: str, **kw: Any) -> dict[str, Any]:
-    """The item's own application form: a blank form and a filled-in sample to download."""
-    kw.setdefault("standard", "填写完整、准确，申请人签字（盖章）")
-    return material(title, kind="表格", blank=True, sample=True, **kw)
-
-
-def id_card(name: str = "申请人居民身份证", **kw: Any) -> dict[str, Any]:
-    """已归集为电子证照：通过电子证照库调取的，免于提交（免证办）."""
-    kw.setdefault("standard", "真实有效，在有效期内")
-    kw.setdefault("notes", "可通过电子证照库调取，调取成功的免于提交")
-    return material(name, kind="证照", source=Source.LICENSE, issuer="公安机关", license_code="居民身份证", **kw)
-
-
-def household_register(name: str = "居民户口簿", **kw: Any) -> dict[str, Any]:
-    kw.setdefault("notes", "可通过电子证照库调取，调取成功的免于提交")
-    return material(name, kind="证照", source=Source.LICENSE, issuer="公安机关", license_code="居民户口簿", **kw)
-
-
-def business_license(**kw: Any) -> dict[str, Any]:
-    kw.setdefault("notes", "可通过电子证照库调取，调取成功的免于提交")
-    return material(
-        "营业执照", kind="证照", source=Source.LICENSE, issuer="市场监督管理部门", license_code="营业执照", **kw
-    )
-
-
-def agent_papers(name: str = "委托书及代理人身份证明") -> dict[str, Any]:
-    """Asked only when the applicant chooses to send someone."""
-    return material(
-        name,
-        kind="原件",
-        situational=True,
-        blank=True,
-        standard="委托书载明委托事项、权限和期限，委托人签字；代理人身份证件在有效期内",
-        notes="委托他人代为办理的提交",
-    )
-
-
-def field_def(
-    name: str,
-    label: str,
-    kind: str = "text",
-    *,
-    required: bool = True,
-    options: list[str] | None = None,
-    validator: str = "",
-) -> dict[str, Any]:
+def _form_field(source: dict[str, Any]) -> dict[str, Any]:
     """One field of the intake form (catalog.rules.FORM_FIELD_TYPES / FORM_VALIDATORS)."""
-    definition: dict[str, Any] = {"name": name, "label": label, "type": kind, "required": required}
-    if options:
-        definition["options"] = options
-    if validator:
-        definition["validator"] = validator
+    definition = {
+        "name": source["name"],
+        "label": source["label"],
+        "type": source.get("type", "text"),
+        "required": source.get("required", True),
+    }
+    for optional in ("options", "validator"):
+        if source.get(optional):
+            definition[optional] = source[optional]
     return definition
 
 
-PERSON_FIELDS = [
-    field_def("applicant_name", "申请人姓名"),
-    field_def("applicant_id_number", "公民身份号码", "id_number", validator="resident_id"),
-    field_def("applicant_phone", "手机号码", "phone", validator="phone"),
-    field_def("applicant_address", "联系地址", required=False),
-]
-BUSINESS_FIELDS = [
-    field_def("organization_name", "单位名称"),
-    field_def("organization_uscc", "统一社会信用代码", "uscc", validator="uscc"),
-    field_def("legal_representative", "法定代表人（负责人）"),
-    field_def("agent_name", "经办人姓名"),
-    field_def("agent_id_number", "经办人公民身份号码", "id_number", validator="resident_id"),
-    field_def("agent_phone", "经办人手机号码", "phone", validator="phone"),
-]
+@dataclass(frozen=True)
+class Vocabulary:
+    material_defaults: dict[str, Any]
+    material_presets: dict[str, dict[str, Any]]
+    form_fields: dict[str, list[dict[str, Any]]]  # by audience
+    provincial_authorities: dict[str, str]
 
 
-def fee(name: str, standard: str, amount: str | None, basis: str, *, waivable: bool = False) -> dict[str, Any]:
-    return {
-        "name": name,
-        "standard": standard,
-        "amount_yuan": Decimal(amount) if amount is not None else None,
-        "basis": basis,
-        "is_waivable": waivable,
-    }
+def read_vocabulary(path: Path | str = "vocabulary.yaml") -> Vocabulary:
+    def read(data: Any, at: datafiles.At) -> Vocabulary:
+        vocabulary = _VOCABULARY(data, at)
+        for audience in (PERSON, BUSINESS):
+            if audience not in vocabulary["form_fields"]:
+                raise (at / "form_fields").error(f"缺少“{Topic.Audience(audience).label}”的表单字段。")
+        return Vocabulary(
+            material_defaults=vocabulary["material_defaults"],
+            material_presets=vocabulary["material_presets"],
+            form_fields={k: [_form_field(f) for f in v] for k, v in vocabulary["form_fields"].items()},
+            provincial_authorities=vocabulary["provincial_authorities"],
+        )
+
+    return datafiles.read_file(path, read)
 
 
-def situation(question: str, *options: tuple[str, list[str], list[str]]) -> dict[str, Any]:
-    """A question; each option is (label, materials it adds, materials it drops)."""
-    return {
-        "question": question,
-        "options": [{"label": label, "adds": adds, "drops": drops} for label, adds, drops in options],
-    }
+VOCABULARY = read_vocabulary()
+PERSON_FIELDS = VOCABULARY.form_fields[PERSON]
+BUSINESS_FIELDS = VOCABULARY.form_fields[BUSINESS]
+
+
+def material(preset: str | None = None, **fields: Any) -> dict[str, Any]:
+    """One material: the defaults, then the named preset's fields, then ``fields`` (stored values)."""
+    preset_fields = VOCABULARY.material_presets[preset] if preset else {}
+    return copy.deepcopy({**VOCABULARY.material_defaults, **preset_fields, **fields})
 
 
 @dataclass(frozen=True)
@@ -166,10 +134,10 @@ class ItemTemplate:
     audience: str
     statutory_days: int
     promised_days: int
-    materials: list[dict[str, Any]]
+    materials: list[dict[str, Any]]  # see material()
     handling: str = Handling.NEW
     unit: str = TimeUnit.WORKDAY
-    steps: list[tuple[str, int, str]] | None = None  # (kind, limit, description); None: derived
+    steps: list[dict[str, Any]] | None = None  # the spec's steps; None: derived from the promised limit
     channel: str = PREREVIEW
     visits: int | None = None
     visits_reason: str = ""
@@ -179,7 +147,7 @@ class ItemTemplate:
     keywords: str = ""
     common_names: str = ""
     topics: tuple[str, ...] = ()
-    faqs: list[tuple[str, str]] = field(default_factory=list)
+    faqs: list[dict[str, str]] = field(default_factory=list)
     conditions: str = ""
     process: str = ""
     special_procedures: tuple[str, ...] = ()
@@ -202,3 +170,130 @@ class ItemTemplate:
         if self.audience == PERSON:
             return [ServiceObject.NATURAL_PERSON]
         return [ServiceObject.ENTERPRISE, ServiceObject.INSTITUTION, ServiceObject.SOCIAL_ORG]
+
+
+_ITEM = record(
+    {
+        "key": Required(text),
+        "name": Required(text),
+        "basic_code": Required(text),
+        "item_type": Required(choice(ItemType)),
+        "handling": choice(Handling),
+        "basis": Required(text),
+        "authority": Required(text),
+        "owners": Required(list_of(text)),
+        "audience": Required(choice(Topic.Audience)),
+        "service_objects": list_of(choice(ServiceObject)),
+        "is_locally_established": flag,
+        "statutory_days": Required(number),
+        "promised_days": Required(number),
+        "unit": choice(TimeUnit),
+        "extension_days": number,
+        "steps": list_of(
+            record(
+                {
+                    "kind": Required(choice(ProcessStep.Kind)),
+                    "limit_days": Required(number),
+                    "description": Required(text),
+                }
+            )
+        ),
+        "special_procedures": list_of(choice(SpecialProcedure)),
+        "channel": one_of(ONLINE, PREREVIEW, WINDOW),
+        "visits": number,
+        "visits_reason": text,
+        "accepts_by_post": flag,
+        "supports_self_service": flag,
+        "cross_region": choice(CrossRegion),
+        "result": record({"name": Required(text), "type": Required(choice(ServiceItem.ResultType))}),
+        "conditions": text,
+        "process": text,
+        "materials": Required(list_of(record({"preset": text, **_MATERIAL_KEYS}))),
+        "situations": list_of(
+            record(
+                {
+                    "question": Required(text),
+                    "options": Required(
+                        list_of(record({"label": Required(text), "adds": list_of(text), "drops": list_of(text)}))
+                    ),
+                }
+            )
+        ),
+        "fees": list_of(
+            record(
+                {
+                    "name": Required(text),
+                    "standard": Required(text),
+                    "amount_yuan": money,
+                    "basis": Required(text),
+                    "is_waivable": flag,
+                }
+            )
+        ),
+        "extra_fields": list_of(_FORM_FIELD),
+        "keywords": text,
+        "common_names": text,
+        "topics": list_of(text),
+        "faqs": list_of(record({"question": Required(text), "answer": Required(text)})),
+    }
+)
+_TUPLES = ("owners", "service_objects", "special_procedures", "topics")
+
+
+def read_templates(path: Path | str) -> list[ItemTemplate]:
+    """The item templates of one item file, checked against the vocabulary, places and topics."""
+
+    def read(data: Any, at: datafiles.At) -> list[ItemTemplate]:
+        templates = _ITEM_FILE(data, at)["items"]
+        datafiles.unique([t.key for t in templates], "事项键", at / "items")
+        return templates
+
+    return datafiles.read_file(path, read)
+
+
+def _template(value: Any, at: datafiles.At) -> ItemTemplate:
+    entry = _ITEM(value, at)
+    departments = {d.key for d in places.DEPARTMENTS}
+    topic_codes = {code for code, _, _ in topics.TOPICS}
+    for position, owner in enumerate(entry["owners"]):
+        if owner not in departments:
+            raise (at / "owners").entry(position, owner).error(f"部门“{owner}”不在 places.yaml 中。")
+    for position, code in enumerate(entry.get("topics", [])):
+        if code not in topic_codes:
+            raise (at / "topics").entry(position, code).error(f"主题“{code}”不在 topics.yaml 中。")
+    materials = []
+    for position, source in enumerate(entry["materials"]):
+        where = (at / "materials").entry(position, source)
+        preset = source.pop("preset", None)
+        if preset is not None and preset not in VOCABULARY.material_presets:
+            presets = "、".join(VOCABULARY.material_presets)
+            raise (where / "preset").error(f"“{preset}”不是 vocabulary.yaml 中的材料预设，可选：{presets}。")
+        one = material(preset, **source)
+        if not one.get("name"):
+            raise (where / "name").error("缺少材料名称。")
+        materials.append(one)
+    names = [m["name"] for m in materials]
+    datafiles.unique(names, "材料名称", at / "materials")
+    situations = []
+    for position, situation in enumerate(entry.get("situations", [])):
+        options = []
+        for option_position, option in enumerate(situation["options"]):
+            where = (at / "situations").entry(position, situation) / "options"
+            where = where.entry(option_position, option)
+            for key in ("adds", "drops"):
+                for name in option.get(key, []):
+                    if name not in names:
+                        raise (where / key).error(f"“{name}”不是本事项的材料。")
+            options.append({"label": option["label"], "adds": option.get("adds", []), "drops": option.get("drops", [])})
+        situations.append({"question": situation["question"], "options": options})
+    fields: dict[str, Any] = {k: tuple(v) if k in _TUPLES else v for k, v in entry.items()}
+    fields["materials"] = materials
+    fields["situations"] = situations
+    if "result" in entry:
+        fields["result"] = (entry["result"]["name"], entry["result"]["type"])
+    fields["fees"] = [{"amount_yuan": None, "is_waivable": False, **fee} for fee in entry.get("fees", [])]
+    fields["extra_fields"] = [_form_field(f) for f in entry.get("extra_fields", [])]
+    return ItemTemplate(**fields)
+
+
+_ITEM_FILE = record({"items": Required(list_of(_template))})

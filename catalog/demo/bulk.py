@@ -26,8 +26,6 @@ from catalog.demo.build import (
     WINDOW,
     Handling,
     ItemTemplate,
-    application_form,
-    id_card,
     material,
 )
 from catalog.demo.samples import SampleFiles
@@ -185,14 +183,16 @@ def generated_templates(count: int) -> Iterator[_Generated]:
                 channel=channel,
                 visits_reason="核验申请材料原件" if channel != ONLINE else "",
                 materials=[
-                    application_form(f"{name}申请表") | {"_blank": False, "_sample": False},
-                    id_card("申请人（经办人）居民身份证"),
-                    material(f"{subject}相关证明材料", notes="按实际情况提交"),
+                    material("application_form", name=f"{name}申请表", blank_form=False, sample=False),
+                    material("id_card", name="申请人（经办人）居民身份证"),
+                    material(name=f"{subject}相关证明材料", notes="按实际情况提交"),
                 ],
                 keywords=f"{subject},{action},{department_name}",
                 common_names=subject if serial % 5 == 0 else "",
                 topics=(TOPICS[serial % len(TOPICS)][0],) if serial % 3 == 0 else (),
-                faqs=[(f"{name}需要多长时间？", f"承诺办结时限为{promised}个工作日。")] if serial % 7 == 0 else [],
+                faqs=[{"question": f"{name}需要多长时间？", "answer": f"承诺办结时限为{promised}个工作日。"}]
+                if serial % 7 == 0
+                else [],
                 is_locally_established=True,
             ),
             department_index=department_index,

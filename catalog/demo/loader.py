@@ -8,18 +8,29 @@ Every service item goes through ``catalog.services.write_item_version``, so it p
 
 import copy
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
 from catalog.demo import accounts, places
-from catalog.demo.build import BUSINESS, BUSINESS_FIELDS, ONLINE, PERSON_FIELDS, PREREVIEW, WINDOW, ItemTemplate
+from catalog.demo.build import (
+    BUSINESS,
+    BUSINESS_FIELDS,
+    ONLINE,
+    PERSON_FIELDS,
+    PREREVIEW,
+    VOCABULARY,
+    WINDOW,
+    ItemTemplate,
+)
 from catalog.demo.items import ITEMS
 from catalog.demo.samples import SampleFiles
 from catalog.demo.topics import KEYWORDS, TOPICS
 from catalog.models import BasicItem, CatalogLevel, Department, ItemEvent, Region, ServiceItem, Topic
 from catalog.services import HANDLING_DIGITS, record_item_event, write_item_version
+from catalog.specs import FILE_FIELDS
 from portal import services
 from portal.clock import Clock, system_clock
 from portal.idnumbers import id_number_digest
@@ -30,20 +41,6 @@ OFFICE_HOURS = "工作日上午9:00—12:00，下午13:30—17:00（法定节假
 ONLINE_URL = "https://www.jszwfw.gov.cn/"
 DEFAULT_VISIT_REASON = "现场核验申请材料原件"
 
-# The provincial counterpart of each national competent authority (主管部门).
-PROVINCIAL_AUTHORITY = {
-    "国家市场监督管理总局": "江苏省市场监督管理局",
-    "国家药品监督管理局": "江苏省药品监督管理局",
-    "公安部": "江苏省公安厅",
-    "民政部": "江苏省民政厅",
-    "人力资源社会保障部": "江苏省人力资源和社会保障厅",
-    "国家医疗保障局": "江苏省医疗保障局",
-    "国家卫生健康委员会": "江苏省卫生健康委员会",
-    "住房和城乡建设部": "江苏省住房和城乡建设厅",
-    "自然资源部": "江苏省自然资源厅",
-    "交通运输部": "江苏省交通运输厅",
-    "教育部": "江苏省教育厅",
-}
 SAMPLE_HOLDER = {BUSINESS: "南京江宁示范餐饮有限公司（示例）"}
 SAMPLE_PERSON = "张三（示例）"
 
@@ -69,16 +66,19 @@ REPORT_LABELS = {
 
 
 @transaction.atomic
-def seed_demo_catalog(*, clock: Clock = system_clock) -> SeedReport:
-    """Regions, departments, topics, basic items and published service items of the demo."""
+def seed_demo_catalog(*, clock: Clock = system_clock, templates: Sequence[ItemTemplate] = ITEMS) -> SeedReport:
+    """Regions, departments, topics, basic items and published service items of the demo.
+
+    ``templates``: the items to load, every item file's by default (a test loads one file's).
+    """
     report = SeedReport()
     regions = _load_regions(report)
     departments = _load_departments(regions, report)
     _load_topics(report)
-    basic_items = _load_basic_items(regions, departments, report)
+    basic_items = _load_basic_items(regions, departments, templates, report)
     files = SampleFiles()
     now = clock.now()
-    for template in ITEMS:
+    for template in templates:
         for key in template.owners:
             department = departments[key]
             basic = basic_items[(template.key, department.region.code)]
@@ -147,7 +147,10 @@ def _load_topics(report: SeedReport) -> None:
 
 
 def _load_basic_items(
-    regions: dict[str, Region], departments: dict[str, Department], report: SeedReport
+    regions: dict[str, Region],
+    departments: dict[str, Department],
+    templates: Sequence[ItemTemplate],
+    report: SeedReport,
 ) -> dict[tuple[str, str], BasicItem]:
     """国家 → 江苏省 → each implementing county, claiming upwards with the same four fields (四级四同).
 
@@ -156,7 +159,7 @@ def _load_basic_items(
     """
     county_items: dict[tuple[str, str], BasicItem] = {}
     province = regions[places.PROVINCE]
-    for template in ITEMS:
+    for template in templates:
         same = {"name": template.name, "item_type": template.item_type, "basis": template.basis}
         upper: BasicItem | None = None
         if not template.is_locally_established:
@@ -167,7 +170,7 @@ def _load_basic_items(
                 template,
                 same,
                 national,
-                PROVINCIAL_AUTHORITY.get(template.authority, ""),
+                VOCABULARY.provincial_authorities.get(template.authority, ""),
                 report,
             )
         for key in template.owners:
@@ -240,7 +243,7 @@ def build_spec(template: ItemTemplate, *, department: Department, files: SampleF
         "situations": copy.deepcopy(template.situations),
         "steps": _steps(template),
         "fees": copy.deepcopy(template.fees),
-        "faqs": [{"question": q, "answer": a} for q, a in template.faqs],
+        "faqs": copy.deepcopy(template.faqs),
         "topics": list(template.topics),
     }
     if template.result is not None:
@@ -313,7 +316,7 @@ def _channels(template: ItemTemplate) -> dict[str, Any]:
 def _steps(template: ItemTemplate) -> list[dict[str, Any]]:
     """Review steps whose limits add up to at most the promised limit."""
     if template.steps is not None:
-        return [{"kind": kind, "limit_days": days, "description": text} for kind, days, text in template.steps]
+        return copy.deepcopy(template.steps)
     promised = template.promised_days
     if promised == 0:
         return [{"kind": "handle", "limit_days": 0, "description": "窗口受理并当场办结"}]
@@ -334,11 +337,12 @@ def _steps(template: ItemTemplate) -> list[dict[str, Any]]:
 
 def _material(source: dict[str, Any], *, fields: list[dict[str, Any]], files: SampleFiles) -> dict[str, Any]:
     """A material of the spec, with its generated blank form and sample attached."""
-    spec = {k: v for k, v in source.items() if not k.startswith("_")}
-    if source.get("_blank"):
+    spec = {k: v for k, v in source.items() if k not in FILE_FIELDS}
+    # blank_form / sample: true in the data ask for a generated file.
+    if source["blank_form"]:
         # The item's own application form lists the intake form's fields; other forms are generic.
-        spec["blank_form"] = files.blank_form(title=source["name"], fields=fields if source.get("_sample") else None)
-    if source.get("_sample"):
+        spec["blank_form"] = files.blank_form(title=source["name"], fields=fields if source["sample"] else None)
+    if source["sample"]:
         spec["sample"] = files.filled_sample(title=source["name"], fields=fields)
     return spec
 

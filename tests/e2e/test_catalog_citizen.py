@@ -17,7 +17,7 @@ from tests.e2e.conftest import SCREENSHOTS
 pytestmark = [pytest.mark.e2e]
 
 MARRIAGE = "内地居民婚姻登记"
-# Added to the material list only by the option "曾有婚史（离异或丧偶）" (catalog/demo/items/household.py).
+# Added to the material list only by the option "曾有婚史（离异或丧偶）" (catalog/demo/data/items/household.yaml).
 DIVORCE_PAPERS = "离婚证或配偶死亡证明"
 PHONE = {"width": 375, "height": 812}
 
