@@ -85,3 +85,11 @@ def test_a_file_that_is_not_yaml_is_refused_with_its_line(tmp_path):
 def test_a_data_file_inside_the_checkout_is_named_from_its_root():
     with pytest.raises(DataFileError, match="演示数据文件 catalog/demo/data/missing.yaml：无法读取"):
         topics.read_topics("missing.yaml")
+
+
+def test_no_demo_item_asks_again_whether_someone_applies_for_the_applicant():
+    """The start page asks it once for every item (本人 / 经办人 / 受他人委托, with the letter of
+    authority): a situation of the item asking it again would make the applicant say it twice."""
+    for template in items.ITEMS:
+        for situation in template.situations:
+            assert not situation["question"].startswith("是否委托他人代为"), template.key

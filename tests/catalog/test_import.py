@@ -671,6 +671,7 @@ def test_the_preview_lists_the_changed_fields_of_an_updated_item(client_x, depar
     assert "更新已有事项 1 个" in page and "2 处变更" in page
     assert "<del>原事项名称</del>" in page and "<ins>新版事项名称</ins>" in page
     assert "<del>10</del>" in page and "<ins>8</ins>" in page
+    assert page.index("导入后的变更") < page.index("确认导入</button>")  # read first, then confirm
 
 
 def test_the_preview_tells_new_items_from_updates_and_unchanged_ones(client_x, department_x, basic_item):
