@@ -14,14 +14,15 @@ def review_workbench(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
         return {}
-    # Callables: counted only where the header is rendered, one query each.
-    context: dict[str, Any] = {
-        "ratings_pending_count": lambda: (
+    # Callables: counted only where the header is rendered, one query each. Staff reach their own
+    # ratings from 我的办件; the header counts only the work of their role.
+    context: dict[str, Any] = {}
+    if not user.is_portal_staff:
+        context["ratings_pending_count"] = lambda: (
             applications_visible_to_applicant(user)
             .filter(status=Application.Status.CONCLUDED, evaluation__isnull=True)
             .count()
         )
-    }
     if selectors.is_workbench_user(user):
         context.update(review_workbench=True, review_todo_count=lambda: selectors.queue_for(user).count())
     if rectifications.may_see_rectifications(user):

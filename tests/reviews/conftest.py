@@ -7,6 +7,7 @@ The case fixtures (licensing_item, party, submitted) come from tests/application
 """
 
 import datetime as dt
+import importlib
 import re
 
 import pytest
@@ -21,6 +22,15 @@ from tests.conftest import login_verified
 from tests.factories import MaterialRequirementFactory, ServiceItemFactory, UserFactory, make_resident_id
 
 MONDAY = dt.date(2026, 3, 2)
+
+
+@pytest.fixture(autouse=True)
+def _indicators(db):
+    """The indicator options the data migration writes; a transactional test elsewhere flushes them."""
+    from django.apps import apps
+
+    migration = importlib.import_module("reviews.migrations.0002_indicators")
+    migration.add(apps, None)
 
 
 def _staff(username: str, real_name: str, department, *roles: str):
