@@ -22,3 +22,13 @@
   });
   show();
 })();
+
+// A form answered with errors: its error summary (tabindex="-1" autofocus) takes the focus, so a
+// screen reader reads the list of problems first; this repeats autofocus where a browser ignores it.
+(function () {
+  "use strict";
+  var summary = document.querySelector(".error-summary[tabindex='-1']");
+  if (summary && document.activeElement !== summary) {
+    summary.focus();
+  }
+})();
