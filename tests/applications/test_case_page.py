@@ -56,7 +56,7 @@ def progress(html: str) -> str:
 
 
 def current_stage(html: str) -> str | None:
-    found = re.search(r'aria-current="step">([^<]+)<', html)
+    found = re.search(r'aria-current="step">(?:<[^>]+>)*([^<]+)<', html)
     return found.group(1) if found else None
 
 
