@@ -275,6 +275,7 @@ class PublicProgress:
     light: str
     light_label: str
     steps: list[PublicStep]
+    is_ended: bool = False  # concluded, refused, withdrawn or returned: no deadline will come
 
 
 def public_progress(number: str, access_code: str) -> PublicProgress | None:
@@ -306,6 +307,7 @@ def public_progress(number: str, access_code: str) -> PublicProgress | None:
         due_on=application.due_on,
         light=application.light,
         light_label=application.get_light_display(),
+        is_ended=application.status in ENDED or application.status == S.CONCLUDED,
         steps=[
             PublicStep(
                 at=event.at,

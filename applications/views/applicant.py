@@ -187,12 +187,15 @@ def _error_links(
     told_at_a_material: set[str],
 ) -> list[tuple[str, str]]:
     """The error summary: each problem with the id of the input to fix it in ("" for none), in page order."""
+
+    def named(name: str, message: str) -> str:
+        return message if name in message else f"{name}：{message}"
+
     links = [
-        (f"{f.html_id}_1" if f.is_choice_group else f.html_id, f"{f.label}：{e}") for f in fields for e in f.errors
+        (f"{f.html_id}_1" if f.is_choice_group else f.html_id, named(f.label, e)) for f in fields for e in f.errors
     ]
     for m in materials:
-        name = m["requirement"].name
-        links += [(f"id_m{m['requirement'].id}", e if name in e else f"{name}：{e}") for e in m["errors"]]
+        links += [(f"id_m{m['requirement'].id}", named(m["requirement"].name, e)) for e in m["errors"]]
     links += [("materials-title", e) for e in problems.get("materials", []) if e not in told_at_a_material]
     for key, anchor in (("delivery_method", "delivery-title"), ("delivery_address", "id_delivery_address")):
         links += [(anchor, e) for e in problems.get(key, [])]

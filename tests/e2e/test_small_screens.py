@@ -28,11 +28,15 @@ def world(transactional_db, department_x, citizen):
     return build_world(department_x, citizen)
 
 
-def submitted_case(world) -> Application:
+def draft_case(world) -> Application:
     party = cases.register_party(
         kind="person", name="张三", id_type="resident_id", id_number=make_resident_id(), phone="13800138000"
     )
-    application = cases.start_application(user=world.citizen, item=world.item, party=party)
+    return cases.start_application(user=world.citizen, item=world.item, party=party)
+
+
+def submitted_case(world) -> Application:
+    application = draft_case(world)
     cases.save_draft(application=application, form_data={"premises": "南京市玄武区中山路1号"})
     for requirement in world.item.materials.all():
         file = SimpleUploadedFile("材料.pdf", PDF_BYTES, content_type="application/pdf")
@@ -85,6 +89,16 @@ def test_lists_and_the_case_page_fit_a_phone_and_the_heads_queue_fits_a_desktop(
     citizen.goto(f"/applications/{in_review.number}/")
     expect(citizen.locator(".case-progress [aria-current=step]")).to_have_text("审查（当前环节）")
     assert_no_sideways_scroll(citizen, "390-case")
+
+    # A refused draft: the error summary takes the focus; its links lead into the fields.
+    draft = draft_case(world)
+    citizen.goto(f"/applications/draft/{draft.pk}/")
+    citizen.get_by_role("button", name="提交申请").click()
+    summary = citizen.locator("#draft-errors")
+    expect(summary).to_be_focused()
+    assert_no_sideways_scroll(citizen, "390-draft-errors")
+    summary.get_by_role("link", name=f"请上传：{FLOOR_PLAN}").click()
+    expect(citizen.get_by_label(FLOOR_PLAN)).to_be_focused()
 
     citizen.goto("/items/")
     summary = citizen.locator("details.filter-toggle > summary")
