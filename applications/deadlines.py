@@ -59,6 +59,13 @@ def paused_days(suspended_on: dt.date, resumed_on: dt.date, unit: str) -> int:
     return workdays.workdays_between(suspended_on, resumed_on)
 
 
+def days_left(today: dt.date, due_on: dt.date, unit: str) -> int:
+    """Days of the limit's unit still to come after today (0: due today); negative when overdue."""
+    if today <= due_on:
+        return paused_days(today, due_on, unit)
+    return -paused_days(due_on, today, unit)
+
+
 def step_due_after_pause(step_due_on: dt.date, suspended_on: dt.date, resumed_on: dt.date) -> dt.date:
     """A review step's limit (in working days) after the case's clock stood still from S to R."""
     return workdays.add_workdays(step_due_on, paused_days(suspended_on, resumed_on, workdays.WORKDAY))

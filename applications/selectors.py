@@ -10,8 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
+from applications import deadlines
 from applications.access import applications_visible_to_applicant
 from applications.models import (
     Application,
@@ -143,6 +146,114 @@ def what_is_asked(application: Application) -> list[Ask]:
     return asks
 
 
+# The stages of a case as the applicant sees them (受办分离: the window takes it in, the department
+# decides, the window delivers), and how many of them a status has completed.
+PROGRESS_STAGES = [
+    gettext_lazy("申报"),
+    gettext_lazy("预审"),
+    gettext_lazy("受理"),
+    gettext_lazy("审查"),
+    gettext_lazy("决定"),
+    gettext_lazy("送达"),
+]
+STAGES_DONE = {S.DRAFT: 0, S.SUBMITTED: 1, S.RECEIVED: 2, S.IN_REVIEW: 3, S.SUSPENDED: 3, S.DECIDED: 5, S.CONCLUDED: 6}
+# The ends before a decision: the case stopped at the stage after the last one it completed.
+ENDED = {S.REFUSED, S.WITHDRAWN, S.RETURNED}
+
+
+@dataclass(frozen=True)
+class ProgressStage:
+    label: str
+    state: str  # done, current (where the case is), todo, stopped (where an ended case stopped)
+
+
+def case_progress(application: Application) -> list[ProgressStage]:
+    """申报 → 预审 → 受理 → 审查 → 决定 → 送达, each done, current, to do, or where the case stopped."""
+    status = application.status
+    if status == S.CORRECTION_REQUESTED:  # back at the window (预审) or the department (受理)
+        done = STAGES_DONE.get(application.status_before_correction, 1)
+    elif status in ENDED:
+        done = 3 if application.accepted_on else 2 if application.received_on else 1
+    else:
+        done = STAGES_DONE.get(status, 0)
+    here = "stopped" if status in ENDED else "current"
+    return [
+        ProgressStage(str(label), "done" if i < done else here if i == done else "todo")
+        for i, label in enumerate(PROGRESS_STAGES)
+    ]
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    """The promised limit as the applicant sees it while it runs: the light, in words, and the days left."""
+
+    light: str  # green, yellow, red; paused while suspended
+    due_on: dt.date
+    days_left: int  # negative: overdue by that many
+    unit: str
+
+    @property
+    def label(self) -> str:
+        if self.light == "paused":
+            return gettext("暂停计时")
+        if self.light == "red":
+            return gettext("红灯：已超期")
+        if self.light == "yellow":
+            return gettext("黄灯：即将到期")
+        return gettext("绿灯：正常")
+
+    @property
+    def remaining(self) -> str:
+        workday = self.unit == "workday"
+        if self.light == "paused":
+            return gettext("特别程序或补正期间不计时，办结日期相应顺延")
+        if self.days_left == 0:
+            return gettext("今日到期")
+        if self.days_left < 0:
+            n = -self.days_left
+            return gettext("已超期 %(n)d 个工作日") % {"n": n} if workday else gettext("已超期 %(n)d 日") % {"n": n}
+        n = self.days_left
+        return gettext("剩余 %(n)d 个工作日") % {"n": n} if workday else gettext("剩余 %(n)d 日") % {"n": n}
+
+
+def case_clock(application: Application, today: dt.date) -> CaseClock | None:
+    """The running (or paused) clock of an accepted case; None before acceptance and after the decision."""
+    if application.status not in (S.IN_REVIEW, S.SUSPENDED) or application.due_on is None:
+        return None
+    unit = application.item.promised_unit
+    if application.status == S.SUSPENDED:
+        return CaseClock("paused", application.due_on, 0, unit)
+    light = deadlines.light_for(today, warn_on=application.warn_on, due_on=application.due_on)
+    return CaseClock(light, application.due_on, deadlines.days_left(today, application.due_on, unit), unit)
+
+
+@dataclass(frozen=True)
+class CollectionPlace:
+    """Where a result is collected: the hall and window that took the case in, or the guide's place."""
+
+    hall: str
+    address: str
+    window: str
+    hours: str
+
+
+def collection_place(application: Application) -> CollectionPlace:
+    """The hall and window of the case's intake, else the item's 办理地点 and 办理时间 from its guide."""
+    # windows depends on applications, not the reverse: the model is looked up by name.
+    intake = (
+        apps.get_model("windows", "Intake")
+        .objects.filter(application=application)
+        .select_related("window__hall")
+        .first()
+    )
+    item = application.item
+    if intake is None:
+        return CollectionPlace(item.place or application.department.address, "", "", item.office_hours)
+    window, hall = intake.window, intake.window.hall
+    label = window.name or f"{window.number}号{window.get_kind_display()}"
+    return CollectionPlace(hall.name, hall.address, label, hall.office_hours or item.office_hours)
+
+
 @dataclass(frozen=True)
 class PublicStep:
     """One step of the public lookup's timeline: what happened, when, and the status it led to."""
@@ -164,6 +275,7 @@ class PublicProgress:
     light: str
     light_label: str
     steps: list[PublicStep]
+    is_ended: bool = False  # concluded, refused, withdrawn or returned: no deadline will come
 
 
 def public_progress(number: str, access_code: str) -> PublicProgress | None:
@@ -195,6 +307,7 @@ def public_progress(number: str, access_code: str) -> PublicProgress | None:
         due_on=application.due_on,
         light=application.light,
         light_label=application.get_light_display(),
+        is_ended=application.status in ENDED or application.status == S.CONCLUDED,
         steps=[
             PublicStep(
                 at=event.at,

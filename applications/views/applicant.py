@@ -34,6 +34,7 @@ from applications.models import Application
 from applications.transitions import OPEN_BEFORE_DECISION
 from catalog import selectors as catalog_selectors
 from catalog.models import ServiceItem
+from portal.clock import system_clock
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied, render_error
 from portal.models import User
 
@@ -135,18 +136,29 @@ def _draft_context(
 ) -> dict[str, Any]:
     item = application.item
     current = {m.requirement_id: m for m in application.materials.filter(is_current=True).select_related("requirement")}
+    # "请上传：申请书" (submit_application) is told next to that material's input, not only at the top.
+    missing = problems.get("materials", [])
     materials = [
         {
             "requirement": requirement,
             "submitted": current.get(requirement.id),
-            "errors": problems.get(f"material_{requirement.id}", []),
+            "errors": problems.get(f"material_{requirement.id}", [])
+            + [m for m in missing if m.endswith(f"：{requirement.name}")],
         }
         for requirement in services.required_materials(application)
     ]
+    told_at_a_material = {e for m in materials for e in m["errors"]}
     is_current_version = item.status == ServiceItem.Status.PUBLISHED
     known = {"materials", "declaration", "delivery_method", "delivery_address"} | {
         f["name"] for f in item.form_definition
     }
+    fields = forms.form_field_views(item.form_definition, form_data_for(user, application), problems)
+    other_problems = [
+        m
+        for key, messages_ in problems.items()
+        if key not in known and not key.startswith("material_")
+        for m in messages_
+    ]
     return {
         "application": application,
         "item": item,
@@ -154,20 +166,41 @@ def _draft_context(
         "situations": item.situations.prefetch_related("options"),
         "chosen_options": set(application.situation_options),
         # In full only to the account that typed them; masked to the others who may open the draft.
-        "fields": forms.form_field_views(item.form_definition, form_data_for(user, application), problems),
+        "fields": fields,
         "materials": materials,
+        "material_problems": [m for m in missing if m not in told_at_a_material],
         "delivery_methods": Application.DeliveryMethod.choices,
         "problems": problems,
-        "other_problems": [
-            m
-            for key, messages_ in problems.items()
-            if key not in known and not key.startswith("material_")
-            for m in messages_
-        ],
+        "other_problems": other_problems,
+        "error_links": _error_links(fields, materials, problems, other_problems, told_at_a_material),
         "max_upload_mb": settings.UPLOAD_MAX_BYTES / 1048576,
         "accept": forms.DOCUMENT_ACCEPT,
         "declaration": declaration,
     }
+
+
+def _error_links(
+    fields: list[forms.FormFieldView],
+    materials: list[dict[str, Any]],
+    problems: dict[str, list[str]],
+    other_problems: list[str],
+    told_at_a_material: set[str],
+) -> list[tuple[str, str]]:
+    """The error summary: each problem with the id of the input to fix it in ("" for none), in page order."""
+
+    def named(name: str, message: str) -> str:
+        return message if name in message else f"{name}：{message}"
+
+    links = [
+        (f"{f.html_id}_1" if f.is_choice_group else f.html_id, named(f.label, e)) for f in fields for e in f.errors
+    ]
+    for m in materials:
+        links += [(f"id_m{m['requirement'].id}", named(m["requirement"].name, e)) for e in m["errors"]]
+    links += [("materials-title", e) for e in problems.get("materials", []) if e not in told_at_a_material]
+    for key, anchor in (("delivery_method", "delivery-title"), ("delivery_address", "id_delivery_address")):
+        links += [(anchor, e) for e in problems.get(key, [])]
+    links += [("id_declaration", e) for e in problems.get("declaration", [])]
+    return links + [("", e) for e in other_problems]
 
 
 def _attach_uploads(request: HttpRequest, application: Application) -> dict[str, list[str]]:
@@ -329,6 +362,20 @@ def _document_links(application: Application) -> list[tuple[Any, str]]:
     return links
 
 
+# A case that will not move again: the applicant is told so and offered a new application.
+FINISHED = {S.CONCLUDED, S.REFUSED, S.WITHDRAWN, S.RETURNED}
+
+
+def _apply_again(application: Application) -> tuple[str, bool] | None:
+    """Where to apply for the same item again: the online start, or the guide of a window-only item."""
+    item = ServiceItem.objects.filter(code=application.item.code, status=ServiceItem.Status.PUBLISHED).first()
+    if item is None:
+        return None
+    if item.accepts_on_pc or item.accepts_on_mobile:
+        return reverse("applications:start", args=[item.code]), True
+    return item.get_absolute_url(), False
+
+
 def _detail_context(
     request: HttpRequest, application: Application, problems: dict[str, list[str]] | None = None
 ) -> dict[str, Any]:
@@ -348,6 +395,13 @@ def _detail_context(
         "correction": notice,
         "correction_entries": [e for e in notice.entries if e.get("requirement_id")] if notice else [],
         "can_withdraw": applicant and application.status in OPEN_BEFORE_DECISION,
+        "progress": selectors.case_progress(application),
+        "clock": selectors.case_clock(application, system_clock.today()),
+        "is_finished": application.status in FINISHED,
+        "collect_at": selectors.collection_place(application)
+        if application.status == S.DECIDED and application.delivery_method == Application.DeliveryMethod.COLLECT
+        else None,
+        "apply_again": _apply_again(application) if applicant and application.status in FINISHED else None,
         "problems": problems or {},
         "max_upload_mb": settings.UPLOAD_MAX_BYTES / 1048576,
         "accept": forms.DOCUMENT_ACCEPT,

@@ -112,6 +112,7 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "query": query,
             "filters": filters,
+            "filters_active": any(value for key, value in filters.items() if key != "serving"),
             "my_region": my_region,
             "page": page,
             "departments": selectors.departments_with_published_items(),

@@ -22,3 +22,24 @@
   });
   show();
 })();
+
+// A form answered with errors: its error summary (tabindex="-1" autofocus) takes the focus, so a
+// screen reader reads the list of problems first; this repeats autofocus where a browser ignores it.
+(function () {
+  "use strict";
+  var summary = document.querySelector(".error-summary[tabindex='-1']");
+  if (!summary) {
+    return;
+  }
+  if (document.activeElement !== summary) {
+    summary.focus();
+  }
+  // A link to a field puts the cursor in it, not only the page at it.
+  summary.addEventListener("click", function (event) {
+    var link = event.target.closest("a[href^='#']");
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (field && field.matches("input, select, textarea")) {
+      field.focus();
+    }
+  });
+})();

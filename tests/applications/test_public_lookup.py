@@ -155,3 +155,9 @@ def test_an_item_handled_only_on_site_says_so_instead_of_online_apply(client, de
     html = client.get(reverse("catalog:guide", args=[item.code])).content.decode()
     assert "在线办理</a>" not in html
     assert "不支持网上申请" in html
+
+
+def test_a_withdrawn_case_does_not_promise_a_deadline_after_acceptance(client, submitted, citizen):
+    services.withdraw_application(application=submitted, actor=citizen)
+    html = look_up(client, submitted.number, submitted.access_code).content.decode()
+    assert "已撤件" in html and "受理后开始计算" not in html

@@ -349,3 +349,11 @@ def test_choosing_a_region_refuses_another_site_as_the_way_back_and_ignores_garb
     response = client.post(reverse("catalog:choose_region"), {"region": "x" * 99, "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == reverse("catalog:search")
     assert client.get(reverse("catalog:choose_region")).status_code == 405
+
+
+def test_the_filters_fold_behind_one_button_open_while_a_filter_is_used(client, catalog):
+    """On a phone the filters sit in a <details> (portal.css shows them on a wide screen)."""
+    closed = client.get("/items/?q=社保").content.decode()
+    assert '<details class="filter-toggle">' in closed and "筛选条件</summary>" in closed
+    used = client.get(f"/items/?type={ItemType.LICENSING}").content.decode()
+    assert '<details class="filter-toggle" open>' in used and "（已筛选）" in used
