@@ -80,7 +80,7 @@ class Rating:
     is_anonymous: bool = False
 
 
-def _checked(rating: Rating, channel: str) -> list[Indicator]:
+def checked(rating: Rating, channel: str) -> list[Indicator]:
     if rating.level not in Level.values:
         raise DomainError(
             _("请选择评价等级（非常满意至非常不满意）。"), code="bad_level", detail={"level": rating.level}
@@ -119,21 +119,26 @@ def _rated_with(application: Application) -> dict[str, Any]:
     }
 
 
-def _write(
+def write_rating(
     application: Application,
     *,
     rating: Rating,
     indicators: Iterable[Indicator],
     channel: str,
-    rated_by: Any,
     status: str,
+    rated_by: Any = None,
     clock: Clock,
+    at_window: tuple[int, int] | None = None,
 ) -> Evaluation:
-    """Lock the case, refuse a second rating, write the rating with what it rates, close the follow-ups."""
+    """Lock the case, refuse a second rating, write the rating with what it rates, close the follow-ups.
+
+    ``at_window`` (window id, clerk id): rated at a window's tablet, that window and clerk are rated."""
     locked = Application.objects.select_for_update().select_related("department", "item").get(pk=application.pk)
     if Evaluation.objects.filter(application=locked).exists():
         raise InvalidTransition(_("该办件已评价过，每次服务只能评价一次。"), code="already_rated")
     rated = _rated_with(locked)
+    if at_window is not None:
+        rated["window_id"], rated["clerk_id"] = at_window
     try:
         with transaction.atomic():
             evaluation = Evaluation.objects.create(
@@ -162,7 +167,7 @@ def _write(
     return evaluation
 
 
-def _check_may_rate(application: Application) -> None:
+def check_may_rate(application: Application) -> None:
     state = rating_state(application)
     if state == "rated":
         raise InvalidTransition(_("该办件已评价过，每次服务只能评价一次。"), code="already_rated")
@@ -187,9 +192,9 @@ def rate_application(
         raise DomainError(_("评价渠道不正确。"), code="bad_channel")
     if not is_applicant(user, application):
         raise PermissionDenied(_("只有申请人本人或其经办人、代理人可以评价该办件，工作人员不能代为评价。"))
-    _check_may_rate(application)
-    indicators = _checked(rating, channel)
-    evaluation = _write(
+    check_may_rate(application)
+    indicators = checked(rating, channel)
+    evaluation = write_rating(
         application,
         rating=rating,
         indicators=indicators,
@@ -230,9 +235,9 @@ def rate_with_code(
 
 
 def _rate_by_code(application: Application, *, rating: Rating, ip: str | None, clock: Clock) -> Evaluation:
-    _check_may_rate(application)
-    indicators = _checked(rating, Evaluation.Channel.QR)
-    evaluation = _write(
+    check_may_rate(application)
+    indicators = checked(rating, Evaluation.Channel.QR)
+    evaluation = write_rating(
         application,
         rating=rating,
         indicators=indicators,
@@ -348,7 +353,7 @@ def _default(clock: Clock) -> int:
 def default_rating(*, application: Application, clock: Clock = system_clock) -> Evaluation:
     """The region's default rating once the window closed unrated: stored as defaulted, never as given."""
     policy = policy_for(application.department)
-    return _write(
+    return write_rating(
         application,
         rating=Rating(level=policy.default_level),
         indicators=[],

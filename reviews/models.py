@@ -262,3 +262,31 @@ class Rectification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation.application} {self.get_status_display()}"
+
+
+class TabletSession(models.Model):
+    """一次一评 at the window: a clerk opens one service on the window's rating tablet; the applicant rates
+    it there, once; it closes after that rating or when it times out."""
+
+    window = models.ForeignKey("windows.Window", verbose_name=_("窗口"), on_delete=models.CASCADE, related_name="+")
+    application = models.ForeignKey(
+        "applications.Application", verbose_name=_("办件"), on_delete=models.CASCADE, related_name="+"
+    )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("窗口人员"), on_delete=models.CASCADE, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("窗口评价会话")
+        verbose_name_plural = _("窗口评价会话")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["window"], condition=Q(closed_at__isnull=True), name="one_open_tablet_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.window_id} {self.application_id}"

@@ -2,13 +2,16 @@
 
 from django.urls import path
 
-from reviews import rating_views, supervision_views
+from reviews import rating_views, supervision_views, tablet_views
 
 app_name = "ratings"
 
 urlpatterns = [
     path("", rating_views.my_ratings, name="mine"),
     path("public/", supervision_views.public_board, name="public"),
+    path("tablet/open/<str:number>/", tablet_views.open_session, name="tablet_open"),
+    path("tablet/opened/<int:pk>/", tablet_views.opened, name="tablet_opened"),
+    path("tablet/<int:window_id>/<str:key>/", tablet_views.tablet, name="tablet"),
     path("<str:number>/", rating_views.rate, name="rate"),
     path("<str:number>/follow-up/", rating_views.follow_up, name="follow_up"),
 ]
