@@ -3,8 +3,8 @@
 张三's cases of the 行政审批局, concluded over the last months through the real services, rated at
 every level and on several channels; the bad ones handled to every state of a rectification (one
 waiting for verification, one answered and waiting for 张三's follow-up, one under appeal, one closed);
-one defaulted rating; one concluded case not yet rated (张三's header shows 待评价). Enough history for
-the dashboard's trend. Idempotent: each case is found again by its idempotency key.
+one defaulted rating; one concluded case not yet rated (张三's header shows 待评价); two 办不成事
+reports. Enough history for the dashboard's trend. Idempotent: each case is found again by its idempotency key.
 """
 
 import datetime as dt
@@ -25,9 +25,9 @@ from portal import workdays
 from portal.clock import Clock, FixedClock, system_clock
 from portal.exceptions import DomainError
 from portal.models import User
-from reviews import evaluations, rectifications
+from reviews import evaluations, problems, rectifications
 from reviews.evaluations import Rating
-from reviews.models import Evaluation, Indicator, Level, Rectification
+from reviews.models import Evaluation, Indicator, Level, ProblemReport, Rectification
 
 DEPARTMENT_KEY = "jn.xzsp"
 CASE_KEY = "demo-rating-{}"
@@ -183,4 +183,34 @@ def seed_demo_ratings(*, clock: Clock = system_clock) -> int:
                 if scene.handled_to:
                     _handle(Rectification.objects.get(evaluation__application=application), scene.handled_to, day)
         created += 1
+    _seed_problems(items, citizen, clock)
     return created
+
+
+def _seed_problems(items: list, citizen: User, clock: Clock) -> None:
+    """Two 办不成事 reports: 张三's online one waiting for an answer, and one a clerk recorded at the hall,
+    answered and waiting for the follow-up."""
+    if ProblemReport.objects.exists():
+        return
+    day = _day(0, clock.today())
+    problems.report_problem(
+        actor=citizen,
+        description="网上申报时上传营业执照总提示格式错误，换了几种格式都不行，只能跑窗口。",
+        item=items[0],
+        clock=_clock(day, 10),
+    )
+    at_desk = problems.report_problem(
+        actor=_staff("demo_clerk"),
+        description="异地工作，要求本人到场签字，无法请假回来办理。",
+        item=items[-1],
+        reporter_name="王小明",
+        reporter_phone="13900000009",
+        clock=_clock(day, 11),
+    )
+    problems.answer_problem(
+        report=at_desk,
+        actor=_staff("demo_reviewer"),
+        solved=True,
+        answer="已为您开通“远程视频签字”，请按短信提示在线签字后继续办理。",
+        clock=_clock(workdays.add_workdays(day, 1), 10),
+    )

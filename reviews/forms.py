@@ -211,3 +211,24 @@ class AppealDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     decision = forms.CharField(label=_("审核意见"), max_length=2000, widget=forms.Textarea({"rows": 3}))
+
+
+class ProblemForm(forms.Form):
+    """办不成事: what could not be done; at the problem desk also who came (reviews.problems checks the rest)."""
+
+    description = forms.CharField(
+        label=_("办不成的事情和遇到的困难"), max_length=2000, widget=forms.Textarea({"rows": 5})
+    )
+    item_code = forms.CharField(label=_("事项编码"), max_length=40, required=False)
+    case_number = forms.CharField(label=_("相关办件编号（选填）"), max_length=40, required=False)
+    reporter_name = forms.CharField(label=_("反映人姓名"), max_length=100, required=False)
+    reporter_phone = forms.CharField(label=_("反映人手机号码"), max_length=20, required=False)
+
+
+class ProblemAnswerForm(forms.Form):
+    solved = forms.TypedChoiceField(
+        label=_("问题是否已解决"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("已解决")), ("no", _("未解决，已说明原因"))],
+    )
+    answer = forms.CharField(label=_("处理结果与答复"), max_length=2000, widget=forms.Textarea({"rows": 4}))

@@ -290,3 +290,81 @@ class TabletSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.window_id} {self.application_id}"
+
+
+class ProblemReport(models.Model):
+    """办不成事: an applicant could not get something done. Answered by the department under the same
+    working-day deadline and lights as a rectification, followed up, and counted in public."""
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("网上反映")
+        WINDOW = "window", _("办不成事反映窗口")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待答复")
+        FOLLOW_UP = "follow_up", _("已答复待回访")
+        CLOSED = "closed", _("已办结")
+
+    department = models.ForeignKey(
+        "catalog.Department", verbose_name=_("责任部门"), on_delete=models.PROTECT, related_name="problem_reports"
+    )
+    item_code = models.CharField(_("事项编码"), max_length=40, blank=True, db_index=True)
+    item_name = models.CharField(_("事项名称"), max_length=200, blank=True)
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name=_("相关办件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    description = models.TextField(_("反映内容"), max_length=2000)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("反映人账户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reporter_name = models.CharField(_("反映人"), max_length=100)
+    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    channel = models.CharField(_("反映渠道"), max_length=8, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_on = models.DateField(_("答复期限"))
+    warn_on = models.DateField(_("预警日期"))
+    light = models.CharField(_("时效灯"), max_length=6, default="green", blank=True)
+    answer = models.TextField(_("处理结果与答复"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    solved = models.BooleanField(_("问题已解决"), null=True)
+    follow_up_level = models.PositiveSmallIntegerField(
+        _("对处理的满意度"), choices=Level.choices, null=True, blank=True
+    )
+    follow_up_note = models.TextField(_("回访情况"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("办不成事反映")
+        verbose_name_plural = _("办不成事反映")
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["warn_on"], name="problem_clock", condition=Q(status="open", light__in=["green", "yellow"])
+            ),
+            models.Index(fields=["department", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_name or self.department} {self.get_status_display()}"

@@ -20,7 +20,7 @@ from applications.models import Application
 from portal.exceptions import BadInput, DomainError, NotFound, PermissionDenied, render_error
 from reviews import evaluations, rectifications
 from reviews.forms import FollowUpForm, RatingForm
-from reviews.models import Evaluation, Indicator, Rectification
+from reviews.models import Evaluation, Indicator, ProblemReport, Rectification
 
 UNPROCESSABLE = 422
 
@@ -55,7 +55,8 @@ def my_ratings(request: HttpRequest) -> HttpResponse:
     )
     pending = [c for c in cases if not hasattr(c, "evaluation")]
     rated = [c for c in cases if hasattr(c, "evaluation")]
-    return render(request, "reviews/my_ratings.html", {"pending": pending, "rated": rated})
+    reports = ProblemReport.objects.filter(reporter=request.user).order_by("-created_at")[:50]
+    return render(request, "reviews/my_ratings.html", {"pending": pending, "rated": rated, "problems": reports})
 
 
 @never_cache

@@ -15,6 +15,7 @@ Each function locks the row, checks the state and the actor, writes, audits, and
 through the outbox, in one transaction.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -310,39 +311,49 @@ def follow_up(
 SWEEP_BATCH = 200
 
 
-def sweep_lights(*, clock: Clock = system_clock) -> int:
-    """Yellow on the warning day (the department is told), red once past the deadline (the supervisors
-    are told too); each once: the light is the memory."""
+def sweep_clock(rows: QuerySet[Any], *, tell: Callable[[Any, str], None], clock: Clock = system_clock) -> int:
+    """The lights of rows with ``warn_on``/``due_on``/``light`` (rectifications, 办不成事 reports): yellow on
+    the warning day, red once past the deadline, each once (the light is the memory); ``tell(row, light)``
+    writes the notice in the same transaction."""
     today = clock.today()
     changed = 0
     with transaction.atomic():
-        rows = list(
-            Rectification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(light__in=["green", "yellow"], status__in=RUNNING, warn_on__lte=today)
-            .select_related("evaluation__application")
+        due = list(
+            rows.select_for_update(skip_locked=True, of=("self",))
+            .filter(light__in=["green", "yellow"], warn_on__lte=today)
             .order_by("warn_on")[:SWEEP_BATCH]
         )
-        for row in rows:
+        for row in due:
             light = "red" if row.due_on < today else "yellow"
             if light == row.light:
                 continue
             row.light = light
             row.save(update_fields=["light"])
-            number = row.evaluation.application.number
-            if light == "red":
-                _tell_department(
-                    row,
-                    key="overdue",
-                    escalate=True,
-                    title=_("差评整改已超期：办件 %(number)s") % {"number": number},
-                    body=_("整改期限 %(due)s 已过，请尽快办结。") % {"due": row.due_on.isoformat()},
-                )
-            else:
-                _tell_department(
-                    row,
-                    key="warning",
-                    title=_("差评整改即将到期：办件 %(number)s") % {"number": number},
-                    body=_("整改期限为 %(due)s。") % {"due": row.due_on.isoformat()},
-                )
+            tell(row, light)
             changed += 1
     return changed
+
+
+def sweep_lights(*, clock: Clock = system_clock) -> int:
+    """The rectifications' lights: the department is told on the warning day, the supervisors too once past."""
+
+    def tell(row: Rectification, light: str) -> None:
+        number = row.evaluation.application.number
+        if light == "red":
+            _tell_department(
+                row,
+                key="overdue",
+                escalate=True,
+                title=_("差评整改已超期：办件 %(number)s") % {"number": number},
+                body=_("整改期限 %(due)s 已过，请尽快办结。") % {"due": row.due_on.isoformat()},
+            )
+        else:
+            _tell_department(
+                row,
+                key="warning",
+                title=_("差评整改即将到期：办件 %(number)s") % {"number": number},
+                body=_("整改期限为 %(due)s。") % {"due": row.due_on.isoformat()},
+            )
+
+    rows = Rectification.objects.filter(status__in=RUNNING).select_related("evaluation__application")
+    return sweep_clock(rows, tell=tell, clock=clock)

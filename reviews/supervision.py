@@ -18,7 +18,7 @@ from applications.models import Application
 from catalog.models import Department, Region
 from portal.clock import Clock, system_clock
 from portal.models import Role
-from reviews.models import NEGATIVE_LEVELS, Evaluation, Level, Rectification
+from reviews.models import NEGATIVE_LEVELS, Evaluation, Level, ProblemReport, Rectification
 
 S = Application.Status
 E = Evaluation.Status
@@ -122,6 +122,8 @@ class Figures:
     rectified: int = 0
     followed_up: int = 0
     problems: int = 0
+    problems_answered: int = 0
+    problems_overdue: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -196,7 +198,24 @@ def figures(f: Filters, *, clock: Clock = system_clock) -> Figures:
         invalidated=by_status.get(E.INVALIDATED, 0),
         negative=given.filter(level__in=NEGATIVE_LEVELS).count(),
         **handled,
+        **_problems(f),
     )
+
+
+def _problems(f: Filters) -> dict[str, int]:
+    q = Q(created_at__date__gte=f.date_from, created_at__date__lte=f.date_to)
+    if f.department is not None:
+        q &= Q(department=f.department)
+    if f.region is not None:
+        q &= Q(department__region_id__in=_regions(f.region))
+    if f.item_code:
+        q &= Q(item_code=f.item_code)
+    counts = ProblemReport.objects.filter(q).aggregate(
+        problems=Count("pk"),
+        problems_answered=Count("pk", filter=Q(answered_at__isnull=False)),
+        problems_overdue=Count("pk", filter=Q(light="red")),
+    )
+    return counts
 
 
 def _days(value: dt.timedelta | None) -> float | None:
@@ -303,6 +322,29 @@ def public_board(*, since: dt.date) -> list[dict[str, Any]]:
             "closed_rate": _rate(row["closed"], row["negative"]),
         }
         for row in rows
+    ]
+
+
+def public_problems(*, since: dt.date) -> list[dict[str, Any]]:
+    """办不成事 per department: reported, answered, solved; no names, no descriptions."""
+    rows = (
+        ProblemReport.objects.filter(created_at__date__gte=since)
+        .values("department__name")
+        .annotate(
+            reported=Count("pk"),
+            answered=Count("pk", filter=Q(answered_at__isnull=False)),
+            solved=Count("pk", filter=Q(solved=True)),
+        )
+        .order_by("department__name")
+    )
+    return [
+        {
+            "department": r["department__name"],
+            "reported": r["reported"],
+            "answered_rate": _rate(r["answered"], r["reported"]),
+            "solved": r["solved"],
+        }
+        for r in rows
     ]
 
 

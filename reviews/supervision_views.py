@@ -154,6 +154,7 @@ def public_board(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": supervision.public_board(since=since),
         "replies": supervision.public_replies(since=since),
+        "problems": supervision.public_problems(since=since),
         "since": since,
     }
     return render(request, "reviews/public_board.html", context)

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from reviews import evaluations, rectifications
+from reviews import evaluations, problems, rectifications
 
 log = logging.getLogger(__name__)
 
@@ -14,4 +14,5 @@ def sweep_evaluations() -> dict[str, int]:
     """Each part claims its rows with ``skip_locked`` and keys its messages, so a rerun sends nothing twice."""
     done = evaluations.sweep_follow_ups()
     done["rectification_lights"] = rectifications.sweep_lights()
+    done["problem_lights"] = problems.sweep_lights()
     return done

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews import rectification_views, views
+from reviews import problem_views, rectification_views, views
 
 app_name = "reviews"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("cases/<str:number>/extension/", views.request_extension, name="extension"),
     path("cases/<str:number>/extensions/<int:extension_id>/", views.decide_extension, name="decide_extension"),
     path("rectifications/", rectification_views.rectification_list, name="rectifications"),
+    path("problems/", problem_views.department_list, name="problems"),
     path("rectifications/<int:pk>/", rectification_views.rectification_detail, name="rectification"),
     path("rectifications/<int:pk>/<str:action>/", rectification_views.act, name="rectification_act"),
 ]

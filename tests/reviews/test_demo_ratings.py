@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from applications.models import Application
 from portal.models import User
-from reviews.models import Evaluation, Rectification
+from reviews.models import Evaluation, ProblemReport, Rectification
 from tests.conftest import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,7 @@ def test_the_demo_has_ratings_of_every_level_and_rectifications_in_every_state(d
         R.APPEALED,
         R.CLOSED,
     }
+    assert set(ProblemReport.objects.values_list("status", flat=True)) == {"open", "follow_up"}
     months = {e.created_at.strftime("%Y-%m") for e in Evaluation.objects.all()}
     assert len(months) >= 5  # the dashboard's trend has history
     # Seeding again writes nothing.
