@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,6 +19,7 @@ from openpyxl import Workbook
 from catalog.models import Department, Region
 from portal.clock import system_clock
 from portal.exceptions import PermissionDenied, render_error
+from portal.models import Role, User
 from portal.spreadsheets import csv_row, xlsx_row
 from reviews import supervision
 
@@ -34,8 +36,19 @@ class FilterForm(forms.Form):
     )
     department = forms.ModelChoiceField(label=gettext_lazy("部门"), queryset=Department.objects.all(), required=False)
     item_code = forms.CharField(label=gettext_lazy("事项编码"), required=False, max_length=40)
-    window = forms.IntegerField(
-        label=gettext_lazy("窗口编号（ID）"), required=False, min_value=1, widget=forms.HiddenInput
+    # The hall's models are looked up by name: reviews does not import windows (docs/architecture.md).
+    hall = forms.ModelChoiceField(
+        label=gettext_lazy("服务大厅"), queryset=apps.get_model("windows", "ServiceHall").objects.all(), required=False
+    )
+    window = forms.ModelChoiceField(
+        label=gettext_lazy("窗口"),
+        queryset=apps.get_model("windows", "Window").objects.select_related("hall"),
+        required=False,
+    )
+    clerk = forms.ModelChoiceField(
+        label=gettext_lazy("窗口人员"),
+        queryset=User.objects.filter(groups__name=Role.CLERK).order_by("real_name"),
+        required=False,
     )
 
     def clean(self) -> dict[str, Any]:
@@ -64,7 +77,9 @@ def _filters(request: HttpRequest) -> tuple[FilterForm, supervision.Filters | No
         region=data.get("region"),
         department=scope or data.get("department"),
         item_code=(data.get("item_code") or "").strip(),
-        window_id=data.get("window"),
+        hall_id=data["hall"].pk if data.get("hall") else None,
+        window_id=data["window"].pk if data.get("window") else None,
+        clerk_id=data["clerk"].pk if data.get("clerk") else None,
     )
 
 

@@ -117,3 +117,20 @@ def test_only_the_cases_clerk_opens_it_and_only_when_concluded(client, served, d
 def test_an_unconcluded_case_cannot_be_opened(decided, clerk_a):  # noqa: F811
     with pytest.raises(Exception, match="办结后才能评价"):
         tablets.open_session(clerk=clerk_a, application=decided)
+
+
+def test_the_dashboard_filters_by_hall_window_and_clerk(client, served, clerk_a, window_a, window_b, supervisor):
+    session = tablets.open_session(clerk=clerk_a, application=served)
+    tablets.rate_on_tablet(window_id=window_a.pk, session_id=session.pk, rating=Rating(level=2), user=None)
+    login_verified(client, supervisor)
+    period = "date_from=2026-01-01&date_to=2026-12-31"
+    for query, given in [
+        (f"window={window_a.pk}", 1),
+        (f"window={window_b.pk}", 0),
+        (f"hall={window_a.hall_id}", 1),
+        (f"clerk={clerk_a.pk}", 1),
+    ]:
+        response = client.get(f"/supervision/?{period}&{query}")
+        assert response.status_code == 200, query
+        assert response.context["figures"].given == given, query
+    assert client.get(f"/supervision/?{period}&window=999999").status_code == 400
