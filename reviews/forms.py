@@ -217,7 +217,10 @@ class ProblemForm(forms.Form):
     """办不成事: what could not be done; at the problem desk also who came (reviews.problems checks the rest)."""
 
     description = forms.CharField(
-        label=_("办不成的事情和遇到的困难"), max_length=2000, widget=forms.Textarea({"rows": 5})
+        label=_("办不成的事情和遇到的困难"),
+        max_length=2000,
+        widget=forms.Textarea({"rows": 5}),
+        error_messages={"required": _("请具体说明办不成的事情和遇到的困难（至少 5 个字）。")},
     )
     item_code = forms.CharField(label=_("事项编码"), max_length=40, required=False)
     case_number = forms.CharField(label=_("相关办件编号（选填）"), max_length=40, required=False)
