@@ -1,0 +1,88 @@
+"""一次一评 in a real Chromium: the clerk pushes a concluded case to window 1's tablet, the applicant rates
+it on the tablet (a second browser, signed in as nobody), and the tablet goes back to waiting."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
+
+from applications import services as cases
+from applications.models import Application
+from applications.transitions import Actor
+from reviews.models import Evaluation
+from tests.e2e.helpers import ALICE_ID, PDF_BYTES, build_world, open_page, shoot, sign_in
+from windows import services as window_services
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(transactional_db, department_x, citizen):
+    return build_world(department_x, citizen)
+
+
+def served_case(world) -> Application:
+    """张三's online case, taken in at window 1, reviewed, granted and handed over there today."""
+    party = cases.register_party(
+        kind="person", name="张三", id_type="resident_id", id_number=ALICE_ID, phone="13800138000"
+    )
+    application = cases.start_application(user=world.citizen, item=world.item, party=party)
+    cases.save_draft(application=application, form_data={"premises": "玄武大道2号"})
+    for requirement in world.item.materials.all():
+        upload = SimpleUploadedFile(f"{requirement.name}.pdf", PDF_BYTES, content_type="application/pdf")
+        cases.attach_material(application=application, requirement=requirement, file=upload, actor=world.citizen)
+    cases.submit_application(application=application, actor=world.citizen, declaration=True)
+    window_services.take_in_application(clerk=world.clerk, application=application)
+    cases.pass_step(application=application, actor=world.handler, opinion="材料齐全")
+    cases.pass_step(application=application, actor=world.checker, opinion="同意")
+    cases.decide_application(
+        application=application,
+        actor=world.approver,
+        actor_role=Actor.APPROVER,
+        outcome="granted",
+        reasons="符合条件。",
+    )
+    window_services.deliver_at_window(
+        clerk=world.clerk,
+        application=application,
+        method="collect",
+        recipient_name="张三",
+        recipient_id_number=ALICE_ID,
+    )
+    application.refresh_from_db()
+    return application
+
+
+def test_the_applicant_rates_at_the_window_tablet(world, browser, live_server):
+    application = served_case(world)
+    clerk = open_page(browser, live_server.url)
+    sign_in(clerk, world.clerk, staff=True)
+    clerk.goto(f"/hall/cases/{application.number}/")
+    clerk.get_by_role("button", name="请申请人评价").click()
+    expect(clerk.get_by_role("heading", level=1)).to_have_text("已发起窗口评价（一次一评）")
+    clerk.get_by_text("本窗口评价器地址").click()
+    address = clerk.locator("code.verify-url").inner_text()
+    shoot(clerk, "tablet-1-clerk-opened")
+
+    tablet = open_page(browser, live_server.url)
+    tablet.set_viewport_size({"width": 1024, "height": 768})
+    tablet.goto(address)
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("请对本次窗口服务作出评价")
+    tablet.get_by_label("非常满意").check()
+    visible = tablet.locator(".rating-option-group:not([hidden])")
+    expect(visible).to_have_count(1)
+    visible.get_by_label("服务态度好").check()
+    shoot(tablet, "tablet-2-rating")
+    tablet.get_by_role("button", name="提交评价").click()
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("感谢您的评价！")
+    shoot(tablet, "tablet-3-thanks")
+
+    evaluation = Evaluation.objects.get(application=application)
+    assert (evaluation.channel, evaluation.level, evaluation.window_id, evaluation.rated_by) == (
+        "tablet",
+        1,
+        world.window.pk,
+        None,
+    )
+    assert list(evaluation.indicators.values_list("label", flat=True)) == ["服务态度好"]
+    clerk.reload()
+    expect(clerk.get_by_role("status")).to_contain_text("申请人已完成评价")
