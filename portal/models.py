@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     CATALOG_EDITOR = "catalog_editor", "事项编辑"
     CATALOG_PUBLISHER = "catalog_publisher", "事项发布审核"
     SUPERVISOR = "supervisor", "效能监督"
+    HOTLINE = "hotline", "12345热线坐席"
     AUDITOR = "auditor", "审计员"
     SYSADMIN = "sysadmin", "系统管理员"
 
@@ -32,6 +33,7 @@ STAFF_ROLES = frozenset(
         Role.CATALOG_EDITOR,
         Role.CATALOG_PUBLISHER,
         Role.SUPERVISOR,
+        Role.HOTLINE,
         Role.AUDITOR,
         Role.SYSADMIN,
     }

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from applications.access import applications_visible_to_applicant
 from applications.models import Application
+from portal.models import Role
 from reviews import rectifications, selectors, supervision
 
 
@@ -30,6 +31,8 @@ def review_workbench(request: HttpRequest) -> dict[str, Any]:
         context["rectification_open_count"] = lambda: (
             rectifications.rectifications_visible_to(user).filter(status__in=rectifications.OPEN).count()
         )
+    if user.has_role(Role.HOTLINE):
+        context["hotline"] = True
     if supervision.may_supervise(user):
         context["supervision"] = True
     return context

@@ -29,7 +29,7 @@ from applications.models import Application, ReviewTask
 from portal import outbox
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, Throttled
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Role
 from portal.services import record_audit
 from reviews.models import Evaluation, Indicator, Invitation, Level
 from reviews.policies import policy_for
@@ -207,20 +207,21 @@ def rate_application(
     return evaluation
 
 
-def case_for_code(*, number: str, access_code: str, ip: str | None, clock: Clock = system_clock) -> Application:
+def case_for_code(
+    *, number: str, access_code: str, ip: str | None, actor: Any = None, clock: Clock = system_clock
+) -> Application:
     """The case a receipt's QR code names, for whoever holds its 查询码 (no sign-in). A wrong code and an
-    unknown number get the same answer; failures are counted per address (audit rows, no Redis)."""
+    unknown number get the same answer; failures are counted per address, or per staff member typing
+    codes for callers (audit rows, no Redis)."""
     number, code = number.strip()[:40], access_code.strip().upper()[:12]
     since = clock.now() - dt.timedelta(hours=1)
-    if (
-        ip
-        and AuditEvent.objects.filter(action=CODE_FAILED, ip_address=ip, at__gte=since).count()
-        >= CODE_FAILURES_PER_HOUR
-    ):
+    failures = AuditEvent.objects.filter(action=CODE_FAILED, at__gte=since)
+    failures = failures.filter(actor=actor) if actor is not None else failures.filter(ip_address=ip) if ip else None
+    if failures is not None and failures.count() >= CODE_FAILURES_PER_HOUR:
         raise Throttled(_("查询码错误次数过多，请一小时后再试，或登录后评价。"))
     application = Application.objects.filter(number=number).exclude(access_code="").select_related("department").first()
     if application is None or not code or not secrets.compare_digest(application.access_code, code):
-        record_audit(actor=None, action=CODE_FAILED, detail={"number": number}, ip=ip)
+        record_audit(actor=actor, action=CODE_FAILED, detail={"number": number}, ip=ip)
         raise NotFound(_("办件编号或查询码不正确，请核对受理凭证或办结通知上的查询码。"), code="code_refused")
     return application
 
@@ -249,6 +250,32 @@ def _rate_by_code(application: Application, *, rating: Rating, ip: str | None, c
     record_audit(
         actor=None, action="evaluation.given", obj=evaluation, detail={"application": application.number}, ip=ip
     )
+    return evaluation
+
+
+def rate_by_phone(
+    *, operator: Any, number: str, access_code: str, rating: Rating, clock: Clock = system_clock
+) -> Evaluation:
+    """12345: the hotline operator types the rating the applicant gives on the line (channel phone). The
+    applicant reads out the receipt's 查询码, which proves the case is theirs; the operator is recorded
+    and is not the rater. Wrong codes count against the operator's desk like any other guess."""
+    if not operator.has_role(Role.HOTLINE):
+        raise PermissionDenied(_("只有 12345 热线坐席可以录入电话评价。"))
+    application = case_for_code(number=number, access_code=access_code, ip=None, actor=operator, clock=clock)
+    with transaction.atomic():
+        check_may_rate(application)
+        indicators = checked(rating, Evaluation.Channel.PHONE)
+        evaluation = write_rating(
+            application,
+            rating=rating,
+            indicators=indicators,
+            channel=Evaluation.Channel.PHONE,
+            status=Evaluation.Status.GIVEN,
+            clock=clock,
+        )
+        Evaluation.objects.filter(pk=evaluation.pk).update(operator=operator)
+        evaluation.operator = operator
+        record_audit(actor=operator, action="evaluation.phone_entered", obj=evaluation, detail={"application": number})
     return evaluation
 
 

@@ -9,6 +9,7 @@ app_name = "ratings"
 urlpatterns = [
     path("", rating_views.my_ratings, name="mine"),
     path("public/", supervision_views.public_board, name="public"),
+    path("phone/", rating_views.rate_by_phone, name="phone"),
     path("problems/new/", problem_views.report, name="problem_new"),
     path("problems/<int:pk>/", problem_views.detail, name="problem"),
     path("problems/<int:pk>/<str:action>/", problem_views.act, name="problem_act"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from applications.access import applications_visible_to_applicant
 from applications.models import Application
 from portal.exceptions import BadInput, DomainError, NotFound, PermissionDenied, render_error
+from portal.models import Role
 from reviews import evaluations, rectifications
 from reviews.forms import FollowUpForm, RatingForm
 from reviews.models import Evaluation, Indicator, ProblemReport, Rectification
@@ -150,3 +151,41 @@ def follow_up(request: HttpRequest, number: str) -> HttpResponse:
         return render_error(request, exc)
     messages.success(request, _("感谢您的反馈，整改事项已办结。"))
     return redirect("ratings:rate", number=number)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rate_by_phone(request: HttpRequest) -> HttpResponse:
+    """12345's desk: the operator types the rating the caller gives, with the case number and 查询码 the
+    caller reads from the receipt."""
+    if not request.user.has_role(Role.HOTLINE):
+        return render_error(request, PermissionDenied(_("只有 12345 热线坐席可以录入电话评价。")))
+    options = evaluations.indicators_for(Indicator.Scope.ONLINE)
+    form = RatingForm(request.POST or None, options=options)
+    status, done = 200, None
+    if request.method == "POST":
+        number, code = request.POST.get("number", "").strip(), request.POST.get("access_code", "")
+        if form.is_valid():
+            try:
+                if not number or not code.strip() or len(number) > 40 or len(code) > 12:
+                    raise BadInput(_("请填写办件编号和查询码。"))
+                done = evaluations.rate_by_phone(
+                    operator=request.user, number=number, access_code=code, rating=form.rating()
+                )
+                form = RatingForm(options=options)
+            except DomainError as exc:
+                if exc.status_code not in (UNPROCESSABLE, 400, 404, 409, 429):
+                    return render_error(request, exc)
+                form.add_error(None, exc.message)
+                status = exc.status_code
+        else:
+            status = UNPROCESSABLE
+    context = {
+        "form": form,
+        "options": options,
+        "done": done,
+        "via": "",
+        "number": "" if done else request.POST.get("number", ""),
+    }
+    return render(request, "reviews/rate_by_phone.html", context, status=status)
