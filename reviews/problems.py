@@ -25,21 +25,19 @@ from portal.services import record_audit
 from portal.validators import validate_phone
 from reviews.models import ProblemReport
 from reviews.policies import policy_for
-from reviews.rectifications import DEPARTMENT_ROLES, FOLLOW_UP_LEVELS, sweep_clock
+from reviews.rectifications import (
+    DEPARTMENT_ROLES,
+    FOLLOW_UP_LEVELS,
+    TEXT_MAX,
+    required_text,
+    sweep_clock,
+    tell_department,
+)
 
 P = ProblemReport.Status
-DESCRIPTION_MIN, TEXT_MAX = 5, 2000
+DESCRIPTION_MIN = 5
 # A second identical report from the same person within this while is the first one (a double submit).
 DOUBLE_SUBMIT_WINDOW = dt.timedelta(minutes=10)
-
-
-def _text(value: str, field: str, message: str, minimum: int = 1) -> str:
-    value = (value or "").strip()
-    if len(value) < minimum:
-        raise DomainError(message, code="required", detail={"field": field})
-    if len(value) > TEXT_MAX:
-        raise DomainError(_("内容不能超过 %(n)d 个字。") % {"n": TEXT_MAX}, code="too_long", detail={"field": field})
-    return value
 
 
 @transaction.atomic
@@ -61,9 +59,11 @@ def report_problem(
         item = application.item
     if item is None:
         raise DomainError(_("请选择要反映的事项。"), code="required", detail={"field": "item"})
-    text = _text(description, "description", _("请具体说明办不成的事情和遇到的困难（至少 5 个字）。"), DESCRIPTION_MIN)
+    text = required_text(
+        description, "description", _("请具体说明办不成的事情和遇到的困难（至少 5 个字）。"), DESCRIPTION_MIN
+    )
     if at_window:
-        name = _text(reporter_name, "reporter_name", _("请填写反映人姓名。"))[:100]
+        name = required_text(reporter_name, "reporter_name", _("请填写反映人姓名。"))[:100]
         try:
             phone = validate_phone(reporter_phone) if reporter_phone.strip() else ""
         except ValidationError as exc:
@@ -105,16 +105,13 @@ def report_problem(
 
 
 def _tell_department(report: ProblemReport, *, key: str, title: str, body: str, escalate: bool = False) -> None:
-    outbox.enqueue(
-        kind="notification",
+    tell_department(
+        department_id=report.department_id,
         key=f"problem:{report.pk}:{key}",
-        payload={
-            "department_id": report.department_id,
-            "light": "red" if escalate else "",
-            "title": title,
-            "body": body,
-            "link": f"/ratings/problems/{report.pk}/",
-        },
+        title=title,
+        body=body,
+        link=f"/ratings/problems/{report.pk}/",
+        escalate=escalate,
     )
 
 
@@ -157,7 +154,7 @@ def answer_problem(
 ) -> ProblemReport:
     locked = _locked(report, P.OPEN)
     _check_department(actor, locked)
-    locked.answer = _text(answer, "answer", _("请填写处理结果和对反映人的答复。"))
+    locked.answer = required_text(answer, "answer", _("请填写处理结果和对反映人的答复。"))
     locked.solved = solved
     locked.answered_by, locked.answered_at, locked.status = actor, clock.now(), P.FOLLOW_UP
     locked.save()
@@ -187,7 +184,7 @@ def follow_up_problem(
         raise DomainError(_("请选择对处理结果的满意度。"), code="bad_level")
     if locked.reporter_id is None or locked.reporter_id != actor.pk:
         _check_department(actor, locked)
-        note = _text(note, "note", _("请填写回访情况（回访方式、时间、反映人意见）。"))
+        note = required_text(note, "note", _("请填写回访情况（回访方式、时间、反映人意见）。"))
     locked.follow_up_level, locked.follow_up_note = level, (note or "").strip()[:TEXT_MAX]
     locked.status, locked.closed_at, locked.light = P.CLOSED, clock.now(), ""
     locked.save()

@@ -118,27 +118,40 @@ def _check_department(user: Any, rectification: Rectification, *roles: str) -> N
         raise PermissionDenied(_("只有责任部门的工作人员可以办理该整改事项。"))
 
 
-def _text(value: str, field: str, message: str) -> str:
+def required_text(value: str, field: str, message: str, minimum: int = 1) -> str:
+    """A written answer: stripped, at least `minimum` characters (else `message`), at most TEXT_MAX."""
     value = (value or "").strip()
-    if not value:
+    if len(value) < minimum:
         raise DomainError(message, code="required", detail={"field": field})
     if len(value) > TEXT_MAX:
         raise DomainError(_("内容不能超过 %(n)d 个字。") % {"n": TEXT_MAX}, code="too_long", detail={"field": field})
     return value
 
 
-def _tell_department(rectification: Rectification, *, key: str, title: str, body: str, escalate: bool = False) -> None:
+def tell_department(*, department_id: int, key: str, title: str, body: str, link: str, escalate: bool = False) -> None:
+    """A notice to the department's reviewers and head; `escalate` ("red") tells the supervisors too
+    (portal.notifications)."""
     outbox.enqueue(
         kind="notification",
-        key=f"rectification:{rectification.pk}:{key}",
+        key=key,
         payload={
-            "department_id": rectification.department_id,
-            # "red" also tells the supervisors (portal.notifications)
+            "department_id": department_id,
             "light": "red" if escalate else "",
             "title": title,
             "body": body,
-            "link": f"/review/rectifications/{rectification.pk}/",
+            "link": link,
         },
+    )
+
+
+def _tell_department(rectification: Rectification, *, key: str, title: str, body: str, escalate: bool = False) -> None:
+    tell_department(
+        department_id=rectification.department_id,
+        key=f"rectification:{rectification.pk}:{key}",
+        title=title,
+        body=body,
+        link=f"/review/rectifications/{rectification.pk}/",
+        escalate=escalate,
     )
 
 
@@ -181,7 +194,7 @@ def verify(
         raise DomainError(_("反映情况不属实的，不能认定为合理诉求。"), code="inconsistent")
     locked.is_true = is_true
     locked.classification = classification
-    locked.verification_note = _text(note, "note", _("请填写核实情况。"))
+    locked.verification_note = required_text(note, "note", _("请填写核实情况。"))
     locked.verified_by = actor
     locked.verified_at = clock.now()
     locked.status = R.RECTIFYING
@@ -201,7 +214,7 @@ def appeal(
         raise DomainError(_("只有核实为不合理诉求或恶意差评的，才能申诉。"), code="not_appealable")
     if locked.appeal_outcome:
         raise InvalidTransition(_("该差评已申诉过一次，不能再次申诉。"), code="appealed_once")
-    locked.appeal_reason = _text(reason, "reason", _("请填写申诉理由。"))
+    locked.appeal_reason = required_text(reason, "reason", _("请填写申诉理由。"))
     if evidence is not None:
         check_upload(evidence)
         locked.appeal_evidence = evidence
@@ -232,7 +245,7 @@ def decide_appeal(
     locked = _locked(rectification, R.APPEALED)
     if not actor.has_role(Role.SUPERVISOR):
         raise PermissionDenied(_("只有效能监督人员可以审核差评申诉。"))
-    locked.appeal_decision = _text(decision, "decision", _("请填写申诉审核意见。"))
+    locked.appeal_decision = required_text(decision, "decision", _("请填写申诉审核意见。"))
     locked.appeal_decided_by = actor
     locked.appeal_outcome = Rectification.AppealOutcome.UPHELD if upheld else Rectification.AppealOutcome.REJECTED
     evaluation = locked.evaluation
@@ -262,8 +275,8 @@ def reply(
     """整改 and 答复: what was done, and what the applicant is told."""
     locked = _locked(rectification, R.RECTIFYING)
     _check_department(actor, locked)
-    locked.result = _text(result, "result", _("请填写整改情况。"))
-    locked.reply = _text(text, "reply", _("请填写对申请人的答复。"))
+    locked.result = required_text(result, "result", _("请填写整改情况。"))
+    locked.reply = required_text(text, "reply", _("请填写对申请人的答复。"))
     locked.replied_by = actor
     locked.replied_at = clock.now()
     locked.status = R.FOLLOW_UP
@@ -294,7 +307,7 @@ def follow_up(
     by_applicant = is_applicant(actor, locked.evaluation.application)
     if not by_applicant:
         _check_department(actor, locked)
-        note = _text(note, "note", _("请填写回访情况（回访方式、时间、申请人意见）。"))
+        note = required_text(note, "note", _("请填写回访情况（回访方式、时间、申请人意见）。"))
     locked.follow_up_level = level
     locked.follow_up_note = (note or "").strip()[:TEXT_MAX]
     locked.followed_up_by = actor

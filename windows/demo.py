@@ -18,10 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from applications import services as cases
-from applications.demo import fits_the_demo, submitted_case
+from applications.demo import fits_the_demo, granted_case, submitted_case
 from applications.models import Application
-from applications.transitions import Actor
 from catalog.demo import accounts, places
 from catalog.models import Department, Region, ServiceItem
 from catalog.selectors import published_items
@@ -127,21 +125,7 @@ def _in_review(item: ServiceItem, key: str, clerk: User, clock: Clock) -> Applic
 
 def _decided(item: ServiceItem, key: str, clerk: User, clock: Clock) -> Application:
     application = _in_review(item, key, clerk, clock)
-    # The approver is never the handler (applications.services.decide_application).
-    handler, approver = _staff("demo_reviewer"), _staff("demo_dept_head")
-    while item.steps.filter(order__gt=application.current_step.order).exists():
-        actor = handler if application.current_step.kind == "handle" else approver
-        application = cases.pass_step(application=application, actor=actor, opinion="材料齐全，同意。", clock=clock)
-    cases.decide_application(
-        application=application,
-        actor=approver,
-        actor_role=Actor.APPROVER,
-        outcome="granted",
-        reasons="申请材料齐全，符合法定条件和标准。",
-        clock=clock,
-    )
-    application.refresh_from_db()
-    return application
+    return granted_case(application, handler=_staff("demo_reviewer"), approver=_staff("demo_dept_head"), clock=clock)
 
 
 def _concluded(item: ServiceItem, key: str, clerk: User, clock: Clock) -> Application:

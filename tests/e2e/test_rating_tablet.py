@@ -10,6 +10,7 @@ from applications.models import Application
 from applications.transitions import Actor
 from reviews.models import Evaluation
 from tests.e2e.helpers import ALICE_ID, PDF_BYTES, build_world, open_page, shoot, sign_in
+from tests.reviews.conftest import restore_indicators
 from windows import services as window_services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -17,6 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def world(transactional_db, department_x, citizen):
+    restore_indicators()
     return build_world(department_x, citizen)
 
 

@@ -24,13 +24,16 @@ from tests.factories import MaterialRequirementFactory, ServiceItemFactory, User
 MONDAY = dt.date(2026, 3, 2)
 
 
-@pytest.fixture(autouse=True)
-def _indicators(db):
+def restore_indicators() -> None:
     """The indicator options the data migration writes; a transactional test elsewhere flushes them."""
     from django.apps import apps
 
-    migration = importlib.import_module("reviews.migrations.0002_indicators")
-    migration.add(apps, None)
+    importlib.import_module("reviews.migrations.0002_indicators").add(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _indicators(db):
+    restore_indicators()
 
 
 def _staff(username: str, real_name: str, department, *roles: str):
