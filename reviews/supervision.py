@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
@@ -164,15 +164,13 @@ def figures(f: Filters, *, clock: Clock = system_clock) -> Figures:
             "pk", filter=Q(channel=Application.Channel.ONLINE, delivery_method=Application.DeliveryMethod.DOWNLOAD)
         ),
     )
-    used = ExpressionWrapper(TruncDate("concluded_at") - F("accepted_on"), output_field=DurationField())
-    promised = ExpressionWrapper(F("due_on") - F("accepted_on"), output_field=DurationField())
     concluded = cases.filter(
         status=S.CONCLUDED, concluded_at__date__gte=f.date_from, concluded_at__date__lte=f.date_to
     ).aggregate(
         n=Count("pk"),
         on_time=Count("pk", filter=Q(due_on__isnull=True) | Q(concluded_at__date__lte=F("due_on"))),
-        used=Avg(used, filter=Q(accepted_on__isnull=False)),
-        promised=Avg(promised, filter=Q(accepted_on__isnull=False, due_on__isnull=False)),
+        used=Avg("workdays_used"),
+        promised=Avg("workdays_promised"),
     )
     ratings = _ratings(f)
     by_status = dict(ratings.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
@@ -189,8 +187,8 @@ def figures(f: Filters, *, clock: Clock = system_clock) -> Figures:
         accepted=cases.filter(accepted_on__gte=f.date_from, accepted_on__lte=f.date_to).count(),
         concluded=concluded["n"],
         on_time=concluded["on_time"],
-        avg_days_used=_days(concluded["used"]),
-        avg_days_promised=_days(concluded["promised"]),
+        avg_days_used=_one_place(concluded["used"]),
+        avg_days_promised=_one_place(concluded["promised"]),
         overdue_now=cases.filter(status__in=RUNNING, due_on__lt=clock.today()).count(),
         ratings=dict(given.values_list("level").annotate(n=Count("pk")).values_list("level", "n")),
         given=by_status.get(E.GIVEN, 0),
@@ -218,8 +216,8 @@ def _problems(f: Filters) -> dict[str, int]:
     return counts
 
 
-def _days(value: dt.timedelta | None) -> float | None:
-    return round(value.total_seconds() / 86400, 1) if value is not None else None
+def _one_place(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
 
 
 def by_department(f: Filters) -> list[dict[str, Any]]:

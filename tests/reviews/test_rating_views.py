@@ -2,6 +2,7 @@
 supervisor's dashboard and export, and the public board; each as the wrong user too."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -9,11 +10,13 @@ from openpyxl import load_workbook
 
 from applications.models import Application
 from portal.models import Role
+from portal.workdays import workdays_between
 from reviews import evaluations, rectifications, supervision
 from reviews.evaluations import Rating
 from reviews.models import Evaluation, Indicator, Level, Rectification
 from tests.conftest import login_verified
 from tests.factories import UserFactory
+from tests.reviews.conftest import conclude
 
 R = Rectification.Status
 
@@ -166,6 +169,15 @@ def test_rates_on_a_known_fixture(concluded, citizen):
     assert (figures.given, figures.defaulted, figures.invalidated) == (2, 1, 1)
     assert figures.good_rate == 50.0 and figures.negative == 1
     assert figures.concluded == 1 and figures.on_time_rate == 100.0
+
+
+def test_time_used_and_promised_are_averaged_in_working_days(submitted, clerk):
+    friday, tuesday = dt.date(2026, 3, 6), dt.date(2026, 3, 10)
+    case = conclude(submitted, clerk, friday, done=tuesday)
+    assert case.workdays_used == 2  # Monday and Tuesday; the weekend does not count
+    assert case.workdays_promised == workdays_between(friday, case.due_on) > 0
+    figures = supervision.figures(supervision.Filters(date_from=friday, date_to=tuesday))
+    assert (figures.avg_days_used, figures.avg_days_promised) == (2.0, float(case.workdays_promised))
 
 
 def _another_case(template):
