@@ -19,7 +19,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('applications', '0009_special_procedure_kinds'),
-        migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
 
     operations = [

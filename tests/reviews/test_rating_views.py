@@ -73,6 +73,17 @@ def test_the_qr_path_without_an_account(client, concluded):
     assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.QR
 
 
+def test_the_text_message_link_records_the_sms_channel(client, concluded):
+    response = client.post(url(concluded) + "?via=sms", {"level": "2", "access_code": concluded.access_code})
+    assert response.status_code == 200 and "感谢您" in response.content.decode()
+    assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.SMS
+
+
+def test_a_crafted_channel_falls_back_to_the_qr_code(client, concluded):
+    client.post(url(concluded) + "?via=tablet", {"level": "2", "access_code": concluded.access_code})
+    assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.QR
+
+
 def test_staff_cannot_rate_for_the_applicant(client, clerk, concluded):
     login_verified(client, clerk)
     response = client.post(url(concluded), {"level": "1", "access_code": concluded.access_code})
