@@ -64,38 +64,62 @@ def _regions(region: Region) -> list[int]:
     return ids
 
 
-def _cases(f: Filters) -> QuerySet[Application]:
+@dataclass(frozen=True)
+class _Paths:
+    """Where each filter's value lies, seen from one table."""
+
+    department: str
+    region: str
+    item: str
+    hall: str
+    window: str
+    clerk: str
+
+
+CASE_PATHS = _Paths(
+    "department",
+    "department__region_id",
+    "item__code",
+    "intake__window__hall_id",
+    "intake__window_id",
+    "intake__clerk_id",
+)
+RATING_PATHS = _Paths("department", "region_id", "item_code", "window__hall_id", "window_id", "clerk_id")
+# A report about a case counts for the window and clerk that took it; one without a case for none.
+PROBLEM_PATHS = _Paths(
+    "department",
+    "department__region_id",
+    "item_code",
+    "application__intake__window__hall_id",
+    "application__intake__window_id",
+    "application__intake__clerk_id",
+)
+
+
+def _where(f: Filters, paths: _Paths) -> Q:
     q = Q()
     if f.department is not None:
-        q &= Q(department=f.department)
+        q &= Q(**{paths.department: f.department})
     if f.region is not None:
-        q &= Q(department__region_id__in=_regions(f.region))
+        q &= Q(**{f"{paths.region}__in": _regions(f.region)})
     if f.item_code:
-        q &= Q(item__code=f.item_code)
-    if f.hall_id:
-        q &= Q(intake__window__hall_id=f.hall_id)
-    if f.window_id:
-        q &= Q(intake__window_id=f.window_id)
-    if f.clerk_id:
-        q &= Q(intake__clerk_id=f.clerk_id)
-    return Application.objects.filter(q).exclude(status=S.DRAFT)
+        q &= Q(**{paths.item: f.item_code})
+    for path, value in ((paths.hall, f.hall_id), (paths.window, f.window_id), (paths.clerk, f.clerk_id)):
+        if value:
+            q &= Q(**{path: value})
+    return q
+
+
+def _in_period(f: Filters) -> Q:
+    return Q(created_at__date__gte=f.date_from, created_at__date__lte=f.date_to)
+
+
+def _cases(f: Filters) -> QuerySet[Application]:
+    return Application.objects.filter(_where(f, CASE_PATHS)).exclude(status=S.DRAFT)
 
 
 def _ratings(f: Filters) -> QuerySet[Evaluation]:
-    q = Q(created_at__date__gte=f.date_from, created_at__date__lte=f.date_to)
-    if f.department is not None:
-        q &= Q(department=f.department)
-    if f.region is not None:
-        q &= Q(region_id__in=_regions(f.region))
-    if f.item_code:
-        q &= Q(item_code=f.item_code)
-    if f.hall_id:
-        q &= Q(window__hall_id=f.hall_id)
-    if f.window_id:
-        q &= Q(window_id=f.window_id)
-    if f.clerk_id:
-        q &= Q(clerk_id=f.clerk_id)
-    return Evaluation.objects.filter(q)
+    return Evaluation.objects.filter(_in_period(f), _where(f, RATING_PATHS))
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -201,13 +225,7 @@ def figures(f: Filters, *, clock: Clock = system_clock) -> Figures:
 
 
 def _problems(f: Filters) -> dict[str, int]:
-    q = Q(created_at__date__gte=f.date_from, created_at__date__lte=f.date_to)
-    if f.department is not None:
-        q &= Q(department=f.department)
-    if f.region is not None:
-        q &= Q(department__region_id__in=_regions(f.region))
-    if f.item_code:
-        q &= Q(item_code=f.item_code)
+    q = _in_period(f) & _where(f, PROBLEM_PATHS)
     counts = ProblemReport.objects.filter(q).aggregate(
         problems=Count("pk"),
         problems_answered=Count("pk", filter=Q(answered_at__isnull=False)),
