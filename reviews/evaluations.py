@@ -302,18 +302,13 @@ def rate_by_phone(
 
 
 def _ask(application: Application, *, key: str, title: str, body: str) -> None:
-    if application.applicant_user_id is None and not application.contact_phone:
-        return
-    outbox.enqueue(
-        kind="notification",
+    outbox.notify_person(
         key=key,
-        payload={
-            "user_id": application.applicant_user_id,
-            "phone": application.contact_phone,
-            "title": title,
-            "body": body,
-            "link": f"/ratings/{application.number}/",
-        },
+        user_id=application.applicant_user_id,
+        phone=application.contact_phone,
+        title=title,
+        body=body,
+        link=f"/ratings/{application.number}/",
     )
 
 
