@@ -7,6 +7,7 @@ tests/conftest.py, tests/reviews/conftest.py and tests/windows/conftest.py.
 
 # ruff: noqa: F811 (fixtures imported from other conftest modules)
 
+import datetime as dt
 import io
 
 import pytest
@@ -16,7 +17,7 @@ from applications import services as cases
 from applications.access import applications_visible_to
 from portal import services as accounts
 from portal.models import AuditEvent, Role
-from reviews import evaluations, tablets
+from reviews import evaluations, supervision, tablets
 from reviews.models import Evaluation, TabletSession
 from tests.applications.test_party_identity import WANG_ID, walk_in  # noqa: F401
 from tests.conftest import login_verified
@@ -99,3 +100,65 @@ def test_the_command_prints_the_tablets_address_for_installing_it(window_a, sett
     assert out.getvalue().strip() == "https://zwfw.example.gov.cn" + tablets.tablet_path(window_a.pk)
     with pytest.raises(CommandError, match="未找到编号为"):
         call_command("tablet_address", str(window_a.pk + 1000), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+# --- 3. A department head filters by their own department's halls, windows and clerks -----------------
+
+
+def test_a_heads_filter_choices_are_their_departments_windows_and_clerks(
+    client, head_x, window_a, window_b, clerk_a, clerk_b, supervisor
+):
+    login_verified(client, head_x)
+    page = client.get("/supervision/")
+    windows = set(page.context["form"].fields["window"].queryset)
+    assert window_a in windows and window_b not in windows
+    html = page.content.decode()
+    assert window_a.hall.name in html and window_b.hall.name not in html
+    assert clerk_a.real_name in html and clerk_b.real_name not in html
+    client.logout()
+    login_verified(client, supervisor)
+    html = client.get("/supervision/").content.decode()
+    assert window_b.hall.name in html and clerk_b.real_name in html  # a supervisor still chooses any
+
+
+def test_another_departments_window_hall_or_clerk_gives_a_head_no_data(client, head_x, window_b, clerk_b):
+    login_verified(client, head_x)
+    for query in (f"window={window_b.pk}", f"hall={window_b.hall_id}", f"clerk={clerk_b.pk}"):
+        response = client.get(f"/supervision/?{query}")
+        assert response.status_code == 400, query
+        assert "选择一个有效的选项" in response.content.decode() and response.context.get("figures") is None
+        assert client.get(f"/supervision/export.csv?{query}").status_code == 400, query
+
+
+# --- 5, 6. The export's format and the period are checked, not a 500 --------------------------------
+
+
+def test_an_unknown_export_format_is_404(client, supervisor):
+    login_verified(client, supervisor)
+    for fmt in ("pdf", "xlsx.exe", "CSV", "json"):
+        assert client.get(f"/supervision/export.{fmt}").status_code == 404, fmt
+    assert client.get("/supervision/export.csv").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date_from=1999-12-31",
+        "date_to=1999-12-31",
+        "date_to=0001-01-01",
+        "date_from=0001-01-01&date_to=0001-12-31",
+        "date_to=9999-12-31",
+        "date_from=9999-01-01&date_to=9999-12-31",
+    ],
+)
+def test_dates_before_2000_or_in_absurd_years_are_refused_with_a_message(client, supervisor, query):
+    login_verified(client, supervisor)
+    response = client.get(f"/supervision/?{query}")
+    assert response.status_code == 400 and "日期须在 2000-01-01 至" in response.content.decode()
+    assert client.get(f"/supervision/export.xlsx?{query}").status_code == 400
+
+
+def test_the_earliest_day_itself_is_a_valid_start(client, supervisor):
+    login_verified(client, supervisor)
+    assert supervision.EARLIEST == dt.date(2000, 1, 1)
+    assert client.get("/supervision/?date_from=2000-01-01&date_to=2002-12-31").status_code == 200
