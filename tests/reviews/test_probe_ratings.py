@@ -160,5 +160,5 @@ def test_dates_before_2000_or_in_absurd_years_are_refused_with_a_message(client,
 
 def test_the_earliest_day_itself_is_a_valid_start(client, supervisor):
     login_verified(client, supervisor)
-    assert supervision.EARLIEST == dt.date(2000, 1, 1)
+    assert dt.date(2000, 1, 1) == supervision.EARLIEST
     assert client.get("/supervision/?date_from=2000-01-01&date_to=2002-12-31").status_code == 200
