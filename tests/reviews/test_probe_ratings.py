@@ -18,7 +18,7 @@ from applications.access import applications_visible_to
 from portal import services as accounts
 from portal.models import AuditEvent, Role
 from reviews import evaluations, supervision, tablets
-from reviews.models import Evaluation, TabletSession
+from reviews.models import Evaluation, ProblemReport, TabletSession
 from tests.applications.test_party_identity import WANG_ID, walk_in  # noqa: F401
 from tests.conftest import login_verified
 from tests.factories import UserFactory
@@ -162,3 +162,42 @@ def test_the_earliest_day_itself_is_a_valid_start(client, supervisor):
     login_verified(client, supervisor)
     assert dt.date(2000, 1, 1) == supervision.EARLIEST
     assert client.get("/supervision/?date_from=2000-01-01&date_to=2002-12-31").status_code == 200
+
+
+# --- 4. The problem-desk clerk opens the report they recorded ---------------------------------------
+
+
+@pytest.fixture
+def desk_report(client, clerk_a, licensing_item):
+    """办不成事 recorded by clerk A at the problem desk for a walk-in."""
+    login_verified(client, clerk_a)
+    data = {
+        "item_code": licensing_item.code,
+        "description": "营业执照变更办不成，窗口说缺材料",
+        "reporter_name": "周六",
+    }
+    response = client.post("/ratings/problems/new/", data)
+    assert response.status_code == 302, response.content.decode()
+    client.logout()
+    return ProblemReport.objects.get(recorded_by=clerk_a)
+
+
+def test_the_desk_clerk_who_recorded_a_report_can_open_it(client, desk_report, clerk_a):
+    login_verified(client, clerk_a)
+    page = client.get(f"/ratings/problems/{desk_report.pk}/")
+    assert page.status_code == 200 and "营业执照变更办不成" in page.content.decode()
+    # Seeing it is not handling it: the answer is the department's.
+    response = client.post(f"/ratings/problems/{desk_report.pk}/answer/", {"solved": "yes", "answer": "已处理"})
+    assert response.status_code == 403
+    desk_report.refresh_from_db()
+    assert desk_report.status == ProblemReport.Status.OPEN
+
+
+def test_another_clerk_a_citizen_and_another_department_still_cannot_open_it(
+    client, desk_report, clerk_b, other_citizen, yves
+):
+    for user in (clerk_b, other_citizen, yves):
+        login_verified(client, user)
+        assert client.get(f"/ratings/problems/{desk_report.pk}/").status_code == 404, user
+        client.logout()
+    assert client.get(f"/ratings/problems/{desk_report.pk}/").status_code == 302  # to the sign-in page
