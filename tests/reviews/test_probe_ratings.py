@@ -16,9 +16,11 @@ from django.core.management import CommandError, call_command
 from applications import services as cases
 from applications.access import applications_visible_to
 from portal import services as accounts
+from portal.idnumbers import mask_id_numbers_in_text
 from portal.models import AuditEvent, Role
-from reviews import evaluations, supervision, tablets
-from reviews.models import Evaluation, ProblemReport, TabletSession
+from reviews import evaluations, rectifications, supervision, tablets
+from reviews.evaluations import Rating
+from reviews.models import Evaluation, Indicator, Level, ProblemReport, Rectification, TabletSession
 from tests.applications.test_party_identity import WANG_ID, walk_in  # noqa: F401
 from tests.conftest import login_verified
 from tests.factories import UserFactory
@@ -201,3 +203,150 @@ def test_another_clerk_a_citizen_and_another_department_still_cannot_open_it(
         assert client.get(f"/ratings/problems/{desk_report.pk}/").status_code == 404, user
         client.logout()
     assert client.get(f"/ratings/problems/{desk_report.pk}/").status_code == 302  # to the sign-in page
+
+
+# --- 7. Every route as the wrong person, and with crafted bodies -------------------------------------
+
+ID_IN_TEXT = "11010519491231002X"
+
+
+@pytest.fixture
+def bad_rating(concluded, citizen):
+    """张三's 非常不满意 of the concluded case, whose comment carries an ID number typed by hand."""
+    option = Indicator.objects.filter(level=Level.VERY_DISSATISFIED, scope="online").first()
+    comment = f"等了很久，我的身份证号 {ID_IN_TEXT} 登记错了"
+    evaluations.rate_application(
+        application=concluded,
+        user=citizen,
+        rating=Rating(level=Level.VERY_DISSATISFIED, indicator_ids=(option.pk,), comment=comment),
+    )
+    return Rectification.objects.get()
+
+
+def test_anonymous_is_sent_to_sign_in_on_every_private_route(client, bad_rating, desk_report):
+    number = bad_rating.evaluation.application.number
+    for url in (
+        "/ratings/",
+        "/ratings/phone/",
+        "/ratings/problems/new/",
+        f"/ratings/problems/{desk_report.pk}/",
+        "/ratings/tablet/opened/1/",
+        "/review/rectifications/",
+        f"/review/rectifications/{bad_rating.pk}/",
+        "/review/problems/",
+        "/supervision/",
+        "/supervision/export.csv",
+    ):
+        assert client.get(url).status_code == 302, url
+    for url in (
+        f"/ratings/problems/{desk_report.pk}/answer/",
+        f"/ratings/tablet/open/{number}/",
+        f"/ratings/{number}/follow-up/",
+        f"/review/rectifications/{bad_rating.pk}/verify/",
+    ):
+        assert client.post(url, {"level": "2"}).status_code == 302, url
+    assert client.get("/ratings/public/").status_code == 200
+    assert not TabletSession.objects.exists() and bad_rating.status == Rectification.Status.VERIFYING
+
+
+def test_another_citizen_a_clerk_and_another_department_get_nothing(
+    client, bad_rating, other_citizen, clerk_a, yves, department_y
+):
+    head_y = UserFactory(username="head_y", department=department_y, roles=[Role.DEPT_HEAD])
+    number = bad_rating.evaluation.application.number
+    page = f"/review/rectifications/{bad_rating.pk}/"
+    for user in (other_citizen, clerk_a, yves, head_y):
+        login_verified(client, user)
+        assert client.get(page).status_code == 404, user
+        for action, body in (
+            ("verify", {"is_true": "yes", "classification": "reasonable", "note": "属实"}),
+            ("reply", {"result": "x", "reply": "y"}),
+            ("appeal", {"reason": "恶意"}),
+            ("decide_appeal", {"upheld": "yes", "decision": "成立"}),
+            ("follow_up", {"level": "2", "note": "电话回访"}),
+        ):
+            assert client.post(page + action + "/", body).status_code == 404, (user, action)
+        assert client.post(f"/ratings/{number}/follow-up/", {"level": "2"}).status_code == 404, user
+        client.logout()
+    for user in (other_citizen, clerk_a, yves):
+        login_verified(client, user)
+        assert client.get("/supervision/").status_code == 403, user
+        assert client.get("/supervision/export.xlsx").status_code == 403, user
+        if user == yves:  # his own department's lists, without department X's
+            assert number not in client.get("/review/rectifications/").content.decode()
+        else:
+            assert client.get("/review/rectifications/").status_code == 404, user
+            assert client.get("/review/problems/").status_code == 404, user
+        client.logout()
+    bad_rating.refresh_from_db()
+    assert bad_rating.status == Rectification.Status.VERIFYING
+
+
+def test_an_unknown_action_is_404_and_a_double_submit_is_409(client, bad_rating, alice):
+    login_verified(client, alice)
+    page = f"/review/rectifications/{bad_rating.pk}/"
+    assert client.post(page + "delete/", {}).status_code == 404
+    body = {"is_true": "yes", "classification": "reasonable", "note": "属实"}
+    assert client.post(page + "verify/", body).status_code == 302
+    assert client.post(page + "verify/", body).status_code == 409
+    assert client.post(page + "decide_appeal/", {"upheld": "upheld", "decision": "成立"}).status_code == 409
+    assert client.post(f"/review/rectifications/{bad_rating.pk + 999}/verify/", body).status_code == 404
+
+
+def test_oversized_text_is_refused_with_a_message_and_saves_nothing(client, bad_rating, alice, citizen, concluded):
+    login_verified(client, alice)
+    page = f"/review/rectifications/{bad_rating.pk}/"
+    response = client.post(page + "verify/", {"is_true": "yes", "classification": "reasonable", "note": "长" * 2001})
+    assert response.status_code == 422 and "2000" in response.content.decode()
+    bad_rating.refresh_from_db()
+    assert bad_rating.status == Rectification.Status.VERIFYING and not bad_rating.verification_note
+    client.logout()
+    login_verified(client, citizen)
+    response = client.post("/ratings/problems/new/", {"item_code": concluded.item.code, "description": "长" * 2001})
+    assert response.status_code == 422 and not ProblemReport.objects.exists()
+
+
+def test_a_crafted_tablet_session_id_is_refused_on_the_form(client, served, clerk_a, window_a, window_b):
+    login_verified(client, clerk_a)
+    client.post(f"/ratings/tablet/open/{served.number}/")
+    client.logout()
+    session = TabletSession.objects.get()
+    for crafted in ("abc", "99999999999999999999999", "-1", str(session.pk + 1)):
+        response = client.post(tablets.tablet_path(window_a.pk), {"session": crafted, "level": "1"})
+        assert 400 <= response.status_code < 500, crafted
+    # Window B's tablet cannot rate window A's open service.
+    response = client.post(tablets.tablet_path(window_b.pk), {"session": session.pk, "level": "1"})
+    assert response.status_code == 404
+    assert not Evaluation.objects.exists()
+
+
+def test_id_numbers_typed_into_free_text_are_masked_on_the_pages(client, bad_rating, alice, supervisor, citizen):
+    masked = "110105********002X"
+    login_verified(client, alice)
+    page = client.get(f"/review/rectifications/{bad_rating.pk}/").content.decode()
+    assert ID_IN_TEXT not in page and masked in page
+    client.logout()
+    login_verified(client, citizen)
+    response = client.post(
+        "/ratings/problems/new/",
+        {"item_code": bad_rating.evaluation.item_code, "description": f"证件号 {ID_IN_TEXT.lower()} 无法办理"},
+    )
+    assert response.status_code == 302
+    report = ProblemReport.objects.get()
+    for user in (citizen, supervisor):
+        login_verified(client, user)
+        page = client.get(f"/ratings/problems/{report.pk}/").content.decode()
+        assert ID_IN_TEXT.lower() not in page and ID_IN_TEXT not in page and masked in page, user
+        client.logout()
+
+
+def test_the_public_board_masks_an_id_number_in_the_published_result(client, bad_rating, alice):
+    rectifications.verify(rectification=bad_rating, actor=alice, is_true=True, classification="reasonable", note="属实")
+    rectifications.reply(rectification=bad_rating, actor=alice, result=f"已更正 {ID_IN_TEXT} 的登记", text="已更正")
+    html = client.get("/ratings/public/").content.decode()
+    assert "已更正" in html and ID_IN_TEXT not in html and "110105********002X" in html
+
+
+def test_masking_free_text_leaves_case_numbers_and_phones_alone():
+    text = f"办件 3201022026030200100001，电话 13800138000，证件 {ID_IN_TEXT.lower()}。"
+    assert mask_id_numbers_in_text(text) == "办件 3201022026030200100001，电话 13800138000，证件 110105********002X。"
