@@ -350,3 +350,26 @@ def test_the_public_board_masks_an_id_number_in_the_published_result(client, bad
 def test_masking_free_text_leaves_case_numbers_and_phones_alone():
     text = f"办件 3201022026030200100001，电话 13800138000，证件 {ID_IN_TEXT.lower()}。"
     assert mask_id_numbers_in_text(text) == "办件 3201022026030200100001，电话 13800138000，证件 110105********002X。"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "hall=abc",
+        "window=99999999999999999999",
+        "clerk=-1",
+        "region=1e5",
+        "department=%E9%83%A8",
+        "date_from=2026-13-01",
+    ],
+)
+def test_crafted_dashboard_filters_are_400_not_500(client, supervisor, query):
+    login_verified(client, supervisor)
+    assert client.get(f"/supervision/?{query}").status_code == 400
+    assert client.get(f"/supervision/export.csv?{query}").status_code == 400
+
+
+def test_crafted_list_filters_are_ignored(client, alice, bad_rating):
+    login_verified(client, alice)
+    for url in ("/review/rectifications/?status=%27%20OR%201%3D1", "/review/problems/?status=x"):
+        assert client.get(url).status_code == 200, url
