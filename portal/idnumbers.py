@@ -6,6 +6,7 @@ linked through a keyed digest, so the full number need not be stored to find "th
 
 import hashlib
 import hmac
+import re
 
 from django.conf import settings
 
@@ -25,6 +26,16 @@ def mask_id_number(value: str) -> str:
     length = len(value)
     head, tail = (6, 4) if length >= 15 else (2, 2) if length >= 8 else (1, 1) if length >= 5 else (0, 0)
     return value[:head] + "*" * (length - head - tail) + value[length - tail :]
+
+
+# An 18-character 公民身份号码 (or a 2023 permanent-residence card number) typed into free text: not a
+# piece of a longer run, so a 22-digit 办件编号 or a phone number is left alone.
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_id_numbers_in_text(text: str) -> str:
+    """Free text (a rating's comment, a report, a reply) with every ID number in it masked."""
+    return _ID_NUMBER_IN_TEXT.sub(lambda match: mask_id_number(match.group(0)), text)
 
 
 def id_number_digest(value: str) -> str:

@@ -227,7 +227,9 @@ def case_for_code(
     if failures is not None and failures.count() >= CODE_FAILURES_PER_HOUR:
         raise Throttled(_("查询码错误次数过多，请一小时后再试，或登录后评价。"))
     application = Application.objects.filter(number=number).exclude(access_code="").select_related("department").first()
-    if application is None or not code or not secrets.compare_digest(application.access_code, code):
+    # Bytes, not str: compare_digest raises TypeError on a str with non-ASCII characters (a 500),
+    # and such a code is only one more wrong code, refused and counted like the others.
+    if application is None or not code or not secrets.compare_digest(application.access_code.encode(), code.encode()):
         record_audit(actor=actor, action=CODE_FAILED, detail={"number": number}, ip=ip)
         raise NotFound(_("办件编号或查询码不正确，请核对受理凭证或办结通知上的查询码。"), code="code_refused")
     return application

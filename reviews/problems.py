@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from applications.access import is_applicant
@@ -116,7 +116,8 @@ def _tell_department(report: ProblemReport, *, key: str, title: str, body: str, 
 
 
 def problems_visible_to(user: Any) -> QuerySet[ProblemReport]:
-    """The department's staff and supervisors (as rectifications); a reporter sees their own."""
+    """The department's staff and supervisors (as rectifications); a reporter sees their own, and the
+    problem-desk clerk the reports they recorded for a walk-in (to show them what was written down)."""
     queryset = ProblemReport.objects.select_related("department")
     if not getattr(user, "is_authenticated", False):
         return queryset.none()
@@ -124,7 +125,7 @@ def problems_visible_to(user: Any) -> QuerySet[ProblemReport]:
         return queryset
     if user.department_id and user.has_role(*DEPARTMENT_ROLES):
         return queryset.filter(department_id=user.department_id)
-    return queryset.filter(reporter=user)
+    return queryset.filter(Q(reporter=user) | Q(recorded_by=user))
 
 
 def get_problem_for(user: Any, pk: int) -> ProblemReport:

@@ -18,12 +18,13 @@ from openpyxl import Workbook
 
 from catalog.models import Department, Region
 from portal.clock import system_clock
-from portal.exceptions import PermissionDenied, render_error
+from portal.exceptions import NotFound, PermissionDenied, render_error
 from portal.models import Role, User
 from portal.spreadsheets import csv_row, xlsx_row
 from reviews import supervision
 
 MAX_PERIOD = dt.timedelta(days=3 * 366)
+EXPORT_FORMATS = ("csv", "xlsx")
 
 
 class FilterForm(forms.Form):
@@ -54,6 +55,17 @@ class FilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         today = system_clock.today()
+        earliest, latest = supervision.EARLIEST, supervision.latest(today)
+        for name in ("date_from", "date_to"):
+            day = data.get(name)
+            if day is not None and not earliest <= day <= latest:
+                self.add_error(
+                    name,
+                    _("日期须在 %(earliest)s 至 %(latest)s 之间。")
+                    % {"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+                )
+        if self.errors:
+            return data
         data["date_to"] = data.get("date_to") or today
         data["date_from"] = data.get("date_from") or data["date_to"].replace(day=1) - dt.timedelta(days=365)
         if data["date_from"] > data["date_to"]:
@@ -67,7 +79,12 @@ def _filters(request: HttpRequest) -> tuple[FilterForm, supervision.Filters | No
     scope = supervision.scope_for(request.user)
     form = FilterForm(request.GET)  # bound even when empty: every field is optional, clean() sets the period
     if scope is not None:
+        # A head filters by their own department's halls, windows and clerks only: another one's id
+        # is not a valid choice (400), so neither its name nor its figures show.
         form.fields["department"].queryset = Department.objects.filter(pk=scope.pk)
+        form.fields["hall"].queryset = supervision.halls_of(scope)
+        form.fields["window"].queryset = supervision.windows_of(scope).select_related("hall")
+        form.fields["clerk"].queryset = supervision.clerks_of(scope).order_by("real_name")
     if not form.is_valid():
         return form, None
     data = form.cleaned_data
@@ -131,6 +148,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     refused = _supervisor_only(request)
     if refused:
         return refused
+    if fmt not in EXPORT_FORMATS:
+        return render_error(request, NotFound(_("没有这种导出格式，请选择 CSV 或 Excel。")))
     form, filters = _filters(request)
     if filters is None:
         return render(request, "reviews/dashboard.html", {"form": form}, status=400)

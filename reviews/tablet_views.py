@@ -35,11 +35,10 @@ def opened(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if session is None:
         return render_error(request, NotFound(_("未找到该评价。")))
-    address = request.build_absolute_uri(
-        f"/ratings/tablet/{session.window_id}/{tablets.tablet_key(session.window_id)}/"
-    )
+    # Only that the session is open: the tablet's address never reaches the clerk, who could open it
+    # on their own screen and rate themselves (it is installed with `manage.py tablet_address`).
     rated = evaluations.rating_state(session.application) == "rated"
-    context = {"session": session, "tablet_address": address, "rated": rated}
+    context = {"session": session, "rated": rated}
     return render(request, "reviews/tablet_opened.html", context)
 
 

@@ -2,9 +2,11 @@
 applicant touches a level there, and the session closes after that one rating or when it times out.
 
 The tablet is a device on the counter facing the applicant, signed in as nobody: it opens its window's
-page at an address only the window's staff are shown (``tablet_key``: an HMAC of the window id under
-the secret key, so nothing is stored and a guessed window id gives nothing). Staff never rate: a tablet
-page submitted from a signed-in staff account is refused, and the clerk can only open a session.
+page at an address given to whoever installs it (``manage.py tablet_address``), never shown to the
+clerk, who could open it on their own screen and rate themselves (``tablet_path``; its ``tablet_key`` is
+an HMAC of the window id under the secret key, so nothing is stored and a guessed window id gives
+nothing). Staff never rate: a tablet page submitted from a signed-in staff account is refused, and the
+clerk can only open a session.
 """
 
 import datetime as dt
@@ -33,8 +35,15 @@ def tablet_key(window_id: int) -> str:
     return salted_hmac("reviews.tablet", str(window_id)).hexdigest()[:32]
 
 
+def tablet_path(window_id: int) -> str:
+    """The tablet's page: the one place its address is built. It is given to whoever installs the
+    device (``manage.py tablet_address``), never shown to the clerk, who could then rate themselves."""
+    return f"/ratings/tablet/{window_id}/{tablet_key(window_id)}/"
+
+
 def check_tablet_key(window_id: int, key: str) -> None:
-    if not secrets.compare_digest(tablet_key(window_id), key or ""):
+    # Bytes: compare_digest raises TypeError on a str with non-ASCII characters.
+    if not secrets.compare_digest(tablet_key(window_id).encode(), (key or "").encode()):
         raise NotFound(_("未找到该窗口评价器。"))
 
 

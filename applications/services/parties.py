@@ -115,7 +115,8 @@ def claim_application(*, user: Any, number: str, access_code: str, clock: Clock 
         matches = (
             application is not None
             and application.party.id_number_digest == user.id_number_digest
-            and secrets.compare_digest(application.access_code, code)
+            # Bytes: compare_digest raises TypeError on a str with non-ASCII characters.
+            and secrets.compare_digest(application.access_code.encode(), code.encode())
         )
         if not throttled and not matches:
             record_audit(actor=user, action="application.claim_failed", detail={"number": number})
