@@ -6,9 +6,23 @@
   if (!source || !window.echarts) return;
   var data = JSON.parse(source.textContent);
   var labels = data.labels;
+  // No animation for a reader who asked for less motion (WCAG 2.3.3); the page's own CJK font on the
+  // canvas, which does not inherit the CSS one (ECharts' default "sans-serif" may pick a font without
+  // Chinese glyphs).
+  var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var common = {
+    animation: !still,
+    textStyle: { fontFamily: getComputedStyle(document.body).fontFamily }
+  };
+  var charts = [];
+  function draw(box, option) {
+    var chart = echarts.init(box);
+    chart.setOption(Object.assign({}, common, option));
+    charts.push(chart);
+  }
   var trendBox = document.getElementById("trend-chart");
   if (trendBox && data.trend.length) {
-    echarts.init(trendBox).setOption({
+    draw(trendBox, {
       tooltip: { trigger: "axis" },
       legend: { data: [labels.concluded, labels.good_rate] },
       xAxis: { type: "category", data: data.trend.map(function (r) { return r.month; }) },
@@ -21,7 +35,7 @@
   }
   var departmentBox = document.getElementById("department-chart");
   if (departmentBox && data.departments.length) {
-    echarts.init(departmentBox).setOption({
+    draw(departmentBox, {
       tooltip: { trigger: "axis" },
       legend: { data: [labels.given, labels.negative] },
       grid: { containLabel: true },
@@ -33,4 +47,8 @@
       ]
     });
   }
+  // A phone turned sideways, a window made narrower: the canvas follows its box.
+  window.addEventListener("resize", function () {
+    charts.forEach(function (chart) { chart.resize(); });
+  });
 })();

@@ -70,6 +70,17 @@ def test_the_qr_path_without_an_account(client, concluded):
     assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.QR
 
 
+def test_signing_in_from_the_qr_page_comes_back_to_it_still_marked_qr(client, citizen, concluded):
+    """The QR code's ?via=qr survives the sign-in link, so the rating is recorded as given by QR code."""
+    page = client.get(url(concluded) + "?via=qr").content.decode()
+    assert f'href="/accounts/login/?next=/ratings/{concluded.number}/%3Fvia%3Dqr"' in page
+    login_verified(client, citizen)
+    form = client.get(url(concluded) + "?via=qr").content.decode()
+    assert '<input type="hidden" name="via" value="qr">' in form
+    client.post(url(concluded) + "?via=qr", {"level": "1", "via": "qr"})
+    assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.QR
+
+
 def test_staff_cannot_rate_for_the_applicant(client, clerk, concluded):
     login_verified(client, clerk)
     response = client.post(url(concluded), {"level": "1", "access_code": concluded.access_code})
