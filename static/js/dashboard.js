@@ -26,10 +26,12 @@
       tooltip: { trigger: "axis" },
       legend: { data: [labels.concluded, labels.good_rate] },
       xAxis: { type: "category", data: data.trend.map(function (r) { return r.month; }) },
-      yAxis: [{ type: "value" }, { type: "value", min: 0, max: 100 }],
+      // Counts are whole numbers: no "0.5" ticks. A bar stays a bar when there is one month only, and
+      // the rate's point shows without a line to draw.
+      yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 100 }],
       series: [
-        { name: labels.concluded, type: "bar", data: data.trend.map(function (r) { return r.concluded; }) },
-        { name: labels.good_rate, type: "line", yAxisIndex: 1, data: data.trend.map(function (r) { return r.good_rate; }) }
+        { name: labels.concluded, type: "bar", barMaxWidth: 48, data: data.trend.map(function (r) { return r.concluded; }) },
+        { name: labels.good_rate, type: "line", yAxisIndex: 1, symbolSize: 8, data: data.trend.map(function (r) { return r.good_rate; }) }
       ]
     });
   }
@@ -39,11 +41,11 @@
       tooltip: { trigger: "axis" },
       legend: { data: [labels.given, labels.negative] },
       grid: { containLabel: true },
-      xAxis: { type: "value" },
+      xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: data.departments.map(function (r) { return r.department; }) },
       series: [
-        { name: labels.given, type: "bar", data: data.departments.map(function (r) { return r.given; }) },
-        { name: labels.negative, type: "bar", data: data.departments.map(function (r) { return r.negative; }) }
+        { name: labels.given, type: "bar", barMaxWidth: 24, data: data.departments.map(function (r) { return r.given; }) },
+        { name: labels.negative, type: "bar", barMaxWidth: 24, data: data.departments.map(function (r) { return r.negative; }) }
       ]
     });
   }

@@ -238,6 +238,7 @@ def test_a_supervisor_filters_the_dashboard_sees_the_charts_and_exports_the_tabl
     figures = page.locator("section", has=page.get_by_role("heading", name="好差评", exact=True))
     expect(figures.locator("dd").first).to_have_text("3")
     expect(figures).to_contain_text("66.7%")
+    assert "—%" not in page.content()
     # Both charts drew, without animation for a reader who asked for less motion.
     for chart in ("#trend-chart", "#department-chart"):
         expect(page.locator(f"{chart} canvas")).to_have_count(1)
