@@ -23,7 +23,7 @@ from reviews.models import Evaluation, Indicator, Rectification
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import build_world, run, served_case, sign_in
-from tests.factories import DepartmentFactory, RegionFactory, UserFactory
+from tests.factories import DepartmentFactory, MaterialRequirementFactory, RegionFactory, UserFactory
 from tests.reviews.conftest import restore_indicators
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -76,12 +76,17 @@ def qr_path(application: Application) -> str:
 
 
 def test_the_receipt_with_its_rating_qr_code_fits_on_one_page(world, tmp_path):
+    """Five materials, as many items ask for: the closing row with both QR codes and the seal still fits."""
+    for order, name in enumerate(["营业执照", "卫生管理制度", "从业人员健康合格证明"], start=3):
+        MaterialRequirementFactory(item=world.item, name=name, order=order)
     application = served_case(world)
     receipt = Document.objects.get(application=application, kind=Document.Kind.ACCEPTANCE_RECEIPT)
     pdf = tmp_path / "receipt.pdf"
     pdf.write_bytes(render_document(receipt))
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("ratings-0-receipt-*.png"):
+        old.unlink()
     run("pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "2", str(pdf), str(SCREENSHOTS / "ratings-0-receipt"))
 
     assert "Pages:           1\n" in run("pdfinfo", str(pdf))
