@@ -97,6 +97,19 @@ def rectification(concluded, citizen):
     return Rectification.objects.get()
 
 
+def test_verifying_needs_an_explicit_finding_and_class(client, rectification, department_x):
+    """The form opens on 请选择, not on 属实 / 合理诉求; submitted so, it says what is missing and saves nothing."""
+    login_verified(client, UserFactory(department=department_x, roles=[Role.REVIEWER]))
+    page = f"/review/rectifications/{rectification.pk}/"
+    form = client.get(page).content.decode()
+    assert '<option value="" selected>请选择</option>' in form
+    response = client.post(page + "verify/", {"is_true": "", "classification": "", "note": "已核实"})
+    assert response.status_code == 422
+    assert "请选择反映情况是否属实。" in response.content.decode() and "请选择诉求分类。" in response.content.decode()
+    rectification.refresh_from_db()
+    assert rectification.status == R.VERIFYING and rectification.verified_at is None
+
+
 def test_the_department_verifies_and_replies_and_the_applicant_rates_the_handling(
     client, rectification, department_x, citizen
 ):
