@@ -11,7 +11,7 @@ from applications.models import Application
 from portal.models import Role
 from reviews import evaluations, rectifications, supervision
 from reviews.evaluations import Rating
-from reviews.models import Evaluation, Indicator, Level, Rectification
+from reviews.models import Evaluation, EvaluationPolicy, Indicator, Level, Rectification
 from tests.conftest import login_verified
 from tests.factories import UserFactory
 
@@ -37,6 +37,14 @@ def test_the_applicant_rates_from_the_page_once(client, citizen, concluded):
     again = client.post(url(concluded), {"level": "5", "comment": "再评"})
     assert again.status_code == 409 and "只能评价一次" in again.content.decode()
     assert Evaluation.objects.get(application=concluded).level == 1
+
+
+def test_the_rating_page_promises_the_regions_time_limit_for_a_bad_rating(client, citizen, concluded):
+    """The reply within the region's working days (EvaluationPolicy), not a fixed 5 written in the page."""
+    login_verified(client, citizen)
+    assert "部门将在 5 个工作日内核实整改并答复您" in client.get(url(concluded)).content.decode()
+    EvaluationPolicy.objects.create(region=concluded.department.region, rectification_workdays=7)
+    assert "部门将在 7 个工作日内核实整改并答复您" in client.get(url(concluded)).content.decode()
 
 
 def test_a_bad_rating_comes_back_with_the_message_and_saves_nothing(client, citizen, concluded):
