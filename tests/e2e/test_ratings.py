@@ -6,6 +6,9 @@ verifies, rectifies and replies; 张三 reads the reply and rates the handling, 
 without an account rates on a phone with the receipt's 查询码. The supervisor filters the dashboard, sees
 the charts and the table, and exports the table as CSV. Each page is shot at 1280 px and at 390 px
 (var/screenshots/ratings-*), and neither width may scroll sideways.
+
+Each test takes several seconds: a real browser, a live server and up to three people signing in (the
+browser is shared by the session, the people's cases are made through the services, not the pages).
 """
 
 import csv
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from applications.documents import rating_url, render_document
@@ -231,7 +235,7 @@ def test_a_supervisor_filters_the_dashboard_sees_the_charts_and_exports_the_tabl
     expect(page.get_by_role("heading", level=1)).to_have_text("效能监督：办件时效与好差评")
     assert [row[0] for row in table_rows(page, "按部门")] == ["市场监督管理局", "行政审批局"]
 
-    today = page.evaluate("new Date().toLocaleDateString('sv')")  # YYYY-MM-DD in the browser's zone
+    today = timezone.localdate().isoformat()  # the server's day (Asia/Shanghai), not the browser's
     page.get_by_label("起始日期").fill(today[:8] + "01")
     page.get_by_label("截止日期").fill(today)
     page.get_by_label("部门", exact=True).select_option(label="玄武区行政审批局")
