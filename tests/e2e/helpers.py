@@ -118,8 +118,9 @@ def current_totp(user) -> str:
     return f"{token:0{device.digits}d}"
 
 
-def open_page(browser: Browser, base_url: str) -> Page:
-    context = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True)
+def open_page(browser: Browser, base_url: str, **options: Any) -> Page:
+    """A person's own browser context; options go to new_context (viewport, user_agent, reduced_motion…)."""
+    context = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True, **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from applications.documents import rating_url, render_document
 from applications.models import Application, Document
@@ -26,7 +26,7 @@ from reviews import evaluations
 from reviews.models import Evaluation, Indicator, Rectification
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.helpers import build_world, run, served_case, sign_in
+from tests.e2e.helpers import build_world, open_page, run, served_case, sign_in
 from tests.factories import DepartmentFactory, MaterialRequirementFactory, RegionFactory, UserFactory
 from tests.reviews.conftest import restore_indicators
 
@@ -46,15 +46,6 @@ REPLY = "经核实情况属实，已更正办事指南并对窗口人员进行�
 def world(transactional_db, department_x, citizen):
     restore_indicators()
     return build_world(department_x, citizen)
-
-
-def open_at(browser: Browser, base_url: str, viewport: dict[str, int], **options) -> Page:
-    context = browser.new_context(
-        base_url=base_url, locale="zh-CN", viewport=viewport, accept_downloads=True, **options
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
 
 
 def shoot(page: Page, name: str, *, widths=(DESKTOP, PHONE)) -> None:
@@ -105,7 +96,7 @@ def test_a_citizen_rates_through_the_qr_code_and_the_department_puts_it_right(wo
     )
 
     # 张三 scans the QR code: not signed in on this phone, the page offers the 查询码 or signing in.
-    citizen = open_at(browser, live_server.url, DESKTOP)
+    citizen = open_page(browser, live_server.url, viewport=DESKTOP)
     citizen.goto(qr_path(application))
     expect(citizen.get_by_role("heading", level=1)).to_have_text("服务评价（好差评）")
     shoot(citizen, "1-scanned")
@@ -140,7 +131,7 @@ def test_a_citizen_rates_through_the_qr_code_and_the_department_puts_it_right(wo
     rectification = Rectification.objects.get(evaluation=evaluation)
 
     # The head finds it through the header, verifies (属实, a reasonable claim), rectifies and replies.
-    staff = open_at(browser, live_server.url, DESKTOP)
+    staff = open_page(browser, live_server.url, viewport=DESKTOP)
     sign_in(staff, head, staff=True)
     staff.get_by_role("banner").get_by_role("link", name="差评整改").click()
     staff.get_by_role("link", name=application.number).click()
@@ -184,7 +175,7 @@ def test_a_citizen_rates_through_the_qr_code_and_the_department_puts_it_right(wo
 
 def test_someone_without_an_account_rates_on_a_phone_with_the_receipts_code(world, browser, live_server):
     application = served_case(world)
-    phone = open_at(browser, live_server.url, PHONE, user_agent=PHONE_AGENT, is_mobile=True, has_touch=True)
+    phone = open_page(browser, live_server.url, viewport=PHONE, user_agent=PHONE_AGENT, is_mobile=True, has_touch=True)
     phone.goto(qr_path(application))
     expect(phone.get_by_role("heading", level=1)).to_have_text("服务评价（好差评）")
 
@@ -229,7 +220,7 @@ def test_a_supervisor_filters_the_dashboard_sees_the_charts_and_exports_the_tabl
     other = DepartmentFactory(name="市场监督管理局", region=RegionFactory(code="320104000000", name="秦淮区"))
     Evaluation.objects.filter(pk=rate(served_case(world), world.citizen, 1).pk).update(department=other)
 
-    page = open_at(browser, live_server.url, DESKTOP, reduced_motion="reduce")
+    page = open_page(browser, live_server.url, viewport=DESKTOP, reduced_motion="reduce")
     sign_in(page, supervisor, staff=True)
     page.get_by_role("banner").get_by_role("link", name="效能监督").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("效能监督：办件时效与好差评")
