@@ -186,10 +186,19 @@ class FollowUpForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
+    # Nothing chosen beforehand: the one who verifies says 属实 or not and classifies the claim; a list
+    # that opened on 属实 / 合理诉求 would record a default as a finding.
     is_true = forms.TypedChoiceField(
-        label=_("反映情况是否属实"), coerce=lambda v: v == "yes", choices=[("yes", _("属实")), ("no", _("不属实"))]
+        label=_("反映情况是否属实"),
+        coerce=lambda v: v == "yes",
+        choices=[("", _("请选择")), ("yes", _("属实")), ("no", _("不属实"))],
+        error_messages={"required": _("请选择反映情况是否属实。")},
     )
-    classification = forms.ChoiceField(label=_("诉求分类"), choices=Rectification.Classification.choices)
+    classification = forms.ChoiceField(
+        label=_("诉求分类"),
+        choices=[("", _("请选择")), *Rectification.Classification.choices],
+        error_messages={"required": _("请选择诉求分类。")},
+    )
     note = forms.CharField(label=_("核实情况"), max_length=2000, widget=forms.Textarea({"rows": 3}))
 
 

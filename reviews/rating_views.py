@@ -22,6 +22,7 @@ from portal.models import Role
 from reviews import evaluations, rectifications
 from reviews.forms import FollowUpForm, RatingForm
 from reviews.models import Evaluation, Indicator, ProblemReport, Rectification
+from reviews.policies import policy_for
 
 UNPROCESSABLE = 422
 
@@ -101,6 +102,8 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
         if rectification and rectification.status == Rectification.Status.FOLLOW_UP
         else None,
         "via": request.GET.get("via", ""),
+        # The region's rule (default 5 working days), not a number written into the page.
+        "rectification_days": policy_for(application.department).rectification_workdays,
     }
     return render(request, "reviews/rate.html", context, status=status)
 

@@ -59,7 +59,12 @@ def _forms_for(rectification: Rectification, bound: dict[str, forms.Form] | None
         R.FOLLOW_UP: ["follow_up"],
     }.get(rectification.status, [])
     bound = bound or {}
-    return {name: bound.get(name) or FORMS[name]() for name in names}
+    shown = {name: bound.get(name) or FORMS[name]() for name in names}
+    if "follow_up" in shown:
+        # The department records the applicant's answer on the phone (回访): the form's "您" is theirs.
+        shown["follow_up"].fields["level"].label = _("申请人对整改结果是否满意")
+        shown["follow_up"].fields["note"].label = _("回访情况（回访方式、时间和申请人的意见）")
+    return shown
 
 
 @login_required

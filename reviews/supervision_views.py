@@ -27,29 +27,39 @@ MAX_PERIOD = dt.timedelta(days=3 * 366)
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
+ALL = gettext_lazy("全部")
+
+
 class FilterForm(forms.Form):
     date_from = forms.DateField(
         label=gettext_lazy("起始日期"), required=False, widget=forms.DateInput({"type": "date"})
     )
     date_to = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=forms.DateInput({"type": "date"}))
     region = forms.ModelChoiceField(
-        label=gettext_lazy("行政区划"), queryset=Region.objects.filter(level__lte=3), required=False
+        label=gettext_lazy("行政区划"), queryset=Region.objects.filter(level__lte=3), required=False, empty_label=ALL
     )
-    department = forms.ModelChoiceField(label=gettext_lazy("部门"), queryset=Department.objects.all(), required=False)
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("部门"), queryset=Department.objects.all(), required=False, empty_label=ALL
+    )
     item_code = forms.CharField(label=gettext_lazy("事项编码"), required=False, max_length=40)
     # The hall's models are looked up by name: reviews does not import windows (docs/architecture.md).
     hall = forms.ModelChoiceField(
-        label=gettext_lazy("服务大厅"), queryset=apps.get_model("windows", "ServiceHall").objects.all(), required=False
+        label=gettext_lazy("服务大厅"),
+        queryset=apps.get_model("windows", "ServiceHall").objects.all(),
+        required=False,
+        empty_label=ALL,
     )
     window = forms.ModelChoiceField(
         label=gettext_lazy("窗口"),
         queryset=apps.get_model("windows", "Window").objects.select_related("hall"),
         required=False,
+        empty_label=ALL,
     )
     clerk = forms.ModelChoiceField(
         label=gettext_lazy("窗口人员"),
         queryset=User.objects.filter(groups__name=Role.CLERK).order_by("real_name"),
         required=False,
+        empty_label=ALL,
     )
 
     def clean(self) -> dict[str, Any]:

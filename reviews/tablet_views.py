@@ -12,6 +12,7 @@ from portal.exceptions import DomainError, NotFound, render_error
 from reviews import evaluations, tablets
 from reviews.forms import RatingForm
 from reviews.models import Indicator, TabletSession
+from reviews.policies import policy_for
 
 UNPROCESSABLE = 422
 
@@ -71,5 +72,13 @@ def tablet(request: HttpRequest, window_id: int, key: str) -> HttpResponse:
                 status = getattr(exc, "status_code", 400)
         else:
             status = UNPROCESSABLE
-    context = {"session": session, "form": form, "options": options, "thanks": thanks, "via": ""}
+    days = policy_for(session.application.department).rectification_workdays if session else None
+    context = {
+        "session": session,
+        "form": form,
+        "options": options,
+        "thanks": thanks,
+        "via": "",
+        "rectification_days": days,
+    }
     return render(request, "reviews/tablet.html", context, status=status)

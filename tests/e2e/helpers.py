@@ -13,11 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import chinese_calendar
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
+from applications import services as cases
+from applications.models import Application
+from applications.transitions import Actor
 from catalog.models import ProcessStep, ServiceItem
 from portal.idnumbers import id_number_digest, mask_id_number
 from portal.models import Role
@@ -114,8 +118,9 @@ def current_totp(user) -> str:
     return f"{token:0{device.digits}d}"
 
 
-def open_page(browser: Browser, base_url: str) -> Page:
-    context = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True)
+def open_page(browser: Browser, base_url: str, **options: Any) -> Page:
+    """A person's own browser context; options go to new_context (viewport, user_agent, reduced_motion…)."""
+    context = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True, **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
@@ -162,3 +167,35 @@ def fetch_pdf(page: Page, link_name: str, tmp_path: Path, picture: str) -> str:
     run("pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(path), str(SCREENSHOTS / picture))
     assert (SCREENSHOTS / f"{picture}-1.png").exists()
     return run("pdftotext", "-layout", str(path), "-")
+
+
+def served_case(world) -> Application:
+    """张三's online case, taken in at window 1, reviewed, granted and handed over there today."""
+    party = cases.register_party(
+        kind="person", name="张三", id_type="resident_id", id_number=ALICE_ID, phone="13800138000"
+    )
+    application = cases.start_application(user=world.citizen, item=world.item, party=party)
+    cases.save_draft(application=application, form_data={"premises": "玄武大道2号"})
+    for requirement in world.item.materials.all():
+        upload = SimpleUploadedFile(f"{requirement.name}.pdf", PDF_BYTES, content_type="application/pdf")
+        cases.attach_material(application=application, requirement=requirement, file=upload, actor=world.citizen)
+    cases.submit_application(application=application, actor=world.citizen, declaration=True)
+    window_services.take_in_application(clerk=world.clerk, application=application)
+    cases.pass_step(application=application, actor=world.handler, opinion="材料齐全")
+    cases.pass_step(application=application, actor=world.checker, opinion="同意")
+    cases.decide_application(
+        application=application,
+        actor=world.approver,
+        actor_role=Actor.APPROVER,
+        outcome="granted",
+        reasons="符合条件。",
+    )
+    window_services.deliver_at_window(
+        clerk=world.clerk,
+        application=application,
+        method="collect",
+        recipient_name="张三",
+        recipient_id_number=ALICE_ID,
+    )
+    application.refresh_from_db()
+    return application

@@ -4,17 +4,12 @@ it on the tablet (a second browser, signed in as nobody), and the tablet goes ba
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from applications import services as cases
-from applications.models import Application
-from applications.transitions import Actor
 from reviews.models import Evaluation
-from tests.e2e.helpers import ALICE_ID, PDF_BYTES, build_world, open_page, shoot, sign_in
+from tests.e2e.helpers import build_world, open_page, served_case, shoot, sign_in
 from tests.reviews.conftest import restore_indicators
-from windows import services as window_services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,38 +18,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def world(transactional_db, department_x, citizen):
     restore_indicators()
     return build_world(department_x, citizen)
-
-
-def served_case(world) -> Application:
-    """张三's online case, taken in at window 1, reviewed, granted and handed over there today."""
-    party = cases.register_party(
-        kind="person", name="张三", id_type="resident_id", id_number=ALICE_ID, phone="13800138000"
-    )
-    application = cases.start_application(user=world.citizen, item=world.item, party=party)
-    cases.save_draft(application=application, form_data={"premises": "玄武大道2号"})
-    for requirement in world.item.materials.all():
-        upload = SimpleUploadedFile(f"{requirement.name}.pdf", PDF_BYTES, content_type="application/pdf")
-        cases.attach_material(application=application, requirement=requirement, file=upload, actor=world.citizen)
-    cases.submit_application(application=application, actor=world.citizen, declaration=True)
-    window_services.take_in_application(clerk=world.clerk, application=application)
-    cases.pass_step(application=application, actor=world.handler, opinion="材料齐全")
-    cases.pass_step(application=application, actor=world.checker, opinion="同意")
-    cases.decide_application(
-        application=application,
-        actor=world.approver,
-        actor_role=Actor.APPROVER,
-        outcome="granted",
-        reasons="符合条件。",
-    )
-    window_services.deliver_at_window(
-        clerk=world.clerk,
-        application=application,
-        method="collect",
-        recipient_name="张三",
-        recipient_id_number=ALICE_ID,
-    )
-    application.refresh_from_db()
-    return application
 
 
 def test_the_applicant_rates_at_the_window_tablet(world, browser, live_server):

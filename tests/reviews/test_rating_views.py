@@ -13,7 +13,7 @@ from portal.models import Role
 from portal.workdays import workdays_between
 from reviews import evaluations, rectifications, supervision
 from reviews.evaluations import Rating
-from reviews.models import Evaluation, Indicator, Level, Rectification
+from reviews.models import Evaluation, EvaluationPolicy, Indicator, Level, Rectification
 from tests.conftest import login_verified
 from tests.factories import UserFactory
 from tests.reviews.conftest import conclude
@@ -40,6 +40,14 @@ def test_the_applicant_rates_from_the_page_once(client, citizen, concluded):
     again = client.post(url(concluded), {"level": "5", "comment": "再评"})
     assert again.status_code == 409 and "只能评价一次" in again.content.decode()
     assert Evaluation.objects.get(application=concluded).level == 1
+
+
+def test_the_rating_page_promises_the_regions_time_limit_for_a_bad_rating(client, citizen, concluded):
+    """The reply within the region's working days (EvaluationPolicy), not a fixed 5 written in the page."""
+    login_verified(client, citizen)
+    assert "部门将在 5 个工作日内核实整改并答复您" in client.get(url(concluded)).content.decode()
+    EvaluationPolicy.objects.create(region=concluded.department.region, rectification_workdays=7)
+    assert "部门将在 7 个工作日内核实整改并答复您" in client.get(url(concluded)).content.decode()
 
 
 def test_a_bad_rating_comes_back_with_the_message_and_saves_nothing(client, citizen, concluded):
@@ -84,6 +92,17 @@ def test_a_crafted_channel_falls_back_to_the_qr_code(client, concluded):
     assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.QR
 
 
+def test_signing_in_from_the_qr_page_comes_back_to_it_still_marked_qr(client, citizen, concluded):
+    """The QR code's ?via=qr survives the sign-in link, so the rating is recorded as given by QR code."""
+    page = client.get(url(concluded) + "?via=qr").content.decode()
+    assert f'href="/accounts/login/?next=/ratings/{concluded.number}/%3Fvia%3Dqr"' in page
+    login_verified(client, citizen)
+    form = client.get(url(concluded) + "?via=qr").content.decode()
+    assert '<input type="hidden" name="via" value="qr">' in form
+    client.post(url(concluded) + "?via=qr", {"level": "1", "via": "qr"})
+    assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.QR
+
+
 def test_staff_cannot_rate_for_the_applicant(client, clerk, concluded):
     login_verified(client, clerk)
     response = client.post(url(concluded), {"level": "1", "access_code": concluded.access_code})
@@ -98,6 +117,19 @@ def rectification(concluded, citizen):
         rating=Rating(level=Level.VERY_DISSATISFIED, indicator_ids=(negative_option().pk,), comment="等了很久"),
     )
     return Rectification.objects.get()
+
+
+def test_verifying_needs_an_explicit_finding_and_class(client, rectification, department_x):
+    """The form opens on 请选择, not on 属实 / 合理诉求; submitted so, it says what is missing and saves nothing."""
+    login_verified(client, UserFactory(department=department_x, roles=[Role.REVIEWER]))
+    page = f"/review/rectifications/{rectification.pk}/"
+    form = client.get(page).content.decode()
+    assert '<option value="" selected>请选择</option>' in form
+    response = client.post(page + "verify/", {"is_true": "", "classification": "", "note": "已核实"})
+    assert response.status_code == 422
+    assert "请选择反映情况是否属实。" in response.content.decode() and "请选择诉求分类。" in response.content.decode()
+    rectification.refresh_from_db()
+    assert rectification.status == R.VERIFYING and rectification.verified_at is None
 
 
 def test_the_department_verifies_and_replies_and_the_applicant_rates_the_handling(
