@@ -132,26 +132,13 @@ class RectificationQuerySerializer(serializers.Serializer):
     )
 
 
-class RatedEvaluationOutputSerializer(serializers.ModelSerializer):
+class RatedEvaluationOutputSerializer(MyEvaluationOutputSerializer):
     """The bad rating as the department sees it: the rater's name only when given in real name."""
 
-    level_label = serializers.CharField(source="get_level_display")
-    indicators = IndicatorOutputSerializer(many=True)
     rater_name = serializers.SerializerMethodField(help_text="匿名评价为空")
 
-    class Meta:
-        model = Evaluation
-        fields = [
-            "level",
-            "level_label",
-            "indicators",
-            "comment",
-            "is_anonymous",
-            "rater_name",
-            "channel",
-            "status",
-            "created_at",
-        ]
+    class Meta(MyEvaluationOutputSerializer.Meta):
+        fields = [*MyEvaluationOutputSerializer.Meta.fields, "rater_name"]
 
     def get_rater_name(self, obj: Evaluation) -> str | None:
         return None if obj.is_anonymous else obj.application.applicant_name
