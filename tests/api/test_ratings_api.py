@@ -455,6 +455,28 @@ def test_the_figures_are_the_dashboards(rectification, supervisor, department_x,
     assert narrowed["figures"]["concluded"] == 0 and narrowed["figures"]["given"] == 0
 
 
+@pytest.mark.parametrize("name", ["region", "hall", "window", "clerk", "item_code"])
+def test_each_dashboard_filter_narrows_the_figures_as_the_dashboard_does(
+    rectification, supervisor, clerk, concluded, department_x, department_y, window_a, name
+):
+    value, filters = {
+        "region": (department_y.region.pk, {"region": department_y.region}),
+        "hall": (window_a.hall_id, {"hall_id": window_a.hall_id}),
+        "window": (window_a.pk, {"window_id": window_a.pk}),
+        "clerk": (clerk.pk, {"clerk_id": clerk.pk}),
+        "item_code": (concluded.item.code, {"item_code": concluded.item.code}),
+    }[name]
+    body = token_client(supervisor).get(FIGURES, {name: value}).json()
+    service = supervision.figures(
+        supervision.Filters(date_from=period(body).date_from, date_to=period(body).date_to, **filters)
+    )
+    assert body["figures"]["concluded"] == service.concluded
+    assert body["figures"]["received"] == service.received and body["figures"]["given"] == service.given
+    # The rated case is department X's and was not taken at a window of hall A.
+    if name != "clerk":
+        assert service.given == (1 if name == "item_code" else 0)
+
+
 def test_a_head_sees_only_their_department(rectification, head_x, yolanda, department_x):
     own = token_client(head_x).get(FIGURES).json()
     assert own["department"] == department_x.pk and own["figures"]["given"] == 1
