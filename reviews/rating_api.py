@@ -112,6 +112,16 @@ class IndicatorListApi(APIView):
 class RateApi(CaseApi, APIView):
     @extend_schema(
         tags=[RATING_TAG],
+        summary="查看一个办件的评价（扫描受理凭证、办结通知上的二维码后）",
+        description="仅限申请人本人或其经办人、代理人；state 说明现在能否评价。",
+        parameters=[NUMBER_PARAMETER],
+        responses={200: MyRatingOutputSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request, number: str) -> Response:
+        return _rating_response(_mine(request, number))
+
+    @extend_schema(
+        tags=[RATING_TAG],
         summary="评价一次服务（一事一评）",
         description=(
             "仅限申请人本人或其经办人、代理人，工作人员不能代为评价（403）；办件办结后才能评价（所在地区规则允许的，"

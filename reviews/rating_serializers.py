@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from applications.models import Application
 from applications.serializers import id_field
+from reviews import evaluations
 from reviews.evaluations import COMMENT_MAX, ONLINE_CHANNELS
 from reviews.models import Evaluation, Indicator, Level, Rectification
 from reviews.rectifications import FOLLOW_UP_LEVELS, TEXT_MAX
@@ -22,7 +23,7 @@ from reviews.supervision import Figures
 # Named choice sets (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] refers to these by dotted path).
 RATING_CHANNELS = [(channel.value, channel.label) for channel in ONLINE_CHANNELS]
 FOLLOW_UP_CHOICES = [(level.value, level.label) for level in FOLLOW_UP_LEVELS]
-RATING_STATES = [("open", "待评价"), ("rated", "已评价")]
+RATING_STATES = [("open", "待评价"), ("rated", "已评价"), ("not_yet", "办结后可评价")]
 MAX_INDICATORS = 30
 
 
@@ -108,19 +109,22 @@ class MyRectificationOutputSerializer(serializers.ModelSerializer):
 
 
 class MyRatingOutputSerializer(serializers.Serializer):
-    """One concluded case of mine: rated or still open, and a bad rating's handling."""
+    """One case of mine: rated, open to rating or not yet, and a bad rating's handling."""
 
     number = serializers.CharField()
     item_name = serializers.CharField(source="item.name")
     department = serializers.CharField(source="department.name")
     concluded_at = serializers.DateTimeField()
-    state = serializers.SerializerMethodField(help_text="open 待评价，rated 已评价")
+    state = serializers.SerializerMethodField(help_text="open 待评价，rated 已评价，not_yet 尚不能评价")
     evaluation = MyEvaluationOutputSerializer(allow_null=True, read_only=True)
     rectification = MyRectificationOutputSerializer(source="evaluation.rectification", allow_null=True, read_only=True)
 
     @extend_schema_field(serializers.ChoiceField(choices=RATING_STATES))
     def get_state(self, obj: Application) -> str:
-        return "rated" if hasattr(obj, "evaluation") else "open"
+        if hasattr(obj, "evaluation"):
+            return "rated"
+        # A concluded case is open to rating; anything else depends on the region's rule (a query).
+        return "open" if obj.status == Application.Status.CONCLUDED else evaluations.rating_state(obj)
 
 
 # --- Rectifications (the department, supervisors) ------------------------------------------------

@@ -195,8 +195,17 @@ def test_a_501_character_comment_is_refused_and_500_are_accepted(me, concluded):
     assert me.post(rate_url(concluded), {"level": 2, "comment": "好" * 500}, format="json").status_code == 201
 
 
+def test_the_applicant_reads_one_case_and_others_do_not(me, bob, alice, concluded, api):
+    row = me.get(rate_url(concluded)).json()
+    assert row["number"] == concluded.number and row["state"] == "open" and row["evaluation"] is None
+    for client in (bob, token_client(alice)):
+        assert_error(client.get(rate_url(concluded)), 404)
+    assert_error(api.get(rate_url(concluded)), 401)
+
+
 def test_an_unconcluded_case_cannot_be_rated(me, submitted, clerk):
     accepted = accept(submitted, clerk)
+    assert me.get(rate_url(accepted)).json()["state"] == "not_yet"
     body = assert_error(me.post(rate_url(accepted), {"level": 1}, format="json"), 409, "办结后才能评价")
     assert body["code"] == "not_ratable_yet" and not Evaluation.objects.exists()
 
