@@ -92,7 +92,7 @@ def assert_error(response, status: int, text: str = "") -> dict:
 # --- My ratings and the options -------------------------------------------------------------------
 
 
-def test_the_applicant_lists_their_concluded_cases_to_rate_and_rated(me, bob, concluded):
+def test_the_applicant_lists_their_concluded_cases_to_rate_and_rated(me, bob, yves, concluded):
     response = me.get(f"{API}/ratings/")
     assert response.status_code == 200
     body = response.json()
@@ -101,6 +101,7 @@ def test_the_applicant_lists_their_concluded_cases_to_rate_and_rated(me, bob, co
     assert row["number"] == concluded.number and row["state"] == "open"
     assert row["evaluation"] is None and row["rectification"] is None
     assert bob.get(f"{API}/ratings/").json()["count"] == 0
+    assert token_client(yves).get(f"{API}/ratings/").json()["count"] == 0  # staff have no ratings of their own
 
 
 def test_my_ratings_need_a_sign_in(api, concluded):
@@ -287,6 +288,34 @@ def test_department_x_sees_its_rectification_and_department_y_does_not(
     assert_error(token_client(UserFactory(roles=[Role.CLERK])).get(f"{API}/rectifications/"), 403, "差评整改")
     rectification.refresh_from_db()
     assert rectification.status == R.VERIFYING
+
+
+ACTIONS = {
+    "verify": {"is_true": True, "classification": "reasonable", "note": "属实"},
+    "reply": {"result": "增开窗口", "reply": "已整改"},
+    "follow-up": {"level": 2, "note": "电话回访"},
+    "appeal": {"reason": "有录像"},
+    "appeal/decide": {"upheld": True, "decision": "成立"},
+}
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("who", ["citizen", "another_department", "anonymous"])
+def test_no_step_is_taken_by_the_applicant_another_department_or_anonymous(rectification, yves, me, api, action, who):
+    clients = {"citizen": (me, 403), "another_department": (token_client(yves), 404), "anonymous": (api, 401)}
+    client, status = clients[who]
+    fmt = "multipart" if action == "appeal" else "json"
+    assert_error(client.post(rect_url(rectification, action), ACTIONS[action], format=fmt), status)
+    rectification.refresh_from_db()
+    assert rectification.status == R.VERIFYING and rectification.verified_at is None
+
+
+def test_the_applicants_follow_up_is_theirs_alone(rectification, concluded, bob, yves, alice, api):
+    follow_up = rate_url(concluded) + "follow-up/"
+    for client in (bob, token_client(yves), token_client(alice)):
+        assert_error(client.post(follow_up, {"level": 2}, format="json"), 404)
+    assert_error(api.post(follow_up, {"level": 2}, format="json"), 401)
+    assert not Rectification.objects.filter(follow_up_level__isnull=False).exists()
 
 
 def test_the_list_shows_open_ones_unless_a_status_is_asked(rectification, alice):
