@@ -11,6 +11,7 @@ allow it (a second rating), 422 a rule (options of another level, a rating befor
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
@@ -59,7 +60,7 @@ def _mine(request: Request, number: str) -> Application:
     if is_application_number(number):
         application = applications_visible_to_applicant(request.user).filter(number=number).first()
     if application is None:
-        raise NotFound("未找到该办件，或您无权查看。")
+        raise NotFound(_("未找到该办件，或您无权查看。"))
     return application
 
 
@@ -134,7 +135,7 @@ class RateApi(CaseApi, APIView):
     )
     def post(self, request: Request, number: str) -> Response:
         data = parse(RatingInputSerializer, request)
-        application, _ = case_for(request, number)
+        application = case_for(request, number)[0]
         rating = Rating(
             level=data["level"],
             indicator_ids=tuple(data["indicators"]),
@@ -161,7 +162,7 @@ class RatingFollowUpApi(CaseApi, APIView):
         application = _mine(request, number)
         rectification = Rectification.objects.filter(evaluation__application=application).first()
         if rectification is None:
-            raise NotFound("未找到该整改事项，或您无权查看。")
+            raise NotFound(_("未找到该整改事项，或您无权查看。"))
         rectifications.follow_up(
             rectification=rectification, actor=request.user, level=data["level"], note=data["note"]
         )
@@ -187,7 +188,7 @@ class RectificationListApi(StaffApi, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Rectification]:
         if not rectifications.may_see_rectifications(self.request.user):
-            raise PermissionDenied("只有责任部门的审查人员、部门负责人和效能监督人员可以查看差评整改。")
+            raise PermissionDenied(_("只有责任部门的审查人员、部门负责人和效能监督人员可以查看差评整改。"))
         query = RectificationQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         rows = rectifications.rectifications_visible_to(self.request.user)
@@ -336,11 +337,11 @@ class SupervisionFiguresApi(StaffApi, APIView):
     )
     def get(self, request: Request) -> Response:
         if not supervision.may_supervise(request.user):
-            raise PermissionDenied("只有效能监督人员和部门负责人可以查看统计。")
+            raise PermissionDenied(_("只有效能监督人员和部门负责人可以查看统计。"))
         form, filters = parse_filters(request.user, request.query_params)
         if filters is None:
             detail = {name: [str(message) for message in errors] for name, errors in form.errors.items()}
-            raise BadInput("统计条件不正确，请检查后重试。", code="bad_filters", detail=detail)
+            raise BadInput(_("统计条件不正确，请检查后重试。"), code="bad_filters", detail=detail)
         body = {
             "date_from": filters.date_from,
             "date_to": filters.date_to,
