@@ -168,6 +168,10 @@ class Application(models.Model):
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
     certificate_due_on = models.DateField("发证期限", null=True, blank=True)
     concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
+    # Written at conclusion (deliver_result), for supervision: working days from acceptance to the
+    # conclusion and to the promised date (moved by extensions and special procedures).
+    workdays_used = models.PositiveSmallIntegerField("办结用时（工作日）", null=True, blank=True)
+    workdays_promised = models.PositiveSmallIntegerField("承诺时限（工作日）", null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField("申报时间", null=True, blank=True)

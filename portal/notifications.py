@@ -214,10 +214,15 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in "。！？.!?" else f"{text}。"
 
 
+def _from_sms(link: str) -> str:
+    """The page's address marked as opened from a text message (a rating records its channel from it)."""
+    return f"{link}{'&' if '?' in link else '?'}via=sms"
+
+
 def sms_text(title: str, body: str, link: str) -> str:
     """A text message that reads as sentences and says where to act: the signature, what happened,
     the detail, then the page to open (or the hotline when there is none)."""
-    where = f"详情及办理请访问 {_absolute(link)}" if link else f"如有疑问请致电 {settings.SERVICE_HOTLINE}"
+    where = f"详情及办理请访问 {_absolute(_from_sms(link))}" if link else f"如有疑问请致电 {settings.SERVICE_HOTLINE}"
     text = f"【{settings.PORTAL_NAME}】{_sentence(title)}{_sentence(body)}{where}。"
     if len(text) <= SMS_MAX_CHARS:
         return text

@@ -35,6 +35,17 @@ def enqueue(*, kind: str, payload: dict[str, Any], key: str, clock: Clock = syst
     return message
 
 
+def notify_person(
+    *, key: str, user_id: int | None, phone: str, title: str, body: str, link: str, clock: Clock = system_clock
+) -> OutboxMessage | None:
+    """A notice to one person, once per key: their account's inbox (and e-mail), and a text to `phone`.
+    Nobody to tell (no account, no phone): nothing is written."""
+    if user_id is None and not phone:
+        return None
+    payload = {"user_id": user_id, "phone": phone, "title": title, "body": body, "link": link}
+    return enqueue(kind="notification", key=key, payload=payload, clock=clock)
+
+
 def relay_due(*, send: Callable[[str, list[Any]], Any], clock: Clock = system_clock) -> int:
     """Hand due rows to the broker. `send(task_name, args)` is Celery's send_task; failures back off."""
     now = clock.now()

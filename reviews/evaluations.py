@@ -22,6 +22,8 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.access import is_applicant
@@ -47,11 +49,16 @@ CODE_FAILED = "evaluation.code_failed"
 ONLINE_CHANNELS = (Evaluation.Channel.PC, Evaluation.Channel.MOBILE, Evaluation.Channel.QR, Evaluation.Channel.SMS)
 
 
+# The services that ended with the applicant served: 办结, and 不予受理 (a written refusal is a service too,
+# and the one applicants most often want to rate).
+RATEABLE = (S.CONCLUDED, S.REFUSED)
+
+
 def rating_state(application: Application) -> str:
     """'rated', 'open' (may be rated now), or 'not_yet'."""
     if Evaluation.objects.filter(application=application).exists():
         return "rated"
-    if application.status == S.CONCLUDED:
+    if application.status in RATEABLE:
         return "open"
     if application.status in ACCEPTED and policy_for(application.department).rate_after_acceptance:
         return "open"
@@ -226,23 +233,35 @@ def case_for_code(
     return application
 
 
+CODE_CHANNELS = (Evaluation.Channel.QR, Evaluation.Channel.SMS)
+
+
 def rate_with_code(
-    *, number: str, access_code: str, rating: Rating, ip: str | None, clock: Clock = system_clock
+    *,
+    number: str,
+    access_code: str,
+    rating: Rating,
+    ip: str | None,
+    channel: str = Evaluation.Channel.QR,
+    clock: Clock = system_clock,
 ) -> Evaluation:
-    """Rating through the receipt's QR code without signing in: the 查询码 proves the case is the rater's."""
+    """Rating without signing in, from the receipt's QR code or the invitation's text message: the
+    查询码 proves the case is the rater's."""
     application = case_for_code(number=number, access_code=access_code, ip=ip, clock=clock)
     with transaction.atomic():  # not around the code check: a refusal's audit row must survive it
-        return _rate_by_code(application, rating=rating, ip=ip, clock=clock)
+        return _rate_by_code(application, rating=rating, ip=ip, channel=channel, clock=clock)
 
 
-def _rate_by_code(application: Application, *, rating: Rating, ip: str | None, clock: Clock) -> Evaluation:
+def _rate_by_code(
+    application: Application, *, rating: Rating, ip: str | None, channel: str, clock: Clock
+) -> Evaluation:
     check_may_rate(application)
-    indicators = checked(rating, Evaluation.Channel.QR)
+    channel = channel if channel in CODE_CHANNELS else Evaluation.Channel.QR  # no sign-in: a link was followed
     evaluation = write_rating(
         application,
         rating=rating,
-        indicators=indicators,
-        channel=Evaluation.Channel.QR,
+        indicators=checked(rating, channel),
+        channel=channel,
         rated_by=None,
         status=Evaluation.Status.GIVEN,
         clock=clock,
@@ -283,38 +302,34 @@ def rate_by_phone(
 
 
 def _ask(application: Application, *, key: str, title: str, body: str) -> None:
-    if application.applicant_user_id is None and not application.contact_phone:
-        return
-    outbox.enqueue(
-        kind="notification",
+    outbox.notify_person(
         key=key,
-        payload={
-            "user_id": application.applicant_user_id,
-            "phone": application.contact_phone,
-            "title": title,
-            "body": body,
-            "link": f"/ratings/{application.number}/",
-        },
+        user_id=application.applicant_user_id,
+        phone=application.contact_phone,
+        title=title,
+        body=body,
+        link=f"/ratings/{application.number}/",
     )
 
 
 def _invite(clock: Clock) -> int:
-    now, today = clock.now(), clock.today()
+    now = clock.now()
     with transaction.atomic():
         due = list(
             Application.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
-                status=S.CONCLUDED,
-                concluded_at__gte=now - INVITE_HORIZON,
+                Q(status=S.CONCLUDED, concluded_at__gte=now - INVITE_HORIZON)
+                # A refused case never moves again: its last change is the refusal.
+                | Q(status=S.REFUSED, updated_at__gte=now - INVITE_HORIZON),
                 evaluation_invitation__isnull=True,
                 evaluation__isnull=True,
             )
             .select_related("department__region", "item")
-            .order_by("concluded_at")[:SWEEP_BATCH]
+            .order_by("updated_at")[:SWEEP_BATCH]
         )
         for application in due:
             policy = policy_for(application.department)
-            concluded = application.concluded_at.date() if application.concluded_at else today
+            concluded = timezone.localdate(application.concluded_at or application.updated_at)
             Invitation.objects.create(
                 application=application,
                 invited_at=now,
@@ -325,14 +340,25 @@ def _invite(clock: Clock) -> int:
                     else None
                 ),
             )
-            _ask(
-                application,
-                key=f"evaluation-invite:{application.number}",
-                title=_("办件 %(number)s 已办结，请对本次服务作出评价") % {"number": application.number},
-                body=_("您申请的“%(item)s”已办结。请在“我的办件”中或扫描办结通知上的二维码评价本次服务（好差评）。")
-                % {"item": application.item.name},
-            )
+            title, body = _invitation(application)
+            _ask(application, key=f"evaluation-invite:{application.number}", title=title, body=body)
     return len(due)
+
+
+def _invitation(application: Application) -> tuple[str, str]:
+    fields = {"number": application.number, "item": application.item.name}
+    if application.status == S.REFUSED:
+        return (
+            _("办件 %(number)s 未予受理，欢迎评价本次服务") % fields,
+            _(
+                "您申请的“%(item)s”未予受理，理由见不予受理通知书。欢迎评价本次服务（好差评），您的意见将用于改进政务服务。"
+            )
+            % fields,
+        )
+    return (
+        _("办件 %(number)s 已办结，请对本次服务作出评价") % fields,
+        _("您申请的“%(item)s”已办结。请在“我的办件”中或扫描办结通知上的二维码评价本次服务（好差评）。") % fields,
+    )
 
 
 def _remind(clock: Clock) -> int:

@@ -159,18 +159,14 @@ def answer_problem(
     locked.answered_by, locked.answered_at, locked.status = actor, clock.now(), P.FOLLOW_UP
     locked.save()
     record_audit(actor=actor, action="problem.answered", obj=locked, detail={"solved": solved})
-    if locked.reporter_id or locked.reporter_phone:
-        outbox.enqueue(
-            kind="notification",
-            key=f"problem:{locked.pk}:answered",
-            payload={
-                "user_id": locked.reporter_id,
-                "phone": locked.reporter_phone,
-                "title": _("您反映的“办不成事”已答复：%(item)s") % {"item": locked.item_name},
-                "body": locked.answer,
-                "link": f"/ratings/problems/{locked.pk}/",
-            },
-        )
+    outbox.notify_person(
+        key=f"problem:{locked.pk}:answered",
+        user_id=locked.reporter_id,
+        phone=locked.reporter_phone,
+        title=_("您反映的“办不成事”已答复：%(item)s") % {"item": locked.item_name},
+        body=locked.answer,
+        link=f"/ratings/problems/{locked.pk}/",
+    )
     return locked
 
 

@@ -74,14 +74,14 @@ def _rating_response(application: Application, status: int = 200) -> Response:
 
 @extend_schema(
     tags=[RATING_TAG],
-    summary="我的评价（已办结的办件：待评价和已评价，新的在前）",
+    summary="我的评价（已办结或不予受理的办件：待评价和已评价，新的在前）",
     responses={200: MyRatingOutputSerializer(many=True), **READ_ERRORS},
 )
 class RatingListApi(CaseApi, generics.ListAPIView):
     serializer_class = MyRatingOutputSerializer
 
     def get_queryset(self) -> QuerySet[Application]:
-        return selectors.concluded_cases_of(self.request.user)
+        return selectors.rateable_cases_of(self.request.user)
 
 
 class IndicatorListApi(APIView):

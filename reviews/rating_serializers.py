@@ -114,7 +114,7 @@ class MyRatingOutputSerializer(serializers.Serializer):
     number = serializers.CharField()
     item_name = serializers.CharField(source="item.name")
     department = serializers.CharField(source="department.name")
-    concluded_at = serializers.DateTimeField()
+    concluded_at = serializers.DateTimeField(allow_null=True)
     state = serializers.SerializerMethodField(help_text="open 待评价，rated 已评价，not_yet 尚不能评价")
     evaluation = MyEvaluationOutputSerializer(allow_null=True, read_only=True)
     rectification = MyRectificationOutputSerializer(source="evaluation.rectification", allow_null=True, read_only=True)
@@ -123,8 +123,8 @@ class MyRatingOutputSerializer(serializers.Serializer):
     def get_state(self, obj: Application) -> str:
         if hasattr(obj, "evaluation"):
             return "rated"
-        # A concluded case is open to rating; anything else depends on the region's rule (a query).
-        return "open" if obj.status == Application.Status.CONCLUDED else evaluations.rating_state(obj)
+        # A concluded or refused case is open to rating; anything else depends on the region's rule (a query).
+        return "open" if obj.status in evaluations.RATEABLE else evaluations.rating_state(obj)
 
 
 # --- Rectifications (the department, supervisors) ------------------------------------------------
@@ -257,8 +257,8 @@ class FiguresOutputSerializer(serializers.Serializer):
     online_rate = serializers.FloatField(allow_null=True, help_text="一网通办率")
     fully_online = serializers.IntegerField()
     fully_online_rate = serializers.FloatField(allow_null=True, help_text="全程网办率")
-    avg_days_used = serializers.FloatField(allow_null=True, help_text="平均实际用时（天）")
-    avg_days_promised = serializers.FloatField(allow_null=True, help_text="平均承诺时限（天）")
+    avg_days_used = serializers.FloatField(allow_null=True, help_text="平均实际用时（工作日）")
+    avg_days_promised = serializers.FloatField(allow_null=True, help_text="平均承诺时限（工作日）")
     ratings = serializers.SerializerMethodField(help_text="主动评价的等级分布")
     given = serializers.IntegerField(help_text="主动评价数（不含默认、作废）")
     defaulted = serializers.IntegerField()

@@ -26,9 +26,14 @@ from reviews.models import Evaluation, Indicator, ProblemReport, Rectification
 UNPROCESSABLE = 422
 
 
+VIA = {"qr": Evaluation.Channel.QR, "sms": Evaluation.Channel.SMS}
+
+
 def _channel(request: HttpRequest) -> str:
-    if request.GET.get("via") == "qr" or request.POST.get("via") == "qr":
-        return Evaluation.Channel.QR
+    """Where the rating came from: the receipt's QR code, the invitation's text message, or the pages."""
+    via = request.GET.get("via") or request.POST.get("via")
+    if via in VIA:
+        return VIA[via]
     agent = request.headers.get("User-Agent", "")
     return Evaluation.Channel.MOBILE if "Mobi" in agent else Evaluation.Channel.PC
 
@@ -47,8 +52,8 @@ def _own_case(request: HttpRequest, number: str) -> Application | None:
 @login_required
 @require_safe
 def my_ratings(request: HttpRequest) -> HttpResponse:
-    """待评价 and 已评价: the concluded cases of the parties I act for."""
-    cases = list(selectors.concluded_cases_of(request.user)[:100])
+    """待评价 and 已评价: the concluded (and refused) cases of the parties I act for."""
+    cases = list(selectors.rateable_cases_of(request.user)[:100])
     pending = [c for c in cases if not hasattr(c, "evaluation")]
     rated = [c for c in cases if hasattr(c, "evaluation")]
     reports = ProblemReport.objects.filter(reporter=request.user).order_by("-created_at")[:50]
@@ -109,7 +114,11 @@ def _rate_with_code(request: HttpRequest, number: str) -> HttpResponse:
                 if len(code) > 12 or not code.strip():
                     raise BadInput(_("请填写受理凭证或办结通知上的查询码。"))
                 evaluations.rate_with_code(
-                    number=number, access_code=code, rating=form.rating(), ip=get_client_ip_address(request) or None
+                    number=number,
+                    access_code=code,
+                    rating=form.rating(),
+                    ip=get_client_ip_address(request) or None,
+                    channel=_channel(request),
                 )
                 done = True
             except DomainError as exc:

@@ -157,18 +157,13 @@ def _tell_department(rectification: Rectification, *, key: str, title: str, body
 
 def _tell_applicant(rectification: Rectification, *, key: str, title: str, body: str) -> None:
     application = rectification.evaluation.application
-    if application.applicant_user_id is None and not application.contact_phone:
-        return
-    outbox.enqueue(
-        kind="notification",
+    outbox.notify_person(
         key=f"rectification:{rectification.pk}:{key}",
-        payload={
-            "user_id": application.applicant_user_id,
-            "phone": application.contact_phone,
-            "title": title,
-            "body": body,
-            "link": f"/ratings/{application.number}/",
-        },
+        user_id=application.applicant_user_id,
+        phone=application.contact_phone,
+        title=title,
+        body=body,
+        link=f"/ratings/{application.number}/",
     )
 
 

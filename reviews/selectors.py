@@ -25,6 +25,7 @@ from catalog.models import ProcessStep
 from portal.clock import Clock, system_clock
 from portal.exceptions import NotFound
 from portal.models import Role, User
+from reviews.evaluations import RATEABLE
 
 S = Application.Status
 # A case with an open task is in review or suspended; a withdrawn one has its tasks cancelled.
@@ -224,11 +225,12 @@ def review_history(application: Application) -> QuerySet[ReviewTask]:
     return application.tasks.select_related("step", "assignee", "completed_by").order_by("opened_at", "id")
 
 
-def concluded_cases_of(user: Any) -> QuerySet[Application]:
-    """好差评's 待评价 and 已评价: the concluded cases of the parties the user acts for, newest first,
-    with their rating, its options and its handling (the page /ratings/ and GET /api/v1/ratings/)."""
-    return with_rating(applications_visible_to_applicant(user).filter(status=S.CONCLUDED)).order_by(
-        "-concluded_at", "-pk"
+def rateable_cases_of(user: Any) -> QuerySet[Application]:
+    """好差评's 待评价 and 已评价: the concluded (and refused) cases of the parties the user acts for,
+    latest first, with their rating, its options and its handling (the page /ratings/ and GET
+    /api/v1/ratings/)."""
+    return with_rating(applications_visible_to_applicant(user).filter(status__in=RATEABLE)).order_by(
+        "-updated_at", "-pk"
     )
 
 

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
@@ -64,38 +64,62 @@ def _regions(region: Region) -> list[int]:
     return ids
 
 
-def _cases(f: Filters) -> QuerySet[Application]:
+@dataclass(frozen=True)
+class _Paths:
+    """Where each filter's value lies, seen from one table."""
+
+    department: str
+    region: str
+    item: str
+    hall: str
+    window: str
+    clerk: str
+
+
+CASE_PATHS = _Paths(
+    "department",
+    "department__region_id",
+    "item__code",
+    "intake__window__hall_id",
+    "intake__window_id",
+    "intake__clerk_id",
+)
+RATING_PATHS = _Paths("department", "region_id", "item_code", "window__hall_id", "window_id", "clerk_id")
+# A report about a case counts for the window and clerk that took it; one without a case for none.
+PROBLEM_PATHS = _Paths(
+    "department",
+    "department__region_id",
+    "item_code",
+    "application__intake__window__hall_id",
+    "application__intake__window_id",
+    "application__intake__clerk_id",
+)
+
+
+def _where(f: Filters, paths: _Paths) -> Q:
     q = Q()
     if f.department is not None:
-        q &= Q(department=f.department)
+        q &= Q(**{paths.department: f.department})
     if f.region is not None:
-        q &= Q(department__region_id__in=_regions(f.region))
+        q &= Q(**{f"{paths.region}__in": _regions(f.region)})
     if f.item_code:
-        q &= Q(item__code=f.item_code)
-    if f.hall_id:
-        q &= Q(intake__window__hall_id=f.hall_id)
-    if f.window_id:
-        q &= Q(intake__window_id=f.window_id)
-    if f.clerk_id:
-        q &= Q(intake__clerk_id=f.clerk_id)
-    return Application.objects.filter(q).exclude(status=S.DRAFT)
+        q &= Q(**{paths.item: f.item_code})
+    for path, value in ((paths.hall, f.hall_id), (paths.window, f.window_id), (paths.clerk, f.clerk_id)):
+        if value:
+            q &= Q(**{path: value})
+    return q
+
+
+def _in_period(f: Filters) -> Q:
+    return Q(created_at__date__gte=f.date_from, created_at__date__lte=f.date_to)
+
+
+def _cases(f: Filters) -> QuerySet[Application]:
+    return Application.objects.filter(_where(f, CASE_PATHS)).exclude(status=S.DRAFT)
 
 
 def _ratings(f: Filters) -> QuerySet[Evaluation]:
-    q = Q(created_at__date__gte=f.date_from, created_at__date__lte=f.date_to)
-    if f.department is not None:
-        q &= Q(department=f.department)
-    if f.region is not None:
-        q &= Q(region_id__in=_regions(f.region))
-    if f.item_code:
-        q &= Q(item_code=f.item_code)
-    if f.hall_id:
-        q &= Q(window__hall_id=f.hall_id)
-    if f.window_id:
-        q &= Q(window_id=f.window_id)
-    if f.clerk_id:
-        q &= Q(clerk_id=f.clerk_id)
-    return Evaluation.objects.filter(q)
+    return Evaluation.objects.filter(_in_period(f), _where(f, RATING_PATHS))
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -164,15 +188,13 @@ def figures(f: Filters, *, clock: Clock = system_clock) -> Figures:
             "pk", filter=Q(channel=Application.Channel.ONLINE, delivery_method=Application.DeliveryMethod.DOWNLOAD)
         ),
     )
-    used = ExpressionWrapper(TruncDate("concluded_at") - F("accepted_on"), output_field=DurationField())
-    promised = ExpressionWrapper(F("due_on") - F("accepted_on"), output_field=DurationField())
     concluded = cases.filter(
         status=S.CONCLUDED, concluded_at__date__gte=f.date_from, concluded_at__date__lte=f.date_to
     ).aggregate(
         n=Count("pk"),
         on_time=Count("pk", filter=Q(due_on__isnull=True) | Q(concluded_at__date__lte=F("due_on"))),
-        used=Avg(used, filter=Q(accepted_on__isnull=False)),
-        promised=Avg(promised, filter=Q(accepted_on__isnull=False, due_on__isnull=False)),
+        used=Avg("workdays_used"),
+        promised=Avg("workdays_promised"),
     )
     ratings = _ratings(f)
     by_status = dict(ratings.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
@@ -189,8 +211,8 @@ def figures(f: Filters, *, clock: Clock = system_clock) -> Figures:
         accepted=cases.filter(accepted_on__gte=f.date_from, accepted_on__lte=f.date_to).count(),
         concluded=concluded["n"],
         on_time=concluded["on_time"],
-        avg_days_used=_days(concluded["used"]),
-        avg_days_promised=_days(concluded["promised"]),
+        avg_days_used=_one_place(concluded["used"]),
+        avg_days_promised=_one_place(concluded["promised"]),
         overdue_now=cases.filter(status__in=RUNNING, due_on__lt=clock.today()).count(),
         ratings=dict(given.values_list("level").annotate(n=Count("pk")).values_list("level", "n")),
         given=by_status.get(E.GIVEN, 0),
@@ -203,13 +225,7 @@ def figures(f: Filters, *, clock: Clock = system_clock) -> Figures:
 
 
 def _problems(f: Filters) -> dict[str, int]:
-    q = Q(created_at__date__gte=f.date_from, created_at__date__lte=f.date_to)
-    if f.department is not None:
-        q &= Q(department=f.department)
-    if f.region is not None:
-        q &= Q(department__region_id__in=_regions(f.region))
-    if f.item_code:
-        q &= Q(item_code=f.item_code)
+    q = _in_period(f) & _where(f, PROBLEM_PATHS)
     counts = ProblemReport.objects.filter(q).aggregate(
         problems=Count("pk"),
         problems_answered=Count("pk", filter=Q(answered_at__isnull=False)),
@@ -218,8 +234,8 @@ def _problems(f: Filters) -> dict[str, int]:
     return counts
 
 
-def _days(value: dt.timedelta | None) -> float | None:
-    return round(value.total_seconds() / 86400, 1) if value is not None else None
+def _one_place(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
 
 
 def by_department(f: Filters) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """Delivering the result and withdrawing an application."""
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from applications.services.fees import amount_due
 from applications.transitions import Actor
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
+from portal.workdays import workdays_between
 
 S = Application.Status
 
@@ -45,7 +47,7 @@ def deliver_result(
         action="deliver",
         actor_role=actor_role,
         actor=actor,
-        changes={"concluded_at": now},
+        changes={"concluded_at": now, **_workdays(application, clock.today())},
         note="办理结果已送达，办结。",
         clock=clock,
     )
@@ -61,6 +63,18 @@ def deliver_result(
     if method == Application.DeliveryMethod.COLLECT:
         _new_document(application, Document.Kind.SERVICE_RECEIPT, {"delivery_id": delivery.pk}, clock)
     return delivery
+
+
+def _workdays(application: Application, concluded_on: dt.date) -> dict[str, int | None]:
+    """办结用时 and 承诺时限 in working days from acceptance, as supervision averages them."""
+    accepted = application.accepted_on
+    if accepted is None:
+        return {"workdays_used": None, "workdays_promised": None}
+    due = application.due_on
+    return {
+        "workdays_used": workdays_between(accepted, concluded_on),
+        "workdays_promised": workdays_between(accepted, due) if due else None,
+    }
 
 
 @transaction.atomic

@@ -70,6 +70,8 @@ def year_of_cases(db, department_x, party):  # noqa: F811
                     concluded_at=timezone.make_aware(dt.datetime.combine(concluded, dt.time(15)))
                     if concluded
                     else None,
+                    workdays_used=(concluded - accepted).days * 5 // 7 if concluded else None,
+                    workdays_promised=7 if concluded else None,
                 )
             )
         Application.objects.bulk_create(rows)

@@ -107,11 +107,11 @@ def test_the_text_message_reads_as_sentences_and_says_where_to_act(settings):
     text = sms_text("办件 320102202603020001 受理：审查中", "已受理，承诺办结日期 2026-03-16", "/applications/1/")
     assert text == (
         f"【{settings.PORTAL_NAME}】办件 320102202603020001 受理：审查中。已受理，承诺办结日期 2026-03-16。"
-        "详情及办理请访问 https://zwfw.example.gov.cn/applications/1/。"
+        "详情及办理请访问 https://zwfw.example.gov.cn/applications/1/?via=sms。"
     )
     assert sms_text("身份证件绑定提醒", "", "").endswith(f"如有疑问请致电 {settings.SERVICE_HOTLINE}。")
     long = sms_text("补正告知", "缺" * 1000, "/applications/1/")
-    assert len(long) <= SMS_MAX_CHARS and long.endswith("https://zwfw.example.gov.cn/applications/1/。")
+    assert len(long) <= SMS_MAX_CHARS and long.endswith("https://zwfw.example.gov.cn/applications/1/?via=sms。")
 
 
 def test_delivering_twice_creates_one_notification_and_sends_once(alice, sms_log):

@@ -151,9 +151,9 @@ def visible_text(html: str) -> str:
     return re.sub(r"<[^>]+>", "", html)
 
 
-def conclude(application: Application, clerk, day: dt.date = MONDAY) -> Application:  # noqa: F811
-    """Accept, pass handle and check, grant (three staff), deliver by download."""
-    clock = clock_at(day, 11)
+def conclude(application: Application, clerk, day: dt.date = MONDAY, *, done: dt.date | None = None) -> Application:  # noqa: F811
+    """Accept on `day`, pass handle and check, grant (three staff), deliver by download on `done` (or `day`)."""
+    clock = clock_at(done or day, 11)
     accept(application, clerk, on=day)
     cases.pass_step(application=application, actor=UserFactory(), opinion="材料齐全", clock=clock)
     cases.pass_step(application=application, actor=UserFactory(), opinion="同意", clock=clock)

@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from applications import services as cases
+from applications.transitions import Actor
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import AuditEvent, OutboxMessage, Role
 from reviews import evaluations, rectifications
@@ -152,6 +154,24 @@ def test_invitation_reminder_and_default_each_go_out_once(concluded, citizen):
     }
     with pytest.raises(InvalidTransition):  # the window is closed
         evaluations.rate_application(application=concluded, user=citizen, rating=Rating(level=1))
+
+
+def test_a_refused_case_is_invited_once_and_rated_like_a_concluded_one(submitted, clerk, citizen):
+    cases.refuse_application(
+        application=submitted,
+        actor=clerk,
+        actor_role=Actor.CLERK,
+        reason="申请事项依法不需要取得行政许可。",
+        basis="《中华人民共和国行政许可法》第三十二条第一款第（一）项",
+    )
+    assert evaluations.rating_state(submitted) == "open"
+    for _ in range(2):
+        evaluations.sweep_follow_ups()
+    assert outbox_keys("evaluation-invite:") == [f"evaluation-invite:{submitted.number}"]
+    invitation = OutboxMessage.objects.get(idempotency_key=f"evaluation-invite:{submitted.number}")
+    assert "未予受理" in invitation.payload["title"] and "已办结" not in invitation.payload["title"]
+    evaluation = evaluations.rate_application(application=submitted, user=citizen, rating=Rating(level=Level.SATISFIED))
+    assert evaluation.status == Evaluation.Status.GIVEN and Invitation.objects.get(application=submitted).closed_at
 
 
 def test_no_default_rating_where_the_rule_has_none_and_no_reminder_after_a_rating(concluded, citizen):

@@ -2,6 +2,7 @@
 supervisor's dashboard and export, and the public board; each as the wrong user too."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -9,11 +10,13 @@ from openpyxl import load_workbook
 
 from applications.models import Application
 from portal.models import Role
+from portal.workdays import workdays_between
 from reviews import evaluations, rectifications, supervision
 from reviews.evaluations import Rating
 from reviews.models import Evaluation, Indicator, Level, Rectification
 from tests.conftest import login_verified
 from tests.factories import UserFactory
+from tests.reviews.conftest import conclude
 
 R = Rectification.Status
 
@@ -67,6 +70,17 @@ def test_the_qr_path_without_an_account(client, concluded):
         url(concluded) + "?via=qr", {"level": "2", "access_code": concluded.access_code, "via": "qr"}
     )
     assert response.status_code == 200 and "感谢您" in response.content.decode()
+    assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.QR
+
+
+def test_the_text_message_link_records_the_sms_channel(client, concluded):
+    response = client.post(url(concluded) + "?via=sms", {"level": "2", "access_code": concluded.access_code})
+    assert response.status_code == 200 and "感谢您" in response.content.decode()
+    assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.SMS
+
+
+def test_a_crafted_channel_falls_back_to_the_qr_code(client, concluded):
+    client.post(url(concluded) + "?via=tablet", {"level": "2", "access_code": concluded.access_code})
     assert Evaluation.objects.get(application=concluded).channel == Evaluation.Channel.QR
 
 
@@ -166,6 +180,15 @@ def test_rates_on_a_known_fixture(concluded, citizen):
     assert (figures.given, figures.defaulted, figures.invalidated) == (2, 1, 1)
     assert figures.good_rate == 50.0 and figures.negative == 1
     assert figures.concluded == 1 and figures.on_time_rate == 100.0
+
+
+def test_time_used_and_promised_are_averaged_in_working_days(submitted, clerk):
+    friday, tuesday = dt.date(2026, 3, 6), dt.date(2026, 3, 10)
+    case = conclude(submitted, clerk, friday, done=tuesday)
+    assert case.workdays_used == 2  # Monday and Tuesday; the weekend does not count
+    assert case.workdays_promised == workdays_between(friday, case.due_on) > 0
+    figures = supervision.figures(supervision.Filters(date_from=friday, date_to=tuesday))
+    assert (figures.avg_days_used, figures.avg_days_promised) == (2.0, float(case.workdays_promised))
 
 
 def _another_case(template):

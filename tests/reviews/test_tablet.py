@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from applications import services as cases
 from applications.models import Application
-from reviews import tablets
+from reviews import problems, supervision, tablets
 from reviews.evaluations import Rating
 from reviews.models import Evaluation, Indicator, Level, TabletSession
 from tests.conftest import login_verified
@@ -134,3 +134,17 @@ def test_the_dashboard_filters_by_hall_window_and_clerk(client, served, clerk_a,
         assert response.status_code == 200, query
         assert response.context["figures"].given == given, query
     assert client.get(f"/supervision/?{period}&window=999999").status_code == 400
+
+
+def test_the_problem_figures_follow_the_hall_window_and_clerk_filters(served, clerk_a, window_a, window_b):
+    problems.report_problem(actor=clerk_a, application=served, description="材料反复提交仍办不成", reporter_name="张三")
+    problems.report_problem(actor=clerk_a, item=served.item, description="不知道去哪里办理", reporter_name="李四")
+    period = {"date_from": dt.date(2026, 1, 1), "date_to": dt.date(2026, 12, 31)}
+    for filters, reports in [
+        ({}, 2),
+        ({"window_id": window_a.pk}, 1),  # the report about the case that window took
+        ({"window_id": window_b.pk}, 0),
+        ({"hall_id": window_a.hall_id}, 1),
+        ({"clerk_id": clerk_a.pk}, 1),
+    ]:
+        assert supervision.figures(supervision.Filters(**period, **filters)).problems == reports, filters
