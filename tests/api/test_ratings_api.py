@@ -13,6 +13,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from applications import services as cases
+from applications.transitions import Actor
 from portal.models import AuditEvent, Role
 from reviews import supervision
 from reviews.models import Evaluation, Indicator, Level, Rectification
@@ -202,6 +204,20 @@ def test_the_applicant_reads_one_case_and_others_do_not(me, bob, alice, conclude
     for client in (bob, token_client(alice)):
         assert_error(client.get(rate_url(concluded)), 404)
     assert_error(api.get(rate_url(concluded)), 401)
+
+
+def test_a_refused_case_is_listed_and_rated_like_a_concluded_one(me, submitted, clerk):
+    cases.refuse_application(
+        application=submitted,
+        actor=clerk,
+        actor_role=Actor.CLERK,
+        reason="申请事项依法不需要取得行政许可。",
+        basis="《中华人民共和国行政许可法》第三十二条第一款第（一）项",
+    )
+    rows = me.get(f"{API}/ratings/").json()["results"]
+    assert [(row["number"], row["state"]) for row in rows] == [(submitted.number, "open")]
+    assert me.post(rate_url(submitted), {"level": 2}).status_code == 201
+    assert me.get(rate_url(submitted)).json()["state"] == "rated"
 
 
 def test_an_unconcluded_case_cannot_be_rated(me, submitted, clerk):
