@@ -15,4 +15,5 @@ urlpatterns = [
     path("auth/token/", api.TokenApi.as_view(), name="api_token"),
     path("", include("catalog.api_urls")),
     path("", include((case_patterns, "applications_api"))),
+    path("", include(("reviews.rating_api_urls", "ratings_api"))),
 ]

@@ -271,6 +271,17 @@ SPECTACULAR_SETTINGS = {
         "LightEnum": "applications.models.Application.Light",
         "DeadlineSignalSourceEnum": "applications.deadlines.SIGNAL_SOURCES",
         "MaterialSourceEnum": "catalog.models.MaterialRequirement.Source",
+        "ApplicationChannelEnum": "applications.models.Application.Channel",
+        "RatingLevelEnum": "reviews.models.Level",
+        "FollowUpLevelEnum": "reviews.rating_serializers.FOLLOW_UP_CHOICES",
+        "RatingStateEnum": "reviews.rating_serializers.RATING_STATES",
+        "RatingChannelEnum": "reviews.rating_serializers.RATING_CHANNELS",
+        "EvaluationChannelEnum": "reviews.models.Evaluation.Channel",
+        "EvaluationStatusEnum": "reviews.models.Evaluation.Status",
+        "IndicatorScopeEnum": "reviews.models.Indicator.Scope",
+        "RectificationStatusEnum": "reviews.models.Rectification.Status",
+        "RectificationClassificationEnum": "reviews.models.Rectification.Classification",
+        "AppealOutcomeEnum": "reviews.models.Rectification.AppealOutcome",
     },
 }
 

@@ -19,7 +19,7 @@ from applications.access import applications_visible_to_applicant
 from applications.models import Application
 from portal.exceptions import BadInput, DomainError, NotFound, PermissionDenied, render_error
 from portal.models import Role
-from reviews import evaluations, rectifications
+from reviews import evaluations, rectifications, selectors
 from reviews.forms import FollowUpForm, RatingForm
 from reviews.models import Evaluation, Indicator, ProblemReport, Rectification
 from reviews.policies import policy_for
@@ -54,12 +54,7 @@ def _own_case(request: HttpRequest, number: str) -> Application | None:
 @require_safe
 def my_ratings(request: HttpRequest) -> HttpResponse:
     """待评价 and 已评价: the concluded (and refused) cases of the parties I act for."""
-    cases = list(
-        applications_visible_to_applicant(request.user)
-        .filter(status__in=evaluations.RATEABLE)
-        .select_related("item", "department", "evaluation", "evaluation__rectification")
-        .order_by("-updated_at")[:100]
-    )
+    cases = list(selectors.rateable_cases_of(request.user)[:100])
     pending = [c for c in cases if not hasattr(c, "evaluation")]
     rated = [c for c in cases if hasattr(c, "evaluation")]
     reports = ProblemReport.objects.filter(reporter=request.user).order_by("-created_at")[:50]

@@ -17,6 +17,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy
 
+from applications.access import applications_visible_to_applicant
 from applications.models import Application, Extension, ReviewTask, TimelineEvent
 from applications.selectors import EXTRA_ACTION_LABELS
 from applications.transitions import TRANSITIONS
@@ -24,6 +25,7 @@ from catalog.models import ProcessStep
 from portal.clock import Clock, system_clock
 from portal.exceptions import NotFound
 from portal.models import Role, User
+from reviews.evaluations import RATEABLE
 
 S = Application.Status
 # A case with an open task is in review or suspended; a withdrawn one has its tasks cancelled.
@@ -221,3 +223,19 @@ def timeline_for_staff(application: Application) -> list[StaffTimelineEntry]:
 def review_history(application: Application) -> QuerySet[ReviewTask]:
     """The review steps so far with their opinions (internal: never shown to the applicant)."""
     return application.tasks.select_related("step", "assignee", "completed_by").order_by("opened_at", "id")
+
+
+def rateable_cases_of(user: Any) -> QuerySet[Application]:
+    """好差评's 待评价 and 已评价: the concluded (and refused) cases of the parties the user acts for,
+    latest first, with their rating, its options and its handling (the page /ratings/ and GET
+    /api/v1/ratings/)."""
+    return with_rating(applications_visible_to_applicant(user).filter(status__in=RATEABLE)).order_by(
+        "-updated_at", "-pk"
+    )
+
+
+def with_rating(cases: QuerySet[Application]) -> QuerySet[Application]:
+    """Cases with what their applicant sees of their rating: the rating, its options, its handling."""
+    return cases.select_related("item", "department", "evaluation", "evaluation__rectification").prefetch_related(
+        "evaluation__indicators"
+    )

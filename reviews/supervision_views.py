@@ -86,8 +86,14 @@ class FilterForm(forms.Form):
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, supervision.Filters | None]:
-    scope = supervision.scope_for(request.user)
-    form = FilterForm(request.GET)  # bound even when empty: every field is optional, clean() sets the period
+    return parse_filters(request.user, request.GET)
+
+
+def parse_filters(user: Any, params: Any) -> tuple[FilterForm, supervision.Filters | None]:
+    """The dashboard's filters from a query string (the page, the export and the API): a department
+    head's are limited to their department; None with the form's errors when they are not valid."""
+    scope = supervision.scope_for(user)
+    form = FilterForm(params)  # bound even when empty: every field is optional, clean() sets the period
     if scope is not None:
         # A head filters by their own department's halls, windows and clerks only: another one's id
         # is not a valid choice (400), so neither its name nor its figures show.

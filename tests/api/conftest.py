@@ -8,6 +8,7 @@ from catalog.models import FAQ, Fee, MaterialRequirement, ProcessStep, ServiceIt
 from portal.tokens import issue_api_token
 from tests.applications.conftest import calendar_2026, licensing_item, party, submitted  # noqa: F401
 from tests.factories import BasicItemFactory, ServiceItemFactory
+from tests.reviews.conftest import alice, clerk, concluded, head_x, yves  # noqa: F401  (好差评's case and staff)
 from tests.windows.conftest import (  # noqa: F401  (the cases, halls and clerks of the applications API tests)
     clerk_a,
     clerk_a2,

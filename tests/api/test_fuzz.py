@@ -25,14 +25,18 @@ from portal.idnumbers import id_number_digest
 from portal.models import Role
 from portal.tokens import issue_api_token
 from portal.wsgi import application
+from reviews import evaluations
+from reviews.evaluations import Rating
+from reviews.models import Level
 from tests.applications.conftest import clock_at
 from tests.factories import ServiceItemFactory, UserFactory, make_resident_id
-from tests.reviews.conftest import MONDAY, file_case
+from tests.reviews.conftest import MONDAY, conclude, file_case, restore_indicators
 
 pytestmark = pytest.mark.django_db
 
 EXAMPLES_PER_MODE = 10
-MIN_OPERATIONS = 48  # the catalog's 18 operations, the token endpoint and the applications' 29
+# The catalog's 18 operations, the token endpoint, the applications' 29 and 好差评's 13.
+MIN_OPERATIONS = 61
 # The applications' operations change state as they are fuzzed: fewer examples keep the test short.
 CASE_EXAMPLES_PER_MODE = 5
 
@@ -47,9 +51,10 @@ def catalog_rows(marriage_item, business_item, draft_item, department_x):
 
 
 @pytest.fixture
-def case_rows(submitted, licensing_item, party, citizen, clerk_a, department_x):
+def case_rows(submitted, licensing_item, party, citizen, clerk_a, department_x, supervisor):
     """Cases in each state the operations act on: a draft, a submitted case, one in review (with a
-    pending extension) and one decided with a fee due; and the personas' tokens."""
+    pending extension), one decided with a fee due and two concluded, one of them rated very
+    dissatisfied (a rectification to verify); and the personas' tokens."""
     citizen.id_number_digest = id_number_digest(make_resident_id())  # the `party` fixture's number
     citizen.real_name_verified_at = clock_at(MONDAY).now()
     citizen.save()
@@ -59,6 +64,11 @@ def case_rows(submitted, licensing_item, party, citizen, clerk_a, department_x):
     in_review, decided = file_case(licensing_item, party, citizen), file_case(licensing_item, party, citizen)
     for case in (in_review, decided):
         cases.accept_application(application=case, actor=clerk_a, actor_role=Actor.CLERK, clock=clock_at(MONDAY, 11))
+    # Concluded before the item has a fee (delivery waits for fees paid).
+    restore_indicators()
+    concluded, rated = (conclude(file_case(licensing_item, party, citizen), clerk_a) for _ in range(2))
+    bad = Rating(level=Level.VERY_DISSATISFIED, comment="等了很久")
+    rectification = evaluations.rate_application(application=rated, user=citizen, rating=bad).rectification
     Fee.objects.create(item=licensing_item, name="工本费", standard="每证10元", amount_yuan=10)
     cases.pass_step(application=decided, actor=reviewer, opinion="材料齐全", clock=clock_at(MONDAY, 14))
     cases.pass_step(application=decided, actor=checker, opinion="同意", clock=clock_at(MONDAY, 15))
@@ -72,18 +82,20 @@ def case_rows(submitted, licensing_item, party, citizen, clerk_a, department_x):
 
     return {
         "rows": {
-            "number": [submitted.number, in_review.number, decided.number],
+            "number": [submitted.number, in_review.number, decided.number, concluded.number, rated.number],
             "draft_id": [draft.pk],
             "fee_id": [decided.fee_assessments.get().pk],
             "task_id": [in_review.tasks.get(status="open").pk],
             "extension_id": [extension.pk],
             "material_id": [submitted.materials.get().pk],
+            "rectification_id": [rectification.pk],
         },
         "headers": {
             "citizen": token(citizen),
             "clerk": token(clerk_a),
             "reviewer": token(reviewer),
             "head": token(head),
+            "supervisor": token(supervisor),
         },
     }
 
@@ -95,6 +107,12 @@ REVIEWER_ACTIONS = ("pass", "return", "decide", "suspend", "suspend-for-correcti
 def case_persona(path: str) -> str | None:
     """Who calls an applications operation in the fuzzing: the persona whose work it is."""
     parts = path.removeprefix("/api/v1/").strip("/").split("/")
+    if parts[0] == "ratings":
+        return "citizen"
+    if parts[0] == "rectifications":
+        return "supervisor" if parts[-1] == "decide" else "head"
+    if parts[0] == "supervision":
+        return "supervisor"
     if parts[0] == "hall":
         return "clerk"
     if parts[0] == "review":
@@ -199,5 +217,10 @@ def test_no_operation_answers_with_a_server_error(wsgi_app, catalog_rows, staff_
         "GET /api/v1/applications/drafts/{draft_id}/",
         "GET /api/v1/hall/prereview/",
         "GET /api/v1/review/tasks/",
+        "GET /api/v1/ratings/",
+        "GET /api/v1/ratings/indicators/",
+        "GET /api/v1/rectifications/",
+        "GET /api/v1/rectifications/{rectification_id}/",
+        "GET /api/v1/supervision/figures/",
     ):
         assert label in answered_ok, (label, statuses[label])

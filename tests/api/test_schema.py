@@ -64,6 +64,22 @@ def test_schema_lists_the_case_operations_with_their_refusals(schema):
         assert {"200", "403", "404", "409", "422"} <= set(operation["responses"]), action
 
 
+def test_schema_lists_the_rating_operations_with_named_enums(schema):
+    paths = schema["paths"]
+    assert {"get"} <= set(paths["/api/v1/ratings/"]) and {"get"} <= set(paths["/api/v1/ratings/indicators/"])
+    rate = paths["/api/v1/ratings/{number}/"]["post"]
+    assert {"201", "403", "404", "409", "422"} <= set(rate["responses"])
+    for action in ("verify", "reply", "follow-up", "appeal", "appeal/decide"):
+        assert "post" in paths[f"/api/v1/rectifications/{{rectification_id}}/{action}/"], action
+    figures = paths["/api/v1/supervision/figures/"]["get"]
+    assert {"date_from", "region", "department", "item_code", "hall", "window", "clerk"} <= {
+        p["name"] for p in figures["parameters"]
+    }
+    components = schema["components"]["schemas"]
+    assert components["RatingLevelEnum"]["enum"] == [1, 2, 3, 4, 5]
+    assert {"RectificationStatusEnum", "EvaluationStatusEnum", "RatingChannelEnum"} <= set(components)
+
+
 def test_every_operation_documents_its_errors_with_the_error_body(schema):
     error_ref = "#/components/schemas/Error"
     assert set(schema["components"]["schemas"]["Error"]["properties"]) == {"code", "message", "detail"}
