@@ -422,17 +422,3 @@ def test_the_topic_questionnaire_recommends_the_bundle(client, published_bundle)
     assert "为您推荐" in answered and published_bundle.name in answered
     # Garbage answers are ignored, not a 500.
     assert client.get(url, {"q0": "99", "q7": "x"}).status_code == 200
-
-
-@pytest.mark.django_db
-def test_the_demo_seeds_three_published_bundles_and_questionnaires():
-    from catalog.demo.loader import seed_demo_catalog
-
-    seed_demo_catalog()
-    names = set(Bundle.objects.filter(status=Status.PUBLISHED).values_list("name", flat=True))
-    assert {"开办餐饮店“一件事”", "新生儿出生“一件事”", "身后“一件事”"} <= names
-    assert Topic.objects.get(code="birth").questionnaire
-    restaurant = Bundle.objects.get(name="开办餐饮店“一件事”")
-    parts = [bundles.part_of(m) for m in restaurant.members.select_related("item__department")]
-    provided = [m.name for m in bundles.merged_materials(parts) if not m.is_asked]
-    assert provided == ["营业执照"]
