@@ -2,7 +2,7 @@
 
 Nothing here reads the database: the callers (catalog.bundle_services, the guide view) turn a bundle's
 members into ``Part`` values (``part_of``) and get back plain values to save or render. The rules,
-written down once here and in docs/decisions/bundles.md:
+written down once here (docs/architecture.md points here):
 
 - **Stages.** Members of the same stage are handled in parallel; stage n+1 starts when stage n is done.
   A member may need the result of a member of an *earlier* stage (``needs_results_of``), never of its

@@ -422,3 +422,26 @@ def test_the_topic_questionnaire_recommends_the_bundle(client, published_bundle)
     assert "为您推荐" in answered and published_bundle.name in answered
     # Garbage answers are ignored, not a 500.
     assert client.get(url, {"q0": "99", "q7": "x"}).status_code == 200
+
+
+def test_the_editor_pages_render_and_an_edit_saves(client, editor_x, draft_bundle, members):
+    login_verified(client, editor_x)
+    assert client.get(reverse("catalog:bundle_editor_list")).status_code == 200
+    assert client.get(reverse("catalog:bundle_editor_create")).status_code == 200
+    edit_url = reverse("catalog:bundle_editor_edit", args=[draft_bundle.pk])
+    page = client.get(edit_url).content.decode()
+    assert members[0].code in page
+    data = {
+        "name": "开办美容美发店一件事",
+        "audience": "business",
+        "promised_days": 5,
+        "members": f"{members[0].code} 1\n{members[1].code} 2 {members[0].code}",
+    }
+    assert client.post(edit_url, data).status_code == 302
+    draft_bundle.refresh_from_db()
+    assert draft_bundle.name == "开办美容美发店一件事"
+    too_short = client.post(edit_url, {**data, "name": "又改名", "promised_days": 1})
+    assert too_short.status_code == 422
+    assert "短于各阶段最长时限之和" in too_short.content.decode()
+    draft_bundle.refresh_from_db()
+    assert draft_bundle.name == "开办美容美发店一件事"
