@@ -246,6 +246,7 @@ def _guide_context(request: HttpRequest, item: ServiceItem) -> dict[str, Any]:
         "materials": selectors.materials_for(item, chosen_ids),
         "choice_query": "&".join(f"s{o.situation_id}={o.id}" for o in chosen),
         "step_days": sum(s.limit_days for s in item.steps.all()),
+        "bundles": selectors.published_bundles().filter(members__item__code=item.code).distinct(),
     }
 
 

@@ -445,3 +445,18 @@ def test_the_editor_pages_render_and_an_edit_saves(client, editor_x, draft_bundl
     assert "短于各阶段最长时限之和" in too_short.content.decode()
     draft_bundle.refresh_from_db()
     assert draft_bundle.name == "开办美容美发店一件事"
+
+
+def test_an_items_guide_links_to_the_bundles_it_belongs_to(client, published_bundle, members):
+    page = client.get(reverse("catalog:guide", args=[members[1].code])).content.decode()
+    assert published_bundle.get_absolute_url() in page
+
+
+def test_the_admin_refuses_a_malformed_questionnaire(db):
+    from catalog.admin import TopicForm
+
+    data = {"code": "birth", "name": "出生", "audience": "person", "order": 1, "keywords": ""}
+    form = TopicForm({**data, "questionnaire": '[{"question": "只有一个选项", "options": [{"label": "是"}]}]'})
+    assert not form.is_valid()
+    assert "至少需要两个选项" in str(form.errors["questionnaire"])
+    assert TopicForm({**data, "questionnaire": "[]"}).is_valid()
