@@ -25,7 +25,7 @@ from typing import Any, Literal
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from catalog.models import Department, Region, ServiceItem
+from catalog.models import Bundle, Department, Region, ServiceItem
 from portal.exceptions import NotFound, PermissionDenied
 from portal.models import Role
 
@@ -150,3 +150,37 @@ def get_service_item_for(user: Any, item_id: int | str, action: Action = VIEW) -
             raise PermissionDenied("只有本区域的事项发布审核人员可以发布、退回或变更该事项的状态。")
         return item
     raise ValueError(f"unknown action {action!r}")
+
+
+# --- Bundles (一件事): the same rule, on the lead department -------------------------------------
+
+
+def bundles_visible_to(user: Any) -> QuerySet[Bundle]:
+    """Every bundle version the user may see: public versions plus all versions their departments lead."""
+    bundles = Bundle.objects.select_related("department__region", "region")
+    if _is_active(user) and user.is_superuser:
+        return bundles
+    visible = Q(status__in=PUBLIC_STATUSES)
+    if is_catalog_editor(user):
+        visible |= Q(department__in=editable_departments(user))
+    if is_catalog_publisher(user):
+        visible |= Q(department__in=publishable_departments(user))
+    return bundles.filter(visible)
+
+
+def get_bundle_for(user: Any, bundle_id: int | str, action: Action = VIEW) -> Bundle:
+    """The bundle version ``bundle_id`` if ``user`` may see it and take ``action`` on it (404 / 403)."""
+    try:
+        pk = int(bundle_id)
+    except (TypeError, ValueError):
+        raise NotFound("未找到该一件事，或您无权查看。") from None
+    bundle = bundles_visible_to(user).filter(pk=pk).first()
+    if bundle is None:
+        raise NotFound("未找到该一件事，或您无权查看。")
+    if action == EDIT and not can_edit_department(user, bundle.department):
+        raise PermissionDenied("您只能编辑本部门（或经授权部门）牵头的一件事。")
+    if action == PUBLISH and not can_publish_department(user, bundle.department):
+        raise PermissionDenied("只有本区域的事项发布审核人员可以发布或退回该一件事。")
+    if action not in (VIEW, EDIT, PUBLISH):
+        raise ValueError(f"unknown action {action!r}")
+    return bundle

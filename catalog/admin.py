@@ -15,10 +15,12 @@ from django.db import models
 from django.http import HttpRequest
 from guardian.admin import GuardedModelAdmin
 
-from catalog import rules
+from catalog import bundles, rules
 from catalog.models import (
     FAQ,
     BasicItem,
+    Bundle,
+    BundleMember,
     Department,
     Fee,
     ItemEvent,
@@ -115,8 +117,22 @@ class BasicItemAdmin(SysadminOnly, admin.ModelAdmin):
     raw_id_fields = ["region", "claims"]
 
 
+class TopicForm(forms.ModelForm):
+    class Meta:
+        model = Topic
+        fields = ["code", "name", "keywords", "audience", "order", "questionnaire"]
+
+    def clean_questionnaire(self) -> Any:
+        questionnaire = self.cleaned_data["questionnaire"]
+        problems = bundles.questionnaire_problems(questionnaire)
+        if problems:
+            raise forms.ValidationError(problems)
+        return questionnaire
+
+
 @admin.register(Topic)
 class TopicAdmin(SysadminOnly, admin.ModelAdmin):
+    form = TopicForm
     list_display = ["code", "name", "audience", "order"]
     list_filter = ["audience"]
 
@@ -176,3 +192,19 @@ class ItemEventAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ["action"]
     search_fields = ["item__code", "item__name", "actor__username"]
     list_select_related = ["item", "actor"]
+
+
+class BundleMemberInline(ReadOnlyInline):
+    model = BundleMember
+    fields = ["stage", "item", "needs_results_of"]
+
+
+@admin.register(Bundle)
+class BundleAdmin(ReadOnly, admin.ModelAdmin):
+    """Read-only: bundles change through the editors' pages (catalog.bundle_services), never here."""
+
+    list_display = ["name", "code", "version", "status", "department", "published_at"]
+    list_filter = ["status", "audience"]
+    search_fields = ["name", "code", "department__name"]
+    list_select_related = ["department__region"]
+    inlines = [BundleMemberInline]

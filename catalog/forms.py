@@ -420,3 +420,73 @@ class DiffForm(ChineseLabels, forms.Form):
         super().__init__(*args, **kwargs)
         choices = [(v.version, f"第 {v.version} 版（{v.get_status_display()}）") for v in versions]
         self.fields["old"].choices = self.fields["new"].choices = choices
+
+
+MEMBERS_HELP = (
+    "每行一个成员事项：实施编码、办理阶段（同一阶段并联办理），需要前序事项结果的再写前序事项的实施编码"
+    "（多个以逗号分隔），以空格分隔。例如：3201…01 2 3201…02"
+)
+
+
+class BundleForm(ChineseLabels, forms.Form):
+    """A bundle's own fields and its members, one line each (catalog.bundle_services checks the rest)."""
+
+    department = forms.ModelChoiceField(label="牵头部门", queryset=Department.objects.none())
+    name = forms.CharField(label="一件事名称", max_length=200)
+    audience = forms.ChoiceField(label="服务对象", choices=Topic.Audience.choices)
+    summary = forms.CharField(label="概述", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    acceptance_conditions = forms.CharField(
+        label="一件事共同条件", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+    process_description = forms.CharField(
+        label="办理流程", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+    promised_days = forms.IntegerField(label="承诺办结时限（工作日）", min_value=0, max_value=999)
+    place = forms.CharField(label="办理地点", max_length=200, required=False)
+    office_hours = forms.CharField(label="办理时间", max_length=200, required=False)
+    consult_phone = forms.CharField(label="咨询电话", max_length=30, required=False)
+    complaint_phone = forms.CharField(label="监督投诉电话", max_length=30, required=False)
+    keywords = forms.CharField(label="关键词", max_length=300, required=False)
+    topics = forms.ModelMultipleChoiceField(
+        label="主题", queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    members = forms.CharField(
+        label="成员事项", widget=forms.Textarea(attrs={"rows": 6}), help_text=MEMBERS_HELP, max_length=5000
+    )
+
+    def __init__(self, *args: Any, departments: QuerySet[Department] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if departments is None:  # editing: the lead department is fixed at creation
+            del self.fields["department"]
+        else:
+            self.fields["department"].queryset = departments.select_related("region")
+
+    def clean_members(self) -> list[dict[str, Any]]:
+        rows = []
+        for number, line in enumerate(self.cleaned_data["members"].splitlines(), start=1):
+            words = line.replace("，", ",").split()
+            if not words:
+                continue
+            if len(words) > 3 or (len(words) > 1 and not (words[1].isascii() and words[1].isdigit())):
+                raise ValidationError(f"第 {number} 行格式不对：应为“实施编码 阶段 [前序实施编码,…]”，阶段为数字。")
+            needs = [c.strip() for c in words[2].split(",") if c.strip()] if len(words) == 3 else []
+            rows.append(
+                {"item_code": words[0], "stage": int(words[1]) if len(words) > 1 else 1, "needs_results_of": needs}
+            )
+        if not rows:
+            raise ValidationError("请至少填写一个成员事项。")
+        return rows
+
+    def spec(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        spec = {name: data[name] for name in self.fields if name not in ("department", "topics")}
+        spec["topics"] = [t.code for t in data["topics"]]
+        return spec
+
+    @staticmethod
+    def initial_of(spec: dict[str, Any]) -> dict[str, Any]:
+        lines = [
+            " ".join([m["item_code"], str(m["stage"]), ",".join(m["needs_results_of"])]).strip()
+            for m in spec["members"]
+        ]
+        return {**spec, "members": "\n".join(lines), "topics": Topic.objects.filter(code__in=spec["topics"])}

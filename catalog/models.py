@@ -152,6 +152,9 @@ class Topic(models.Model):
     keywords = models.CharField("检索词", max_length=300, blank=True, help_text="以逗号或空格分隔")
     audience = models.CharField("服务对象", max_length=10, choices=Audience.choices, default=Audience.PERSON)
     order = models.PositiveSmallIntegerField("排序", default=0)
+    # A few questions whose answers recommend the bundles or items that fit (catalog.bundles.recommend):
+    # [{"question", "options": [{"label", "bundles": [bundle codes], "items": [basic item codes]}]}].
+    questionnaire = models.JSONField("引导问卷", default=list, blank=True)
 
     class Meta:
         verbose_name = "主题"
@@ -605,3 +608,132 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+
+
+class Bundle(models.Model):
+    """一件事: several published items, usually of several departments, handled as one application.
+
+    Versioned like ServiceItem (rows sharing a stable ``code``; the same statuses, the same
+    draft → pending_approval → published / back to draft workflow in catalog.bundle_services). The
+    lead department (牵头部门) owns it: its editors edit, its region's publishers publish. The
+    members pin the item versions the bundle was published with; catalog.bundles merges their
+    guides (conditions, deduplicated materials, one form).
+    """
+
+    Status = ServiceItem.Status
+
+    code = models.CharField("一件事编码", max_length=36, db_index=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    status = models.CharField("版本状态", max_length=20, choices=ServiceItem.Status.choices, default="draft")
+    department = models.ForeignKey(
+        Department, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="bundles"
+    )
+    region = models.ForeignKey(Region, verbose_name="行政区划", on_delete=models.PROTECT, related_name="bundles")
+
+    name = models.CharField("一件事名称", max_length=200)
+    audience = models.CharField("服务对象", max_length=10, choices=Topic.Audience.choices, default="person")
+    summary = models.TextField("概述", blank=True)
+    acceptance_conditions = models.TextField("一件事受理条件", blank=True, help_text="各成员事项受理条件之外的共同条件")
+    process_description = models.TextField("办理流程", blank=True)
+    # Working days from the one acceptance to the one delivery (统一出件); catalog.bundles.limit_problems.
+    promised_days = models.PositiveSmallIntegerField("承诺办结时限（工作日）")
+    place = models.CharField("办理地点", max_length=200, blank=True)
+    office_hours = models.CharField("办理时间", max_length=200, blank=True)
+    consult_phone = models.CharField("咨询电话", max_length=30, blank=True)
+    complaint_phone = models.CharField("监督投诉电话", max_length=30, blank=True)
+    keywords = models.CharField("关键词", max_length=300, blank=True, help_text="以逗号或空格分隔")
+    topics = models.ManyToManyField(Topic, verbose_name="主题", blank=True, related_name="bundles")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+    review_comment = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "一件事"
+        verbose_name_plural = "一件事"
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="uniq_bundle_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(status="published"), name="one_published_version_per_bundle"
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(status__in=["draft", "pending_approval"]),
+                name="one_open_draft_per_bundle",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（v{self.version}）"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("catalog:bundle_guide", args=[self.code])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ServiceItem.Status.PUBLISHED
+
+    @property
+    def is_open_draft(self) -> bool:
+        return self.status in (ServiceItem.Status.DRAFT, ServiceItem.Status.PENDING_APPROVAL)
+
+
+class BundleMember(models.Model):
+    """One item of a bundle version, pinned to the item version it was written or published with.
+
+    Members of the same ``stage`` are handled in parallel; a later stage starts when the earlier ones
+    are done. ``needs_results_of`` names (by item code) the earlier members whose result this part
+    takes as input (食品经营许可 needs the 营业执照 that 个体工商户设立登记 issues).
+    """
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="members")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    item = models.ForeignKey(
+        ServiceItem, verbose_name="成员事项（版本）", on_delete=models.PROTECT, related_name="bundle_memberships"
+    )
+    stage = models.PositiveSmallIntegerField("办理阶段", default=1, help_text="同一阶段的事项并联办理")
+    needs_results_of = models.JSONField(
+        "需要前序事项结果", default=list, blank=True, help_text="前序成员事项的实施编码"
+    )
+
+    class Meta:
+        verbose_name = "一件事成员事项"
+        verbose_name_plural = "一件事成员事项"
+        ordering = ["bundle", "stage", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "item"], name="uniq_bundle_member")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle.name}：{self.item.name}"
+
+
+class BundleEvent(models.Model):
+    """History of one bundle's versions (the counterpart of ItemEvent)."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("操作", max_length=12, choices=ItemEvent.Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField("时间", auto_now_add=True)
+    comment = models.TextField("说明", blank=True)
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "一件事变更记录"
+        verbose_name_plural = "一件事变更记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.bundle} {self.get_action_display()}"

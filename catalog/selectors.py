@@ -14,6 +14,8 @@ from django.db.models.functions import Cast
 from catalog.models import (
     APPLIED_FOR_TYPES,
     BasicItem,
+    Bundle,
+    BundleMember,
     Department,
     MaterialRequirement,
     Region,
@@ -323,3 +325,68 @@ def materials_for(item: ServiceItem, option_ids: Iterable[object]) -> list[Mater
         added.update(m.id for m in option.adds.all())
         dropped.update(m.id for m in option.drops.all())
     return [m for m in item.materials.all() if (not m.is_situational or m.id in added) and m.id not in dropped]
+
+
+# --- Bundles (一件事) -----------------------------------------------------------------------------
+
+
+def _with_members(bundles: QuerySet[Bundle]) -> QuerySet[Bundle]:
+    return bundles.select_related("department", "region").prefetch_related(
+        Prefetch(
+            "members",
+            queryset=BundleMember.objects.select_related("item__department", "item__region").prefetch_related(
+                "item__materials"
+            ),
+        )
+    )
+
+
+def published_bundles(*, audience: str = "", topic: Topic | None = None) -> QuerySet[Bundle]:
+    bundles = Bundle.objects.filter(status=ServiceItem.Status.PUBLISHED).select_related("department", "region")
+    if audience:
+        bundles = bundles.filter(audience=audience)
+    if topic is not None:
+        bundles = bundles.filter(topics=topic)
+    return bundles.order_by("name", "code")
+
+
+def published_bundle(code: str) -> Bundle:
+    """The published version of a bundle, with its members and their materials; NotFound otherwise."""
+    bundle = _with_members(Bundle.objects.filter(code=code, status=ServiceItem.Status.PUBLISHED)).first()
+    if bundle is None:
+        raise NotFound("未找到该一件事，或该一件事尚未发布。")
+    return bundle
+
+
+def bundle_with_members(bundle: Bundle) -> Bundle:
+    return _with_members(Bundle.objects.filter(pk=bundle.pk)).get()
+
+
+@dataclass(frozen=True)
+class OutdatedMember:
+    member: BundleMember
+    current: ServiceItem | None  # the item's published version now; None when it is no longer published
+
+
+def outdated_members(bundle: Bundle) -> list[OutdatedMember]:
+    """Members pinned to an item version that is no longer the published one (the editor is told)."""
+    members = list(bundle.members.select_related("item"))
+    published = {
+        i.code: i
+        for i in ServiceItem.objects.filter(
+            code__in=[m.item.code for m in members], status=ServiceItem.Status.PUBLISHED
+        )
+    }
+    return [
+        OutdatedMember(member=m, current=published.get(m.item.code))
+        for m in members
+        if m.item.status != ServiceItem.Status.PUBLISHED
+    ]
+
+
+def items_of_basic_codes(codes: Iterable[str], *, serving: Region | None = None) -> QuerySet[ServiceItem]:
+    """Published items implementing the basic items ``codes`` (the questionnaire recommends by basic code)."""
+    items = published_items().filter(basic_item__code__in=list(codes))
+    if serving is not None:
+        items = items.filter(region__in=region_and_above(serving))
+    return items.order_by("name", "code")

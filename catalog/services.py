@@ -19,6 +19,8 @@ from catalog.diff import diff_specs
 from catalog.models import (
     FAQ,
     BasicItem,
+    Bundle,
+    BundleEvent,
     Department,
     Fee,
     ItemEvent,
@@ -188,7 +190,9 @@ HANDLING_DIGITS = {
 CODE_MAX_LENGTH = 36
 
 
-def _audit(*, actor: User | None, action: str, item: ServiceItem, detail: dict[str, Any] | None = None) -> None:
+def _audit(
+    *, actor: User | None, action: str, item: ServiceItem | Bundle, detail: dict[str, Any] | None = None
+) -> None:
     record_audit(
         actor=actor,
         action=f"catalog.{action}",
@@ -213,21 +217,21 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _lock_versions(code: str) -> list[ServiceItem]:
+def _lock_versions(code: str, model: type[ServiceItem] | type[Bundle] = ServiceItem) -> list[Any]:
     """Lock every version of one item, always in the same order so two publishers cannot deadlock.
 
     Read twice: under READ COMMITTED a statement that waited for a lock still works from the
     snapshot taken when it started, so it misses a version that the lock holder inserted. Every
     writer locks the existing versions first, so the second read sees the whole, settled set.
     """
-    versions = ServiceItem.objects.select_for_update().filter(code=code).order_by("pk")
+    versions = model.objects.select_for_update().filter(code=code).order_by("pk")
     list(versions)
     return list(versions.all())
 
 
 @transaction.atomic
 def transition(
-    item: ServiceItem,
+    item: Any,
     to_status: str,
     *,
     actor: User | None,
@@ -238,14 +242,17 @@ def transition(
 
     Locks the row and reads its status from the database, so a double click or a second publisher
     gets InvalidTransition (409) and changes nothing. Returns the locked, updated row; the caller's
-    instance is updated too.
+    instance is updated too. Works for a ServiceItem and for a Bundle (一件事), which share the
+    statuses and the moves.
     """
-    locked = ServiceItem.objects.select_for_update().get(pk=item.pk)
+    is_bundle = isinstance(item, Bundle)
+    locked = type(item).objects.select_for_update().get(pk=item.pk)
     from_status = locked.status
     action = STATUS_MOVES.get(from_status, {}).get(to_status)
     if action is None:
         raise InvalidTransition(
-            f"该事项当前为“{locked.get_status_display()}”，不能{MOVE_VERBS.get(to_status, '执行此操作')}。",
+            f"该{'一件事' if is_bundle else '事项'}当前为“{locked.get_status_display()}”，"
+            f"不能{MOVE_VERBS.get(to_status, '执行此操作')}。",
             detail={"from": from_status, "to": to_status},
         )
     locked.status = to_status
@@ -255,10 +262,12 @@ def transition(
     locked.save(update_fields=update_fields)
     for name in update_fields:
         setattr(item, name, getattr(locked, name))
-    record_item_event(
-        item=locked, action=action, actor=actor, comment=comment, changes={"from": from_status, "to": to_status}
-    )
-    _audit(actor=actor, action=f"item_{action}", item=locked, detail={"from": from_status, "to": to_status})
+    changes = {"from": from_status, "to": to_status}
+    if is_bundle:
+        BundleEvent.objects.create(bundle=locked, action=action, actor=actor, comment=comment, changes=changes)
+    else:
+        record_item_event(item=locked, action=action, actor=actor, comment=comment, changes=changes)
+    _audit(actor=actor, action=f"{'bundle' if is_bundle else 'item'}_{action}", item=locked, detail=changes)
     return locked
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog.views import editor, imports, public
+from catalog.views import bundle_editor, editor, imports, public
 
 app_name = "catalog"
 
@@ -29,6 +29,21 @@ urlpatterns = [
     path("manage/<int:pk>/history/", editor.editor_history, name="editor_history"),
     path("manage/<int:pk>/files/<slug:field>/", editor.editor_file, name="editor_file"),
     path("manage/<int:pk>/materials/<int:material_pk>/<slug:field>/", editor.editor_file, name="editor_material_file"),
+    path("manage/bundles/", bundle_editor.bundle_editor_list, name="bundle_editor_list"),
+    path("manage/bundles/new/", bundle_editor.bundle_editor_create, name="bundle_editor_create"),
+    path("manage/bundles/<int:pk>/", bundle_editor.bundle_editor_detail, name="bundle_editor_detail"),
+    path("manage/bundles/<int:pk>/edit/", bundle_editor.bundle_editor_edit, name="bundle_editor_edit"),
+    path("manage/bundles/<int:pk>/submit/", bundle_editor.bundle_editor_submit, name="bundle_editor_submit"),
+    path("manage/bundles/<int:pk>/publish/", bundle_editor.bundle_editor_publish, name="bundle_editor_publish"),
+    path("manage/bundles/<int:pk>/return/", bundle_editor.bundle_editor_return, name="bundle_editor_return"),
+    path(
+        "manage/bundles/<int:pk>/new-version/",
+        bundle_editor.bundle_editor_new_version,
+        name="bundle_editor_new_version",
+    ),
+    path("manage/bundles/<int:pk>/discard/", bundle_editor.bundle_editor_discard, name="bundle_editor_discard"),
+    path("bundles/", public.bundle_list, name="bundle_list"),
+    path("bundles/<str:code>/", public.bundle_guide, name="bundle_guide"),
     path("topics/<slug:code>/", public.topic, name="topic"),
     path("my-region/", public.choose_region, name="choose_region"),
     # Item routes last: a one-segment path (``items/<anything>/``) is read as an item code.

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from catalog.bundle_services import CODE_INFIX, record_bundle_event, write_bundle_version
 from catalog.demo import accounts, places
 from catalog.demo.build import (
     BUSINESS,
@@ -25,10 +26,11 @@ from catalog.demo.build import (
     WINDOW,
     ItemTemplate,
 )
+from catalog.demo.bundles import read_bundles
 from catalog.demo.items import ITEMS
 from catalog.demo.samples import SampleFiles
 from catalog.demo.topics import KEYWORDS, TOPICS
-from catalog.models import BasicItem, CatalogLevel, Department, ItemEvent, Region, ServiceItem, Topic
+from catalog.models import BasicItem, Bundle, CatalogLevel, Department, ItemEvent, Region, ServiceItem, Topic
 from catalog.services import HANDLING_DIGITS, record_item_event, write_item_version
 from catalog.specs import FILE_FIELDS
 from portal import services
@@ -61,6 +63,7 @@ REPORT_LABELS = {
     "topic": "主题",
     "basic_item": "基本目录事项",
     "service_item": "实施清单事项",
+    "bundle": "一件事",
     "account": "演示账户",
 }
 
@@ -100,7 +103,83 @@ def seed_demo_catalog(*, clock: Clock = system_clock, templates: Sequence[ItemTe
             record_item_event(item=item, action=ItemEvent.Action.PUBLISHED, comment="演示数据")
             report.created["service_item"] += 1
     report.files_written = files.written
+    _load_bundles(departments, templates, report, now)
     return report
+
+
+def _load_bundles(
+    departments: dict[str, Department], templates: Sequence[ItemTemplate], report: SeedReport, now: Any
+) -> None:
+    """The demo's bundles, published, and the topics' questionnaires (catalog/demo/data/bundles.yaml).
+
+    A bundle is written once (found by its code); one whose member items are not all loaded is skipped.
+    """
+    demo = read_bundles(templates=ITEMS)
+    by_key = {t.key: t for t in templates}
+    codes: dict[str, str] = {}
+    for entry in demo.bundles:
+        lead = departments[entry["lead"]]
+        code = codes[entry["key"]] = f"{lead.uscc}{CODE_INFIX}{entry['number']:02d}"
+        if any(m["item"] not in by_key for m in entry["members"]) or Bundle.objects.filter(code=code).exists():
+            continue
+        member_codes = {
+            m["item"]: implementation_code(
+                department=departments[m["department"]],
+                basic_code=by_key[m["item"]].basic_code,
+                handling=by_key[m["item"]].handling,
+            )
+            for m in entry["members"]
+        }
+        bundle = Bundle(
+            code=code,
+            version=1,
+            status=ServiceItem.Status.PUBLISHED,
+            published_at=now,
+            department=lead,
+            region=lead.region,
+        )
+        spec = {
+            "name": entry["name"],
+            "audience": entry["audience"],
+            "promised_days": entry["promised_days"],
+            "summary": entry.get("summary", ""),
+            "acceptance_conditions": entry.get("conditions", ""),
+            "process_description": entry.get("process", ""),
+            "place": _place(lead),
+            "office_hours": OFFICE_HOURS,
+            "consult_phone": lead.phone,
+            "complaint_phone": COMPLAINT_PHONE,
+            "keywords": entry.get("keywords", ""),
+            "topics": entry.get("topics", []),
+            "members": [
+                {
+                    "item_code": member_codes[m["item"]],
+                    "stage": m.get("stage", 1),
+                    "needs_results_of": [member_codes[n] for n in m.get("needs", [])],
+                }
+                for m in entry["members"]
+            ],
+        }
+        write_bundle_version(bundle=bundle, spec=spec)
+        record_bundle_event(bundle=bundle, action=ItemEvent.Action.PUBLISHED, comment="演示数据")
+        report.created["bundle"] += 1
+    basic_codes = {t.key: t.basic_code for t in ITEMS}
+    for topic_code, questions in demo.questionnaires.items():
+        questionnaire = [
+            {
+                "question": q["question"],
+                "options": [
+                    {
+                        "label": o["label"],
+                        "bundles": [codes[k] for k in o.get("bundles", [])],
+                        "items": [basic_codes[k] for k in o.get("items", [])],
+                    }
+                    for o in q["options"]
+                ],
+            }
+            for q in questions
+        ]
+        Topic.objects.filter(code=topic_code, questionnaire=[]).update(questionnaire=questionnaire)
 
 
 def implementation_code(*, department: Department, basic_code: str, handling: str) -> str:

@@ -110,7 +110,12 @@ def editor_queue(request: HttpRequest) -> HttpResponse:
         .filter(status=Status.PENDING_APPROVAL, department__in=access.publishable_departments(request.user))
         .order_by("submitted_at", "pk")
     )
-    return _render(request, "catalog/editor/queue.html", {"items": items})
+    bundles = (
+        access.bundles_visible_to(request.user)
+        .filter(status=Status.PENDING_APPROVAL, department__in=access.publishable_departments(request.user))
+        .order_by("submitted_at", "pk")
+    )
+    return _render(request, "catalog/editor/queue.html", {"items": items, "bundles": bundles})
 
 
 # --- Create and edit ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from catalog import selectors
+from catalog import bundles, selectors
 from catalog.models import APPLIED_FOR_TYPES, ItemType, Region, ServiceItem, ServiceObject, Topic
 from portal.clock import system_clock
 from portal.exceptions import DomainError, NotFound, render_error
@@ -31,6 +31,8 @@ GUIDE_PDF_CACHE_SECONDS = 3600
 # The visitor's own region (办事地区), remembered in a cookie so it works before sign-in.
 REGION_COOKIE = "region"
 HOME_DEPARTMENTS = 30
+HOME_BUNDLES = 8
+ANSWER_PARAM = re.compile(r"q([0-9]{1,2})")
 
 
 def _renders_domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -75,6 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "person_topics": [t for t in topics if t.audience == Topic.Audience.PERSON],
             "business_topics": [t for t in topics if t.audience == Topic.Audience.BUSINESS],
             "popular_items": selectors.popular_items(),
+            "bundles": selectors.published_bundles()[:HOME_BUNDLES],
             "departments": selectors.departments_with_published_items()[:HOME_DEPARTMENTS],
         },
     )
@@ -132,7 +135,86 @@ def topic(request: HttpRequest, code: str) -> HttpResponse:
     if found is None:
         raise NotFound("未找到该主题。")
     page = _paginate(request, selectors.search_published_items(topic=found).only(*selectors.ITEM_LIST_FIELDS))
-    return render(request, "catalog/topic.html", {"topic": found, "page": page})
+    questionnaire = found.questionnaire if not bundles.questionnaire_problems(found.questionnaire) else []
+    answers = _answers(request.GET, questionnaire)
+    recommended_bundles: list[Any] = []
+    recommended_items: list[Any] = []
+    if answers:
+        bundle_codes, basic_codes = bundles.recommend(questionnaire, answers)
+        by_code = {b.code: b for b in selectors.published_bundles().filter(code__in=bundle_codes)}
+        recommended_bundles = [by_code[c] for c in bundle_codes if c in by_code]
+        recommended_items = list(selectors.items_of_basic_codes(basic_codes, serving=my_region_of(request)))
+    context = {
+        "topic": found,
+        "page": page,
+        "bundles": selectors.published_bundles(topic=found),
+        "questions": [(index, q, answers.get(index)) for index, q in enumerate(questionnaire)],
+        "answered": bool(answers),
+        "recommended_bundles": recommended_bundles,
+        "recommended_items": recommended_items,
+    }
+    return render(request, "catalog/topic.html", context)
+
+
+def _answers(params: QueryDict, questionnaire: list[dict[str, Any]]) -> dict[int, int]:
+    """``q<question>=<option>`` positions from the query string; anything else is ignored."""
+    answers = {}
+    for key, value in params.items():
+        match = ANSWER_PARAM.fullmatch(key)
+        if match and value.isascii() and value.isdigit() and len(value) <= 2:
+            index, option = int(match.group(1)), int(value)
+            if index < len(questionnaire) and option < len(questionnaire[index].get("options", [])):
+                answers[index] = option
+    return answers
+
+
+@require_safe
+def bundle_list(request: HttpRequest) -> HttpResponse:
+    """高效办成一件事: every published bundle, for individuals and for organisations."""
+    published = list(selectors.published_bundles())
+    return render(
+        request,
+        "catalog/bundle_list.html",
+        {
+            "person_bundles": [b for b in published if b.audience == Topic.Audience.PERSON],
+            "business_bundles": [b for b in published if b.audience == Topic.Audience.BUSINESS],
+        },
+    )
+
+
+def bundle_guide_context(bundle: Any) -> dict[str, Any]:
+    """What a bundle's guide shows: the members by stage, conditions, materials asked once, the one form."""
+    members = list(bundle.members.all())
+    parts = [bundles.part_of(m) for m in members]
+    names = {p.code: p.name for p in parts}
+    by_code = {m.item.code: m for m in members}
+    fields, _ = bundles.merged_form(parts)
+    materials = bundles.merged_materials(parts)
+
+    def named(codes: Any) -> str:
+        return "、".join(names.get(code, code) for code in codes)
+
+    return {
+        "bundle": bundle,
+        "stages": [
+            (stage, [(by_code[p.code], [names.get(c, c) for c in p.needs_results_of]) for p in group])
+            for stage, group in bundles.stages(parts)
+        ],
+        "conditions": bundles.merged_conditions(bundle.acceptance_conditions, parts),
+        "asked_materials": [(m, named(m.needed_by)) for m in materials if m.is_asked],
+        "provided_materials": [(m, names.get(m.provided_by, m.provided_by)) for m in materials if not m.is_asked],
+        "material_count": sum(len(p.materials) for p in parts),
+        "form_fields": [(f, named(code for code, _ in f.maps_to)) for f in fields],
+        "longest_path_days": bundles.longest_path_days(parts),
+        "serial_days": bundles.serial_days(parts),
+    }
+
+
+@require_safe
+@_renders_domain_errors
+def bundle_guide(request: HttpRequest, code: str) -> HttpResponse:
+    bundle = selectors.published_bundle(code)
+    return render(request, "catalog/bundle_guide.html", bundle_guide_context(bundle))
 
 
 def _chosen_option_ids(params: QueryDict) -> list[str]:
@@ -164,6 +246,7 @@ def _guide_context(request: HttpRequest, item: ServiceItem) -> dict[str, Any]:
         "materials": selectors.materials_for(item, chosen_ids),
         "choice_query": "&".join(f"s{o.situation_id}={o.id}" for o in chosen),
         "step_days": sum(s.limit_days for s in item.steps.all()),
+        "bundles": selectors.published_bundles().filter(members__item__code=item.code).distinct(),
     }
 
 

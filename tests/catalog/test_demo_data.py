@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from catalog import rules
-from catalog.demo import accounts, build, items, places, topics
+from catalog.demo import accounts, build, bundles, items, places, topics
 from catalog.demo.datafiles import DATA_DIR, DataFileError
 from catalog.demo.loader import seed_demo_catalog
 from catalog.models import BasicItem, ServiceItem
@@ -16,6 +16,7 @@ OTHER_FILES = {
     "places.yaml": places.read_places,
     "topics.yaml": topics.read_topics,
     "accounts.yaml": accounts.read_accounts,
+    "bundles.yaml": lambda name: tuple(vars(bundles.read_bundles(name)).values()),
     "vocabulary.yaml": lambda name: tuple(vars(build.read_vocabulary(name)).values()),
 }
 DATA_FILES = sorted(path.relative_to(DATA_DIR).as_posix() for path in DATA_DIR.rglob("*.yaml"))

@@ -172,6 +172,18 @@ class TestTheSeededDemo:
         assert set(Topic.objects.values_list("name", flat=True)) >= {"出生", "婚育", "身后事", "开办企业", "注销"}
         assert not Topic.objects.filter(items__isnull=True).exists()
 
+    def test_the_demo_has_three_published_bundles_and_topic_questionnaires(self):
+        from catalog import bundles
+        from catalog.models import Bundle
+
+        names = set(Bundle.objects.filter(status=ServiceItem.Status.PUBLISHED).values_list("name", flat=True))
+        assert {"开办餐饮店“一件事”", "新生儿出生“一件事”", "身后“一件事”"} <= names
+        assert all(Topic.objects.get(code=code).questionnaire for code in ("birth", "after-death", "start-business"))
+        restaurant = Bundle.objects.get(name="开办餐饮店“一件事”")
+        parts = [bundles.part_of(m) for m in restaurant.members.select_related("item__department")]
+        assert len({p.department for p in parts}) >= 2
+        assert [m.name for m in bundles.merged_materials(parts) if not m.is_asked] == ["营业执照"]
+
     def test_the_words_people_use_find_a_topics_items(self):
         from catalog import selectors
 

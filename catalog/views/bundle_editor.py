@@ -1,0 +1,169 @@
+"""Editors' and publishers' pages for bundles (一件事), alongside the items' in 事项管理.
+
+The same shape as catalog.views.editor: parse → authorise (catalog.access) → one service → render;
+a rule that fails is shown above the form with status 422 and nothing is saved.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from catalog import access, bundle_services, selectors
+from catalog.forms import BundleForm, ReturnForm
+from catalog.models import Bundle, BundleEvent, ItemEvent, ServiceItem
+from catalog.views.editor import _render, catalog_staff_view
+from catalog.views.public import bundle_guide_context
+from portal.exceptions import DomainError, InvalidTransition, PermissionDenied
+
+Status = ServiceItem.Status
+ROW_LIMIT = 200
+
+
+def _form_errors(form: BundleForm, error: ValidationError) -> None:
+    by_field = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    for field, texts in by_field.items():
+        for text in texts:
+            form.add_error(field if field in form.fields else None, text)
+
+
+def _member_choices(request: HttpRequest) -> list[ServiceItem]:
+    """Published items an editor may name as members (shown with their codes beside the form)."""
+    return list(
+        selectors.published_items()
+        .filter(lifecycle=ServiceItem.Lifecycle.IN_FORCE)
+        .order_by("region__code", "name")[:ROW_LIMIT]
+    )
+
+
+@catalog_staff_view
+def bundle_editor_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    departments = access.editable_departments(user) | access.publishable_departments(user)
+    found = access.bundles_visible_to(user).filter(department__in=departments).order_by("code", "-version")
+    context = {"bundles": found[:ROW_LIMIT], "can_create": access.editable_departments(user).exists()}
+    return _render(request, "catalog/editor/bundle_list.html", context)
+
+
+@catalog_staff_view
+@require_http_methods(["GET", "POST"])
+def bundle_editor_create(request: HttpRequest) -> HttpResponse:
+    departments = access.editable_departments(request.user)
+    if not departments.exists():
+        raise PermissionDenied("您没有可编辑事项的部门。")
+    form = BundleForm(request.POST or None, departments=departments)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                bundle = bundle_services.create_bundle(
+                    actor=request.user, department=form.cleaned_data["department"], spec=form.spec()
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+                status = 422
+            else:
+                messages.success(request, f"已创建一件事草稿，编码 {bundle.code}。")
+                return redirect("catalog:bundle_editor_detail", bundle.pk)
+    context = {"form": form, "bundle": None, "items": _member_choices(request)}
+    return _render(request, "catalog/editor/bundle_edit.html", context, status=status)
+
+
+@catalog_staff_view
+@require_http_methods(["GET", "POST"])
+def bundle_editor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    bundle = access.get_bundle_for(request.user, pk, access.EDIT)
+    if bundle.status != Status.DRAFT:
+        raise InvalidTransition(f"该一件事当前为“{bundle.get_status_display()}”，只有草稿可以修改。")
+    form = BundleForm(request.POST or None, initial=BundleForm.initial_of(bundle_services.bundle_spec(bundle)))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                bundle_services.update_bundle_draft(actor=request.user, bundle=bundle, spec=form.spec())
+            except ValidationError as exc:
+                _form_errors(form, exc)
+                status = 422
+            else:
+                messages.success(request, "草稿已保存。")
+                return redirect("catalog:bundle_editor_detail", bundle.pk)
+    context = {"form": form, "bundle": bundle, "items": _member_choices(request)}
+    return _render(request, "catalog/editor/bundle_edit.html", context, status=status)
+
+
+def _detail(request: HttpRequest, bundle: Bundle, *, status: int = 200, return_form: ReturnForm | None = None):
+    versions = access.bundles_visible_to(request.user).filter(code=bundle.code).order_by("-version")
+    context = {
+        **bundle_guide_context(selectors.bundle_with_members(bundle)),
+        "versions": versions,
+        "has_open_draft": any(v.is_open_draft for v in versions),
+        "can_edit": access.can_edit_department(request.user, bundle.department),
+        "can_publish": access.can_publish_department(request.user, bundle.department),
+        "outdated": selectors.outdated_members(bundle),
+        "events": BundleEvent.objects.filter(bundle__code=bundle.code).select_related("actor", "bundle")[:50],
+        "last_return": bundle.events.filter(action=ItemEvent.Action.RETURNED).first(),
+        "return_form": return_form or ReturnForm(),
+    }
+    return _render(request, "catalog/editor/bundle_detail.html", context, status=status)
+
+
+@catalog_staff_view
+def bundle_editor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, access.get_bundle_for(request.user, pk, access.VIEW))
+
+
+@catalog_staff_view
+@require_POST
+def bundle_editor_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    bundle = access.get_bundle_for(request.user, pk, access.EDIT)
+    bundle_services.submit_bundle(actor=request.user, bundle=bundle, comment=request.POST.get("comment", "")[:2000])
+    messages.success(request, "已提交审核，等待发布审核人员处理。")
+    return redirect("catalog:bundle_editor_detail", bundle.pk)
+
+
+@catalog_staff_view
+@require_POST
+def bundle_editor_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    bundle = access.get_bundle_for(request.user, pk, access.PUBLISH)
+    bundle_services.publish_bundle(actor=request.user, bundle=bundle)
+    messages.success(request, f"已发布第 {bundle.version} 版。")
+    return redirect("catalog:bundle_editor_detail", bundle.pk)
+
+
+@catalog_staff_view
+@require_POST
+def bundle_editor_return(request: HttpRequest, pk: int) -> HttpResponse:
+    bundle = access.get_bundle_for(request.user, pk, access.PUBLISH)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, bundle, status=400, return_form=form)
+    try:
+        bundle_services.return_bundle(actor=request.user, bundle=bundle, comment=form.cleaned_data["comment"])
+    except DomainError as exc:
+        if exc.status_code != 422:
+            raise
+        form.add_error("comment", exc.message)
+        return _detail(request, bundle, status=422, return_form=form)
+    messages.success(request, "已退回修改，编辑人员将看到审核意见。")
+    return redirect("catalog:bundle_editor_detail", bundle.pk)
+
+
+@catalog_staff_view
+@require_POST
+def bundle_editor_new_version(request: HttpRequest, pk: int) -> HttpResponse:
+    bundle = access.get_bundle_for(request.user, pk, access.EDIT)
+    draft = bundle_services.start_new_bundle_version(actor=request.user, bundle=bundle)
+    messages.success(request, f"已基于已发布版本创建第 {draft.version} 版草稿，成员事项已更新为当前发布版本。")
+    return redirect("catalog:bundle_editor_detail", draft.pk)
+
+
+@catalog_staff_view
+@require_POST
+def bundle_editor_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    bundle = access.get_bundle_for(request.user, pk, access.EDIT)
+    bundle_services.discard_bundle_draft(actor=request.user, bundle=bundle)
+    messages.success(request, f"已放弃“{bundle.name}”第 {bundle.version} 版草稿。")
+    return redirect("catalog:bundle_editor_list")
