@@ -261,7 +261,10 @@ class DraftSubmitApi(CaseApi, APIView):
                 raise
             return detail_response(submitted)
         application = services.submit_application(
-            application=application, actor=request.user, declaration=data["declaration"]
+            application=application,
+            actor=request.user,
+            declaration=data["declaration"],
+            deferral_pledged=data["deferral_pledged"],
         )
         return detail_response(application)
 

@@ -64,6 +64,7 @@ NUMBER_CODES = {
     K.DENIAL_DECISION: "不许",
     K.SERVICE_RECEIPT: "送",
     K.RETURN_NOTICE: "退",
+    K.DEFERRAL_PLEDGE: "容缺",
 }
 
 CN_DIGITS = "〇一二三四五六七八九"
@@ -248,6 +249,7 @@ def _receipt(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
             }
             for m in current.order_by("requirement__order", "id")
         ],
+        "deferred_any": any(m.deferred_until for m in current),
         "is_auto_accepted": is_auto,
         "clerk_name": "" if is_auto else _person(clerk),
         "window": str(intake.window) if intake is not None else "",
@@ -342,10 +344,31 @@ def _service_receipt(application: Application, refs: dict[str, Any]) -> dict[str
     }
 
 
+def _deferred(application: Application) -> list[dict[str, Any]]:
+    rows = application.materials.filter(is_current=True, deferred_until__isnull=False).select_related("requirement")
+    return [{"name": m.requirement.name, "due_on": _iso(m.deferred_until)} for m in rows.order_by("deferred_until")]
+
+
 def _return(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
+    if refs.get("deferral"):  # 容缺受理: the pledged material did not come (applications.services.deferrals)
+        event = application.timeline.filter(action="deferral_expired").order_by("-at").first()
+        returned_on = _local_day(event.at) if event else None
+        return {"notice": None, "deferred": _deferred(application), "returned_on": returned_on}
     notice = application.correction_notices.order_by("-issued_at").first()
     event = application.timeline.filter(action="correction_expired").order_by("-at").first()
     return {"notice": _notice_facts(notice), "returned_on": _local_day(event.at) if event else None}
+
+
+def _deferral_pledge(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
+    item = application.item
+    return {
+        "deferred": _deferred(application),
+        "deferral_workdays": item.deferral_workdays,
+        "deferral_lapse": item.deferral_lapse,
+        "deferral_lapse_label": item.get_deferral_lapse_display(),
+        "pledged_on": _local_day(application.deferral_pledged_at),
+        "phone": _contact_phone(application, _intake(application)),
+    }
 
 
 SNAPSHOT_BUILDERS: dict[str, Callable[[Application, dict[str, Any]], dict[str, Any]]] = {
@@ -359,6 +382,7 @@ SNAPSHOT_BUILDERS: dict[str, Callable[[Application, dict[str, Any]], dict[str, A
     K.DENIAL_DECISION: _decision,
     K.SERVICE_RECEIPT: _service_receipt,
     K.RETURN_NOTICE: _return,
+    K.DEFERRAL_PLEDGE: _deferral_pledge,
 }
 
 

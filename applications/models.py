@@ -158,6 +158,11 @@ class Application(models.Model):
     auto_accept_on = models.DateField("逾期视为受理日期", null=True, blank=True, db_index=True)
     correction_due_on = models.DateField("补正截止日期", null=True, blank=True, db_index=True)
     suspended_on = models.DateField("暂停计时日期", null=True, blank=True)
+    # 容缺受理 (applications.services.deferrals): the applicant's pledge, and the earliest date a
+    # 容缺后补 material is still owed by (the sweep's index), reminded once.
+    deferral_pledged_at = models.DateTimeField("容缺受理承诺时间", null=True, blank=True)
+    deferral_due_on = models.DateField("容缺后补截止日期", null=True, blank=True, db_index=True)
+    deferral_reminded_at = models.DateTimeField("容缺后补提醒时间", null=True, blank=True)
     is_extended = models.BooleanField("已延长", default=False)
     current_step = models.ForeignKey(
         ProcessStep, verbose_name="当前环节", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -282,6 +287,10 @@ class Suspension(models.Model):
         BIDDING = "bidding", "招标拍卖"
         PUBLICITY = "publicity", "公示"
         CORRECTION = "correction", "受理后补正"
+        DEFERRAL = "deferral", "容缺材料逾期未补"
+
+    # Paused until the applicant's material comes, and ended by it, never by a reviewer's "resume".
+    ENDED_BY_MATERIAL = (Kind.CORRECTION, Kind.DEFERRAL)
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="suspensions")
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
@@ -459,6 +468,7 @@ class Document(models.Model):
         DENIAL_DECISION = "denial_decision", "不予许可决定书"
         SERVICE_RECEIPT = "service_receipt", "送达回证"
         RETURN_NOTICE = "return_notice", "退件通知书"
+        DEFERRAL_PLEDGE = "deferral_pledge", "容缺受理承诺书"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("文书类型", max_length=24, choices=Kind.choices)

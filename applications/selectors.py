@@ -132,7 +132,7 @@ def what_is_asked(application: Application) -> list[Ask]:
         asks.append(Ask("correct_materials", f"请补正材料：{names}。", notice.due_on))
     elif status == S.SUSPENDED:
         for suspension in application.suspensions.all():
-            if suspension.ended_on is None and suspension.kind != Suspension.Kind.CORRECTION:
+            if suspension.ended_on is None and suspension.kind not in Suspension.ENDED_BY_MATERIAL:
                 asks.append(Ask("attend_procedure", f"请配合{suspension.get_kind_display()}：{suspension.reason}"))
     elif status == S.DECIDED:
         due = _due_fees(application)
@@ -143,6 +143,8 @@ def what_is_asked(application: Application) -> list[Ask]:
             asks.append(Ask("collect_result", "办理结果已出，请携带身份证件到窗口领取。"))
     elif status == S.CONCLUDED and application.delivery_method == Application.DeliveryMethod.DOWNLOAD:
         asks.append(Ask("download_result", "办理结果可在本页“文书”中下载。"))
+    if application.deferral_due_on and status in (S.IN_REVIEW, S.SUSPENDED):
+        asks.append(Ask("supply_deferred", "请补交容缺后补的材料。", application.deferral_due_on))
     return asks
 
 

@@ -547,6 +547,9 @@ class MaterialUploadInputSerializer(serializers.Serializer):
 
 class SubmitInputSerializer(serializers.Serializer):
     declaration = serializers.BooleanField(help_text="承诺声明：所填信息和提交材料真实有效")
+    deferral_pledged = serializers.BooleanField(
+        default=False, help_text="容缺受理承诺：未提交的“容缺后补”材料在受理后期限内补交"
+    )
 
 
 class WithdrawInputSerializer(serializers.Serializer):

@@ -59,6 +59,10 @@ TRANSITIONS: dict[str, Move] = {
     "suspend": _move({S.IN_REVIEW}, S.SUSPENDED, {Actor.REVIEWER, Actor.APPROVER}, "暂停计时（特别程序/补正）"),
     # a correction after acceptance ends with the applicant's "resubmit", not with "resume"
     "resume": _move({S.SUSPENDED}, S.IN_REVIEW, {Actor.REVIEWER, Actor.APPROVER}, "恢复计时"),
+    # 容缺受理 (applications.services.deferrals): the owed material comes, or its date passes.
+    "supply_deferred": _move({S.IN_REVIEW, S.SUSPENDED}, None, {Actor.APPLICANT, Actor.CLERK}, "补交容缺材料"),
+    "deferral_lapsed": _move({S.IN_REVIEW}, S.SUSPENDED, {Actor.SYSTEM}, "容缺材料逾期未补，暂停计时"),
+    "deferral_expired": _move({S.IN_REVIEW}, S.RETURNED, {Actor.SYSTEM}, "容缺材料逾期未补，退件"),
     "extend": _move({S.IN_REVIEW, S.SUSPENDED}, None, {Actor.DEPT_HEAD}, "延长办理时限"),
     "withdraw": _move(OPEN_BEFORE_DECISION, S.WITHDRAWN, {Actor.APPLICANT}, "撤回申请"),
     "deliver": _move({S.DECIDED}, S.CONCLUDED, {Actor.CLERK, Actor.SYSTEM}, "送达办结"),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<str:number>/", applicant.detail, name="detail"),
     path("<str:number>/withdraw/", applicant.withdraw, name="withdraw"),
     path("<str:number>/correction/", applicant.correct, name="correct"),
+    path("<str:number>/deferred/<int:requirement_id>/", applicant.supply_deferred, name="supply_deferred"),
     path("<str:number>/fees/<int:fee_id>/pay/", applicant.pay_fee, name="pay_fee"),
     path("<str:number>/materials/<int:material_id>/", applicant.material_file, name="material_file"),
     path("<str:number>/proxy-letter/", applicant.proxy_letter, name="proxy_letter"),

@@ -41,7 +41,7 @@ FIELDSETS: list[tuple[str, list[str]]] = [
     ]),
     ("办理时限", [
         "statutory_days", "statutory_unit", "promised_days", "promised_unit", "is_immediate", "extension_days",
-        "special_procedures",
+        "special_procedures", "deferral_workdays", "deferral_lapse",
     ]),
     ("审批结果", ["result_name", "result_type", "result_sample", "clear_result_sample"]),
     ("办理渠道", [

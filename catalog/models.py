@@ -190,6 +190,13 @@ class SpecialProcedure(models.TextChoices):
     PUBLICITY = "publicity", "公示"
 
 
+class DeferralLapse(models.TextChoices):
+    """What a case does when a 容缺后补 material has not come by its date."""
+
+    SUSPEND = "suspend", "暂停计时，补齐后恢复"
+    RETURN = "return", "终止办理，予以退件"
+
+
 class ServiceItem(models.Model):
     """实施清单事项: one version of a BasicItem as one department in one region implements it."""
 
@@ -273,6 +280,12 @@ class ServiceItem(models.Model):
     is_immediate = models.BooleanField("即办件", default=False)
     extension_days = models.PositiveSmallIntegerField("可延长时限", default=10)
     special_procedures = models.JSONField("可适用特别程序", default=list, blank=True)
+    # 容缺受理: a 容缺后补 material may follow within this many working days of acceptance; what happens
+    # when it has not come by then (applications.services.deferrals).
+    deferral_workdays = models.PositiveSmallIntegerField("容缺后补期限（工作日）", default=5)
+    deferral_lapse = models.CharField(
+        "容缺材料逾期未补的处理", max_length=8, choices=DeferralLapse.choices, default=DeferralLapse.SUSPEND
+    )
 
     # Fee
     has_fee = models.BooleanField("是否收费", default=False)

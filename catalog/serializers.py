@@ -15,6 +15,7 @@ from catalog import diff, rules
 from catalog.models import (
     FAQ,
     BasicItem,
+    DeferralLapse,
     Department,
     Fee,
     ItemEvent,
@@ -211,6 +212,8 @@ GUIDE_FIELDS = [
     "is_immediate",
     "extension_days",
     "special_procedures",
+    "deferral_workdays",
+    "deferral_lapse",
     "has_fee",
     "result_name",
     "result_type",
@@ -413,6 +416,8 @@ class ItemSpecSerializer(serializers.Serializer):
     promised_unit = _choice(ServiceItem.TimeUnit.choices)
     is_immediate = serializers.BooleanField(required=False)
     extension_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    deferral_workdays = serializers.IntegerField(min_value=1, max_value=30, required=False)
+    deferral_lapse = _choice(DeferralLapse.choices)
     special_procedures = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, max_length=20
     )

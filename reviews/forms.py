@@ -118,7 +118,7 @@ class SuspendForm(ChineseLabels, forms.Form):
     def __init__(self, *args: Any, item: ServiceItem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(Suspension.Kind.choices)
-        allowed = [k for k in (item.special_procedures or []) if k in labels and k != Suspension.Kind.CORRECTION]
+        allowed = [k for k in (item.special_procedures or []) if k in labels and k not in Suspension.ENDED_BY_MATERIAL]
         self.fields["kind"].choices = [(k, labels[k]) for k in allowed]
         self.fields["kind"].error_messages["invalid_choice"] = "该事项未设置此特别程序。"
         self.is_available = bool(allowed)

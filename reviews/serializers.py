@@ -88,7 +88,7 @@ class SuspendInputSerializer(serializers.Serializer):
     """特别程序 (行政许可法 art. 45): its time does not count, and the applicant is told in writing."""
 
     kind = serializers.ChoiceField(
-        choices=[(k, label) for k, label in Suspension.Kind.choices if k != Suspension.Kind.CORRECTION]
+        choices=[(k, label) for k, label in Suspension.Kind.choices if k not in Suspension.ENDED_BY_MATERIAL]
     )
     reason = serializers.CharField(max_length=MAX_TEXT)
     expected_days = serializers.IntegerField(min_value=1, max_value=MAX_PROCEDURE_DAYS, help_text="预计所需工作日")

@@ -275,7 +275,7 @@ def _render_case(
         "resume": application.status == S.SUSPENDED
         and works_on_task
         and open_suspension is not None
-        and open_suspension.kind != Suspension.Kind.CORRECTION,
+        and open_suspension.kind not in Suspension.ENDED_BY_MATERIAL,
         "extension": running and works_on_task and not application.is_extended and pending_extension is None,
         "decide_extension": pending_extension is not None and Actor.DEPT_HEAD in roles,
         "handle_receipt": application.status == S.RECEIVED and Actor.HANDLER in roles,

@@ -59,6 +59,11 @@ class WalkInForm(ChineseLabels, forms.Form):
         required=False,
         help_text="申请人未带齐必要材料时勾选；申请人补齐后在“收取补正材料”中收取（行政许可法第三十二条）。",
     )
+    deferral_pledged = forms.BooleanField(
+        label="容缺受理：申请人已签署容缺受理承诺书",
+        required=False,
+        help_text="标注“容缺后补”的材料未收取时勾选：申请人承诺在受理后期限内补交，补齐前不作出准予决定。",
+    )
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, item: ServiceItem, materials: list[MaterialRequirement], **kwargs: Any) -> None:
@@ -114,6 +119,9 @@ class WalkInForm(ChineseLabels, forms.Form):
 
     def identity_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.IDENTITY_FIELDS]
+
+    def has_deferrable(self) -> bool:
+        return any(m.necessity == MaterialRequirement.Necessity.DEFERRABLE for m in self.materials)
 
     # What the services take, once the form is valid.
 

@@ -290,6 +290,7 @@ def file_walk_in(
     applicant_name: str = "",
     contact_phone: str = "",
     ask_for_missing: bool = False,
+    deferral_pledged: bool = False,
     clock: Clock = system_clock,
 ) -> Application:
     """窗口收件 for a walk-in: the case, the paper and scans received, the signed declaration, submitted.
@@ -347,6 +348,9 @@ def file_walk_in(
         problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
     if not declaration_signed:
         problems["declaration"] = ["请由申请人在承诺声明上签字确认后再提交。"]
+    brought = {rid for rid, (originals, copies, scan) in received.items() if originals or copies or scan is not None}
+    if pledge := cases.pledge_problems(application, pledged=deferral_pledged, received=brought):
+        problems["deferral_pledged"] = pledge
     if problems:
         raise ValidationError(problems)
 
@@ -373,6 +377,7 @@ def file_walk_in(
         actor_role=Actor.CLERK,
         declaration=True,
         materials_to_follow=bool(missing),
+        deferral_pledged=deferral_pledged,
         clock=clock,
     )
     if missing:

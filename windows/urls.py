@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<str:number>/correction/", views.request_correction, name="correction"),
     path("cases/<str:number>/correction-materials/", views.take_correction, name="take_correction"),
     path("cases/<str:number>/refuse/", views.refuse, name="refuse"),
+    path("cases/<str:number>/deferred/<int:requirement_id>/", views.supply_deferred, name="supply_deferred"),
     path("cases/<str:number>/fees/", views.fees, name="fees"),
     path("cases/<str:number>/fees/<int:fee_id>/", views.settle_fee, name="settle_fee"),
     path("cases/<str:number>/deliver/", views.deliver, name="deliver"),

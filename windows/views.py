@@ -153,6 +153,8 @@ def _render_case(request: HttpRequest, application: Application, *, status: int 
         # An open one-time notice, before or after acceptance: the applicant may hand the materials in here.
         "can_take_correction": authorization is not None and open_correction(application) is not None,
         "can_refuse": authorization is not None and "refuse" in actions,
+        # 容缺受理: the materials the applicant pledged; the clerk records them when they are brought.
+        "owed": cases.owed_materials(application) if "supply_deferred" in actions else [],
         "can_deliver": "deliver" in actions,
         "fees": list(application.fee_assessments.all()),
         "amount_due": cases.amount_due(application),
@@ -214,6 +216,7 @@ def take_in(request: HttpRequest, number: str) -> HttpResponse:
             "authorization": authorization,
             "deadlines": deadlines_from(application.item, today),
             "today": today,
+            "deferred": cases.deferrable_missing(application),
         }
         return render(request, "windows/take_in.html", context)
     services.take_in_application(clerk=request.user, application=application, clock=system_clock)
@@ -527,11 +530,42 @@ def _file_walk_in(
             applicant_name=data["applicant_name"],
             contact_phone=data["phone"],
             ask_for_missing=data["ask_for_missing"],
+            deferral_pledged=data["deferral_pledged"],
             clock=system_clock,
         )
 
 
 # --- Identity at the window -------------------------------------------------------------------------
+
+
+@clerk_view
+@require_POST
+def supply_deferred(request: HttpRequest, number: str, requirement_id: int) -> HttpResponse:
+    """补交容缺材料 at the window: the paper received (and a scan where there is one)."""
+    application = _case_at_window(request, number, "supply_deferred")
+    try:
+        cases.supply_deferred(
+            application=application,
+            requirement_id=requirement_id,
+            actor=request.user,
+            actor_role=Actor.CLERK,
+            file=request.FILES.get("scan"),
+            originals=_pieces(request.POST.get("originals")),
+            copies=_pieces(request.POST.get("copies")),
+        )
+    except ValidationError as exc:
+        problems = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return _render_case(request, application, status=422, deferral_problems=problems)
+    messages.success(request, "已收取容缺后补材料。")
+    return redirect("windows:case", number=application.number)
+
+
+def _pieces(value: str | None) -> int:
+    """A typed number of pieces; anything else is -1, which the service refuses with its message."""
+    value = (value or "").strip()
+    if not value:
+        return 0
+    return int(value) if value.isdigit() and len(value) < 4 else -1
 
 
 @clerk_view

@@ -10,15 +10,19 @@ The actions live in modules by capability; this package re-exports them, so call
 from applications.services.core import _locked_for, _new_document, _notify_applicant, transition
 from applications.services.corrections import request_correction, resubmit_correction, suspend_for_correction
 from applications.services.decisions import decide_application
+from applications.services.deferrals import owed as owed_materials
+from applications.services.deferrals import supply_deferred, sweep_deferral_reminders, sweep_lapsed_deferrals
 from applications.services.delivery import deliver_result, withdraw_application
 from applications.services.drafts import (
     ACCESS_CODE_ALPHABET,
     ID_MISMATCH,
     attach_material,
     check_own_id_number,
+    deferrable_missing,
     missing_materials,
     new_access_code,
     next_number,
+    pledge_problems,
     required_materials,
     restart_draft,
     save_draft,
@@ -112,4 +116,10 @@ __all__ = [
     "sweep_lights",
     "sweep_late_certificates",
     "sweep_overdue_steps",
+    "supply_deferred",
+    "pledge_problems",
+    "deferrable_missing",
+    "owed_materials",
+    "sweep_deferral_reminders",
+    "sweep_lapsed_deferrals",
 ]

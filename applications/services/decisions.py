@@ -16,6 +16,7 @@ from applications.models import (
     ReviewTask,
 )
 from applications.services.core import _new_document, _open_task, transition
+from applications.services.deferrals import check_nothing_owed_for_grant
 from applications.transitions import Actor
 from portal.clock import Clock, system_clock
 from portal.exceptions import InvalidTransition, PermissionDenied
@@ -42,6 +43,8 @@ def decide_application(
             raise PermissionDenied("承办人不能批准自己承办的办件。")
     if outcome not in Application.Outcome.values:
         raise ValidationError({"outcome": "请选择准予或不予。"})
+    if outcome == Application.Outcome.GRANTED:
+        check_nothing_owed_for_grant(application)
     if not reasons.strip():  # a grant states its reason as a denial does (the decision letter prints it)
         if outcome == Application.Outcome.DENIED:
             raise ValidationError({"reasons": "不予许可须说明理由。"})

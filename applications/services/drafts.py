@@ -365,6 +365,28 @@ def missing_materials(application: Application) -> list[MaterialRequirement]:
     ]
 
 
+def deferrable_missing(application: Application, *, received: set[int] | None = None) -> list[MaterialRequirement]:
+    """The 容缺后补 materials of the case's list that nothing was received for (``received``: the
+    requirement ids a window is about to store)."""
+    present = set(application.materials.filter(is_current=True).values_list("requirement_id", flat=True))
+    present |= received or set()
+    return [
+        m
+        for m in required_materials(application)
+        if m.necessity == MaterialRequirement.Necessity.DEFERRABLE and m.id not in present
+    ]
+
+
+def pledge_problems(application: Application, *, pledged: bool, received: set[int] | None = None) -> list[str]:
+    """What submitting says when a 容缺后补 material is left out without the applicant's pledge."""
+    missing = deferrable_missing(application, received=received)
+    if not missing or pledged:
+        return []
+    names = "、".join(f"“{m.name}”" for m in missing)
+    days = application.item.deferral_workdays
+    return [f"{names}可容缺后补：请签署容缺受理承诺，承诺在受理后 {days} 个工作日内补交；也可现在提交该材料。"]
+
+
 def next_number(application: Application, *, on: dt.date) -> str:
     """办件编号: region code (6), date (8), department sequence (3), daily sequence (5). Never reused.
 
@@ -400,13 +422,17 @@ def submit_application(
     actor_role: str = Actor.APPLICANT,
     declaration: bool,
     materials_to_follow: bool = False,
+    deferral_pledged: bool = False,
     clock: Clock = system_clock,
 ) -> Application:
     """申报: the form and the required materials complete, the declaration of truth signed.
 
     ``materials_to_follow``: a window registers what a walk-in brought while a required material is
     missing, and asks for the rest in writing in the same transaction (windows.services.file_walk_in,
-    行政许可法 art. 32 (4)); nobody else may submit an incomplete case."""
+    行政许可法 art. 32 (4)); nobody else may submit an incomplete case.
+
+    ``deferral_pledged``: the applicant's 容缺受理 pledge for the 容缺后补 materials left out
+    (applications.services.deferrals)."""
     # Locked first: a double click's second request waits here and then finds the case submitted.
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status != S.DRAFT:
@@ -423,6 +449,8 @@ def submit_application(
         raise PermissionDenied("只有窗口收件时可以先登记、再一次性告知补正缺少的材料。")
     if missing and not materials_to_follow:
         problems["materials"] = [f"请上传：{m.name}" for m in missing]
+    if pledge := pledge_problems(application, pledged=deferral_pledged):
+        problems["deferral_pledged"] = pledge
     if application.delivery_method == Application.DeliveryMethod.POST and not application.delivery_address:
         problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
     if problems:
@@ -438,6 +466,7 @@ def submit_application(
             "access_code": new_access_code(),
             "submitted_at": now,
             "declaration_signed_at": now,
+            "deferral_pledged_at": now if deferral_pledged and deferrable_missing(application) else None,
         },
         note="申请人已提交申请。",
         clock=clock,

@@ -12,6 +12,7 @@ from applications.models import (
 )
 from applications.refusals import resolve_refusal
 from applications.services.core import _new_document, _open_first_task, transition
+from applications.services.deferrals import defer_missing
 from applications.transitions import Actor
 from portal.clock import Clock, system_clock
 
@@ -51,6 +52,10 @@ def accept_application(
         clock=clock,
     )
     _open_first_task(application, clock)
+    # 容缺受理: what the applicant pledged to bring later is owed from now (before the receipt lists it).
+    if owed := defer_missing(application, accepted_on=on, clock=clock):
+        Application.objects.filter(pk=application.pk).update(**owed)
+        application.deferral_due_on = owed["deferral_due_on"]
     _new_document(
         application,
         Document.Kind.ACCEPTANCE_RECEIPT,

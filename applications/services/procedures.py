@@ -30,6 +30,8 @@ def suspend_application(
     """特别程序: the clock stops (行政许可法 art. 45). A correction after acceptance is suspend_for_correction."""
     if kind == Suspension.Kind.CORRECTION:
         raise ValidationError({"kind": "受理后补正须出具一次性告知书，列明补正材料和期限。"})
+    if kind == Suspension.Kind.DEFERRAL:
+        raise ValidationError({"kind": "容缺材料逾期未补时由系统暂停计时。"})
     if kind not in Suspension.Kind.values:
         raise ValidationError({"kind": "请选择特别程序类型。"})
     # Exactly the item's list, as the reviewer's form offers it: an item listing none allows none.
@@ -118,6 +120,8 @@ def resume_application(
     if suspension.kind == Suspension.Kind.CORRECTION:
         # The notice is answered by the materials it lists, not closed by the reviewer (resubmit_correction).
         raise InvalidTransition("受理后补正的办件，在申请人提交补正材料后自动恢复计时。")
+    if suspension.kind == Suspension.Kind.DEFERRAL:
+        raise InvalidTransition("容缺材料逾期未补的办件，在申请人补交材料后自动恢复计时。")
     if not result.strip():
         raise ValidationError({"result": "请记录特别程序的结果。"})
     pause = _end_suspension(locked, suspension, result=result.strip(), clock=clock)

@@ -6,80 +6,87 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from applications import deadlines
-from applications.models import (
-    Application,
-    ReviewTask,
-)
+from applications.models import Application, ReviewTask
 from applications.services.core import _open_task, transition
 from applications.transitions import Actor
+from catalog.models import ProcessStep
 from portal.clock import Clock, system_clock
 from portal.exceptions import InvalidTransition
 
 # --- Back-office review -------------------------------------------------------------------------
 
 
-@transaction.atomic
-def pass_step(*, application: Application, actor: Any, opinion: str, clock: Clock = system_clock) -> Application:
-    """The current step's reviewer passes the case on to the next step."""
-    task = _open_task(application)
-    following = application.item.steps.filter(order__gt=task.step.order).order_by("order", "id").first()
-    if following is None:
-        raise InvalidTransition("当前已是最后一个环节，请作出准予或不予的决定。")
-    if not opinion.strip():
-        raise ValidationError({"opinion": "请填写审查意见。"})
-    task.status, task.completed_at, task.completed_by, task.opinion = (
-        ReviewTask.Status.DONE,
-        clock.now(),
-        actor,
-        opinion.strip(),
-    )
+def _move(
+    application: Application,
+    task: ReviewTask,
+    *,
+    to: ProcessStep,
+    closed_as: str,
+    action: str,
+    actor: Any,
+    opinion: str,
+    note: str,
+    clock: Clock,
+) -> Application:
+    """Close the open task with the opinion, open one on `to` with its step limit, and record the move."""
+    task.status, task.completed_at, task.completed_by, task.opinion = closed_as, clock.now(), actor, opinion
     task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
     ReviewTask.objects.create(
-        application=application,
-        step=following,
-        opened_at=clock.now(),
-        due_on=deadlines.shift(clock.today(), following.limit_days),
+        application=application, step=to, opened_at=clock.now(), due_on=deadlines.shift(clock.today(), to.limit_days)
     )
     return transition(
         application=application,
-        action="pass_step",
+        action=action,
         actor_role=Actor.REVIEWER,
         actor=actor,
-        changes={"current_step": following},
-        note=f"{task.step.get_kind_display()}完成，转{following.get_kind_display()}。",
+        changes={"current_step": to},
+        note=note,
         visible_to_applicant=False,
         clock=clock,
     )
 
 
 @transaction.atomic
-def return_step(*, application: Application, actor: Any, opinion: str, clock: Clock = system_clock) -> Application:
+def pass_step(*, application: Application, actor: Any, opinion: str, clock: Clock = system_clock) -> Application:
+    """The current step's reviewer passes the case on to the next step."""
     task = _open_task(application)
-    previous = application.item.steps.filter(order__lt=task.step.order).order_by("-order", "-id").first()
+    current = task.step
+    following = application.item.steps.filter(order__gt=current.order).order_by("order", "id").first()
+    if following is None:
+        raise InvalidTransition("当前已是最后一个环节，请作出准予或不予的决定。")
+    if not opinion.strip():
+        raise ValidationError({"opinion": "请填写审查意见。"})
+    return _move(
+        application,
+        task,
+        to=following,
+        closed_as=ReviewTask.Status.DONE,
+        action="pass_step",
+        actor=actor,
+        opinion=opinion.strip(),
+        note=f"{current.get_kind_display()}完成，转{following.get_kind_display()}。",
+        clock=clock,
+    )
+
+
+@transaction.atomic
+def return_step(*, application: Application, actor: Any, opinion: str, clock: Clock = system_clock) -> Application:
+    """The current step's reviewer sends the case back to the previous step, with the reason."""
+    task = _open_task(application)
+    current = task.step
+    previous = application.item.steps.filter(order__lt=current.order).order_by("-order", "-id").first()
     if previous is None:
         raise InvalidTransition("当前已是第一个环节，无法退回。")
     if not opinion.strip():
         raise ValidationError({"opinion": "退回须写明理由。"})
-    task.status, task.completed_at, task.completed_by, task.opinion = (
-        ReviewTask.Status.RETURNED,
-        clock.now(),
-        actor,
-        opinion.strip(),
-    )
-    task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
-    ReviewTask.objects.create(
-        application=application,
-        step=previous,
-        opened_at=clock.now(),
-        due_on=deadlines.shift(clock.today(), previous.limit_days),
-    )
-    return transition(
-        application=application,
+    return _move(
+        application,
+        task,
+        to=previous,
+        closed_as=ReviewTask.Status.RETURNED,
         action="return_step",
-        actor_role=Actor.REVIEWER,
         actor=actor,
-        changes={"current_step": previous},
+        opinion=opinion.strip(),
         note=f"退回{previous.get_kind_display()}：{opinion.strip()}",
-        visible_to_applicant=False,
         clock=clock,
     )

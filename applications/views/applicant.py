@@ -31,7 +31,7 @@ from applications.access import (
     is_applicant,
 )
 from applications.models import Application
-from applications.transitions import OPEN_BEFORE_DECISION
+from applications.transitions import OPEN_BEFORE_DECISION, Actor
 from catalog import selectors as catalog_selectors
 from catalog.models import ServiceItem
 from portal.clock import system_clock
@@ -132,7 +132,11 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _draft_context(
-    user: Any, application: Application, problems: dict[str, list[str]], declaration: bool = False
+    user: Any,
+    application: Application,
+    problems: dict[str, list[str]],
+    declaration: bool = False,
+    pledged: bool = False,
 ) -> dict[str, Any]:
     item = application.item
     current = {m.requirement_id: m for m in application.materials.filter(is_current=True).select_related("requirement")}
@@ -149,7 +153,7 @@ def _draft_context(
     ]
     told_at_a_material = {e for m in materials for e in m["errors"]}
     is_current_version = item.status == ServiceItem.Status.PUBLISHED
-    known = {"materials", "declaration", "delivery_method", "delivery_address"} | {
+    known = {"materials", "declaration", "deferral_pledged", "delivery_method", "delivery_address"} | {
         f["name"] for f in item.form_definition
     }
     fields = forms.form_field_views(item.form_definition, form_data_for(user, application), problems)
@@ -168,6 +172,10 @@ def _draft_context(
         # In full only to the account that typed them; masked to the others who may open the draft.
         "fields": fields,
         "materials": materials,
+        # 容缺后补 materials not uploaded: the applicant may pledge to bring them after acceptance.
+        "deferrable": [
+            m["requirement"] for m in materials if m["requirement"].necessity == "deferrable" and not m["submitted"]
+        ],
         "material_problems": [m for m in missing if m not in told_at_a_material],
         "delivery_methods": Application.DeliveryMethod.choices,
         "problems": problems,
@@ -176,6 +184,7 @@ def _draft_context(
         "max_upload_mb": settings.UPLOAD_MAX_BYTES / 1048576,
         "accept": forms.DOCUMENT_ACCEPT,
         "declaration": declaration,
+        "pledged": pledged,
     }
 
 
@@ -242,6 +251,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "applications/draft.html", _draft_context(request.user, application, {}))
     action = request.POST.get("action")
     declaration = request.POST.get("declaration") == "on"
+    pledged = request.POST.get("deferral_pledged") == "on"
     problems: dict[str, list[str]] = {}
     status = 422
     try:
@@ -258,7 +268,9 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
         )
         problems = _attach_uploads(request, application)
         if action == "submit" and not problems:
-            services.submit_application(application=application, actor=request.user, declaration=declaration)
+            services.submit_application(
+                application=application, actor=request.user, declaration=declaration, deferral_pledged=pledged
+            )
             application.refresh_from_db()
             messages.success(request, f"申请已提交，办件编号 {application.number}。窗口预审后会通知您。")
             return redirect(_page_of(application))
@@ -277,7 +289,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "applications/draft.html",
-        _draft_context(request.user, application, problems, declaration),
+        _draft_context(request.user, application, problems, declaration, pledged),
         status=status,
     )
 
@@ -394,6 +406,7 @@ def _detail_context(
         "can_pay_online": application.item.supports_online_payment,
         "correction": notice,
         "correction_entries": [e for e in notice.entries if e.get("requirement_id")] if notice else [],
+        "owed": services.owed_materials(application) if applicant else [],
         "can_withdraw": applicant and application.status in OPEN_BEFORE_DECISION,
         "progress": selectors.case_progress(application),
         "clock": selectors.case_clock(application, system_clock.today()),
@@ -452,6 +465,32 @@ def correct(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, "补正材料已提交，窗口将重新审核。")
     return redirect("applications:detail", number=number)
+
+
+@login_required
+@require_POST
+def supply_deferred(request: HttpRequest, number: str, requirement_id: int) -> HttpResponse:
+    """补交容缺材料 online: the applicant uploads the material pledged at acceptance (a clerk records
+    paper at the window: windows.views.supply_deferred)."""
+    try:
+        application, role = get_application_for(request.user, number, "supply_deferred")
+        if role != Actor.APPLICANT:
+            raise PermissionDenied("窗口人员请在窗口工作台登记补交的容缺材料。")
+        services.supply_deferred(
+            application=application,
+            requirement_id=requirement_id,
+            actor=request.user,
+            actor_role=role,
+            file=request.FILES.get("file"),
+        )
+    except ValidationError as exc:
+        return render(
+            request, "applications/detail.html", _detail_context(request, application, _problems(exc)), status=422
+        )
+    except DomainError as exc:
+        return render_error(request, exc)
+    messages.success(request, "容缺材料已补交。")
+    return redirect(_page_of(application))
 
 
 @login_required

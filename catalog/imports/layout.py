@@ -9,6 +9,7 @@ from django.db import models
 
 from catalog.models import (
     FAQ,
+    DeferralLapse,
     Fee,
     MaterialRequirement,
     ProcessStep,
@@ -125,6 +126,8 @@ ITEM_COLUMNS = (
     Column("承诺时限单位", "promised_unit", "choice", choices=SO.TimeUnit),
     Column("即办件", "is_immediate", "bool"),
     Column("可延长时限", "extension_days", "int"),
+    Column("容缺后补期限（工作日）", "deferral_workdays", "int", note="1–30"),
+    Column("容缺材料逾期未补的处理", "deferral_lapse", "choice", choices=DeferralLapse),
     Column(
         "可适用特别程序", "special_procedures", "multi", choices=SpecialProcedure, note="如 现场勘验、听证，用“、”分隔"
     ),

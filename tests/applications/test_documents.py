@@ -136,6 +136,13 @@ def _return(application: Application) -> Application:
     return application
 
 
+def _defer(application: Application) -> Application:
+    """容缺受理: a 容缺后补 material left out with the applicant's pledge, then accepted."""
+    MaterialRequirementFactory(item=application.item, name="卫生管理制度", necessity="deferrable", order=9)
+    Application.objects.filter(pk=application.pk).update(deferral_pledged_at=clock_at(MONDAY, 9).now())
+    return _accept(application)
+
+
 CASES = {
     K.ACCEPTANCE_RECEIPT: _accept,
     K.CORRECTION_NOTICE: _correct,
@@ -147,6 +154,7 @@ CASES = {
     K.DENIAL_DECISION: lambda a: _decide(a, "denied"),
     K.SERVICE_RECEIPT: _deliver,
     K.RETURN_NOTICE: _return,
+    K.DEFERRAL_PLEDGE: _defer,
 }
 
 

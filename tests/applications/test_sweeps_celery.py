@@ -159,6 +159,8 @@ def test_the_beat_task_runs_every_sweep_and_is_safe_to_run_twice(submitted, lice
         "lights_changed": 2,
         "steps_changed": 1,
         "certificates_late": 0,
+        "deferrals_reminded": 0,
+        "deferrals_lapsed": 0,
     }
     assert set(second.values()) == {0}
     assert Application.objects.get(pk=submitted.pk).light == "red"

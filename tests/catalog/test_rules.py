@@ -94,4 +94,8 @@ def test_an_unknown_special_procedure_is_named_in_the_problem(item):
 
 
 def test_the_suspension_kinds_are_the_catalogs_special_procedures_plus_the_correction():
-    assert Suspension.Kind.choices == [*SpecialProcedure.choices, (Suspension.Kind.CORRECTION, "受理后补正")]
+    assert Suspension.Kind.choices == [
+        *SpecialProcedure.choices,
+        (Suspension.Kind.CORRECTION, "受理后补正"),
+        (Suspension.Kind.DEFERRAL, "容缺材料逾期未补"),
+    ]
