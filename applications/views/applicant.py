@@ -30,6 +30,7 @@ from applications.access import (
     get_draft_for,
     is_applicant,
 )
+from applications.licences import fetching
 from applications.models import Application
 from applications.transitions import OPEN_BEFORE_DECISION
 from catalog import selectors as catalog_selectors
@@ -138,9 +139,12 @@ def _draft_context(
     current = {m.requirement_id: m for m in application.materials.filter(is_current=True).select_related("requirement")}
     # "请上传：申请书" (submit_application) is told next to that material's input, not only at the top.
     missing = problems.get("materials", [])
+    checks = fetching.live_checks(application, today=system_clock.today())
+    licence_problems = {c.requirement.id: c.problem for c in checks if c.licence is None}
     materials = [
         {
             "requirement": requirement,
+            "licence_problem": licence_problems.get(requirement.id, ""),
             "submitted": current.get(requirement.id),
             "errors": problems.get(f"material_{requirement.id}", [])
             + [m for m in missing if m.endswith(f"：{requirement.name}")],
@@ -168,6 +172,7 @@ def _draft_context(
         # In full only to the account that typed them; masked to the others who may open the draft.
         "fields": fields,
         "materials": materials,
+        "fetched": [fetching.as_material_facts(c) for c in checks if c.licence is not None],
         "material_problems": [m for m in missing if m not in told_at_a_material],
         "delivery_methods": Application.DeliveryMethod.choices,
         "problems": problems,
