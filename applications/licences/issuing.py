@@ -52,6 +52,12 @@ def licence_number_for(application: Any) -> str:
     return f"{prefix.first() or ''}{application.number}-Z"
 
 
+def check_number_free(number: str) -> None:
+    """A licence number names one licence for ever (it is how a material is fetched later)."""
+    if License.objects.filter(number=number).exists():
+        raise ValidationError({"certificate_number": f"证照编号 {number} 已被使用，请核对。"})
+
+
 @transaction.atomic
 def record_licence(
     *,
@@ -69,8 +75,7 @@ def record_licence(
     """One licence of one holder in our own table (the demo registry; a grant's licence)."""
     if valid_until is not None and valid_until < issued_on:
         raise ValidationError({"valid_until": "证照有效期截止日期不能早于发证日期。"})
-    if License.objects.filter(number=number).exists():
-        raise ValidationError({"certificate_number": f"证照编号 {number} 已被使用。"})
+    check_number_free(number)
     return License.objects.create(
         kind=kind,
         number=number,

@@ -51,7 +51,9 @@ def render_licence(licence: License, *, clock: Clock = system_clock) -> bytes:
     """The licence's signed PDF: rendered by the first caller under the row lock, the stored bytes after."""
     if licence.rendered_at is None:
         with transaction.atomic():
-            locked = License.objects.select_for_update().select_related("application__item").get(pk=licence.pk)
+            locked = (
+                License.objects.select_for_update(of=("self",)).select_related("application__item").get(pk=licence.pk)
+            )
             if locked.rendered_at is None:
                 pdf = render_pdf("pdf/licence.html", licence_context(locked))
                 pdf = sign_pdf(pdf, reason=f"电子证照：{locked.kind}", location=locked.issuer)

@@ -59,6 +59,7 @@ def decide_application(
     if with_licence:
         valid_until = issuing.licence_validity(application.item.result_name, today, valid_until)
         certificate_number = certificate_number.strip() or issuing.licence_number_for(application)
+        issuing.check_number_free(certificate_number)
     task.status, task.completed_at, task.completed_by, task.opinion = (
         ReviewTask.Status.DONE,
         now,
