@@ -396,3 +396,24 @@ def test_a_grants_licence_reaches_its_holder_at_delivery(client, permit_item, al
     _deliver(application)
     client.force_login(alice)
     assert client.get(_pdf_url(number)).status_code == 200
+
+
+# --- The demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_registry_holds_the_demo_citizens_and_companys_licences(settings, db):
+    from applications.licences.demo import seed_demo_licences
+    from catalog.demo import accounts
+
+    settings.DEMO_MODE = True
+    assert seed_demo_licences() == 6
+    assert seed_demo_licences() == 0  # idempotent
+    registry, today = licence_registry(), dt.date(2026, 3, 2)
+    zhang, li = accounts.CITIZENS[0], accounts.CITIZENS[1]
+    held = registry.licences_of(id_type="resident_id", id_number=zhang.id_number)
+    assert {r.kind for r in held} == {ID_CARD, "居民户口簿"}
+    cards = registry.licences_of(id_type="resident_id", id_number=li.id_number, kinds={ID_CARD})
+    assert sorted(r.status_on(today) for r in cards) == [License.Status.EXPIRED, License.Status.VALID]
+    company = registry.licences_of(id_type="uscc", id_number=accounts.DEMO_COMPANY[1], kinds={"营业执照"})
+    assert [r.holder_name for r in company] == [accounts.DEMO_COMPANY[0]]
+    assert LicenceKind.objects.get(name=PERMIT).valid_years == 5

@@ -127,6 +127,8 @@ def test_a_correction_offers_only_the_materials_that_apply_with_what_was_receive
         item=submitted.item, name="居民身份证（电子证照）", source=MaterialRequirement.Source.LICENSE
     )
     SubmittedMaterial.objects.filter(application=submitted).update(original_name="申请书-签字版.pdf")
+    # Filled in from the applicant's e-licence at submission (applications/licences/fetching.py).
+    SubmittedMaterial.objects.create(application=submitted, requirement=licensed, licence_number="SFZ-1")
     page = client_a.get(case_url(submitted, "correction")).content.decode()
     assert "申请书" in page and "申请书-签字版.pdf" in page
     assert licensed.name not in page
