@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from applications.licences.models import License
+from portal.exceptions import NotFound
 from portal.idnumbers import id_number_digest
 
 
@@ -95,7 +96,10 @@ class DatabaseLicenceRegistry:
     def pdf(self, number: str) -> bytes:
         from applications.licences.pdf import render_licence
 
-        return render_licence(License.objects.get(number=number))
+        row = License.objects.filter(number=number).first()
+        if row is None:
+            raise NotFound("电子证照库中未找到该证照。")
+        return render_licence(row)
 
     def publish(self, number: str, pdf: bytes) -> None:
         """Nothing to send: the row the grant wrote is already the holder's e-licence here."""
