@@ -113,9 +113,9 @@ def fetched_materials(application: Application) -> list[SubmittedMaterial]:
 def filled_in_requirement_ids(application: Application, *, today: dt.date) -> set[int]:
     """The materials an e-licence fills in: asked of the registry for a draft, the recorded ones after."""
     if application.pk is None:
-        # A list shown before there is an applicant (a walk-in's first page): what may be fetched is
-        # left off, as the guide says; the submission then asks for whatever no licence fills in.
-        return {m.id for m in _candidates(application)}
+        # A list shown before there is an applicant (a walk-in's first page): everything, so that the
+        # clerk can record the paper of someone who holds no valid licence; one that does wins at submission.
+        return set()
     if application.status == Application.Status.DRAFT:
         return {c.requirement.id for c in live_checks(application, today=today) if c.licence is not None}
     return {m.requirement_id for m in fetched_materials(application)}
