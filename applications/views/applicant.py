@@ -31,6 +31,7 @@ from applications.access import (
     is_applicant,
 )
 from applications.licences import fetching
+from applications.licences.access import licences_held_by
 from applications.models import Application
 from applications.transitions import OPEN_BEFORE_DECISION
 from catalog import selectors as catalog_selectors
@@ -394,6 +395,8 @@ def _detail_context(
         "timeline": selectors.timeline_for_applicant(application),
         "asks": selectors.what_is_asked(application),
         "documents": _document_links(application),
+        # A grant's licence, to its holder once handed over (not to a proxy who filed for them).
+        "licences": list(licences_held_by(request.user).filter(application=application)),
         "materials": application.current_materials,  # type: ignore[attr-defined]
         "fees": fees,
         "can_pay_online": application.item.supports_online_payment,

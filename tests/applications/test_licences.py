@@ -396,6 +396,8 @@ def test_a_grants_licence_reaches_its_holder_at_delivery(client, permit_item, al
     _deliver(application)
     client.force_login(alice)
     assert client.get(_pdf_url(number)).status_code == 200
+    detail = client.get(reverse("applications:detail", args=[application.number])).content.decode()
+    assert _pdf_url(number) in detail and PERMIT in detail
 
 
 # --- The demo --------------------------------------------------------------------------------
