@@ -77,11 +77,17 @@ def _holder(key: str) -> dict[str, str]:
     }
 
 
+def read_demo_licences(path: str = "licences.yaml") -> dict[str, Any]:
+    """The file's kinds and licences, checked (a DataFileError names the file and the key)."""
+    data: dict[str, Any] = datafiles.read_file(path, lambda value, at: _FILE(value, at))
+    return data
+
+
 def seed_demo_licences(path: str = "licences.yaml") -> int:
     """The kinds and the demo citizens' and company's licences; returns how many licences it created."""
     if not settings.DEMO_MODE:
         raise DomainError("当前不是开发模式：演示电子证照只用于演示。", code="not_demo_mode")
-    data = datafiles.read_file(path, lambda value, at: _FILE(value, at))
+    data = read_demo_licences(path)
     created = 0
     with transaction.atomic():
         for kind in data["kinds"]:
