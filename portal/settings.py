@@ -345,6 +345,11 @@ ORGANIZATION_REGISTRY = env.str("ORGANIZATION_REGISTRY", default="portal.registr
 ORGANIZATION_REGISTRY_URL = env.str("ORGANIZATION_REGISTRY_URL", default="")
 ORGANIZATION_REGISTRY_APP_ID = env.str("ORGANIZATION_REGISTRY_APP_ID", default="")
 ORGANIZATION_REGISTRY_SECRET = env.str("ORGANIZATION_REGISTRY_SECRET", default="")
+# The e-licence registry (电子证照库, applications/licences/registry.py): the demo one reads our own table;
+# a provincial adapter replaces it by its dotted path.
+PORTAL_LICENCE_REGISTRY = env.str(
+    "PORTAL_LICENCE_REGISTRY", default="applications.licences.registry.DatabaseLicenceRegistry"
+)
 # Seconds to wait for a provider to connect and to answer; a person is waiting for the first two.
 PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10.0)
 
