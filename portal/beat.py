@@ -71,12 +71,17 @@ def refuse_second_beat() -> None:
 class SingleBeatScheduler(DatabaseScheduler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.beat_lock = BeatLock()
+        self.lock_checked_at = time.monotonic()
+        super().__init__(*args, **kwargs)
+
+    def setup_schedule(self) -> None:
+        # Not in __init__: celery also builds a lazy scheduler (the start-up banner), which must not
+        # hold the lock; only the scheduler that runs sets up its schedule.
         if connections["default"].vendor == "postgresql":
             if not self.beat_lock.acquire():
                 refuse_second_beat()
             log.info("this beat holds the beat lock (PostgreSQL advisory lock %s)", BEAT_LOCK_KEY)
-        self.lock_checked_at = time.monotonic()
-        super().__init__(*args, **kwargs)
+        super().setup_schedule()
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
         if self.beat_lock.connection is not None and time.monotonic() - self.lock_checked_at > LOCK_CHECK_SECONDS:

@@ -46,6 +46,11 @@ def test_a_second_beat_refuses_to_start_and_says_so(lock, caplog):
     assert "refuses to start" in caplog.text
 
 
+def test_the_lazy_scheduler_of_the_start_up_banner_takes_no_lock(lock):
+    beat.SingleBeatScheduler(app=Celery("banner", set_as_current=False), lazy=True)
+    assert lock.acquire()
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
