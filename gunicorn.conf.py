@@ -19,3 +19,6 @@ graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket lives at one path per user: two instances on one machine (tests, the
+# scale-out check) would take it from each other. The portal does not use it.
+control_socket_disable = True
