@@ -3,7 +3,6 @@ from beat and from the outbox relay, not tracebacks (issue 12)."""
 
 import datetime as dt
 import logging
-import socket
 
 import pytest
 from celery import Celery
@@ -13,6 +12,7 @@ from django.db import connection
 
 from portal import beat, outbox
 from portal.clock import FixedClock
+from tests.portal.test_error_pages import closed_port
 
 pytestmark = [
     pytest.mark.django_db,
@@ -49,12 +49,6 @@ def test_a_second_beat_refuses_to_start_and_says_so(lock, caplog):
 def test_the_lazy_scheduler_of_the_start_up_banner_takes_no_lock(lock):
     beat.SingleBeatScheduler(app=Celery("banner", set_as_current=False), lazy=True)
     assert lock.acquire()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

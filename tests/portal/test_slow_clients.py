@@ -15,20 +15,15 @@ import pytest
 from django.conf import settings
 
 from tests.applications.test_sweeps_celery import database_url_for_processes, needs_postgres
+from tests.portal.test_error_pages import closed_port
 
 TIMEOUT_SECONDS = 2  # gunicorn's, shortened so the trickle outlasts it quickly
 TRICKLE_SECONDS = 4
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(tmp_path: Path):
-    port = free_port()
+    port = closed_port()  # free: nobody listens on it yet
     env = {
         **os.environ,
         "DATABASE_URL": database_url_for_processes(),
