@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from portal.clock import Clock, system_clock
 from portal.models import OutboxMessage
@@ -20,6 +20,9 @@ from portal.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 RELAY_BATCH = 200
+# A task's claim on its row (``claim``) lapses after this: longer than any task's time limit
+# (portal/tasks.py), so a live task keeps its row; a killed one's row is taken again after it.
+CLAIM_TIMEOUT = dt.timedelta(minutes=3)
 # A relayed row not marked done by then is relayed again (its task was lost with a broker or worker).
 REDELIVER_AFTER = dt.timedelta(minutes=5)
 
@@ -75,6 +78,25 @@ def relay_due(*, send: Callable[[str, list[Any]], Any], clock: Clock = system_cl
     return relayed
 
 
+def claim(message_id: int, *, clock: Clock = system_clock) -> dt.datetime | None:
+    """Claim a row for the task about to perform it: one conditional UPDATE, so of two runs of the
+    same row (a retry and a relay's second hand-over) one gets it. Returns the claim's time, or None
+    when the row is done, gone, or claimed by a run that is still within CLAIM_TIMEOUT."""
+    now = clock.now()
+    claimed = (
+        OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(claimed_at=now)
+    )
+    return now if claimed else None
+
+
+def release(message_id: int, claimed_at: dt.datetime) -> None:
+    """Give up a claim after a failure, so the task's retry may take the row at once."""
+    OutboxMessage.objects.filter(pk=message_id, claimed_at=claimed_at).update(claimed_at=None)
+
+
 def mark_done(message_id: int, *, clock: Clock = system_clock) -> bool:
-    """Mark a row done; False if it was done already (the task then does nothing)."""
-    return bool(OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(done_at=clock.now()))
+    """Mark a row done (and unclaimed); False if it was done already (the task then does nothing)."""
+    done = OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True)
+    return bool(done.update(done_at=clock.now(), claimed_at=None))
