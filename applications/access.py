@@ -37,14 +37,20 @@ def _authorization_model() -> Any:
     return apps.get_model("windows", "WindowAuthorization")
 
 
+def _agency_digests(user: Any) -> list[str]:
+    """The digests of the organisations the user is a verified agent of (one query)."""
+    usccs = user.agencies.active().values_list("organization__uscc", flat=True)
+    return [id_number_digest(uscc) for uscc in usccs]
+
+
 def _applicant_filter(user: Any) -> Q:
     # A real-name binding alone is no proof of holding the cases filed under that number elsewhere
     # (whoever binds first would see them): those reach the account once it proved itself the
     # holder, per case with the receipt's code (claimed_by) or for the person at a window (party.account).
     rule = Q(applicant_user=user) | Q(claimed_by=user) | Q(party__account=user)
-    usccs = list(user.agencies.active().values_list("organization__uscc", flat=True))
-    if usccs:
-        rule |= Q(party__id_type=Party.IdType.USCC, party__id_number_digest__in=[id_number_digest(u) for u in usccs])
+    digests = _agency_digests(user)
+    if digests:
+        rule |= Q(party__id_type=Party.IdType.USCC, party__id_number_digest__in=digests)
     return rule
 
 
@@ -78,7 +84,17 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
 
 
 def is_applicant(user: Any, application: Application) -> bool:
-    return applications_visible_to_applicant(user).filter(pk=application.pk).exists()
+    """_applicant_filter's rule, read from the loaded case: no query unless its party is an organisation."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.pk in (application.applicant_user_id, application.claimed_by_id):
+        return True
+    party = application.party if application.party_id else None
+    if party is None:
+        return False
+    if party.account_id == user.pk:
+        return True
+    return party.id_type == Party.IdType.USCC and party.id_number_digest in _agency_digests(user)
 
 
 def applications_visible_to_applicant(user: Any) -> QuerySet[Application]:
@@ -124,8 +140,23 @@ def barred_from_deciding(user: Any, tasks: Iterable[ReviewTask]) -> set[int]:
     return {task.pk for task in candidates if task.step.order >= last_order.get(task.step.item_id, 0)}
 
 
+def _remembered(application: Application, key: tuple[Any, ...], compute: Any) -> Any:
+    """``compute()`` once per loaded case and key: a write asks who the user is at the API, again in
+    its service and once more in the service that one calls; the answer cannot change in between
+    (the key holds the status and step it depends on, and a new request loads a new instance)."""
+    memo = application.__dict__.setdefault("_access_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def roles_in_case(user: Any, application: Application) -> set[str]:
     """The parts the user plays in this case (a person can be applicant of one case and clerk of another)."""
+    key = ("roles", getattr(user, "pk", None), application.status, application.current_step_id)
+    return set(_remembered(application, key, lambda: _roles_in_case(user, application)))
+
+
+def _roles_in_case(user: Any, application: Application) -> set[str]:
     roles: set[str] = set()
     if is_applicant(user, application):
         roles.add(Actor.APPLICANT)
@@ -168,7 +199,7 @@ def intake_role(user: Any, application: Application, action: str) -> str:
         authorized = _authorization_model().objects.filter(
             window__clerks=user, item_code=application.item.code, department=application.department_id
         )
-        if not authorized.exists():
+        if not _remembered(application, ("authorized", user.pk), authorized.exists):
             raise PermissionDenied("您所在的窗口未获实施部门授权受理该事项。")
         return Actor.CLERK
     if Actor.HANDLER in roles:
