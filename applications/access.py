@@ -150,6 +150,11 @@ def _remembered(application: Application, key: tuple[Any, ...], compute: Any) ->
     return memo[key]
 
 
+def forget_roles(application: Application) -> None:
+    """Forget what was remembered of this case's roles: a row locked since may have changed them."""
+    application.__dict__.pop("_access_memo", None)
+
+
 def roles_in_case(user: Any, application: Application) -> set[str]:
     """The parts the user plays in this case (a person can be applicant of one case and clerk of another)."""
     key = ("roles", getattr(user, "pk", None), application.status, application.current_step_id)
@@ -218,12 +223,17 @@ def get_application_for(user: Any, number: str, action: str = VIEW) -> tuple[App
     application = applications_visible_to(user).filter(number=number).first()
     if application is None:
         raise NotFound("未找到该办件，或您无权查看。")
+    return application, role_for(user, application, action)
+
+
+def role_for(user: Any, application: Application, action: str) -> str | None:
+    """The role in which the user takes `action` on a case they see (None for reads); 403 if none."""
     if action in (VIEW, DOWNLOAD):
-        return application, None
+        return None
     roles = roles_in_case(user, application)
     if action == REVEAL:
         if roles & {Actor.CLERK, Actor.HANDLER, Actor.REVIEWER, Actor.APPROVER}:
-            return application, None
+            return None
         raise PermissionDenied("您无权查看完整证件号码。")
     move = TRANSITIONS.get(action)
     allowed = roles & move.actors if move else set()
@@ -240,8 +250,8 @@ def get_application_for(user: Any, number: str, action: str = VIEW) -> tuple[App
         Actor.APPLICANT,
     ):
         if role in allowed:
-            return application, role
-    return application, next(iter(allowed))
+            return role
+    return next(iter(allowed))
 
 
 def form_data_for(user: Any, application: Application) -> dict[str, Any]:
