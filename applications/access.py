@@ -103,6 +103,23 @@ def applications_visible_to_applicant(user: Any) -> QuerySet[Application]:
     return Application.objects.filter(_applicant_filter(user))
 
 
+def applications_listed_for_applicant(user: Any) -> QuerySet[Application]:
+    """The cases of applications_visible_to_applicant, for the applicant's list ("my applications").
+
+    Same rule, with the user's parties resolved first: an OR across the case and party tables makes
+    PostgreSQL scan both in full (for the page and again for its count); three ORed columns of the
+    case's own table read their indexes (issue 12). One query more, worth it only for a list.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    parties = Q(account=user)
+    digests = _agency_digests(user)
+    if digests:
+        parties |= Q(id_type=Party.IdType.USCC, id_number_digest__in=digests)
+    party_ids = list(Party.objects.filter(parties).values_list("pk", flat=True))
+    return Application.objects.filter(Q(applicant_user=user) | Q(claimed_by=user) | Q(party_id__in=party_ids))
+
+
 def can_work_on(user: Any, task: ReviewTask) -> bool:
     """An unassigned task is open to the department's reviewers; an assigned one to its assignee."""
     if task.assignee_id is not None:

@@ -15,7 +15,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext, gettext_lazy
 
 from applications import deadlines
-from applications.access import applications_visible_to_applicant
+from applications.access import applications_listed_for_applicant
 from applications.models import (
     Application,
     CorrectionNotice,
@@ -37,7 +37,7 @@ EXTRA_ACTION_LABELS = {"start": "创建草稿"}
 def my_applications(user: Any) -> QuerySet[Application]:
     """The user's cases, newest first, with what the list and "what is asked now" read."""
     return (
-        applications_visible_to_applicant(user)
+        applications_listed_for_applicant(user)
         .select_related("item", "department", "party")
         .prefetch_related(
             Prefetch("correction_notices", queryset=CorrectionNotice.objects.filter(resolved_at__isnull=True)),

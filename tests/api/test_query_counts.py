@@ -69,7 +69,7 @@ LIMITS = {
     "pay_fee": 17,
     "deliver": 39,
     "detail": 11,
-    "my_applications": 9,
+    "my_applications": 10,  # one more than before: the user's parties first, then three indexes, not two scans
     "review_queue": 5,
     "prereview_queue": 5,
     "delivery_queue": 3,
