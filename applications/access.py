@@ -157,7 +157,7 @@ def barred_from_deciding(user: Any, tasks: Iterable[ReviewTask]) -> set[int]:
     return {task.pk for task in candidates if task.step.order >= last_order.get(task.step.item_id, 0)}
 
 
-def _remembered(application: Application, key: tuple[Any, ...], compute: Any) -> Any:
+def remembered(application: Application, key: tuple[Any, ...], compute: Any) -> Any:
     """``compute()`` once per loaded case and key: a write asks who the user is at the API, again in
     its service and once more in the service that one calls; the answer cannot change in between
     (the key holds the status and step it depends on, and a new request loads a new instance)."""
@@ -175,7 +175,7 @@ def forget_roles(application: Application) -> None:
 def roles_in_case(user: Any, application: Application) -> set[str]:
     """The parts the user plays in this case (a person can be applicant of one case and clerk of another)."""
     key = ("roles", getattr(user, "pk", None), application.status, application.current_step_id)
-    return set(_remembered(application, key, lambda: _roles_in_case(user, application)))
+    return set(remembered(application, key, lambda: _roles_in_case(user, application)))
 
 
 def _roles_in_case(user: Any, application: Application) -> set[str]:
@@ -221,7 +221,7 @@ def intake_role(user: Any, application: Application, action: str) -> str:
         authorized = _authorization_model().objects.filter(
             window__clerks=user, item_code=application.item.code, department=application.department_id
         )
-        if not _remembered(application, ("authorized", user.pk), authorized.exists):
+        if not remembered(application, ("authorized", user.pk, application.status), authorized.exists):
             raise PermissionDenied("您所在的窗口未获实施部门授权受理该事项。")
         return Actor.CLERK
     if Actor.HANDLER in roles:
