@@ -49,8 +49,8 @@ LIMITS = {
     "upload": 11,
     "submit": 29,
     "delete_draft": 23,
-    "accept": 39,
-    "receive": 28,
+    "accept": 38,
+    "receive": 27,
     "department_accept": 27,
     "request_correction": 35,
     "resubmit_correction": 21,
@@ -73,7 +73,7 @@ LIMITS = {
     "review_queue": 5,
     "prereview_queue": 5,
     "delivery_queue": 3,
-    "lifecycle": 251,
+    "lifecycle": 250,
 }
 
 
