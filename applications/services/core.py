@@ -20,10 +20,7 @@ from portal.exceptions import InvalidTransition, PermissionDenied
 # --- The one place a status changes ---------------------------------------------------------
 
 
-# No savepoint of its own: every action calls it inside its own atomic service (or the view's
-# transaction), whose savepoint undoes a refused move; nothing catches an error between the two. Two
-# statements (SAVEPOINT, RELEASE) less for every move of a case (issue 12).
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def transition(
     *,
     application: Application,
