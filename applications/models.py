@@ -6,6 +6,8 @@ Bundles (一件事) will group several applications under one parent: nothing he
 exactly one department beyond ``item``.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -198,6 +200,11 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"草稿#{self.pk}"
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        # What applications.access remembered of this instance (roles, authorisations) is re-read too.
+        self.__dict__.pop("_access_memo", None)
+        super().refresh_from_db(*args, **kwargs)
 
 
 class TimelineEvent(models.Model):

@@ -7,12 +7,14 @@ whose task never ran is relayed again after a back-off, and the idempotency key 
 """
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from portal.clock import Clock, system_clock
 from portal.models import OutboxMessage
@@ -32,9 +34,29 @@ HANDLERS: dict[str, str] = {"notification": "portal.tasks.deliver_notification"}
 
 def enqueue(*, kind: str, payload: dict[str, Any], key: str, clock: Clock = system_clock) -> OutboxMessage:
     """Write one outbox row, once per key: a second enqueue with the same key returns the first row."""
-    message, _ = OutboxMessage.objects.get_or_create(
-        idempotency_key=key, defaults={"kind": kind, "payload": payload, "available_at": clock.now()}
-    )
+    # One INSERT … ON CONFLICT DO NOTHING RETURNING instead of get_or_create's SELECT, SAVEPOINT,
+    # INSERT and RELEASE: every move of a case writes one or two of these rows (issue 12).
+    message = OutboxMessage(kind=kind, payload=payload, idempotency_key=key, available_at=clock.now())
+    message.created_at = timezone.now()
+    table = OutboxMessage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (kind, payload, idempotency_key, created_at, available_at, attempts, last_error)"
+            " VALUES (%s, %s, %s, %s, %s, 0, '') ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            [
+                kind,
+                json.dumps(payload),
+                key,
+                connection.ops.adapt_datetimefield_value(message.created_at),
+                connection.ops.adapt_datetimefield_value(message.available_at),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:  # enqueued before: the first row stands
+        return OutboxMessage.objects.get(idempotency_key=key)
+    message.pk = row[0]
+    message._state.adding = False
+    message._state.db = connection.alias
     return message
 
 
