@@ -12,3 +12,5 @@ class ApplicationsConfig(AppConfig):
         outbox.HANDLERS["identity_bound"] = "applications.tasks.handle_identity_bound"
         # A document issued in a transition is rendered and signed by the worker right after it.
         outbox.HANDLERS["document_issued"] = "applications.tasks.render_issued_document"
+        # A grant's licence (applications/licences/issuing.py) is rendered, signed and published likewise.
+        outbox.HANDLERS["licence_issued"] = "applications.tasks.render_issued_licence"

@@ -246,6 +246,7 @@ def _receipt(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
                 "copies": m.copies_received,
                 "electronic": bool(m.file),
                 "deferred_until": _iso(m.deferred_until),
+                "licence_number": m.licence_number,  # 免证办: filled in from an e-licence, nothing handed in
             }
             for m in current.order_by("requirement__order", "id")
         ],

@@ -6,6 +6,8 @@ Bundles (一件事) will group several applications under one parent: nothing he
 exactly one department beyond ``item``.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -199,6 +201,11 @@ class Application(models.Model):
     def __str__(self) -> str:
         return self.number or f"草稿#{self.pk}"
 
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        # What applications.access remembered of this instance (roles, authorisations) is re-read too.
+        self.__dict__.pop("_access_memo", None)
+        super().refresh_from_db(*args, **kwargs)
+
 
 class TimelineEvent(models.Model):
     """One row per action on a case: who, from, to, when, note; some are for the applicant's eyes."""
@@ -238,6 +245,12 @@ class SubmittedMaterial(models.Model):
     copies_received = models.PositiveSmallIntegerField("收取复印件", default=0)
     deferred_until = models.DateField("容缺后补期限", null=True, blank=True)
     is_current = models.BooleanField("有效", default=True)
+    # 免证办: filled in from the applicant's own valid e-licence at submission (applications/licences/
+    # fetching.py), no file: the registry's answer as it stood then, shown as verified to the staff.
+    licence_number = models.CharField("电子证照编号", max_length=60, blank=True)
+    licence_issuer = models.CharField("发证机关", max_length=200, blank=True)
+    licence_issued_on = models.DateField("发证日期", null=True, blank=True)
+    licence_valid_until = models.DateField("证照有效期至", null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -250,6 +263,10 @@ class SubmittedMaterial(models.Model):
 
     def __str__(self) -> str:
         return self.requirement.name
+
+    @property
+    def is_from_licence(self) -> bool:
+        return bool(self.licence_number)
 
 
 class CorrectionNotice(models.Model):
@@ -502,3 +519,8 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}:{self.last}"
+
+
+# The e-licence tables live with their services (applications/licences/); imported here so that
+# Django registers them with this app.
+from applications.licences.models import LicenceKind, License  # noqa: E402, F401

@@ -11,11 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext, gettext_lazy
 
 from applications import deadlines
-from applications.access import applications_visible_to_applicant
+from applications.access import applications_listed_for_applicant
 from applications.models import (
     Application,
     CorrectionNotice,
@@ -37,7 +37,7 @@ EXTRA_ACTION_LABELS = {"start": "创建草稿"}
 def my_applications(user: Any) -> QuerySet[Application]:
     """The user's cases, newest first, with what the list and "what is asked now" read."""
     return (
-        applications_visible_to_applicant(user)
+        applications_listed_for_applicant(user)
         .select_related("item", "department", "party")
         .prefetch_related(
             Prefetch("correction_notices", queryset=CorrectionNotice.objects.filter(resolved_at__isnull=True)),
@@ -49,25 +49,46 @@ def my_applications(user: Any) -> QuerySet[Application]:
 
 
 def application_detail(application: Application) -> Application:
-    """The same case with the relations its detail page shows, in a fixed number of queries."""
-    return (
-        Application.objects.select_related(
-            "item__department", "department", "party", "current_step", "delivery", "result"
-        )
-        .prefetch_related(
-            Prefetch("correction_notices", queryset=CorrectionNotice.objects.filter(resolved_at__isnull=True)),
-            Prefetch("suspensions", queryset=Suspension.objects.filter(ended_on__isnull=True)),
-            "fee_assessments",
-            Prefetch(
-                "materials",
-                queryset=SubmittedMaterial.objects.filter(is_current=True).select_related("requirement"),
-                to_attr="current_materials",
+    """The same case with the relations its detail page shows, in a fixed number of queries.
+
+    Every write of the API answers with this, so a relation the case cannot have yet is not asked
+    for (an empty prefetch costs no query): notices are read only while a correction is asked, open
+    suspensions and tasks begin with acceptance, fees with the decision (issue 12).
+    """
+    case = Application.objects.select_related(
+        "item__department", "department", "party", "current_step", "delivery", "result"
+    ).get(pk=application.pk)
+    prefetch_related_objects([case], *_detail_prefetches(case))
+    return case
+
+
+def _detail_prefetches(case: Application) -> list[Prefetch]:
+    def only_if(condition: bool, queryset: QuerySet) -> QuerySet:
+        return queryset if condition else queryset.none()
+
+    accepted = case.accepted_on is not None
+    return [
+        Prefetch(
+            "correction_notices",
+            queryset=only_if(
+                case.status in (S.CORRECTION_REQUESTED, S.SUSPENDED),
+                CorrectionNotice.objects.filter(resolved_at__isnull=True),
             ),
-            Prefetch("documents", queryset=Document.objects.filter(revoked_at__isnull=True), to_attr="notices"),
-            Prefetch("tasks", queryset=ReviewTask.objects.filter(status=ReviewTask.Status.OPEN), to_attr="open_tasks"),
-        )
-        .get(pk=application.pk)
-    )
+        ),
+        Prefetch("suspensions", queryset=only_if(accepted, Suspension.objects.filter(ended_on__isnull=True))),
+        Prefetch("fee_assessments", queryset=only_if(case.decided_at is not None, FeeAssessment.objects.all())),
+        Prefetch(
+            "materials",
+            queryset=SubmittedMaterial.objects.filter(is_current=True).select_related("requirement"),
+            to_attr="current_materials",
+        ),
+        Prefetch("documents", queryset=Document.objects.filter(revoked_at__isnull=True), to_attr="notices"),
+        Prefetch(
+            "tasks",
+            queryset=only_if(accepted, ReviewTask.objects.filter(status=ReviewTask.Status.OPEN)),
+            to_attr="open_tasks",
+        ),
+    ]
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,11 @@ class SubmittedMaterialOutputSerializer(serializers.ModelSerializer):
             "originals_received",
             "copies_received",
             "uploaded_at",
+            # 免证办: filled in from the applicant's e-licence (applications/licences/fetching.py)
+            "licence_number",
+            "licence_issuer",
+            "licence_issued_on",
+            "licence_valid_until",
         ]
 
     def get_has_file(self, obj: SubmittedMaterial) -> bool:

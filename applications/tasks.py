@@ -9,6 +9,7 @@ import logging
 from celery import shared_task
 
 from applications import documents, services
+from applications.licences import issuing
 
 log = logging.getLogger(__name__)
 
@@ -49,3 +50,9 @@ def handle_identity_bound(message_id: int) -> int:
 def render_issued_document(message_id: int) -> bool:
     """A document was issued: render and sign it now (applications.documents.render_issued_document)."""
     return documents.render_issued_document(message_id=message_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=10)
+def render_issued_licence(message_id: int) -> bool:
+    """A grant issued a licence: render, sign and publish it (applications.licences.issuing.render_issued_licence)."""
+    return issuing.render_issued_licence(message_id=message_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications.views import applicant, documents, public
+from applications.views import applicant, documents, licences, public
 
 app_name = "applications"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("claim/", applicant.claim, name="claim"),
     # Before <str:number>/: "lookup" would otherwise be read as a case number.
     path("lookup/", public.lookup, name="lookup"),
+    path("licences/", licences.my_licences, name="licences"),
+    path("licences/<str:number>.pdf", licences.licence_pdf, name="licence_pdf"),
     path("draft/<int:pk>/", applicant.draft, name="draft"),
     path("draft/<int:pk>/delete/", applicant.draft_delete, name="draft_delete"),
     path("draft/<int:pk>/restart/", applicant.draft_restart, name="draft_restart"),

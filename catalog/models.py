@@ -604,6 +604,8 @@ class ImportJob(models.Model):
     validated_at = models.DateTimeField("校验完成时间", null=True, blank=True)
     confirmed_at = models.DateTimeField("确认导入时间", null=True, blank=True)
     imported_at = models.DateTimeField("导入完成时间", null=True, blank=True)
+    # Set when the sweep handed a stalled write over again (catalog.imports.restart_stalled_imports).
+    restarted_at = models.DateTimeField("重新启动时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "事项导入任务"

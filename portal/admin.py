@@ -102,6 +102,7 @@ class PortalUserAdmin(UserAdmin):
     """The full ID number is never stored, so only its mask is shown. Changes are audited."""
 
     list_display = ["username", "real_name", "phone", "email", "department", "is_demo", "is_active"]
+    list_select_related = ["department__region"]  # a department's name carries its region's
     list_filter = ["groups", "is_active", "is_demo", "is_superuser"]
     search_fields = ["username", "real_name", "phone", "email"]
     readonly_fields = ["id_number_masked", "real_name_verified_at", "is_demo", "last_login", "date_joined"]

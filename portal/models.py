@@ -345,6 +345,8 @@ class OutboxMessage(models.Model):
     available_at = models.DateTimeField("可发送时间", db_index=True)
     relayed_at = models.DateTimeField("转交时间", null=True, blank=True)
     done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Set by the task that is sending it (portal.outbox.claim): a second run skips the row meanwhile.
+    claimed_at = models.DateTimeField("处理开始时间", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     last_error = models.TextField("最近错误", blank=True)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 DEPARTMENT_ROLES = (Role.REVIEWER, Role.DEPT_HEAD)
 ESCALATION_ROLES = (Role.SUPERVISOR,)
 SMS_MAX_CHARS = 300
+EMAIL_KEY_HEADER = "X-Idempotency-Key"
 KEY_MAX_CHARS = Notification._meta.get_field("idempotency_key").max_length or 120
 
 
@@ -172,21 +173,27 @@ def create_notifications(*, message: OutboxMessage) -> list[Notification]:
 def deliver_message(*, message_id: int, clock: Clock = system_clock) -> int:
     """Deliver one outbox row of kind "notification": inbox rows, then e-mail and SMS, then done.
 
-    Deliberately not one transaction: no e-mail or SMS is sent while rows are locked, and each
-    channel is marked sent right after it went out, so a retry after a failure sends only the rest.
-    A crash between sending and marking sends that one message again (at least once; the SMS
-    backend receives the idempotency key to suppress it). Raises on failure, so the task retries.
+    The row is claimed first (``outbox.claim``): a second run of the same row while the first is
+    alive (the relay hands a row over again after REDELIVER_AFTER while the first task still retries)
+    skips it. Deliberately not one transaction: no e-mail or SMS is sent while rows are locked, and
+    each channel is marked sent right after it went out, so a retry after a failure sends only the
+    rest. A crash between sending and marking sends that one message again once the claim lapses;
+    the providers receive the idempotency key to suppress it. Raises on failure, so the task retries.
     """
-    message = OutboxMessage.objects.filter(pk=message_id).first()
-    if message is None:
-        log.warning("outbox message %s no longer exists; nothing to deliver", message_id)
-        return 0
-    if message.done_at is not None:
-        return 0
-    notifications = create_notifications(message=message)
-    for notification in notifications:
-        _email(notification, clock)
-        _text(notification, clock)
+    claimed_at = outbox.claim(message_id, clock=clock)
+    if claimed_at is None:
+        if not OutboxMessage.objects.filter(pk=message_id).exists():
+            log.warning("outbox message %s no longer exists; nothing to deliver", message_id)
+        return 0  # done, or another run is delivering it
+    try:
+        message = OutboxMessage.objects.get(pk=message_id)
+        notifications = create_notifications(message=message)
+        for notification in notifications:
+            _email(notification, clock)
+            _text(notification, clock)
+    except BaseException:
+        outbox.release(message_id, claimed_at)
+        raise
     outbox.mark_done(message_id, clock=clock)
     return len(notifications)
 
@@ -200,12 +207,14 @@ def _email(notification: Notification, clock: Clock) -> None:
     if notification.emailed_at is not None or recipient is None or not recipient.email:
         return
     lines = [line for line in (notification.body, _absolute(notification.link)) if line]
-    send_mail(
+    EmailMessage(
         subject=notification.title,
-        message="\n".join([*lines, "", f"—— {settings.PORTAL_NAME}"]),
+        body="\n".join([*lines, "", f"—— {settings.PORTAL_NAME}"]),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[recipient.email],
-    )
+        to=[recipient.email],
+        # The mail relay may drop a second message with the same key (a send repeated after a crash).
+        headers={EMAIL_KEY_HEADER: notification.idempotency_key},
+    ).send()
     _mark_sent(notification, "emailed_at", clock.now())
 
 

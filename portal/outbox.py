@@ -7,12 +7,14 @@ whose task never ran is relayed again after a back-off, and the idempotency key 
 """
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
 from portal.clock import Clock, system_clock
 from portal.models import OutboxMessage
@@ -20,6 +22,9 @@ from portal.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 RELAY_BATCH = 200
+# A task's claim on its row (``claim``) lapses after this: longer than any task's time limit
+# (portal/tasks.py), so a live task keeps its row; a killed one's row is taken again after it.
+CLAIM_TIMEOUT = dt.timedelta(minutes=3)
 # A relayed row not marked done by then is relayed again (its task was lost with a broker or worker).
 REDELIVER_AFTER = dt.timedelta(minutes=5)
 
@@ -29,9 +34,29 @@ HANDLERS: dict[str, str] = {"notification": "portal.tasks.deliver_notification"}
 
 def enqueue(*, kind: str, payload: dict[str, Any], key: str, clock: Clock = system_clock) -> OutboxMessage:
     """Write one outbox row, once per key: a second enqueue with the same key returns the first row."""
-    message, _ = OutboxMessage.objects.get_or_create(
-        idempotency_key=key, defaults={"kind": kind, "payload": payload, "available_at": clock.now()}
-    )
+    # One INSERT … ON CONFLICT DO NOTHING RETURNING instead of get_or_create's SELECT, SAVEPOINT,
+    # INSERT and RELEASE: every move of a case writes one or two of these rows (issue 12).
+    message = OutboxMessage(kind=kind, payload=payload, idempotency_key=key, available_at=clock.now())
+    message.created_at = timezone.now()
+    table = OutboxMessage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (kind, payload, idempotency_key, created_at, available_at, attempts, last_error)"
+            " VALUES (%s, %s, %s, %s, %s, 0, '') ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            [
+                kind,
+                json.dumps(payload),
+                key,
+                connection.ops.adapt_datetimefield_value(message.created_at),
+                connection.ops.adapt_datetimefield_value(message.available_at),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:  # enqueued before: the first row stands
+        return OutboxMessage.objects.get(idempotency_key=key)
+    message.pk = row[0]
+    message._state.adding = False
+    message._state.db = connection.alias
     return message
 
 
@@ -75,6 +100,25 @@ def relay_due(*, send: Callable[[str, list[Any]], Any], clock: Clock = system_cl
     return relayed
 
 
+def claim(message_id: int, *, clock: Clock = system_clock) -> dt.datetime | None:
+    """Claim a row for the task about to perform it: one conditional UPDATE, so of two runs of the
+    same row (a retry and a relay's second hand-over) one gets it. Returns the claim's time, or None
+    when the row is done, gone, or claimed by a run that is still within CLAIM_TIMEOUT."""
+    now = clock.now()
+    claimed = (
+        OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(claimed_at=now)
+    )
+    return now if claimed else None
+
+
+def release(message_id: int, claimed_at: dt.datetime) -> None:
+    """Give up a claim after a failure, so the task's retry may take the row at once."""
+    OutboxMessage.objects.filter(pk=message_id, claimed_at=claimed_at).update(claimed_at=None)
+
+
 def mark_done(message_id: int, *, clock: Clock = system_clock) -> bool:
-    """Mark a row done; False if it was done already (the task then does nothing)."""
-    return bool(OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(done_at=clock.now()))
+    """Mark a row done (and unclaimed); False if it was done already (the task then does nothing)."""
+    done = OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True)
+    return bool(done.update(done_at=clock.now(), claimed_at=None))

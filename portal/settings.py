@@ -308,7 +308,7 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "portal.beat:SingleBeatScheduler"  # exactly one beat (portal/beat.py)
 CELERY_TIMEZONE = TIME_ZONE
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
 
@@ -345,6 +345,11 @@ ORGANIZATION_REGISTRY = env.str("ORGANIZATION_REGISTRY", default="portal.registr
 ORGANIZATION_REGISTRY_URL = env.str("ORGANIZATION_REGISTRY_URL", default="")
 ORGANIZATION_REGISTRY_APP_ID = env.str("ORGANIZATION_REGISTRY_APP_ID", default="")
 ORGANIZATION_REGISTRY_SECRET = env.str("ORGANIZATION_REGISTRY_SECRET", default="")
+# The e-licence registry (电子证照库, applications/licences/registry.py): the demo one reads our own table;
+# a provincial adapter replaces it by its dotted path.
+PORTAL_LICENCE_REGISTRY = env.str(
+    "PORTAL_LICENCE_REGISTRY", default="applications.licences.registry.DatabaseLicenceRegistry"
+)
 # Seconds to wait for a provider to connect and to answer; a person is waiting for the first two.
 PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10.0)
 

@@ -31,3 +31,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the portal's layout; JSON under /api/; 503 while the database is down.
+handler400 = "portal.views_errors.bad_request"
+handler403 = "portal.views_errors.permission_denied"
+handler404 = "portal.views_errors.page_not_found"
+handler500 = "portal.views_errors.server_error"

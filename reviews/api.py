@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applications import services
-from applications.access import roles_in_case
+from applications.access import forget_roles, role_for, roles_in_case
 from applications.api import (
     NUMBER_PARAMETER,
     READ_ERRORS,
@@ -60,7 +60,10 @@ def review_role(request: Request, number: str, *, action: str | None, roles: set
     """
     application, _ = case_for(request, number)
     ReviewTask.objects.select_for_update().filter(application=application, status=ReviewTask.Status.OPEN).first()
-    role = case_for(request, number, action)[1] if action else None
+    # The roles are read after the lock, from the case already loaded: only the task's assignee can
+    # have changed, and who may see the case (its department) does not.
+    forget_roles(application)
+    role = role_for(request.user, application, action) if action else None
     if role not in roles:
         held = roles_in_case(request.user, application) & roles
         if not held:

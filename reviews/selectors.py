@@ -59,9 +59,9 @@ def queue_for(user: Any) -> QuerySet[ReviewTask]:
             rule |= Q(application__item__is_immediate=True)
         tasks = tasks.filter(rule)
     # PostgreSQL's LEAST ignores NULLs: a task without a date of its own sorts by the case's.
-    return tasks.select_related("application__item", "application__party", "step", "assignee").order_by(
-        Least(F("application__due_on"), F("due_on")).asc(nulls_last=True), "opened_at", "pk"
-    )
+    return tasks.select_related(
+        "application__item", "application__department", "application__party", "step", "assignee"
+    ).order_by(Least(F("application__due_on"), F("due_on")).asc(nulls_last=True), "opened_at", "pk")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ $PY manage.py setup_schedule
 WORKER=$!
 # Exactly one beat, with the schedule in the database.
 .venv/bin/celery -A portal beat --loglevel=INFO \
-  --scheduler django_celery_beat.schedulers:DatabaseScheduler >var/log/beat.log 2>&1 &
+  --scheduler portal.beat:SingleBeatScheduler >var/log/beat.log 2>&1 &
 BEAT=$!
 trap 'kill $WORKER $BEAT 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 echo

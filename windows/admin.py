@@ -182,6 +182,7 @@ class WindowAuthorizationAdmin(SysadminOnly, admin.ModelAdmin):
 @admin.register(Intake)
 class IntakeAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["application", "window", "clerk", "at"]
+    list_select_related = ["application", "window__hall", "clerk"]  # a window's name carries its hall's
     list_filter = ["window__hall"]
     search_fields = ["application__number"]
 

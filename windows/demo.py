@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from applications.demo import fits_the_demo, granted_case, submitted_case
+from applications.licences.demo import seed_demo_licences
 from applications.models import Application
 from catalog.demo import accounts, places
 from catalog.models import Department, Region, ServiceItem
@@ -47,7 +48,8 @@ class HallReport:
     def summary(self) -> str:
         labels = {"hall": "服务大厅", "window": "窗口", "assignment": "窗口人员", "authorization": "窗口授权"}
         parts = [f"{label} {self.created[key]}" for key, label in labels.items()]
-        return "新建：" + "，".join(parts) + f"，演示办件 {self.created['case']}。"
+        cases = f"，演示办件 {self.created['case']}，电子证照 {self.created['licence']}。"
+        return "新建：" + "，".join(parts) + cases
 
 
 def _staff(username: str) -> User:
@@ -67,6 +69,8 @@ def seed_demo_hall(*, clock: Clock = system_clock) -> HallReport:
     items = list(intake_items(department))
     with transaction.atomic():
         _load_hall(department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report)
+    # The demo citizens' and company's e-licences first: the cases fill in 张三's ID card from them (免证办).
+    report.created["licence"] += seed_demo_licences()
     _load_cases(items=items, clerk=clerk, report=report, clock=clock)
     return report
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from applications.access import remembered
 from applications.models import Application
 from catalog.models import ServiceItem
 from catalog.selectors import published_items
@@ -32,8 +33,16 @@ def authorizations_of(clerk: Any, window: Window | None = None) -> QuerySet[Wind
 def authorization_for(clerk: Any, application: Application) -> WindowAuthorization | None:
     """The authorisation under which this clerk takes the case in.
 
-    The window that took the case in comes first (a walk-in), then any of the clerk's windows.
+    The window that took the case in comes first (a walk-in), then any of the clerk's windows. Asked
+    by the API and again by the service within one request: remembered on the loaded case.
     """
+    if application.pk is None:  # a walk-in case being made
+        return _authorization_for(clerk, application)
+    key = ("authorization", clerk.pk, application.status)
+    return remembered(application, key, lambda: _authorization_for(clerk, application))
+
+
+def _authorization_for(clerk: Any, application: Application) -> WindowAuthorization | None:
     authorizations = authorizations_of(clerk).filter(
         item_code=application.item.code, department=application.department_id
     )

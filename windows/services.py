@@ -19,6 +19,7 @@ from applications.forms_runtime import validate_form_data
 from applications.models import Application, CorrectionNotice, Delivery, Party, SubmittedMaterial
 from applications.transitions import Actor
 from catalog.models import Department, MaterialRequirement, ServiceItem
+from catalog.selectors import materials_for
 from portal import crypto, validators
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, PermissionDenied
@@ -247,7 +248,8 @@ def _check_received(application: Application, received: Received) -> dict[str, l
     not checked here (``_missing_required``): it may be asked for in writing.
     """
     problems: dict[str, list[str]] = {}
-    listed = {m.id: m for m in cases.required_materials(application)}
+    # Paper for a material an e-licence fills in is taken too: the licence supersedes it at submission.
+    listed = {m.id: m for m in materials_for(application.item, application.situation_options)}
     for requirement_id, (originals, copies, scan) in received.items():
         requirement = listed.get(requirement_id)
         if requirement is None:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from applications import deadlines
 from applications.access import barred_from_deciding
+from applications.licences import issuing
 from applications.models import (
     Application,
     Document,
@@ -55,6 +56,13 @@ def decide_application(
             deadlines.check_valid_until(valid_until, today)  # valid_from is the day of the decision
         except ValidationError as exc:
             raise ValidationError({"valid_until": exc.messages}) from None
+    granted = outcome == Application.Outcome.GRANTED
+    # 行政许可法 art. 39: an 出证 item's grant issues its licence, valid for the kind's years unless set here.
+    with_licence = granted and issuing.issues_licence(application.item)
+    if with_licence:
+        valid_until = issuing.licence_validity(application.item.result_name, today, valid_until)
+        certificate_number = certificate_number.strip() or issuing.licence_number_for(application)
+        issuing.check_number_free(certificate_number)
     task.status, task.completed_at, task.completed_by, task.opinion = (
         ReviewTask.Status.DONE,
         now,
@@ -66,13 +74,14 @@ def decide_application(
         application=application,
         outcome=outcome,
         reasons=reasons.strip(),
-        certificate_number=certificate_number
-        or (f"{application.number}-Z" if outcome == Application.Outcome.GRANTED else ""),
-        valid_from=today if outcome == Application.Outcome.GRANTED else None,
+        certificate_number=certificate_number or (f"{application.number}-Z" if granted else ""),
+        valid_from=today if granted else None,
         valid_until=valid_until,
         decided_by=actor,
         decided_at=now,
     )
+    if with_licence:
+        issuing.issue_licence_for_grant(application=application, result=result, clock=clock)
     transition(
         application=application,
         action="grant" if outcome == Application.Outcome.GRANTED else "deny",

@@ -6,11 +6,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from applications.licences import issuing
 from applications.models import (
     Application,
     Delivery,
     Document,
     ReviewTask,
+    TimelineEvent,
 )
 from applications.services.core import _new_document, transition
 from applications.services.fees import amount_due
@@ -51,6 +53,17 @@ def deliver_result(
         note="办理结果已送达，办结。",
         clock=clock,
     )
+    # The licence itself goes with the decision letter (行政许可法 art. 44); the holder downloads it from now on.
+    handed_over = issuing.hand_over_licences(application=application, clock=clock)
+    if handed_over:
+        TimelineEvent.objects.create(
+            application=application,
+            at=now,
+            actor=actor if getattr(actor, "pk", None) else None,
+            action="licence_delivered",
+            note="证照已交付：" + "、".join(handed_over) + "（电子证照已归集至电子证照库）",
+            is_visible_to_applicant=True,
+        )
     delivery = Delivery.objects.create(
         application=application,
         method=method,

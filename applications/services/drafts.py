@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, prefill_form_data, validate_form_data
+from applications.licences import fetching
 from applications.models import (
     Application,
     NumberSequence,
@@ -314,9 +315,10 @@ def restart_draft(*, application: Application, user: Any, clock: Clock = system_
     return fresh
 
 
-def required_materials(application: Application) -> list[MaterialRequirement]:
-    """The tailored list for this case's situation, minus what e-licences already prove (免证办)."""
-    return [m for m in materials_for(application.item, application.situation_options) if not m.is_satisfied_by_license]
+def required_materials(application: Application, *, clock: Clock = system_clock) -> list[MaterialRequirement]:
+    """The tailored list for this case's situation, minus what the applicant's e-licences fill in (免证办)."""
+    filled = fetching.filled_in_requirement_ids(application, today=clock.today())
+    return [m for m in materials_for(application.item, application.situation_options) if m.id not in filled]
 
 
 @transaction.atomic
@@ -356,11 +358,11 @@ def _store_material(
     )
 
 
-def missing_materials(application: Application) -> list[MaterialRequirement]:
+def missing_materials(application: Application, *, clock: Clock = system_clock) -> list[MaterialRequirement]:
     present = set(application.materials.filter(is_current=True).values_list("requirement_id", flat=True))
     return [
         m
-        for m in required_materials(application)
+        for m in required_materials(application, clock=clock)
         if m.necessity == MaterialRequirement.Necessity.REQUIRED and m.id not in present
     ]
 
@@ -444,7 +446,7 @@ def submit_application(
     # Told together with everything else, so the applicant fixes the whole page at once.
     if not declaration:
         problems["declaration"] = ["请阅读并确认承诺声明：所填信息和提交材料真实有效。"]
-    missing = missing_materials(application)
+    missing = missing_materials(application, clock=clock)
     if materials_to_follow and not (actor_role == Actor.CLERK and application.channel == Application.Channel.WINDOW):
         raise PermissionDenied("只有窗口收件时可以先登记、再一次性告知补正缺少的材料。")
     if missing and not materials_to_follow:
@@ -455,6 +457,7 @@ def submit_application(
         problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
     if problems:
         raise ValidationError(problems)
+    fetching.record_fetched_licences(application=application, actor=actor, clock=clock)
     now = clock.now()
     return transition(
         application=application,

@@ -30,6 +30,8 @@ from applications.access import (
     get_draft_for,
     is_applicant,
 )
+from applications.licences import fetching
+from applications.licences.access import licences_held_by
 from applications.models import Application
 from applications.transitions import OPEN_BEFORE_DECISION, Actor
 from catalog import selectors as catalog_selectors
@@ -142,9 +144,12 @@ def _draft_context(
     current = {m.requirement_id: m for m in application.materials.filter(is_current=True).select_related("requirement")}
     # "请上传：申请书" (submit_application) is told next to that material's input, not only at the top.
     missing = problems.get("materials", [])
+    checks = fetching.live_checks(application, today=system_clock.today())
+    licence_problems = {c.requirement.id: c.problem for c in checks if c.licence is None}
     materials = [
         {
             "requirement": requirement,
+            "licence_problem": licence_problems.get(requirement.id, ""),
             "submitted": current.get(requirement.id),
             "errors": problems.get(f"material_{requirement.id}", [])
             + [m for m in missing if m.endswith(f"：{requirement.name}")],
@@ -176,6 +181,7 @@ def _draft_context(
         "deferrable": [
             m["requirement"] for m in materials if m["requirement"].necessity == "deferrable" and not m["submitted"]
         ],
+        "fetched": [fetching.as_material_facts(c) for c in checks if c.licence is not None],
         "material_problems": [m for m in missing if m not in told_at_a_material],
         "delivery_methods": Application.DeliveryMethod.choices,
         "problems": problems,
@@ -401,6 +407,8 @@ def _detail_context(
         "timeline": selectors.timeline_for_applicant(application),
         "asks": selectors.what_is_asked(application),
         "documents": _document_links(application),
+        # A grant's licence, to its holder once handed over (not to a proxy who filed for them).
+        "licences": list(licences_held_by(request.user).filter(application=application)),
         "materials": application.current_materials,  # type: ignore[attr-defined]
         "fees": fees,
         "can_pay_online": application.item.supports_online_payment,

@@ -44,6 +44,7 @@ from catalog.imports.cells import (  # noqa: F401
 from catalog.imports.jobs import (  # noqa: F401
     confirm_import,
     get_import_job_for,
+    restart_stalled_imports,
     start_import,
     validate_import,
     validates_inline,

@@ -1,13 +1,16 @@
 """Import jobs: upload, the validation pass (rehearsed writes), confirmation and the one write."""
 
+import datetime as dt
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog import access, services
@@ -24,6 +27,10 @@ from catalog.models import (
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied
 
 logger = logging.getLogger(__name__)
+
+# A confirmed job still 正在导入 this long after its confirmation (or its last restart), with no
+# worker writing it, lost its task (a broker message lost with Redis, a killed worker): sent again.
+STALLED_AFTER = dt.timedelta(minutes=10)
 
 
 # --- Writing -----------------------------------------------------------------------------------
@@ -243,3 +250,30 @@ def write_import(*, job_id: int) -> ImportJob:
             error_message="导入过程中出现系统错误，没有导入任何事项。",
         )
         raise
+
+
+def restart_stalled_imports(*, send: Callable[[int], Any], now: dt.datetime | None = None) -> list[int]:
+    """Hand a stalled write over again, once per STALLED_AFTER: the sweep's part of the import.
+
+    A job being written is locked by its write (``write_import`` holds the row for its one
+    transaction), so ``skip_locked`` passes it by: only a job nobody is writing is restarted.
+    ``restarted_at`` is set in the same transaction, so a second sweep does not send it again.
+    """
+    now = now or timezone.now()
+    stalled_since = now - STALLED_AFTER
+    with transaction.atomic():
+        job_ids = list(
+            ImportJob.objects.select_for_update(skip_locked=True)
+            .filter(status=ImportJob.Status.IMPORTING)
+            .filter(Q(restarted_at__lt=stalled_since) | Q(restarted_at__isnull=True, confirmed_at__lt=stalled_since))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:100]
+        )
+        ImportJob.objects.filter(pk__in=job_ids).update(restarted_at=now)
+    for job_id in job_ids:
+        logger.warning("import job %s stalled while importing; its write is sent again", job_id)
+        try:
+            send(job_id)
+        except Exception as exc:  # the broker is down: the next sweep after STALLED_AFTER tries again
+            logger.warning("could not restart import job %s: %s: %s", job_id, type(exc).__name__, exc)
+    return job_ids

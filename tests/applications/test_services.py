@@ -13,7 +13,7 @@ from portal import crypto
 from portal.exceptions import InvalidTransition, PermissionDenied
 from portal.models import OutboxMessage
 from tests.applications.conftest import clock_at, pdf
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_resident_id
 
 S = Application.Status
 MONDAY = dt.date(2026, 3, 2)
@@ -185,6 +185,25 @@ def test_art_32_a_received_case_without_notice_counts_as_accepted_on_receipt(sub
     assert services.sweep_auto_accept(clock=clock_at(dt.date(2026, 3, 10))) == 0  # safe to run twice
     submitted.refresh_from_db()
     assert submitted.status == S.IN_REVIEW and submitted.accepted_on == MONDAY
+
+
+def test_auto_acceptance_runs_in_small_batches_up_to_a_limit(licensing_item, citizen):
+    for n in range(3):
+        party_id = make_resident_id(seq=f"{n + 1:03}")
+        party = services.register_party(kind="person", name="张三", id_type="resident_id", id_number=party_id)
+        clock = clock_at(MONDAY, 9)
+        application = services.start_application(user=citizen, item=licensing_item, party=party, clock=clock)
+        services.save_draft(application=application, form_data={"applicant_name": "张三", "id_number": party_id})
+        services.attach_material(
+            application=application, requirement=licensing_item.materials.get(), file=pdf(), actor=citizen, clock=clock
+        )
+        application = services.submit_application(application=application, actor=citizen, declaration=True, clock=clock)
+        services.receive_application(application=application, actor=UserFactory(), clock=clock_at(MONDAY))
+    late = clock_at(dt.date(2026, 3, 10))
+    assert services.sweep_auto_accept(clock=late, batch=2, most=2) == 2  # one batch, then the limit
+    assert services.sweep_auto_accept(clock=late, batch=2) == 1  # what is left, in the next run
+    assert services.sweep_auto_accept(clock=late, batch=2) == 0
+    assert set(Application.objects.values_list("status", flat=True)) == {S.IN_REVIEW}
 
 
 def test_lights_turn_yellow_then_red_once_each(submitted):

@@ -323,7 +323,7 @@ def worker_args(name: str) -> list[str]:
     ]
 
 
-BEAT_ARGS = ["beat", "--loglevel=INFO", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"]
+BEAT_ARGS = ["beat", "--loglevel=INFO", "--scheduler", "portal.beat:SingleBeatScheduler"]
 
 
 def logs(logdir: Path) -> str:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from applications.licences.demo import read_demo_licences
 from catalog import rules
 from catalog.demo import accounts, build, bundles, items, places, topics
 from catalog.demo.datafiles import DATA_DIR, DataFileError
@@ -18,6 +19,8 @@ OTHER_FILES = {
     "accounts.yaml": accounts.read_accounts,
     "bundles.yaml": lambda name: tuple(vars(bundles.read_bundles(name)).values()),
     "vocabulary.yaml": lambda name: tuple(vars(build.read_vocabulary(name)).values()),
+    # The demo e-licence registry: read by applications (the catalog knows no licences).
+    "licences.yaml": lambda name: tuple(read_demo_licences(name).values()),
 }
 DATA_FILES = sorted(path.relative_to(DATA_DIR).as_posix() for path in DATA_DIR.rglob("*.yaml"))
 

@@ -66,7 +66,8 @@ def test_it_refuses_a_zip_that_is_no_office_file():
 
 
 def test_every_uploaded_file_field_stores_under_a_random_name():
-    """Generated documents (applications.Document) are named by the portal; every upload is random."""
+    """Generated documents (applications.Document) and issued e-licences (applications.License) are named by
+    the portal; every upload is random."""
     from django.apps import apps
     from django.db import models
 
@@ -78,7 +79,7 @@ def test_every_uploaded_file_field_stores_under_a_random_name():
         for field in model._meta.get_fields()
         if isinstance(field, models.FileField) and not isinstance(field.upload_to, RandomName)
     ]
-    assert fields == ["applications.Document.file"]
+    assert sorted(fields) == ["applications.Document.file", "applications.License.file"]
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,18 @@
 """The window's services against the real database: authorisations, clerks, intake, outcomes, delivery."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from applications import services as cases
 from applications.access import applications_visible_to
+from applications.licences import issuing
 from applications.models import Application, Document, SubmittedMaterial
+from catalog.models import MaterialRequirement
 from portal.exceptions import DomainError, InvalidTransition, PermissionDenied
 from portal.models import AuditEvent, Role
-from tests.factories import UserFactory, make_resident_id, next_uscc
+from tests.factories import MaterialRequirementFactory, UserFactory, make_resident_id, next_uscc
 from tests.windows.conftest import MONDAY, PARTY_ID_NUMBER, clock_at, pdf
 from windows import selectors, services
 from windows.models import ClerkAssignment, Intake, Window, WindowAuthorization
@@ -257,3 +261,54 @@ def test_only_the_applicant_or_a_proxy_with_a_letter_collects(decided, clerk_a):
     assert delivery.recipient_is_proxy and delivery.identity_check.is_proxy
     decided.refresh_from_db()
     assert decided.status == S.CONCLUDED
+
+
+# --- 免证办 at the window ------------------------------------------------------------------------------
+
+
+def _walk_in_with(clerk, window, item, received):
+    party = cases.register_party(kind="person", name="王五", id_type="resident_id", id_number=WALK_IN_ID)
+    return services.file_walk_in(
+        clerk=clerk,
+        window=window,
+        item=item,
+        party=party,
+        form_data={"applicant_name": "王五", "id_number": WALK_IN_ID},
+        situation_options=[],
+        received=received,
+        declaration_signed=True,
+        clock=clock_at(MONDAY),
+    )
+
+
+def _id_card_material(item):
+    return MaterialRequirementFactory(
+        item=item, name="申请人居民身份证", source=MaterialRequirement.Source.LICENSE, license_code="居民身份证"
+    )
+
+
+def test_a_walk_in_holding_a_valid_id_card_licence_hands_in_no_paper_for_it(clerk_a, window_a, licensing_item):
+    form, card = licensing_item.materials.get(), _id_card_material(licensing_item)
+    issuing.record_licence(
+        kind="居民身份证",
+        number="SFZ-WANG",
+        holder_type="person",
+        holder_id_type="resident_id",
+        holder_id_number=WALK_IN_ID,
+        holder_name="王五",
+        issuer="南京市公安局玄武分局",
+        issued_on=dt.date(2016, 3, 1),
+    )
+    application = _walk_in_with(clerk_a, window_a, licensing_item, {form.pk: (1, 1, None)})
+    fetched = application.materials.get(requirement=card, is_current=True)
+    assert fetched.licence_number == "SFZ-WANG" and not fetched.file
+
+
+def test_a_walk_in_without_a_licence_hands_in_the_paper_which_the_clerk_records(clerk_a, window_a, licensing_item):
+    form, card = licensing_item.materials.get(), _id_card_material(licensing_item)
+    with pytest.raises(ValidationError) as caught:
+        _walk_in_with(clerk_a, window_a, licensing_item, {form.pk: (1, 1, None)})
+    assert f"未收取必要材料：{card.name}" in caught.value.message_dict["materials"]
+    application = _walk_in_with(clerk_a, window_a, licensing_item, {form.pk: (1, 1, None), card.pk: (1, 0, None)})
+    paper = application.materials.get(requirement=card, is_current=True)
+    assert paper.originals_received == 1 and not paper.licence_number

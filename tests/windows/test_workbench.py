@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications import services as cases
+from applications.licences import issuing
 from applications.models import (
     Application,
     CorrectionNotice,
@@ -127,9 +128,46 @@ def test_a_correction_offers_only_the_materials_that_apply_with_what_was_receive
         item=submitted.item, name="居民身份证（电子证照）", source=MaterialRequirement.Source.LICENSE
     )
     SubmittedMaterial.objects.filter(application=submitted).update(original_name="申请书-签字版.pdf")
+    # Filled in from the applicant's e-licence at submission (applications/licences/fetching.py).
+    SubmittedMaterial.objects.create(application=submitted, requirement=licensed, licence_number="SFZ-1")
     page = client_a.get(case_url(submitted, "correction")).content.decode()
     assert "申请书" in page and "申请书-签字版.pdf" in page
     assert licensed.name not in page
+
+
+def test_the_window_sees_a_material_filled_in_from_an_e_licence_as_verified_with_issuer_and_validity(
+    client_a, submitted
+):
+    licensed = MaterialRequirementFactory(
+        item=submitted.item,
+        name="申请人居民身份证",
+        source=MaterialRequirement.Source.LICENSE,
+        license_code="居民身份证",
+    )
+    SubmittedMaterial.objects.create(
+        application=submitted,
+        requirement=licensed,
+        licence_number="SFZ-1",
+        licence_issuer="南京市公安局玄武分局",
+        licence_issued_on=dt.date(2016, 3, 1),
+        licence_valid_until=dt.date(2036, 3, 1),
+    )
+    page = client_a.get(case_url(submitted)).content.decode()
+    assert "已核验（电子证照）" in page and "SFZ-1" in page
+    assert "南京市公安局玄武分局" in page and "2016-03-01" in page and "2036-03-01" in page
+    # Its PDF: for the clerk of a case that used it; the registry's answer (not held there: 404).
+    assert client_a.get(reverse("applications:licence_pdf", args=["SFZ-1"])).status_code == 404
+    issuing.record_licence(
+        kind="居民身份证",
+        number="SFZ-1",
+        holder_type="person",
+        holder_id_type="resident_id",
+        holder_id_number=PARTY_ID_NUMBER,
+        holder_name="张三",
+        issuer="南京市公安局玄武分局",
+        issued_on=dt.date(2016, 3, 1),
+    )
+    assert client_a.get(reverse("applications:licence_pdf", args=["SFZ-1"])).status_code == 200
 
 
 def test_a_correction_can_be_previewed_before_it_is_issued(client_a, submitted):

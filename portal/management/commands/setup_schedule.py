@@ -46,6 +46,13 @@ SCHEDULE: list[PeriodicJob] = [
         expires_seconds=settings.SWEEP_INTERVAL_SECONDS,
     ),
     PeriodicJob(
+        name="portal.restart_stalled_imports",
+        task="catalog.tasks.restart_stalled_imports",
+        description="事项导入：确认后未在写入的任务（消息丢失、进程被终止）重新启动",
+        every_seconds=settings.SWEEP_INTERVAL_SECONDS,
+        expires_seconds=settings.SWEEP_INTERVAL_SECONDS,
+    ),
+    PeriodicJob(
         name="portal.sweep_deadlines",
         task="applications.tasks.sweep_deadlines",
         description="办件时限巡检：逾期未告知视为受理（行政许可法第三十二条）、补正逾期退件、红黄灯预警、审查环节超期提醒",
