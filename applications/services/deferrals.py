@@ -137,9 +137,15 @@ def supply_deferred(
 # Each batch in its own transaction, rows claimed with skip_locked (a second beat takes other rows).
 
 
+def owed_by(application: Application) -> dt.date | None:
+    """The earliest date a 容缺后补 material is still owed by (what ``deferral_due_on`` must say)."""
+    still = owed(application)
+    return still[0].deferred_until if still else None
+
+
 def _still_owed(application: Application) -> list[SubmittedMaterial]:
     """What the case owes now, its date set to match: an owed material may have come by another door
-    (a 受理后补正 that listed it, the window's 收取补正材料), which stores it without this module."""
+    (a 受理后补正 that listed it sets the date itself; a sweep does not rely on that)."""
     still = owed(application)
     due = still[0].deferred_until if still else None
     if due != application.deferral_due_on:

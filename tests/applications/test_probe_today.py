@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applications import services
 from applications.models import Application, Document, SubmittedMaterial
+from applications.selectors import what_is_asked
 from applications.transitions import Actor
 from catalog.models import DeferralLapse
 from portal.models import OutboxMessage, Role
@@ -40,6 +41,9 @@ def _supplied_through_a_correction(application, citizen):
     )
     application.refresh_from_db()
     assert application.status == S.IN_REVIEW and services.owed_materials(application) == []
+    # Not asked for any more, from the correction on (not only once a sweep has run).
+    assert application.deferral_due_on is None
+    assert "supply_deferred" not in [ask.kind for ask in what_is_asked(application)]
 
 
 @pytest.mark.parametrize("lapse", [DeferralLapse.SUSPEND, DeferralLapse.RETURN])
@@ -54,6 +58,20 @@ def test_a_material_that_came_with_a_correction_is_not_treated_as_lapsed(accepte
     assert accepted.status == S.IN_REVIEW, accepted.timeline.order_by("-at").first().note
     assert accepted.deferral_due_on is None and not accepted.suspensions.filter(kind="deferral").exists()
     assert not accepted.documents.filter(kind=Document.Kind.RETURN_NOTICE).exists()
+
+
+def test_the_sweeps_go_by_what_is_still_owed_not_by_a_stale_date(accepted, citizen):
+    """However the material came (a door that does not reset the date), nobody is reminded of it or
+    returned for it."""
+    owed = accepted.materials.get(requirement__name="卫生管理制度")
+    SubmittedMaterial.objects.filter(pk=owed.pk).update(is_current=False)
+    SubmittedMaterial.objects.create(application=accepted, requirement=owed.requirement, originals_received=1)
+    accepted.item.deferral_lapse = DeferralLapse.RETURN
+    accepted.item.save(update_fields=["deferral_lapse"])
+    assert services.sweep_deferral_reminders(clock=clock_at(dt.date(2026, 3, 5))) == 0
+    assert services.sweep_lapsed_deferrals(clock=clock_at(AFTER)) == 0
+    accepted.refresh_from_db()
+    assert accepted.status == S.IN_REVIEW and accepted.deferral_due_on is None
 
 
 # --- What held (kept as tests so it keeps holding) --------------------------------------------------
