@@ -150,3 +150,8 @@ def test_a_double_publish_is_409_and_publishes_once(client, publisher, editor_x,
     assert client.post(url).status_code == 302
     assert client.post(url).status_code == 409
     assert Bundle.objects.filter(code=draft_bundle.code, status=Status.PUBLISHED).count() == 1
+
+
+@pytest.mark.parametrize("code", ["%00", "a%00b", "X" * 300, "..%2F..%2Fetc"])
+def test_a_crafted_bundle_code_is_404(client, db, code):
+    assert client.get(f"/items/bundles/{code}/").status_code == 404
