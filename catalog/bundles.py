@@ -331,6 +331,11 @@ def questionnaire_problems(questionnaire: Any) -> list[str]:
         for option in options:
             if not isinstance(option, dict) or not str(option.get("label", "")).strip():
                 problems.append(f"问题“{question['question']}”有选项缺少文字。")
+                continue
+            for key, what in (("bundles", "一件事"), ("items", "事项（基本目录编码）")):
+                codes = option.get(key, [])
+                if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
+                    problems.append(f"问题“{question['question']}”的选项“{option['label']}”推荐的{what}须为编码列表。")
     return problems
 
 

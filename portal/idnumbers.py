@@ -29,13 +29,19 @@ def mask_id_number(value: str) -> str:
 
 
 # An 18-character 公民身份号码 (or a 2023 permanent-residence card number) typed into free text: not a
-# piece of a longer run, so a 22-digit 办件编号 or a phone number is left alone.
-_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+# piece of a longer run, so a 22-digit 办件编号 or a phone number is left alone. As people type it: in
+# full-width digits (a Chinese input method's default), or grouped 6-8-4 by spaces or hyphens.
+_DIGIT = "[0-9０-９]"
+_NOT_AROUND = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
+_ID_NUMBER_IN_TEXT = re.compile(
+    rf"(?<![{_NOT_AROUND}])({_DIGIT}{{6}})[ \-]?({_DIGIT}{{8}})[ \-]?({_DIGIT}{{3}}[0-9０-９XxＸｘ])(?![{_NOT_AROUND}])"
+)
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 
 
 def mask_id_numbers_in_text(text: str) -> str:
     """Free text (a rating's comment, a report, a reply) with every ID number in it masked."""
-    return _ID_NUMBER_IN_TEXT.sub(lambda match: mask_id_number(match.group(0)), text)
+    return _ID_NUMBER_IN_TEXT.sub(lambda match: mask_id_number("".join(match.groups()).translate(_HALF_WIDTH)), text)
 
 
 def id_number_digest(value: str) -> str:

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from applications.models import Application
 from applications.serializers import id_field
+from portal.idnumbers import mask_id_numbers_in_text
 from reviews import evaluations
 from reviews.evaluations import COMMENT_MAX, ONLINE_CHANNELS
 from reviews.models import Evaluation, Indicator, Level, Rectification
@@ -25,6 +26,17 @@ RATING_CHANNELS = [(channel.value, channel.label) for channel in ONLINE_CHANNELS
 FOLLOW_UP_CHOICES = [(level.value, level.label) for level in FOLLOW_UP_LEVELS]
 RATING_STATES = [("open", "待评价"), ("rated", "已评价"), ("not_yet", "办结后可评价")]
 MAX_INDICATORS = 30
+
+
+class MaskedText(serializers.CharField):
+    """Free text someone typed, read back with any ID number in it masked, as the pages show it
+    (templates' ``mask_id_numbers``): the API is not a way around the masking."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return mask_id_numbers_in_text(super().to_representation(value))
 
 
 def required_text(max_length: int = TEXT_MAX, **kwargs: Any) -> serializers.CharField:
@@ -81,6 +93,7 @@ class FollowUpInputSerializer(serializers.Serializer):
 
 class MyEvaluationOutputSerializer(serializers.ModelSerializer):
     level_label = serializers.CharField(source="get_level_display")
+    comment = MaskedText()
     indicators = IndicatorOutputSerializer(many=True)
 
     class Meta:
@@ -102,6 +115,7 @@ class MyRectificationOutputSerializer(serializers.ModelSerializer):
     """What the applicant sees of the handling: the state, the deadline, the reply, their own verdict."""
 
     status_label = serializers.CharField(source="get_status_display")
+    reply = MaskedText()
 
     class Meta:
         model = Rectification
@@ -157,6 +171,12 @@ class RectificationOutputSerializer(serializers.ModelSerializer):
     light = serializers.ChoiceField(choices=Application.Light.choices)
     evaluation = RatedEvaluationOutputSerializer()
     has_appeal_evidence = serializers.SerializerMethodField()
+    verification_note = MaskedText()
+    appeal_reason = MaskedText()
+    appeal_decision = MaskedText()
+    result = MaskedText()
+    reply = MaskedText()
+    follow_up_note = MaskedText()
 
     class Meta:
         model = Rectification

@@ -565,7 +565,7 @@ def _pieces(value: str | None) -> int:
     value = (value or "").strip()
     if not value:
         return 0
-    return int(value) if value.isdigit() and len(value) < 4 else -1
+    return int(value) if value.isdecimal() and len(value) < 4 else -1  # "²" is a digit, not a number
 
 
 @clerk_view

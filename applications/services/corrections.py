@@ -16,6 +16,7 @@ from applications.models import (
     Suspension,
 )
 from applications.services.core import _case_link, _locked_for, _new_document, transition
+from applications.services.deferrals import owed_by
 from applications.services.drafts import _store_material
 from applications.services.procedures import _end_suspension
 from applications.transitions import Actor
@@ -173,6 +174,8 @@ def resubmit_correction(
         _store_material(application, requirements[requirement_id], file, kinds[requirement_id], actor)
     notice.resolved_at = clock.now()
     notice.save(update_fields=["resolved_at"])
+    # A 容缺后补 material the notice listed came with it: it is no longer owed (applications.services.deferrals).
+    owed_since = {"deferral_due_on": owed_by(locked)} if locked.deferral_due_on is not None else {}
     if suspension is not None:
         pause = _end_suspension(locked, suspension, result="已提交补正材料。", clock=clock)
         _tell_the_step_the_correction_came_back(locked, notice, clock)
@@ -182,13 +185,13 @@ def resubmit_correction(
             actor_role=actor_role,
             actor=actor,
             target=S.IN_REVIEW,
-            changes={**pause.changes, "correction_due_on": None},
+            changes={**pause.changes, "correction_due_on": None, **owed_since},
             note=f"已提交补正材料，{pause.note}",
             clock=clock,
         )
     back_to = locked.status_before_correction or S.SUBMITTED
     today = clock.today()
-    changes: dict[str, Any] = {"correction_due_on": None}
+    changes: dict[str, Any] = {"correction_due_on": None, **owed_since}
     if back_to == S.RECEIVED:
         changes.update(received_on=today, auto_accept_on=deadlines.auto_accept_date(today))
     return transition(

@@ -137,6 +137,23 @@ def supply_deferred(
 # Each batch in its own transaction, rows claimed with skip_locked (a second beat takes other rows).
 
 
+def owed_by(application: Application) -> dt.date | None:
+    """The earliest date a 容缺后补 material is still owed by (what ``deferral_due_on`` must say)."""
+    still = owed(application)
+    return still[0].deferred_until if still else None
+
+
+def _still_owed(application: Application) -> list[SubmittedMaterial]:
+    """What the case owes now, its date set to match: an owed material may have come by another door
+    (a 受理后补正 that listed it sets the date itself; a sweep does not rely on that)."""
+    still = owed(application)
+    due = still[0].deferred_until if still else None
+    if due != application.deferral_due_on:
+        Application.objects.filter(pk=application.pk).update(deferral_due_on=due)
+        application.deferral_due_on = due
+    return still
+
+
 def sweep_deferral_reminders(*, clock: Clock = system_clock, batch: int = 200) -> int:
     """One reminder per owed date, from two working days before it."""
     today = clock.today()
@@ -149,8 +166,12 @@ def sweep_deferral_reminders(*, clock: Clock = system_clock, batch: int = 200) -
             .select_related("item")
             .order_by("deferral_due_on")[:batch]
         )
+        reminded = 0
         for application in due:
-            names = "、".join(f"“{m.requirement.name}”" for m in owed(application))
+            still = _still_owed(application)
+            if not still or application.deferral_due_on > horizon:
+                continue
+            names = "、".join(f"“{m.requirement.name}”" for m in still)
             Application.objects.filter(pk=application.pk).update(deferral_reminded_at=clock.now())
             _notify_applicant(
                 application,
@@ -159,7 +180,8 @@ def sweep_deferral_reminders(*, clock: Clock = system_clock, batch: int = 200) -
                 f"逾期未补交的，{_consequence(application)}。",
                 key=f"deferral-remind:{application.pk}:{application.deferral_due_on}",
             )
-    return len(due)
+            reminded += 1
+    return reminded
 
 
 def _consequence(application: Application) -> str:
@@ -178,8 +200,13 @@ def sweep_lapsed_deferrals(*, clock: Clock = system_clock, batch: int = 200) -> 
             .select_related("item")
             .order_by("deferral_due_on")[:batch]
         )
+        lapsed = 0
         for application in due:
-            names = "、".join(f"“{m.requirement.name}”" for m in owed(application))
+            still = _still_owed(application)
+            if not still or application.deferral_due_on >= today:
+                continue
+            lapsed += 1
+            names = "、".join(f"“{m.requirement.name}”" for m in still)
             if application.item.deferral_lapse == DeferralLapse.RETURN:
                 application.tasks.filter(status=ReviewTask.Status.OPEN).update(status=ReviewTask.Status.CANCELLED)
                 transition(
@@ -206,4 +233,4 @@ def sweep_lapsed_deferrals(*, clock: Clock = system_clock, batch: int = 200) -> 
                 note=f"容缺后补材料{names}逾期未补交，暂停计时，补交后恢复。",
                 clock=clock,
             )
-    return len(due)
+    return lapsed

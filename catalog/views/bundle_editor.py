@@ -103,7 +103,9 @@ def _detail(request: HttpRequest, bundle: Bundle, *, status: int = 200, return_f
         "can_edit": access.can_edit_department(request.user, bundle.department),
         "can_publish": access.can_publish_department(request.user, bundle.department),
         "outdated": selectors.outdated_members(bundle),
-        "events": BundleEvent.objects.filter(bundle__code=bundle.code).select_related("actor", "bundle")[:50],
+        # Only the versions this user may see: another department's editor reads a published version's
+        # history, not the comments on the lead department's unpublished drafts (as editor_history).
+        "events": BundleEvent.objects.filter(bundle__in=versions).select_related("actor", "bundle")[:50],
         "last_return": bundle.events.filter(action=ItemEvent.Action.RETURNED).first(),
         "return_form": return_form or ReturnForm(),
     }
