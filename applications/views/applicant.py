@@ -31,7 +31,7 @@ from applications.access import (
     is_applicant,
 )
 from applications.documents import LEGAL_CONSEQUENCES
-from applications.models import Application
+from applications.models import Application, Result
 from applications.transitions import OPEN_BEFORE_DECISION, Actor
 from catalog import selectors as catalog_selectors
 from catalog.models import ServiceItem
@@ -420,6 +420,9 @@ def _detail_context(
         "correction": notice,
         "correction_entries": [e for e in notice.entries if e.get("requirement_id")] if notice else [],
         "owed": services.owed_materials(application) if applicant else [],
+        # 告知承诺: what the applicant committed to, how its check came out, a grant revoked for it.
+        "commitments": list(application.commitments.select_related("requirement")),
+        "revoked": Result.objects.filter(application=application, revoked_at__isnull=False).first(),
         "can_withdraw": applicant and application.status in OPEN_BEFORE_DECISION,
         "progress": selectors.case_progress(application),
         "clock": selectors.case_clock(application, system_clock.today()),

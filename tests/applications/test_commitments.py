@@ -311,3 +311,26 @@ def test_only_the_items_department_records_the_check(client, accepted, reviewer,
     assert client.post(url, {"outcome": "passed"}).status_code == 409
     elsewhere = reverse("reviews:check_commitment", args=[accepted.number, 999999])
     assert client.post(elsewhere, {"outcome": "passed"}).status_code == 404
+
+
+def test_credit_records_are_for_supervisors(client, accepted, reviewer, supervisor, citizen, department_y):
+    check(accepted, reviewer, passed=False, note="承诺不实。")
+    url = reverse("supervision:credit_records")
+    client.force_login(citizen)
+    assert client.get(url).status_code == 403
+    head_y = UserFactory(username="head_y", department=department_y, roles=[Role.DEPT_HEAD])
+    login_verified(client, head_y)
+    page = client.get(url)
+    assert page.status_code == 200 and "张三" not in page.content.decode()  # another department's
+    login_verified(client, supervisor)
+    page = client.get(url).content.decode()
+    assert "张三" in page and accepted.number in page and "经核查不实" in page
+
+
+def test_the_case_page_tells_the_applicant(client, accepted, reviewer, citizen):
+    client.force_login(citizen)
+    page = client.get(f"/applications/{accepted.number}/").content.decode()
+    assert "告知承诺" in page and "待核查" in page and "2026-03-30" in page
+    check(grant(accepted), reviewer, passed=False, note="承诺不实。")
+    page = client.get(f"/applications/{accepted.number}/").content.decode()
+    assert "核查不实" in page and "准予决定已于" in page and "撤销行政许可决定书" in page
