@@ -12,13 +12,15 @@ from applications import services
 from applications.documents import render_document
 from applications.models import Application, Commitment, CreditRecord, Document
 from applications.transitions import Actor
-from catalog.models import CommitmentConsequence
+from catalog.models import CommitmentConsequence, ServiceItem
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import OutboxMessage, Role
+from tests.api.conftest import token_client
+from tests.api.test_catalog_api import MANAGE, valid_spec
 from tests.applications.conftest import clock_at, pdf
 from tests.applications.test_documents import pdf_text
 from tests.conftest import login_verified
-from tests.factories import MaterialRequirementFactory, UserFactory, make_resident_id
+from tests.factories import BasicItemFactory, MaterialRequirementFactory, UserFactory, make_resident_id
 
 S = Application.Status
 MONDAY = dt.date(2026, 3, 2)
@@ -334,3 +336,26 @@ def test_the_case_page_tells_the_applicant(client, accepted, reviewer, citizen):
     check(grant(accepted), reviewer, passed=False, note="承诺不实。")
     page = client.get(f"/applications/{accepted.number}/").content.decode()
     assert "核查不实" in page and "准予决定已于" in page and "撤销行政许可决定书" in page
+
+
+# --- The catalog ------------------------------------------------------------------------------------
+
+
+def test_the_catalog_says_which_material_allows_it_and_with_what_text(editor_x, department_x):
+    editor, basic = token_client(editor_x), BasicItemFactory()
+    material = {"name": "无犯罪记录证明", "allows_commitment": True}
+    spec = valid_spec(materials=[material], situations=[])
+    refused = editor.post(MANAGE, {"basic_item": basic.pk, "department": department_x.pk, **spec}, format="json")
+    assert refused.status_code == 422
+    assert "请填写承诺内容及依据" in str(refused.json()["detail"]["materials"])
+    too_soon = {"basic_item": basic.pk, "department": department_x.pk, **spec, "commitment_check_workdays": 0}
+    assert "commitment_check_workdays" in editor.post(MANAGE, too_soon, format="json").json()["detail"]
+    assert not ServiceItem.objects.filter(basic_item=basic).exists()
+    material["commitment_text"] = "本人无犯罪记录。"
+    spec |= {"commitment_check_workdays": 15, "commitment_consequence": "credit"}
+    created = editor.post(MANAGE, {"basic_item": basic.pk, "department": department_x.pk, **spec}, format="json")
+    assert created.status_code == 201, created.content
+    body = created.json()["spec"]
+    assert body["commitment_check_workdays"] == 15 and body["commitment_consequence"] == "credit"
+    assert body["materials"][0]["allows_commitment"] is True
+    assert body["materials"][0]["commitment_text"] == "本人无犯罪记录。"
