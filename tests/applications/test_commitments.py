@@ -18,6 +18,7 @@ from portal.models import OutboxMessage, Role
 from tests.api.conftest import token_client
 from tests.api.test_catalog_api import MANAGE, valid_spec
 from tests.applications.conftest import clock_at, pdf
+from tests.applications.test_deferrals import draft
 from tests.applications.test_documents import pdf_text
 from tests.conftest import login_verified
 from tests.factories import BasicItemFactory, MaterialRequirementFactory, UserFactory, make_resident_id
@@ -47,17 +48,6 @@ def certificate(licensing_item):
         allows_commitment=True,
         commitment_text="本人承诺无故意犯罪记录（依据：本省证明事项告知承诺制实施办法）。",
     )
-
-
-def draft(item, party, citizen):
-    application = services.start_application(user=citizen, item=item, party=party, clock=clock_at(MONDAY, 9))
-    application = services.save_draft(
-        application=application, form_data={"applicant_name": "张三", "id_number": make_resident_id()}
-    )
-    services.attach_material(
-        application=application, requirement=item.materials.get(name="申请书"), file=pdf(), actor=citizen
-    )
-    return application
 
 
 @pytest.fixture
