@@ -52,6 +52,12 @@ logger = logging.getLogger(__name__)
 
 K = Document.Kind
 
+# What the applicant reads before signing a 告知承诺 and what its document prints (one text).
+LEGAL_CONSEQUENCES = (
+    "申请人作出不实承诺的，由审批机关依法撤销所取得的审批结果（《中华人民共和国行政许可法》第六十九条），"
+    "并将虚假承诺情况记入申请人信用记录；涉嫌违法犯罪的，依法移送有关机关处理。"
+)
+
 # The character of each kind in its 文号 (e.g. 受字〔2026〕…号).
 NUMBER_CODES = {
     K.ACCEPTANCE_RECEIPT: "受",
@@ -65,6 +71,8 @@ NUMBER_CODES = {
     K.SERVICE_RECEIPT: "送",
     K.RETURN_NOTICE: "退",
     K.DEFERRAL_PLEDGE: "容缺",
+    K.COMMITMENT: "承诺",
+    K.REVOCATION_NOTICE: "撤许",
 }
 
 CN_DIGITS = "〇一二三四五六七八九"
@@ -372,6 +380,40 @@ def _deferral_pledge(application: Application, refs: dict[str, Any]) -> dict[str
     }
 
 
+def _commitment(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
+    """告知承诺书 (applications.services.commitments): what was committed instead of which proof."""
+    rows = application.commitments.select_related("requirement").order_by("requirement__order", "id")
+    item = application.item
+    return {
+        "commitments": [{"name": c.requirement.name, "text": c.text} for c in rows],
+        "signed_on": _local_day(rows[0].signed_at) if rows else None,
+        "check_workdays": item.commitment_check_workdays,
+        "consequence_label": item.get_commitment_consequence_display(),
+        "legal_consequences": LEGAL_CONSEQUENCES,
+        "phone": _contact_phone(application, _intake(application)),
+    }
+
+
+def _revocation(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
+    """撤销行政许可决定书: the grant revoked because the commitment it rested on was false."""
+    commitment = application.commitments.select_related("requirement").get(pk=refs["commitment_id"])
+    result = application.result
+    return {
+        "commitment": {
+            "name": commitment.requirement.name,
+            "note": commitment.check_note,
+            "checked_on": _local_day(commitment.checked_at),
+        },
+        "result": {
+            "certificate_number": result.certificate_number,
+            "decided_on": _local_day(result.decided_at),
+            "revoked_on": _local_day(result.revoked_at),
+        },
+        "credit_recorded": hasattr(commitment, "credit_record"),
+        "review_body": _review_body(application),
+    }
+
+
 SNAPSHOT_BUILDERS: dict[str, Callable[[Application, dict[str, Any]], dict[str, Any]]] = {
     K.ACCEPTANCE_RECEIPT: _receipt,
     K.CORRECTION_NOTICE: _correction,
@@ -384,6 +426,8 @@ SNAPSHOT_BUILDERS: dict[str, Callable[[Application, dict[str, Any]], dict[str, A
     K.SERVICE_RECEIPT: _service_receipt,
     K.RETURN_NOTICE: _return,
     K.DEFERRAL_PLEDGE: _deferral_pledge,
+    K.COMMITMENT: _commitment,
+    K.REVOCATION_NOTICE: _revocation,
 }
 
 

@@ -419,6 +419,9 @@ class Result(models.Model):
     valid_until = models.DateField("有效期至", null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField()
+    # 告知承诺制: a grant obtained by a false commitment is revoked (applications.services.commitments).
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revocation_reason = models.TextField("撤销理由", blank=True)
 
     class Meta:
         verbose_name = "办理结果"
@@ -426,6 +429,67 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.get_outcome_display()}"
+
+
+class Commitment(models.Model):
+    """告知承诺: the applicant's signed commitment in place of one proof, and the department's later check.
+
+    Signed at submission (the text as it stood then); the check is due a number of working days after
+    acceptance (ServiceItem.commitment_check_workdays). A failed check has the item's consequences
+    (applications.services.commitments)."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "待核查"
+        PASSED = "passed", "核查属实"
+        FAILED = "failed", "核查不实"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="commitments")
+    requirement = models.ForeignKey(MaterialRequirement, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField("承诺内容及依据")
+    signed_at = models.DateTimeField("承诺时间")
+    check_due_on = models.DateField("核查期限", null=True, blank=True, db_index=True)
+    outcome = models.CharField("核查结果", max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
+    check_note = models.TextField("核查说明", blank=True)
+    checked_at = models.DateTimeField("核查时间", null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The sweep tells the department once when the check is due and once when it is overdue.
+    due_notified_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "告知承诺"
+        verbose_name_plural = "告知承诺"
+        ordering = ["requirement__order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "requirement"], name="one_commitment_per_material")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.requirement.name}"
+
+
+class CreditRecord(models.Model):
+    """信用记录: a false commitment found by the check, on the party that signed it (visible to supervisors)."""
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="credit_records")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="credit_records")
+    commitment = models.OneToOneField(Commitment, on_delete=models.PROTECT, related_name="credit_record")
+    subject_name = models.CharField("失信主体", max_length=200)
+    reason = models.TextField("记录事由")
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "信用记录"
+        verbose_name_plural = "信用记录"
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} {self.application}"
 
 
 class FeeAssessment(models.Model):
@@ -486,6 +550,8 @@ class Document(models.Model):
         SERVICE_RECEIPT = "service_receipt", "送达回证"
         RETURN_NOTICE = "return_notice", "退件通知书"
         DEFERRAL_PLEDGE = "deferral_pledge", "容缺受理承诺书"
+        COMMITMENT = "commitment", "告知承诺书"
+        REVOCATION_NOTICE = "revocation_notice", "撤销行政许可决定书"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("文书类型", max_length=24, choices=Kind.choices)

@@ -19,6 +19,7 @@ from applications.access import applications_listed_for_applicant
 from applications.models import (
     Application,
     CorrectionNotice,
+    CreditRecord,
     Document,
     FeeAssessment,
     ReviewTask,
@@ -27,6 +28,7 @@ from applications.models import (
     TimelineEvent,
 )
 from applications.transitions import TRANSITIONS
+from portal.models import Role
 
 S = Application.Status
 
@@ -342,3 +344,16 @@ def public_progress(number: str, access_code: str) -> PublicProgress | None:
             for event in events
         ],
     )
+
+
+def credit_records_for(user: Any) -> QuerySet[CreditRecord]:
+    """信用记录 of false commitments (告知承诺制): supervisors and auditors see all, a department head the
+    department's; nobody else any."""
+    records = CreditRecord.objects.select_related("application__item", "application__department", "recorded_by")
+    if not getattr(user, "is_authenticated", False):
+        return records.none()
+    if user.is_superuser or user.has_role(Role.SUPERVISOR, Role.AUDITOR):
+        return records
+    if user.department_id and user.has_role(Role.DEPT_HEAD):
+        return records.filter(application__department_id=user.department_id)
+    return records.none()

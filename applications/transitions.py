@@ -63,6 +63,10 @@ TRANSITIONS: dict[str, Move] = {
     "supply_deferred": _move({S.IN_REVIEW, S.SUSPENDED}, None, {Actor.APPLICANT, Actor.CLERK}, "补交容缺材料"),
     "deferral_lapsed": _move({S.IN_REVIEW}, S.SUSPENDED, {Actor.SYSTEM}, "容缺材料逾期未补，暂停计时"),
     "deferral_expired": _move({S.IN_REVIEW}, S.RETURNED, {Actor.SYSTEM}, "容缺材料逾期未补，退件"),
+    # 告知承诺制 (applications.services.commitments): the department's later check, before or after the decision.
+    "check_commitment": _move(
+        {S.IN_REVIEW, S.SUSPENDED, S.DECIDED, S.CONCLUDED}, None, {Actor.HANDLER}, "告知承诺核查"
+    ),
     "extend": _move({S.IN_REVIEW, S.SUSPENDED}, None, {Actor.DEPT_HEAD}, "延长办理时限"),
     "withdraw": _move(OPEN_BEFORE_DECISION, S.WITHDRAWN, {Actor.APPLICANT}, "撤回申请"),
     "deliver": _move({S.DECIDED}, S.CONCLUDED, {Actor.CLERK, Actor.SYSTEM}, "送达办结"),

@@ -41,7 +41,8 @@ FIELDSETS: list[tuple[str, list[str]]] = [
     ]),
     ("办理时限", [
         "statutory_days", "statutory_unit", "promised_days", "promised_unit", "is_immediate", "extension_days",
-        "special_procedures", "deferral_workdays", "deferral_lapse",
+        "special_procedures", "deferral_workdays", "deferral_lapse", "commitment_check_workdays",
+        "commitment_consequence",
     ]),
     ("审批结果", ["result_name", "result_type", "result_sample", "clear_result_sample"]),
     ("办理渠道", [
@@ -151,7 +152,7 @@ class ItemForm(_ModelFieldsForm):
 class MaterialForm(_ModelFieldsForm):
     model = MaterialRequirement
     # Long text last, so the short fields sit side by side.
-    model_fields = sorted(MATERIAL_FIELDS, key=lambda name: name == "acceptance_standard")
+    model_fields = sorted(MATERIAL_FIELDS, key=lambda name: name in ("acceptance_standard", "commitment_text"))
 
     original_name = forms.CharField(widget=forms.HiddenInput, required=False)
     blank_form = forms.FileField(label="上传空白表格", required=False, widget=forms.FileInput, help_text=UPLOAD_HELP)

@@ -197,6 +197,14 @@ class DeferralLapse(models.TextChoices):
     RETURN = "return", "终止办理，予以退件"
 
 
+class CommitmentConsequence(models.TextChoices):
+    """What a failed check of an applicant's 告知承诺 leads to (applications.services.commitments)."""
+
+    REVOKE = "revoke", "撤销审批结果"
+    CREDIT = "credit", "记入信用记录"
+    BOTH = "both", "撤销审批结果并记入信用记录"
+
+
 class ServiceItem(models.Model):
     """实施清单事项: one version of a BasicItem as one department in one region implements it."""
 
@@ -285,6 +293,15 @@ class ServiceItem(models.Model):
     deferral_workdays = models.PositiveSmallIntegerField("容缺后补期限（工作日）", default=5)
     deferral_lapse = models.CharField(
         "容缺材料逾期未补的处理", max_length=8, choices=DeferralLapse.choices, default=DeferralLapse.SUSPEND
+    )
+    # 告知承诺制: the department checks a commitment within this many working days of acceptance; a
+    # failed check has these consequences (applications.services.commitments).
+    commitment_check_workdays = models.PositiveSmallIntegerField("告知承诺核查期限（工作日）", default=20)
+    commitment_consequence = models.CharField(
+        "承诺不实的处理",
+        max_length=8,
+        choices=CommitmentConsequence.choices,
+        default=CommitmentConsequence.BOTH,
     )
 
     # Fee
@@ -426,6 +443,11 @@ class MaterialRequirement(models.Model):
     notes = models.CharField("填报须知", max_length=500, blank=True)
     # Asked only when a situation option adds it; otherwise part of the base list.
     is_situational = models.BooleanField("仅特定情形需要", default=False)
+    # 告知承诺制: the applicant may sign this commitment instead of bringing the proof.
+    allows_commitment = models.BooleanField("可告知承诺", default=False)
+    commitment_text = models.TextField(
+        "承诺内容及依据", blank=True, help_text="申请人承诺的事项及告知承诺的设定依据，印入告知承诺书"
+    )
 
     class Meta:
         verbose_name = "申请材料"

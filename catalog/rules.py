@@ -94,11 +94,14 @@ def _check_identity(item: ServiceItem, problems: Problems) -> None:
 
 
 DEFERRAL_MAX_WORKDAYS = 30
+COMMITMENT_CHECK_MAX_WORKDAYS = 60
 
 
 def _check_limits(item: ServiceItem, problems: Problems) -> None:
     if not 1 <= item.deferral_workdays <= DEFERRAL_MAX_WORKDAYS:
         problems.add("deferral_workdays", f"容缺后补期限应为 1–{DEFERRAL_MAX_WORKDAYS} 个工作日。")
+    if not 1 <= item.commitment_check_workdays <= COMMITMENT_CHECK_MAX_WORKDAYS:
+        problems.add("commitment_check_workdays", f"告知承诺核查期限应为 1–{COMMITMENT_CHECK_MAX_WORKDAYS} 个工作日。")
     if item.promised_unit != item.statutory_unit:
         problems.add("promised_unit", "承诺时限与法定时限须使用相同的计量单位。")
     elif item.promised_days > item.statutory_days:
@@ -110,6 +113,8 @@ def _check_limits(item: ServiceItem, problems: Problems) -> None:
     if item.statutory_days == 0 and not item.is_immediate:
         problems.add("statutory_days", "非即办件须填写法定办结时限。")
     if item.pk:
+        for material in item.materials.filter(allows_commitment=True, commitment_text=""):
+            problems.add("materials", f"材料“{material.name}”可告知承诺，请填写承诺内容及依据。")
         steps = list(item.steps.all())
         total = sum(step.limit_days for step in steps)
         if steps and total > item.promised_days and not item.is_immediate:

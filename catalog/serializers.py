@@ -15,6 +15,7 @@ from catalog import diff, rules
 from catalog.models import (
     FAQ,
     BasicItem,
+    CommitmentConsequence,
     DeferralLapse,
     Department,
     Fee,
@@ -142,6 +143,8 @@ class MaterialOutputSerializer(serializers.ModelSerializer):
             "basis",
             "notes",
             "is_situational",
+            "allows_commitment",
+            "commitment_text",
             "is_satisfied_by_license",
             "has_blank_form",
             "has_sample",
@@ -214,6 +217,8 @@ GUIDE_FIELDS = [
     "special_procedures",
     "deferral_workdays",
     "deferral_lapse",
+    "commitment_check_workdays",
+    "commitment_consequence",
     "has_fee",
     "result_name",
     "result_type",
@@ -346,6 +351,8 @@ class MaterialInputSerializer(serializers.Serializer):
     basis = serializers.CharField(max_length=300, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=500, required=False, allow_blank=True)
     is_situational = serializers.BooleanField(required=False)
+    allows_commitment = serializers.BooleanField(required=False)
+    commitment_text = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class SituationOptionInputSerializer(serializers.Serializer):
@@ -418,6 +425,8 @@ class ItemSpecSerializer(serializers.Serializer):
     extension_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
     deferral_workdays = serializers.IntegerField(min_value=1, max_value=30, required=False)
     deferral_lapse = _choice(DeferralLapse.choices)
+    commitment_check_workdays = serializers.IntegerField(min_value=1, max_value=60, required=False)
+    commitment_consequence = _choice(CommitmentConsequence.choices)
     special_procedures = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, max_length=20
     )

@@ -12,7 +12,7 @@ from catalog.models import ServiceItem
 CHILD_KEYS = ("materials", "situations", "steps", "fees", "faqs", "topics")
 MATERIAL_FIELDS = (
     "name", "material_type", "form", "necessity", "originals", "copies", "source", "issuing_body",
-    "license_code", "acceptance_standard", "basis", "notes", "is_situational",
+    "license_code", "acceptance_standard", "basis", "notes", "is_situational", "allows_commitment", "commitment_text",
 )  # fmt: skip
 FILE_FIELDS = ("blank_form", "sample")
 

@@ -128,6 +128,17 @@ class ResumeForm(ChineseLabels, forms.Form):
     result = forms.CharField(label="特别程序结果", max_length=MAX_TEXT, widget=_textarea())
 
 
+class CommitmentCheckForm(ChineseLabels, forms.Form):
+    """告知承诺核查: what the department found; a false commitment has the item's consequences."""
+
+    outcome = forms.ChoiceField(
+        label="核查结果", choices=[("passed", "承诺属实"), ("failed", "承诺不实")], widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="核查情况", max_length=MAX_TEXT, required=False, widget=_textarea(), help_text="核查不实的须写明。"
+    )
+
+
 class ExtensionForm(ChineseLabels, forms.Form):
     """延长 (行政许可法 art. 42): once, approved by the head, reason told to the applicant."""
 

@@ -9,4 +9,5 @@ app_name = "supervision"
 urlpatterns = [
     path("", supervision_views.dashboard, name="dashboard"),
     path("export.<str:fmt>", supervision_views.export, name="export"),
+    path("credit-records/", supervision_views.credit_records, name="credit_records"),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 
+from applications.selectors import credit_records_for
 from catalog.models import Department, Region
 from portal.clock import system_clock
 from portal.exceptions import NotFound, PermissionDenied, render_error
@@ -208,3 +210,14 @@ def public_board(request: HttpRequest) -> HttpResponse:
         "since": since,
     }
     return render(request, "reviews/public_board.html", context)
+
+
+@login_required
+@require_safe
+def credit_records(request: HttpRequest) -> HttpResponse:
+    """信用记录: the false commitments the departments' checks found (告知承诺制), newest first."""
+    refused = _supervisor_only(request)
+    if refused:
+        return refused
+    page = Paginator(credit_records_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "reviews/credit_records.html", {"page": page})

@@ -25,6 +25,7 @@ urlpatterns = [
         name="correction_after_acceptance",
     ),
     path("cases/<str:number>/resume/", views.resume, name="resume"),
+    path("cases/<str:number>/commitments/<int:commitment_id>/check/", views.check_commitment, name="check_commitment"),
     path("cases/<str:number>/extension/", views.request_extension, name="extension"),
     path("cases/<str:number>/extensions/<int:extension_id>/", views.decide_extension, name="decide_extension"),
     path("rectifications/", rectification_views.rectification_list, name="rectifications"),

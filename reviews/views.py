@@ -38,7 +38,7 @@ from applications.forms import add_errors
 from applications.forms_runtime import mask_id_numbers
 from applications.models import Application, CorrectionNotice, Extension, ReviewTask, Suspension
 from applications.selectors import application_detail
-from applications.transitions import Actor
+from applications.transitions import TRANSITIONS, Actor
 from catalog.models import ProcessStep
 from portal.clock import system_clock
 from portal.exceptions import DomainError, NotFound, PermissionDenied, render_error
@@ -46,6 +46,7 @@ from portal.models import Role
 from reviews import selectors, services
 from reviews.forms import (
     AssignForm,
+    CommitmentCheckForm,
     CorrectionForm,
     DecisionForm,
     ExtensionDecisionForm,
@@ -288,9 +289,17 @@ def _render_case(
         and (task.assignee_id == user.pk or user.has_role(Role.DEPT_HEAD)),
         "assign": task is not None and user.has_role(Role.DEPT_HEAD),
     }
+    # 告知承诺: each commitment with its check, and a form for the pending ones (the department's staff).
+    can_check = Actor.HANDLER in roles and application.status in TRANSITIONS["check_commitment"].sources
+    commitments = [
+        (c, (bound or {}).get(f"commitment_{c.pk}") or CommitmentCheckForm(auto_id=f"commitment_{c.pk}-%s"))
+        for c in application.commitments.select_related("requirement", "checked_by")
+    ]
     context = {
         "application": application,
         "task": task,
+        "commitments": commitments,
+        "can_check_commitments": can_check,
         # 受理后补正 answered: said at the top, so the reviewer sees the case came back.
         # (A query of its own: application_detail prefetches the open notices only.)
         "correction_back": CorrectionNotice.objects.filter(
@@ -547,6 +556,30 @@ def resume(request: HttpRequest, number: str) -> HttpResponse:
             application=a, actor=request.user, actor_role=role, result=d["result"], clock=system_clock
         ),
         done="特别程序已结束，恢复计时。",
+    )
+
+
+@workbench_view
+@require_POST
+def check_commitment(request: HttpRequest, number: str, commitment_id: int) -> HttpResponse:
+    """告知承诺核查, recorded by the item's department; a false commitment has the item's consequences."""
+    return _perform(
+        request,
+        number,
+        action="check_commitment",
+        roles={Actor.HANDLER},
+        name=f"commitment_{commitment_id}",
+        make_form=lambda a, data: CommitmentCheckForm(data),
+        run=lambda a, d, role: cases.record_commitment_check(
+            application=a,
+            commitment_id=commitment_id,
+            actor=request.user,
+            actor_role=role,
+            passed=d["outcome"] == "passed",
+            note=d["note"],
+            clock=system_clock,
+        ),
+        done="已登记告知承诺核查结果。",
     )
 
 

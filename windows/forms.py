@@ -64,6 +64,11 @@ class WalkInForm(ChineseLabels, forms.Form):
         required=False,
         help_text="标注“容缺后补”的材料未收取时勾选：申请人承诺在受理后期限内补交，补齐前不作出准予决定。",
     )
+    commitment_signed = forms.BooleanField(
+        label="告知承诺：申请人已阅知虚假承诺的法律后果并签署告知承诺书",
+        required=False,
+        help_text="勾选“以告知承诺代替”的材料不收取；审批机关受理后核查，承诺不实的依法撤销审批结果、记入信用记录。",
+    )
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, item: ServiceItem, materials: list[MaterialRequirement], **kwargs: Any) -> None:
@@ -82,6 +87,10 @@ class WalkInForm(ChineseLabels, forms.Form):
                 required=False,
                 help_text=f"PDF、JPEG、PNG 或 OFD，不超过 {settings.UPLOAD_MAX_BYTES // 1048576} MB。",
             )
+            if material.allows_commitment:
+                self.fields[f"m{material.pk}_commit"] = forms.BooleanField(
+                    label=f"{material.name}：以告知承诺代替", required=False
+                )
 
     def clean_idempotency_key(self) -> str:
         try:
@@ -120,6 +129,13 @@ class WalkInForm(ChineseLabels, forms.Form):
     def identity_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.IDENTITY_FIELDS]
 
+    def has_commitable(self) -> bool:
+        return any(m.allows_commitment for m in self.materials)
+
+    def commitments(self) -> set[int]:
+        """The materials the applicant signs a 告知承诺 for instead of handing them in."""
+        return {m.pk for m in self.materials if self.cleaned_data.get(f"m{m.pk}_commit")}
+
     def has_deferrable(self) -> bool:
         return any(m.necessity == MaterialRequirement.Necessity.DEFERRABLE for m in self.materials)
 
@@ -132,6 +148,7 @@ class WalkInForm(ChineseLabels, forms.Form):
                 "originals": self[f"m{m.pk}_originals"],
                 "copies": self[f"m{m.pk}_copies"],
                 "scan": self[f"m{m.pk}_scan"],
+                "commit": self[f"m{m.pk}_commit"] if m.allows_commitment else None,
             }
             for m in self.materials
         ]

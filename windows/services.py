@@ -6,7 +6,7 @@ clerk, which authorisation, what paper was received, who collected the result.
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -293,6 +293,8 @@ def file_walk_in(
     contact_phone: str = "",
     ask_for_missing: bool = False,
     deferral_pledged: bool = False,
+    commitments: Collection[int] = (),
+    commitment_signed: bool = False,
     clock: Clock = system_clock,
 ) -> Application:
     """窗口收件 for a walk-in: the case, the paper and scans received, the signed declaration, submitted.
@@ -342,7 +344,13 @@ def file_walk_in(
     )
     problems = validate_form_data(item.form_definition, form_data)
     problems.update(_check_received(application, received))
-    missing = _missing_required(application, received)
+    brought = {rid for rid, (originals, copies, scan) in received.items() if originals or copies or scan is not None}
+    # 告知承诺: a material the applicant signs a commitment for is not brought (the signed paper is kept).
+    chosen = set(commitments)
+    required = cases.required_materials(application)
+    if told := cases.commitment_problems(required, chosen, signed=commitment_signed, present=brought):
+        problems["commitment_signed"] = told
+    missing = [m for m in _missing_required(application, received) if m.pk not in chosen]
     if missing and not ask_for_missing:
         problems.setdefault("materials", []).extend(f"未收取必要材料：{m.name}" for m in missing)
         problems["materials"].append("申请人未带齐的，可勾选“材料不全”登记已收材料，并当场出具一次性告知书。")
@@ -350,8 +358,7 @@ def file_walk_in(
         problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
     if not declaration_signed:
         problems["declaration"] = ["请由申请人在承诺声明上签字确认后再提交。"]
-    brought = {rid for rid, (originals, copies, scan) in received.items() if originals or copies or scan is not None}
-    if pledge := cases.pledge_problems(application, pledged=deferral_pledged, received=brought):
+    if pledge := cases.pledge_problems(application, pledged=deferral_pledged, received=brought | chosen):
         problems["deferral_pledged"] = pledge
     if problems:
         raise ValidationError(problems)
@@ -380,6 +387,8 @@ def file_walk_in(
         declaration=True,
         materials_to_follow=bool(missing),
         deferral_pledged=deferral_pledged,
+        commitments=chosen,
+        commitment_signed=commitment_signed,
         clock=clock,
     )
     if missing:

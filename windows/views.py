@@ -531,6 +531,8 @@ def _file_walk_in(
             contact_phone=data["phone"],
             ask_for_missing=data["ask_for_missing"],
             deferral_pledged=data["deferral_pledged"],
+            commitments=form.commitments(),
+            commitment_signed=data["commitment_signed"],
             clock=system_clock,
         )
 

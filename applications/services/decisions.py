@@ -16,6 +16,7 @@ from applications.models import (
     Result,
     ReviewTask,
 )
+from applications.services.commitments import check_no_false_commitment_for_grant
 from applications.services.core import _new_document, _open_task, transition
 from applications.services.deferrals import check_nothing_owed_for_grant
 from applications.transitions import Actor
@@ -46,6 +47,7 @@ def decide_application(
         raise ValidationError({"outcome": "请选择准予或不予。"})
     if outcome == Application.Outcome.GRANTED:
         check_nothing_owed_for_grant(application)
+        check_no_false_commitment_for_grant(application)
     if not reasons.strip():  # a grant states its reason as a denial does (the decision letter prints it)
         if outcome == Application.Outcome.DENIED:
             raise ValidationError({"reasons": "不予许可须说明理由。"})

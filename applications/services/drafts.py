@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from applications.models import (
     SubmittedMaterial,
     TimelineEvent,
 )
+from applications.services.commitments import commitment_problems, sign_commitments
 from applications.services.core import transition
 from applications.services.parties import register_party
 from applications.transitions import Actor
@@ -371,6 +373,7 @@ def deferrable_missing(application: Application, *, received: set[int] | None = 
     """The 容缺后补 materials of the case's list that nothing was received for (``received``: the
     requirement ids a window is about to store)."""
     present = set(application.materials.filter(is_current=True).values_list("requirement_id", flat=True))
+    present |= set(application.commitments.values_list("requirement_id", flat=True))  # 告知承诺 instead
     present |= received or set()
     return [
         m
@@ -425,6 +428,8 @@ def submit_application(
     declaration: bool,
     materials_to_follow: bool = False,
     deferral_pledged: bool = False,
+    commitments: Collection[int] = (),
+    commitment_signed: bool = False,
     clock: Clock = system_clock,
 ) -> Application:
     """申报: the form and the required materials complete, the declaration of truth signed.
@@ -434,7 +439,10 @@ def submit_application(
     行政许可法 art. 32 (4)); nobody else may submit an incomplete case.
 
     ``deferral_pledged``: the applicant's 容缺受理 pledge for the 容缺后补 materials left out
-    (applications.services.deferrals)."""
+    (applications.services.deferrals).
+
+    ``commitments``: the materials the applicant signs a 告知承诺 for instead (``commitment_signed``:
+    the consequences of a false one read and signed; applications.services.commitments)."""
     # Locked first: a double click's second request waits here and then finds the case submitted.
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status != S.DRAFT:
@@ -446,12 +454,17 @@ def submit_application(
     # Told together with everything else, so the applicant fixes the whole page at once.
     if not declaration:
         problems["declaration"] = ["请阅读并确认承诺声明：所填信息和提交材料真实有效。"]
-    missing = missing_materials(application, clock=clock)
+    chosen = set(commitments)
+    present = set(application.materials.filter(is_current=True).values_list("requirement_id", flat=True))
+    listed = required_materials(application, clock=clock)
+    if told := commitment_problems(listed, chosen, signed=commitment_signed, present=present):
+        problems["commitments"] = told
+    missing = [m for m in missing_materials(application, clock=clock) if m.id not in chosen]
     if materials_to_follow and not (actor_role == Actor.CLERK and application.channel == Application.Channel.WINDOW):
         raise PermissionDenied("只有窗口收件时可以先登记、再一次性告知补正缺少的材料。")
     if missing and not materials_to_follow:
         problems["materials"] = [f"请上传：{m.name}" for m in missing]
-    if pledge := pledge_problems(application, pledged=deferral_pledged):
+    if pledge := pledge_problems(application, pledged=deferral_pledged, received=chosen):
         problems["deferral_pledged"] = pledge
     if application.delivery_method == Application.DeliveryMethod.POST and not application.delivery_address:
         problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
@@ -459,7 +472,7 @@ def submit_application(
         raise ValidationError(problems)
     fetching.record_fetched_licences(application=application, actor=actor, clock=clock)
     now = clock.now()
-    return transition(
+    submitted = transition(
         application=application,
         action="submit",
         actor_role=actor_role,
@@ -469,8 +482,12 @@ def submit_application(
             "access_code": new_access_code(),
             "submitted_at": now,
             "declaration_signed_at": now,
-            "deferral_pledged_at": now if deferral_pledged and deferrable_missing(application) else None,
+            "deferral_pledged_at": now
+            if deferral_pledged and deferrable_missing(application, received=chosen)
+            else None,
         },
-        note="申请人已提交申请。",
+        note="申请人已提交申请。" + ("申请人已签署告知承诺书。" if chosen else ""),
         clock=clock,
     )
+    sign_commitments(submitted, chosen, clock=clock)
+    return submitted

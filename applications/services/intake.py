@@ -11,6 +11,7 @@ from applications.models import (
     Document,
 )
 from applications.refusals import resolve_refusal
+from applications.services.commitments import start_checks
 from applications.services.core import _new_document, _open_first_task, transition
 from applications.services.deferrals import defer_missing
 from applications.transitions import Actor
@@ -56,6 +57,7 @@ def accept_application(
     if owed := defer_missing(application, accepted_on=on, clock=clock):
         Application.objects.filter(pk=application.pk).update(**owed)
         application.deferral_due_on = owed["deferral_due_on"]
+    start_checks(application, accepted_on=on)  # 告知承诺: the department checks them from now
     _new_document(
         application,
         Document.Kind.ACCEPTANCE_RECEIPT,

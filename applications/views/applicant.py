@@ -30,9 +30,10 @@ from applications.access import (
     get_draft_for,
     is_applicant,
 )
+from applications.documents import LEGAL_CONSEQUENCES
 from applications.licences import fetching
 from applications.licences.access import licences_held_by
-from applications.models import Application
+from applications.models import Application, Result
 from applications.transitions import OPEN_BEFORE_DECISION, Actor
 from catalog import selectors as catalog_selectors
 from catalog.models import ServiceItem
@@ -139,6 +140,7 @@ def _draft_context(
     problems: dict[str, list[str]],
     declaration: bool = False,
     pledged: bool = False,
+    commitment: tuple[set[int], bool] = (set(), False),
 ) -> dict[str, Any]:
     item = application.item
     current = {m.requirement_id: m for m in application.materials.filter(is_current=True).select_related("requirement")}
@@ -153,12 +155,13 @@ def _draft_context(
             "submitted": current.get(requirement.id),
             "errors": problems.get(f"material_{requirement.id}", [])
             + [m for m in missing if m.endswith(f"：{requirement.name}")],
+            "committed": requirement.id in commitment[0],
         }
         for requirement in services.required_materials(application)
     ]
     told_at_a_material = {e for m in materials for e in m["errors"]}
     is_current_version = item.status == ServiceItem.Status.PUBLISHED
-    known = {"materials", "declaration", "deferral_pledged", "delivery_method", "delivery_address"} | {
+    known = {"materials", "declaration", "deferral_pledged", "commitments", "delivery_method", "delivery_address"} | {
         f["name"] for f in item.form_definition
     }
     fields = forms.form_field_views(item.form_definition, form_data_for(user, application), problems)
@@ -191,6 +194,10 @@ def _draft_context(
         "accept": forms.DOCUMENT_ACCEPT,
         "declaration": declaration,
         "pledged": pledged,
+        # 告知承诺制: the materials that allow a signed commitment instead, and what a false one leads to.
+        "commitable": any(m["requirement"].allows_commitment for m in materials),
+        "commitment_signed": commitment[1],
+        "legal_consequences": LEGAL_CONSEQUENCES,
     }
 
 
@@ -258,6 +265,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action")
     declaration = request.POST.get("declaration") == "on"
     pledged = request.POST.get("deferral_pledged") == "on"
+    commitment = (chosen_commitments(request.POST), request.POST.get("commitment_signed") == "on")
     problems: dict[str, list[str]] = {}
     status = 422
     try:
@@ -275,7 +283,12 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
         problems = _attach_uploads(request, application)
         if action == "submit" and not problems:
             services.submit_application(
-                application=application, actor=request.user, declaration=declaration, deferral_pledged=pledged
+                application=application,
+                actor=request.user,
+                declaration=declaration,
+                deferral_pledged=pledged,
+                commitments=commitment[0],
+                commitment_signed=commitment[1],
             )
             application.refresh_from_db()
             messages.success(request, f"申请已提交，办件编号 {application.number}。窗口预审后会通知您。")
@@ -295,7 +308,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "applications/draft.html",
-        _draft_context(request.user, application, problems, declaration, pledged),
+        _draft_context(request.user, application, problems, declaration, pledged, commitment),
         status=status,
     )
 
@@ -415,6 +428,9 @@ def _detail_context(
         "correction": notice,
         "correction_entries": [e for e in notice.entries if e.get("requirement_id")] if notice else [],
         "owed": services.owed_materials(application) if applicant else [],
+        # 告知承诺: what the applicant committed to, how its check came out, a grant revoked for it.
+        "commitments": list(application.commitments.select_related("requirement")),
+        "revoked": Result.objects.filter(application=application, revoked_at__isnull=False).first(),
         "can_withdraw": applicant and application.status in OPEN_BEFORE_DECISION,
         "progress": selectors.case_progress(application),
         "clock": selectors.case_clock(application, system_clock.today()),
@@ -473,6 +489,11 @@ def correct(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, "补正材料已提交，窗口将重新审核。")
     return redirect("applications:detail", number=number)
+
+
+def chosen_commitments(data: Any) -> set[int]:
+    """The materials ticked for 告知承诺; a value that is no id is -1, which the service refuses."""
+    return {int(v) if v.isdigit() and len(v) < 10 else -1 for v in data.getlist("commitments")}
 
 
 @login_required

@@ -50,6 +50,8 @@ _MATERIAL_KEYS: dict[str, datafiles.Reader] = {
     "basis": text,
     "notes": text,
     "is_situational": flag,
+    "allows_commitment": flag,
+    "commitment_text": text,
     "blank_form": flag,
     "sample": flag,
 }

@@ -9,6 +9,7 @@ from django.db import models
 
 from catalog.models import (
     FAQ,
+    CommitmentConsequence,
     DeferralLapse,
     Fee,
     MaterialRequirement,
@@ -128,6 +129,8 @@ ITEM_COLUMNS = (
     Column("可延长时限", "extension_days", "int"),
     Column("容缺后补期限（工作日）", "deferral_workdays", "int", note="1–30"),
     Column("容缺材料逾期未补的处理", "deferral_lapse", "choice", choices=DeferralLapse),
+    Column("告知承诺核查期限（工作日）", "commitment_check_workdays", "int", note="1–60"),
+    Column("承诺不实的处理", "commitment_consequence", "choice", choices=CommitmentConsequence),
     Column(
         "可适用特别程序", "special_procedures", "multi", choices=SpecialProcedure, note="如 现场勘验、听证，用“、”分隔"
     ),
@@ -189,6 +192,8 @@ CHILDREN = (
             Column("设定依据", "basis", model=MR),
             Column("填报须知", "notes", model=MR),
             Column("仅特定情形需要", "is_situational", "bool", model=MR, note="是 = 只在情形选项“增加材料”时才需要"),
+            Column("可告知承诺", "allows_commitment", "bool", model=MR, note="是 = 申请人可签署告知承诺书代替该材料"),
+            Column("承诺内容及依据", "commitment_text", model=MR),
         ),
         "一行一份材料；空白表格和示例样表在导入后上传",
     ),

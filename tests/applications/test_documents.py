@@ -143,6 +143,31 @@ def _defer(application: Application) -> Application:
     return _accept(application)
 
 
+def _commit(application: Application) -> Application:
+    """告知承诺: a proof replaced by the applicant's signed commitment (at submission)."""
+    proof = MaterialRequirementFactory(
+        item=application.item, name="无犯罪记录证明", allows_commitment=True, commitment_text="本人无犯罪记录。"
+    )
+    services.commitments.sign_commitments(application, {proof.pk}, clock=clock_at(MONDAY, 9))
+    return application
+
+
+def _revoke(application: Application) -> Application:
+    """告知承诺 found false after the grant: the grant is revoked."""
+    _commit(application)
+    _decide(application, "granted")
+    services.record_commitment_check(
+        application=application,
+        commitment_id=application.commitments.get().pk,
+        actor=UserFactory(),
+        actor_role=Actor.HANDLER,
+        passed=False,
+        note="经核查，申请人有犯罪记录",
+        clock=clock_at(dt.date(2026, 3, 10)),
+    )
+    return application
+
+
 CASES = {
     K.ACCEPTANCE_RECEIPT: _accept,
     K.CORRECTION_NOTICE: _correct,
@@ -155,6 +180,8 @@ CASES = {
     K.SERVICE_RECEIPT: _deliver,
     K.RETURN_NOTICE: _return,
     K.DEFERRAL_PLEDGE: _defer,
+    K.COMMITMENT: _commit,
+    K.REVOCATION_NOTICE: _revoke,
 }
 
 
