@@ -432,9 +432,9 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
     )
     if item is None:
         other = published_items().filter(pk=item_id).select_related("department__region").first()
-        if other is not None and (problem := services.cross_region_problem(window=window, item=other)):
-            raise PermissionDenied(problem)  # 跨域通办: say why an item of another region is not taken here
-        raise NotFound("本窗口未获授权受理该事项。")
+        # 跨域通办: say why an item of another region is not taken in here.
+        problem = services.cross_region_problem(window=window, item=other) if other is not None else ""
+        raise NotFound(problem or "本窗口未获授权受理该事项。")
     posted = request.method == "POST"
     situations = list(item.situations.all())
     options = [
