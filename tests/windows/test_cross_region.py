@@ -26,7 +26,7 @@ from windows.models import DeliveryCheck, Intake, ServiceHall, Window, WindowAut
 S = Application.Status
 CR = ServiceItem.CrossRegion
 APPLICANT_ID = make_resident_id(birth="19880808", seq="321")
-OPINION = "内部意见：经查，营业场所面积与申报一致。"
+OPINION = "经查，营业场所面积与申报不一致，请承办人核实。"
 
 
 def _hall(code: str, name: str) -> ServiceHall:
@@ -103,12 +103,15 @@ def taken(taking_clerk, cross_window, city_wide):
 
 
 def _decide(application: Application, department) -> Application:
-    """X's back office: accept (受理), the three steps with an internal opinion, grant."""
+    """X's back office: accept (受理), the three steps (the checker sends it back once, an internal
+    opinion in the timeline), grant."""
     handler, checker, approver = (UserFactory(department=department, roles=[Role.REVIEWER]) for _ in range(3))
     cases.accept_application(
         application=application, actor=handler, actor_role=Actor.HANDLER, clock=clock_at(MONDAY, 11)
     )
-    cases.pass_step(application=application, actor=handler, opinion=OPINION, clock=clock_at(MONDAY, 14))
+    cases.pass_step(application=application, actor=handler, opinion="材料齐全", clock=clock_at(MONDAY, 12))
+    cases.return_step(application=application, actor=checker, opinion=OPINION, clock=clock_at(MONDAY, 13))
+    cases.pass_step(application=application, actor=handler, opinion="已核实", clock=clock_at(MONDAY, 14))
     cases.pass_step(application=application, actor=checker, opinion="同意", clock=clock_at(MONDAY, 15))
     cases.decide_application(
         application=application,
