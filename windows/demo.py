@@ -38,17 +38,36 @@ from windows.models import ServiceHall, Window, WindowAuthorization
 
 NOT_DEMO_MODE = "当前不是开发模式（DJANGO_DEBUG=0）：演示大厅和演示办件只用于演示，不能在这里创建。"
 DEPARTMENT_KEY = "jn.xzsp"  # the demo clerk's department (catalog.demo.accounts)
-HALL_NAME = "江宁区政务服务中心"
-HALL_ADDRESS = "南京市江宁区竹山路565号"
 HALL_HOURS = "工作日上午9:00—12:00，下午13:30—17:00（法定节假日除外）"
-HALL_PHONE = "025-52128001"
 # (number, name, 收件即受理)
-WINDOWS = [("1", "综合受理窗口（收件即受理）", True), ("2", "综合收件窗口（收件后转部门受理）", False)]
+
+
+@dataclass(frozen=True)
+class HallSeed:
+    region_code: str
+    name: str
+    address: str
+    phone: str
+    windows: list[tuple[str, str, bool]]  # (number, name, 收件即受理)
+
+
+HALL = HallSeed(
+    places.JIANGNING,
+    "江宁区政务服务中心",
+    "南京市江宁区竹山路565号",
+    "025-52128001",
+    [("1", "综合受理窗口（收件即受理）", True), ("2", "综合收件窗口（收件后转部门受理）", False)],
+)
 CASE_KEY = "demo-hall-{}"
 # 跨域通办: the second region's hall, its window, and the first region's department it takes in for.
 CROSS_DEPARTMENT_KEY = "jn.rsj"
-CROSS_HALL = ("玄武区政务服务中心", "南京市玄武区北京东路41号", "025-84401234")
-CROSS_WINDOW = ("1", "跨域通办窗口（异地收件，属地办理）")
+CROSS_HALL = HallSeed(
+    places.XUANWU,
+    "玄武区政务服务中心",
+    "南京市玄武区北京东路41号",
+    "025-84401234",
+    [("1", "跨域通办窗口（异地收件，属地办理）", False)],  # a cross-region window only receives
+)
 CROSS_CASE_KEY = "demo-cross-region-{}"
 
 
@@ -78,7 +97,7 @@ def seed_demo_hall(*, clock: Clock = system_clock) -> HallReport:
     department = _department(DEPARTMENT_KEY)
     items = list(intake_items(department))
     with transaction.atomic():
-        _load_hall(department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report)
+        _load_hall(HALL, department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report)
     _load_cases(items=items, clerk=clerk, report=report, clock=clock)
     _load_cross_region(sysadmin=sysadmin, report=report, clock=clock)
     return report
@@ -94,21 +113,27 @@ def intake_items(department: Department) -> Any:
 
 
 def _load_hall(
-    *, department: Department, items: list[ServiceItem], clerk: User, sysadmin: User, report: HallReport
+    seed: HallSeed,
+    *,
+    department: Department,
+    items: list[ServiceItem],
+    clerk: User,
+    sysadmin: User,
+    report: HallReport,
 ) -> list[Window]:
     hall, created = ServiceHall.objects.get_or_create(
-        region=Region.objects.get(code=places.JIANGNING),
-        name=HALL_NAME,
+        region=Region.objects.get(code=seed.region_code),
+        name=seed.name,
         defaults={
             "kind": ServiceHall.Kind.CENTER,
-            "address": HALL_ADDRESS,
+            "address": seed.address,
             "office_hours": HALL_HOURS,
-            "phone": HALL_PHONE,
+            "phone": seed.phone,
         },
     )
     report.created["hall"] += created
     windows = []
-    for number, name, accepts_on_receipt in WINDOWS:
+    for number, name, accepts_on_receipt in seed.windows:
         window, created = Window.objects.get_or_create(hall=hall, number=number, defaults={"name": name})
         report.created["window"] += created
         if not window.clerks.filter(pk=clerk.pk).exists():
@@ -193,29 +218,11 @@ def cross_region_items(department: Department, region: Region) -> list[ServiceIt
 def _load_cross_region(*, sysadmin: User, report: HallReport, clock: Clock) -> None:
     clerk = _staff("demo_clerk_xw")
     department = _department(CROSS_DEPARTMENT_KEY)
-    region = Region.objects.get(code=places.XUANWU)
-    items = cross_region_items(department, region)
+    items = cross_region_items(department, Region.objects.get(code=CROSS_HALL.region_code))
     with transaction.atomic():
-        name, address, phone = CROSS_HALL
-        hall, created = ServiceHall.objects.get_or_create(
-            region=region,
-            name=name,
-            defaults={"kind": ServiceHall.Kind.CENTER, "address": address, "office_hours": HALL_HOURS, "phone": phone},
+        (window,) = _load_hall(
+            CROSS_HALL, department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report
         )
-        report.created["hall"] += created
-        number, window_name = CROSS_WINDOW
-        window, created = Window.objects.get_or_create(hall=hall, number=number, defaults={"name": window_name})
-        report.created["window"] += created
-        if not window.clerks.filter(pk=clerk.pk).exists():
-            services.assign_clerk(actor=sysadmin, window=window, clerk=clerk)
-            report.created["assignment"] += 1
-        known = set(WindowAuthorization.objects.filter(window=window).values_list("item_code", flat=True))
-        for item in items:
-            if item.code not in known:
-                services.grant_window_authorization(
-                    actor=sysadmin, department=department, window=window, item_code=item.code, accepts_on_receipt=False
-                )
-                report.created["authorization"] += 1
     fitting = [item for item in items if fits_the_demo(item)]
     if not fitting:
         return
