@@ -183,7 +183,9 @@ def intake_role(user: Any, application: Application, action: str) -> str:
             raise PermissionDenied("您所在的窗口未获实施部门授权受理该事项。")
         if (received or action == "refuse") and not authorized.filter(is_cross_region=False).exists():
             # 受办分离 across regions: the other region's window receives, the home department decides.
-            raise PermissionDenied("跨域通办事项由属地实施部门受理：异地窗口只收件，不能受理或不予受理。")
+            raise PermissionDenied(
+                "跨域通办事项由属地实施部门受理：异地窗口只收件，受理、补正告知和不予受理由属地部门作出。"
+            )
         return Actor.CLERK
     if Actor.HANDLER in roles:
         raise InvalidTransition(
