@@ -479,6 +479,8 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
     context = {
         "window": window,
         "item": item,
+        # 跨域通办: received here, then accepted and decided by the item's department in its own region.
+        "cross_region": not item.department.region.contains(window.hall.region),
         "form": form,
         "fields": form_field_views(definition, form_data, problems),
         "situations": [(s, [(o, o.pk in chosen) for o in s.options.all()]) for s in situations],

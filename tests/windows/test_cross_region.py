@@ -199,6 +199,7 @@ def test_the_walk_in_page_says_where_the_case_is_handled(client, taking_clerk, c
         "declaration": "on",
         "idempotency_key": "0cc175b9c0f1b6a831c399e269772661",
     }
+    assert "跨域通办（全市通办）：本窗口异地收件" in c.get(url).content.decode()
     response = c.post(url, data, follow=True)
     application = Application.objects.get()
     assert application.status == S.RECEIVED
