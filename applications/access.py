@@ -4,6 +4,9 @@ Visibility comes from the data, never from per-case permission rows (720,000 cas
 - an applicant sees the cases of the parties they act for: filed from their account, proved theirs
   (the receipt's code, or once at a window), or filed for an organisation they are a verified agent of;
 - a clerk sees the cases of the items their windows are authorised for, and those taken in at their hall;
+  跨域通办: a window of another region (a cross-region authorisation) takes walk-ins only and sees what
+  it took in, without the back office's internal events; the home region's windows see such a case
+  once decided, to deliver it; a clerk of a third region sees nothing;
 - the department's reviewers, heads and chief representatives see the department's cases;
 - supervisors and auditors see everything, read-only.
 django-guardian holds the exceptions: a task assigned to one reviewer (``work_on_reviewtask``).
@@ -54,18 +57,26 @@ def _applicant_filter(user: Any) -> Q:
     return rule
 
 
+def _authorized_at_home(user: Any) -> Q:
+    """The items the user's windows in their departments' own regions are authorised for."""
+    at_home = _authorization_model().objects.filter(window__clerks=user, is_cross_region=False)
+    return Q(item__code__in=at_home.values("item_code"), department__in=at_home.values("department"))
+
+
+def home_delivery_filter(user: Any) -> Q:
+    """跨域通办: a case taken in at another region's window, decided, may be handed over at home too."""
+    decided = (Application.Status.DECIDED, Application.Status.CONCLUDED)
+    return _authorized_at_home(user) & Q(intake__is_cross_region=True, status__in=decided)
+
+
 def _clerk_filter(user: Any) -> Q:
-    authorized = _authorization_model().objects.filter(window__clerks=user)
-    # An online case waits for any authorised window; once a hall has taken it in, it is that hall's
-    # (a clerk of hall A never sees a case taken in at hall B, even for an item both may accept).
-    # Only while it waits: a withdrawn online case is nobody's business at the windows any more.
-    waiting = Q(
-        item__code__in=authorized.values("item_code"),
-        department__in=authorized.values("department"),
-        intake__isnull=True,
-        status=Application.Status.SUBMITTED,
-    )
-    return waiting | Q(intake__window__hall__windows__clerks=user)
+    # An online case waits for any authorised window of its region (one of another region takes
+    # walk-ins only); once a hall has taken it in, it is that hall's (a clerk of hall A never sees a
+    # case taken in at hall B, even for an item both may accept), and, taken in across regions, the
+    # home windows' once decided. Only while it waits: a withdrawn online case is nobody's business
+    # at the windows any more.
+    waiting = _authorized_at_home(user) & Q(intake__isnull=True, status=Application.Status.SUBMITTED)
+    return waiting | home_delivery_filter(user) | Q(intake__window__hall__windows__clerks=user)
 
 
 def applications_visible_to(user: Any) -> QuerySet[Application]:
@@ -223,6 +234,11 @@ def intake_role(user: Any, application: Application, action: str) -> str:
         )
         if not remembered(application, ("authorized", user.pk, application.status), authorized.exists):
             raise PermissionDenied("您所在的窗口未获实施部门授权受理该事项。")
+        if (received or action == "refuse") and not authorized.filter(is_cross_region=False).exists():
+            # 受办分离 across regions: the other region's window receives, the home department decides.
+            raise PermissionDenied(
+                "跨域通办事项由属地实施部门受理：异地窗口只收件，受理、补正告知和不予受理由属地部门作出。"
+            )
         return Actor.CLERK
     if Actor.HANDLER in roles:
         raise InvalidTransition(

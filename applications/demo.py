@@ -48,6 +48,11 @@ def _form_value(definition: dict[str, Any], citizen: accounts.CitizenSeed) -> An
     return "南京市江宁区东山街道上元大街1号"
 
 
+def form_data_of(item: ServiceItem, citizen: accounts.CitizenSeed) -> dict[str, Any]:
+    """The item's form filled in for a demo citizen."""
+    return {f["name"]: _form_value(f, citizen) for f in item.form_definition or []}
+
+
 def submitted_case(item: ServiceItem, key: str, clock: Clock) -> Application:
     citizen = accounts.CITIZENS[0]
     user = User.objects.get(username=citizen.phone)
@@ -59,8 +64,7 @@ def submitted_case(item: ServiceItem, key: str, clock: Clock) -> Application:
         idempotency_key=key,
         clock=clock,
     )
-    form_data = {f["name"]: _form_value(f, citizen) for f in item.form_definition or []}
-    application = cases.save_draft(application=application, form_data=form_data)
+    application = cases.save_draft(application=application, form_data=form_data_of(item, citizen))
     for requirement in cases.required_materials(application):
         pdf = simple_pdf(title=requirement.name, subtitle="演示材料", rows=[("申请人", citizen.real_name)], notes=[])
         upload = SimpleUploadedFile(f"{requirement.name}.pdf", pdf, content_type="application/pdf")

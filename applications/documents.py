@@ -237,7 +237,10 @@ def _receipt(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
     accepts = application.timeline.filter(action__in=["accept", "auto_accept"]).select_related("actor")
     event = accepts.order_by("-at", "-id").first()
     is_auto = event is not None and event.action == "auto_accept"
-    clerk = intake.clerk if intake is not None and intake.clerk is not None else (event.actor if event else None)
+    # 跨域通办: the other region's window only received; the home department's handler accepted.
+    cross_region = intake is not None and intake.is_cross_region
+    taker = intake.clerk if intake is not None and not cross_region else None
+    clerk = taker or (event.actor if event else None)
     current = application.materials.filter(is_current=True).select_related("requirement")
     item = application.item
     return {
@@ -261,8 +264,15 @@ def _receipt(application: Application, refs: dict[str, Any]) -> dict[str, Any]:
         "deferred_any": any(m.deferred_until for m in current),
         "is_auto_accepted": is_auto,
         "clerk_name": "" if is_auto else _person(clerk),
-        "window": str(intake.window) if intake is not None else "",
+        "window": str(intake.window) if intake is not None and not cross_region else "",
         "phone": _contact_phone(application, intake),
+        # Where it was taken in and where it is handled (异地收件, 属地办理).
+        "cross_region": {
+            "taken_at": str(intake.window),
+            "handled_by": f"{application.department.name}（{application.department.region.full_name}）",
+        }
+        if cross_region
+        else None,
     }
 
 

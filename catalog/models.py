@@ -47,6 +47,21 @@ class Region(models.Model):
     def full_name(self) -> str:
         return "".join(r.name for r in [*self.ancestors(), self])
 
+    def contains(self, other: "Region") -> bool:
+        """Whether ``other`` is this region or lies inside it, read from the codes (GB/T 2260: the
+        digits of the upper levels lead), so a region whose parent rows are missing still answers."""
+        return other.code.startswith(self.code[: CODE_DIGITS[self.level]])
+
+
+# How many leading digits of a 12-digit division code name a region of each level.
+CODE_DIGITS = {
+    Region.Level.PROVINCE: 2,
+    Region.Level.CITY: 4,
+    Region.Level.COUNTY: 6,
+    Region.Level.TOWNSHIP: 9,
+    Region.Level.VILLAGE: 12,
+}
+
 
 class Department(models.Model):
     """实施机关: an agency in a region, identified by its USCC."""
@@ -396,6 +411,17 @@ class ServiceItem(models.Model):
         """The item's special procedures as the guide shows them (an unknown value as it is stored)."""
         labels = dict(SpecialProcedure.choices)
         return [labels.get(kind, kind) for kind in self.special_procedures or []]
+
+    def cross_region_covers(self, region: Region) -> bool:
+        """跨域通办: whether a window in ``region`` may take this item in for its department, which is
+        always so inside the department's own region and, outside it, as far as ``cross_region`` says."""
+        home = self.department.region
+        if home.contains(region):
+            return True
+        digits = {self.CrossRegion.CITY: 4, self.CrossRegion.PROVINCE: 2, self.CrossRegion.NATIONAL: 0}
+        if self.cross_region not in digits:
+            return False
+        return region.code[: digits[self.cross_region]] == home.code[: digits[self.cross_region]]
 
     @property
     def is_published(self) -> bool:

@@ -5,6 +5,11 @@ windows authorised for every published item of the 行政审批局 that takes wi
 张三 are then driven through the real services into the states a clerk and a reviewer meet first:
 submitted (待预审), in review at its first step, decided (待出件) and concluded.
 
+跨域通办: 玄武区政务服务中心 gets a cross-region window (收件 only), demo_clerk_xw on it, authorised for
+江宁区人社局's cross-region items whose scope covers 玄武区 (异地收件, 属地办理). 张三 walks in there twice:
+one case waits for 江宁区人社局 to accept it (demo_reviewer_rsj), the other was decided there and waits
+in the 玄武 window's delivery queue.
+
 It lives here and not in catalog.demo: the catalog knows nothing of windows or cases (DESIGN.md "The
 shape"). Idempotent: a hall, window or authorisation that exists is left alone, and each case is found
 again by its idempotency key, so seeding twice writes nothing.
@@ -18,9 +23,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from applications.demo import fits_the_demo, granted_case, submitted_case
+from applications import services as cases
+from applications.demo import fits_the_demo, form_data_of, granted_case, submitted_case
 from applications.licences.demo import seed_demo_licences
-from applications.models import Application
+from applications.models import Application, Party
+from applications.transitions import Actor
 from catalog.demo import accounts, places
 from catalog.models import Department, Region, ServiceItem
 from catalog.selectors import published_items
@@ -32,13 +39,37 @@ from windows.models import ServiceHall, Window, WindowAuthorization
 
 NOT_DEMO_MODE = "当前不是开发模式（DJANGO_DEBUG=0）：演示大厅和演示办件只用于演示，不能在这里创建。"
 DEPARTMENT_KEY = "jn.xzsp"  # the demo clerk's department (catalog.demo.accounts)
-HALL_NAME = "江宁区政务服务中心"
-HALL_ADDRESS = "南京市江宁区竹山路565号"
 HALL_HOURS = "工作日上午9:00—12:00，下午13:30—17:00（法定节假日除外）"
-HALL_PHONE = "025-52128001"
 # (number, name, 收件即受理)
-WINDOWS = [("1", "综合受理窗口（收件即受理）", True), ("2", "综合收件窗口（收件后转部门受理）", False)]
+
+
+@dataclass(frozen=True)
+class HallSeed:
+    region_code: str
+    name: str
+    address: str
+    phone: str
+    windows: list[tuple[str, str, bool]]  # (number, name, 收件即受理)
+
+
+HALL = HallSeed(
+    places.JIANGNING,
+    "江宁区政务服务中心",
+    "南京市江宁区竹山路565号",
+    "025-52128001",
+    [("1", "综合受理窗口（收件即受理）", True), ("2", "综合收件窗口（收件后转部门受理）", False)],
+)
 CASE_KEY = "demo-hall-{}"
+# 跨域通办: the second region's hall, its window, and the first region's department it takes in for.
+CROSS_DEPARTMENT_KEY = "jn.rsj"
+CROSS_HALL = HallSeed(
+    places.XUANWU,
+    "玄武区政务服务中心",
+    "南京市玄武区北京东路41号",
+    "025-84401234",
+    [("1", "跨域通办窗口（异地收件，属地办理）", False)],  # a cross-region window only receives
+)
+CROSS_CASE_KEY = "demo-cross-region-{}"
 
 
 @dataclass
@@ -65,14 +96,19 @@ def seed_demo_hall(*, clock: Clock = system_clock) -> HallReport:
         raise DomainError(NOT_DEMO_MODE, code="not_demo_mode")
     report = HallReport()
     clerk, sysadmin = _staff("demo_clerk"), _staff("demo_sysadmin")
-    department = Department.objects.get(uscc=next(d.uscc for d in places.DEPARTMENTS if d.key == DEPARTMENT_KEY))
+    department = _department(DEPARTMENT_KEY)
     items = list(intake_items(department))
     with transaction.atomic():
-        _load_hall(department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report)
+        _load_hall(HALL, department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report)
     # The demo citizens' and company's e-licences first: the cases fill in 张三's ID card from them (免证办).
     report.created["licence"] += seed_demo_licences()
     _load_cases(items=items, clerk=clerk, report=report, clock=clock)
+    _load_cross_region(sysadmin=sysadmin, report=report, clock=clock)
     return report
+
+
+def _department(key: str) -> Department:
+    return Department.objects.get(uscc=next(d.uscc for d in places.DEPARTMENTS if d.key == key))
 
 
 def intake_items(department: Department) -> Any:
@@ -81,21 +117,27 @@ def intake_items(department: Department) -> Any:
 
 
 def _load_hall(
-    *, department: Department, items: list[ServiceItem], clerk: User, sysadmin: User, report: HallReport
+    seed: HallSeed,
+    *,
+    department: Department,
+    items: list[ServiceItem],
+    clerk: User,
+    sysadmin: User,
+    report: HallReport,
 ) -> list[Window]:
     hall, created = ServiceHall.objects.get_or_create(
-        region=Region.objects.get(code=places.JIANGNING),
-        name=HALL_NAME,
+        region=Region.objects.get(code=seed.region_code),
+        name=seed.name,
         defaults={
             "kind": ServiceHall.Kind.CENTER,
-            "address": HALL_ADDRESS,
+            "address": seed.address,
             "office_hours": HALL_HOURS,
-            "phone": HALL_PHONE,
+            "phone": seed.phone,
         },
     )
     report.created["hall"] += created
     windows = []
-    for number, name, accepts_on_receipt in WINDOWS:
+    for number, name, accepts_on_receipt in seed.windows:
         window, created = Window.objects.get_or_create(hall=hall, number=number, defaults={"name": name})
         report.created["window"] += created
         if not window.clerks.filter(pk=clerk.pk).exists():
@@ -166,3 +208,65 @@ def _load_cases(*, items: list[ServiceItem], clerk: User, report: HallReport, cl
         with transaction.atomic():
             make(fitting[(n - 1) % len(fitting)], key)
         report.created["case"] += 1
+
+
+# --- 跨域通办 --------------------------------------------------------------------------------------------
+
+
+def cross_region_items(department: Department, region: Region) -> list[ServiceItem]:
+    """The department's window-intake items whose cross-region scope covers ``region``."""
+    items = intake_items(department).exclude(cross_region=ServiceItem.CrossRegion.NONE)
+    return [item for item in items.select_related("department__region") if item.cross_region_covers(region)]
+
+
+def _load_cross_region(*, sysadmin: User, report: HallReport, clock: Clock) -> None:
+    clerk = _staff("demo_clerk_xw")
+    department = _department(CROSS_DEPARTMENT_KEY)
+    items = cross_region_items(department, Region.objects.get(code=CROSS_HALL.region_code))
+    with transaction.atomic():
+        (window,) = _load_hall(
+            CROSS_HALL, department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report
+        )
+    fitting = [item for item in items if fits_the_demo(item)]
+    if not fitting:
+        return
+    handler, approver = _staff("demo_reviewer_rsj"), _staff("demo_dept_head_rsj")
+    for n in (1, 2):
+        key = CROSS_CASE_KEY.format(n)
+        if Application.objects.filter(idempotency_key=key).exists():
+            continue
+        with transaction.atomic():
+            application = _walk_in(fitting[(n - 1) % len(fitting)], key, clerk, window, clock)
+            if n == 2:  # accepted and decided at home; back at the 玄武 window for delivery
+                cases.accept_application(application=application, actor=handler, actor_role=Actor.HANDLER, clock=clock)
+                application.refresh_from_db()
+                granted_case(application, handler=handler, approver=approver, clock=clock)
+        report.created["case"] += 1
+
+
+def _walk_in(item: ServiceItem, key: str, clerk: User, window: Window, clock: Clock) -> Application:
+    """张三 at the window with every listed material (originals as asked, a copy at least)."""
+    citizen = accounts.CITIZENS[0]
+    party = cases.register_party(
+        kind=Party.Kind.PERSON,
+        name=citizen.real_name,
+        id_type=Party.IdType.RESIDENT_ID,
+        id_number=citizen.id_number,
+        phone=citizen.phone,
+        in_person=True,
+    )
+    materials = cases.required_materials(Application(item=item, situation_options=[]))
+    return services.file_walk_in(
+        clerk=clerk,
+        window=window,
+        item=item,
+        party=party,
+        form_data=form_data_of(item, citizen),
+        situation_options=[],
+        received={m.pk: (m.originals, max(m.copies, 1), None) for m in materials},
+        declaration_signed=True,
+        idempotency_key=key,
+        applicant_name=citizen.real_name,
+        contact_phone=citizen.phone,
+        clock=clock,
+    )

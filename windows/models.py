@@ -72,12 +72,18 @@ class WindowAuthorization(models.Model):
 
     ``accepts_on_receipt`` (收件即受理): the window's acceptance stands and the back office cannot send
     the case back on formal grounds; otherwise the window receives and the department accepts.
+
+    ``is_cross_region`` (跨域通办, 异地收件): the window's hall lies outside the department's region; set
+    by windows.services.grant_window_authorization, only for an item whose scope covers the hall, and
+    always receive only (属地办理: the home department accepts, 受办分离 across regions). Such a window
+    takes walk-ins only: an online case waits for the windows of its own region.
     """
 
     window = models.ForeignKey(Window, on_delete=models.CASCADE, related_name="authorizations")
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="window_authorizations")
     item_code = models.CharField("事项实施编码", max_length=36, db_index=True)
     accepts_on_receipt = models.BooleanField("收件即受理", default=True)
+    is_cross_region = models.BooleanField("跨域通办（异地收件）", default=False, editable=False)
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,7 +96,11 @@ class WindowAuthorization(models.Model):
 
 
 class Intake(models.Model):
-    """Where and by whom a case was taken in or pre-reviewed (the window side of 受办分离)."""
+    """Where and by whom a case was taken in or pre-reviewed (the window side of 受办分离).
+
+    ``is_cross_region``: taken in at another region's window (异地收件) for the department that handles
+    it (属地办理); the result comes back to this window, or to one of the home region's, for delivery.
+    """
 
     application = models.OneToOneField("applications.Application", on_delete=models.CASCADE, related_name="intake")
     window = models.ForeignKey(Window, on_delete=models.PROTECT, related_name="intakes")
@@ -100,6 +110,7 @@ class Intake(models.Model):
     agent = models.ForeignKey(
         "applications.Party", verbose_name="经办人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    is_cross_region = models.BooleanField("跨域通办（异地收件）", default=False)
 
     class Meta:
         verbose_name = "窗口收件"

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from applications.access import remembered
+from applications.access import home_delivery_filter, remembered
 from applications.models import Application
 from catalog.models import ServiceItem
 from catalog.selectors import published_items
@@ -64,13 +64,15 @@ def authorized_items(clerk: Any, window: Window) -> QuerySet[ServiceItem]:
 
 
 def _at_my_halls(clerk: Any) -> Q:
-    authorized = WindowAuthorization.objects.filter(window__clerks=clerk)
+    # A window of another region (跨域通办) takes walk-ins only: online cases wait for the home windows,
+    # which also see the cases taken in across regions once decided (applications.access).
+    authorized = WindowAuthorization.objects.filter(window__clerks=clerk, is_cross_region=False)
     waiting = Q(
         intake__isnull=True,
         item__code__in=authorized.values("item_code"),
         department__in=authorized.values("department"),
     )
-    return waiting | Q(intake__window__hall__in=halls_of(clerk))
+    return waiting | home_delivery_filter(clerk) | Q(intake__window__hall__in=halls_of(clerk))
 
 
 def prereview_queue(clerk: Any) -> QuerySet[Application]:

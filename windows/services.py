@@ -46,13 +46,48 @@ def _is_sysadmin(user: Any) -> bool:
 # --- Halls, windows and authorisations ------------------------------------------------------------
 
 
-def check_window_authorization(*, actor: Any, department: Department, item_code: str) -> str:
-    """Raise what granting would refuse (forms show it before anything is written); the clean code."""
+def cross_region_problem(*, window: Window, item: ServiceItem) -> str:
+    """跨域通办: why this window may not take the item in for its department; empty when it may (the
+    window's hall is in the department's region, or the item's cross-region scope covers the hall)."""
+    region = window.hall.region
+    if item.cross_region_covers(region):
+        return ""
+    home = item.department.region.full_name
+    if item.cross_region == ServiceItem.CrossRegion.NONE:
+        return f"“{item.name}”不是跨域通办事项，须到{home}的窗口办理，{region.full_name}的窗口不能收件。"
+    return (
+        f"“{item.name}”为{item.get_cross_region_display()}事项，{region.full_name}不在其通办范围内，"
+        f"须到{home}或通办范围内的窗口办理。"
+    )
+
+
+def check_window_authorization(
+    *,
+    actor: Any,
+    department: Department,
+    item_code: str,
+    window: Window | None = None,
+    accepts_on_receipt: bool = False,
+) -> str:
+    """Raise what granting would refuse (forms show it before anything is written); the clean code.
+
+    A window outside the department's region (跨域通办) is authorised only for an item whose scope
+    covers the window's hall, and to receive only: the home department accepts (受办分离 across regions).
+    """
     if not (_is_sysadmin(actor) or (actor.has_role(Role.DEPT_HEAD) and actor.department_id == department.pk)):
         raise PermissionDenied("只有实施部门负责人或系统管理员可以授权窗口受理事项。")
     item_code = item_code.strip()
-    if not ServiceItem.objects.filter(code=item_code, department=department).exists():
+    versions = ServiceItem.objects.filter(code=item_code, department=department)
+    item = versions.filter(status=ServiceItem.Status.PUBLISHED).first() or versions.order_by("-version").first()
+    if item is None:
         raise ValidationError({"item_code": "该部门没有此实施编码的事项。"})
+    if window is not None and not department.region.contains(window.hall.region):
+        if problem := cross_region_problem(window=window, item=item):
+            raise ValidationError({"item_code": problem})
+        if accepts_on_receipt:
+            raise ValidationError(
+                {"accepts_on_receipt": "跨域通办的窗口只收件，由属地实施部门受理：请取消“收件即受理”。"}
+            )
     return item_code
 
 
@@ -61,17 +96,28 @@ def grant_window_authorization(
     *, actor: Any, department: Department, window: Window, item_code: str, accepts_on_receipt: bool = True
 ) -> WindowAuthorization:
     """The implementing department lets a window take in one of its items (收件即受理 or receive only)."""
-    item_code = check_window_authorization(actor=actor, department=department, item_code=item_code)
+    item_code = check_window_authorization(
+        actor=actor, department=department, item_code=item_code, window=window, accepts_on_receipt=accepts_on_receipt
+    )
     authorization, created = WindowAuthorization.objects.update_or_create(
         window=window,
         item_code=item_code,
-        defaults={"department": department, "accepts_on_receipt": accepts_on_receipt},
+        defaults={
+            "department": department,
+            "accepts_on_receipt": accepts_on_receipt,
+            "is_cross_region": not department.region.contains(window.hall.region),
+        },
     )
     record_audit(
         actor=actor,
         action="window.authorization_granted" if created else "window.authorization_changed",
         obj=authorization,
-        detail={"window_id": window.pk, "item_code": item_code, "accepts_on_receipt": accepts_on_receipt},
+        detail={
+            "window_id": window.pk,
+            "item_code": item_code,
+            "accepts_on_receipt": accepts_on_receipt,
+            "is_cross_region": authorization.is_cross_region,
+        },
     )
     return authorization
 
@@ -130,11 +176,24 @@ def remove_clerk(*, actor: Any, assignment: ClerkAssignment) -> None:
 
 
 def _record_intake(
-    *, application: Application, window: Window, clerk: Any, clock: Clock, agent: Party | None = None
+    *,
+    application: Application,
+    authorization: WindowAuthorization,
+    clerk: Any,
+    clock: Clock,
+    agent: Party | None = None,
 ) -> Intake:
-    """Where the case was taken in; the first window that acts on an online case keeps it."""
+    """Where the case was taken in (across regions or not); the first window that acts on an online
+    case keeps it."""
     intake, _ = Intake.objects.get_or_create(
-        application=application, defaults={"window": window, "clerk": clerk, "at": clock.now(), "agent": agent}
+        application=application,
+        defaults={
+            "window": authorization.window,
+            "clerk": clerk,
+            "at": clock.now(),
+            "agent": agent,
+            "is_cross_region": authorization.is_cross_region,
+        },
     )
     return intake
 
@@ -315,9 +374,13 @@ def file_walk_in(
             return earlier
     if not window.clerks.filter(pk=clerk.pk).exists():
         raise PermissionDenied("您不在该窗口上岗，不能在此收件。")
-    if not WindowAuthorization.objects.filter(
+    authorization = WindowAuthorization.objects.filter(
         window=window, item_code=item.code, department=item.department_id
-    ).exists():
+    ).first()
+    # 跨域通办: an item of another region is taken in only while its scope covers this window's hall.
+    if problem := cross_region_problem(window=window, item=item):
+        raise PermissionDenied(problem)
+    if authorization is None:
         raise PermissionDenied("本窗口未获实施部门授权受理该事项。")
     if party.kind == Party.Kind.ORGANIZATION and agent is None:
         raise ValidationError({"agent": "单位申请须核验经办人身份。"})
@@ -379,7 +442,7 @@ def file_walk_in(
                 copies_received=copies,
                 uploaded_by=clerk,
             )
-    _record_intake(application=application, window=window, clerk=clerk, clock=clock, agent=agent)
+    _record_intake(application=application, authorization=authorization, clerk=clerk, clock=clock, agent=agent)
     application = cases.submit_application(
         application=application,
         actor=clerk,
@@ -399,6 +462,9 @@ def file_walk_in(
             clock=clock,
         )
         application.refresh_from_db()
+    elif authorization.is_cross_region:
+        # 异地收件, 属地办理: received here, accepted by the home department (受办分离 across regions).
+        cases.receive_application(application=application, actor=clerk, actor_role=Actor.CLERK, clock=clock)
     return application
 
 
@@ -415,7 +481,7 @@ def take_in_application(*, clerk: Any, application: Application, clock: Clock = 
     authorization = _deciding_window(clerk, application, "accept")  # 收件 or 受理: the same people decide
     # An online case's paper originals are seen at delivery (originals_to_check_at_delivery).
     # Recorded before the outcome: the receipt issued with it names this window and its hall's phone.
-    _record_intake(application=application, window=authorization.window, clerk=clerk, clock=clock)
+    _record_intake(application=application, authorization=authorization, clerk=clerk, clock=clock)
     if authorization.accepts_on_receipt:
         cases.accept_application(application=application, actor=clerk, actor_role=Actor.CLERK, clock=clock)
     else:
@@ -434,7 +500,7 @@ def ask_for_correction(
 ) -> CorrectionNotice:
     """一次性告知 from the window (行政许可法 art. 32 (4)): every material to add or fix, at once."""
     authorization = _deciding_window(clerk, application, "request_correction")
-    _record_intake(application=application, window=authorization.window, clerk=clerk, clock=clock)
+    _record_intake(application=application, authorization=authorization, clerk=clerk, clock=clock)
     return cases.request_correction(
         application=application, actor=clerk, actor_role=Actor.CLERK, entries=entries, due_on=due_on, clock=clock
     )
@@ -453,7 +519,7 @@ def refuse_at_window(
 ) -> Application:
     """不予受理 from the window, in writing (行政许可法 art. 32 (1)(2))."""
     authorization = _deciding_window(clerk, application, "refuse")
-    _record_intake(application=application, window=authorization.window, clerk=clerk, clock=clock)
+    _record_intake(application=application, authorization=authorization, clerk=clerk, clock=clock)
     return cases.refuse_application(
         application=application,
         actor=clerk,
@@ -477,7 +543,7 @@ def take_correction(
         raise PermissionDenied("该办件不在您的窗口办理范围内。")
     authorization = _authorization_or_403(clerk, application)
     cases.resubmit_correction(application=application, actor=clerk, actor_role=Actor.CLERK, files=files, clock=clock)
-    _record_intake(application=application, window=authorization.window, clerk=clerk, clock=clock)
+    _record_intake(application=application, authorization=authorization, clerk=clerk, clock=clock)
     return application
 
 
@@ -600,11 +666,9 @@ def deliver_at_window(
     )
     if check is not None:
         intake = getattr(application, "intake", None)
-        window = (
-            selectors.windows_of(clerk).filter(hall=intake.window.hall_id).first()
-            if intake
-            else selectors.windows_of(clerk).first()
-        )
+        # At the hall that took it in; a case taken in across regions may be handed over at home too.
+        mine = selectors.windows_of(clerk)
+        window = (mine.filter(hall=intake.window.hall_id).first() if intake else None) or mine.first()
         letter_sha256 = ""
         if proxy_letter is not None:
             digest_of_letter = hashlib.sha256()

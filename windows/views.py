@@ -39,7 +39,7 @@ from applications.forms_runtime import mask_id_numbers, prefill_form_data
 from applications.models import Application, FeeAssessment, Party
 from applications.selectors import EXTRA_ACTION_LABELS, application_detail, open_correction
 from applications.transitions import TRANSITIONS, Actor, allowed_actions
-from catalog.selectors import chosen_options
+from catalog.selectors import chosen_options, published_items
 from portal.clock import system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, render_error
 from portal.models import Role
@@ -159,7 +159,8 @@ def _render_case(request: HttpRequest, application: Application, *, status: int 
         "fees": list(application.fee_assessments.all()),
         "amount_due": cases.amount_due(application),
         "documents": application.notices,
-        "timeline": _timeline(application),
+        # 跨域通办: the windows see the applicant's path of the case, not the back office's internal events.
+        "timeline": _timeline(application, internal=not (intake is not None and intake.is_cross_region)),
         **extra,
     }
     response = render(request, "windows/case.html", context, status=status)
@@ -168,9 +169,12 @@ def _render_case(request: HttpRequest, application: Application, *, status: int 
     return response
 
 
-def _timeline(application: Application) -> list[dict[str, Any]]:
-    """Every event, internal ones too: the window sees the whole path of the case."""
+def _timeline(application: Application, *, internal: bool = True) -> list[dict[str, Any]]:
+    """Every event, internal ones too unless ``internal`` is false: the window sees the path of the case."""
     statuses = dict(Application.Status.choices)
+    events = application.timeline.select_related("actor").order_by("at", "id")
+    if not internal:
+        events = events.filter(is_visible_to_applicant=True)
     return [
         {
             "at": event.at,
@@ -181,7 +185,7 @@ def _timeline(application: Application) -> list[dict[str, Any]]:
             "actor": event.actor,
             "note": event.note,
         }
-        for event in application.timeline.select_related("actor").order_by("at", "id")
+        for event in events
     ]
 
 
@@ -427,7 +431,10 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
         .first()
     )
     if item is None:
-        raise NotFound("本窗口未获授权受理该事项。")
+        other = published_items().filter(pk=item_id).select_related("department__region").first()
+        # 跨域通办: say why an item of another region is not taken in here.
+        problem = services.cross_region_problem(window=window, item=other) if other is not None else ""
+        raise NotFound(problem or "本窗口未获授权受理该事项。")
     posted = request.method == "POST"
     situations = list(item.situations.all())
     options = [
@@ -453,7 +460,14 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
             if problems:
                 form.add_error(None, "申请表填写有误，请按提示修改。")
         else:
-            if application.status == Application.Status.CORRECTION_REQUESTED:
+            if application.status == Application.Status.RECEIVED:  # 跨域通办: received for the home department
+                department = application.department
+                messages.success(
+                    request,
+                    f"已收件登记，办件编号 {application.number}；跨域通办，已转{department.name}受理办理"
+                    f"（属地：{department.region.full_name}）。",
+                )
+            elif application.status == Application.Status.CORRECTION_REQUESTED:
                 messages.success(
                     request,
                     f"已收件登记，办件编号 {application.number}；缺少的材料已出具一次性告知书，请打印交申请人。",
@@ -465,6 +479,8 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
     context = {
         "window": window,
         "item": item,
+        # 跨域通办: received here, then accepted and decided by the item's department in its own region.
+        "cross_region": not item.department.region.contains(window.hall.region),
         "form": form,
         "fields": form_field_views(definition, form_data, problems),
         "situations": [(s, [(o, o.pk in chosen) for o in s.options.all()]) for s in situations],

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from applications.access import applications_visible_to
 from applications.models import Application, TimelineEvent
 from portal.models import AuditEvent, OutboxMessage, User
 from tests.conftest import login_verified
@@ -46,7 +47,7 @@ def snapshot() -> dict[str, object]:
 
 def test_the_demo_clerk_sits_at_two_windows_of_the_jiangning_hall(demo):
     clerk = User.objects.get(username="demo_clerk")
-    hall = ServiceHall.objects.get()
+    hall = ServiceHall.objects.get(windows__clerks=clerk, windows__number="1")
     assert (hall.region.name, hall.name) == ("江宁区", "江宁区政务服务中心")
     windows = list(selectors.windows_of(clerk))
     assert [w.number for w in windows] == ["1", "2"]
@@ -60,7 +61,7 @@ def test_both_windows_are_authorised_for_every_intake_item_of_the_clerks_departm
     clerk = User.objects.get(username="demo_clerk")
     codes = set(intake_items(clerk.department).values_list("code", flat=True))
     assert codes
-    for window in Window.objects.all():
+    for window in selectors.windows_of(clerk):
         assert set(window.authorizations.values_list("item_code", flat=True)) == codes
         assert set(window.authorizations.values_list("department", flat=True)) == {clerk.department_id}
 
@@ -75,6 +76,22 @@ def test_the_demo_cases_stand_in_several_states(demo):
     assert selectors.delivery_queue(clerk).count() == 1
     in_review = Application.objects.get(status=S.IN_REVIEW)
     assert in_review.current_step.order == in_review.item.steps.order_by("order").first().order
+
+
+def test_a_second_region_takes_in_for_the_first_across_regions(demo):
+    """跨域通办: 玄武区's window, authorised receive-only by 江宁区人社局, took in two cases of 张三."""
+    clerk = User.objects.get(username="demo_clerk_xw")
+    (window,) = selectors.windows_of(clerk)
+    assert window.hall.region.name == "玄武区"
+    authorizations = list(window.authorizations.select_related("department__region"))
+    assert authorizations and all(a.is_cross_region and not a.accepts_on_receipt for a in authorizations)
+    assert {a.department.region.name for a in authorizations} == {"江宁区"}
+    cases = Application.objects.filter(idempotency_key__startswith="demo-cross-region-")
+    assert sorted(cases.values_list("status", flat=True)) == [S.DECIDED, S.RECEIVED]
+    assert all(case.intake.window == window and case.intake.is_cross_region for case in cases)
+    assert list(selectors.delivery_queue(clerk)) == [cases.get(status=S.DECIDED)]
+    reviewer = User.objects.get(username="demo_reviewer_rsj")
+    assert set(applications_visible_to(reviewer).filter(pk__in=cases)) == set(cases)
 
 
 def test_the_workbench_shows_the_queues_instead_of_no_window(demo, client):

@@ -15,7 +15,7 @@ from portal.models import AuditEvent, Role
 from tests.factories import MaterialRequirementFactory, UserFactory, make_resident_id, next_uscc
 from tests.windows.conftest import MONDAY, PARTY_ID_NUMBER, clock_at, pdf
 from windows import selectors, services
-from windows.models import ClerkAssignment, Intake, Window, WindowAuthorization
+from windows.models import ClerkAssignment, Intake, ServiceHall, Window, WindowAuthorization
 
 S = Application.Status
 WALK_IN_ID = make_resident_id(birth="19850612", seq="456")
@@ -192,8 +192,12 @@ def test_a_clerk_without_an_authorisation_for_the_item_cannot_act(submitted, cle
 
 
 def test_once_hall_a_takes_a_case_in_hall_bs_clerk_of_the_same_item_no_longer_sees_it(
-    submitted, clerk_a, hall_b, licensing_item, sysadmin
+    submitted, clerk_a, licensing_item, sysadmin
 ):
+    # Another hall of the department's own region (a window of another region takes walk-ins only).
+    hall_b = ServiceHall.objects.create(
+        region=licensing_item.department.region, kind=ServiceHall.Kind.TOWNSHIP, name="玄武门便民服务中心", address="x"
+    )
     window = Window.objects.create(hall=hall_b, number="7")
     services.grant_window_authorization(
         actor=sysadmin, department=licensing_item.department, window=window, item_code=licensing_item.code
