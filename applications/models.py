@@ -502,3 +502,7 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}:{self.last}"
+
+
+# 一件事申请 (bundles) live in their own module; imported here so Django registers them with this app.
+from applications.bundle_models import BundleApplication, BundlePart, BundleUpload  # noqa: E402, F401

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from applications.bundles import delivery_held
 from applications.models import (
     Application,
     Delivery,
@@ -34,7 +35,10 @@ def deliver_result(
     tracking_number: str = "",
     clock: Clock = system_clock,
 ) -> Delivery:
-    """出件: nothing leaves before the fees are paid or waived; the case concludes."""
+    """出件: nothing leaves before the fees are paid or waived, nor a bundle's part before the
+    others are done (统一出件); the case concludes."""
+    if held := delivery_held(application):
+        raise DomainError(held, code="bundle_delivery_held")
     if amount_due(application):
         raise DomainError("尚有未缴纳的费用，缴费或减免后方可出件。", code="fee_due")
     if method == Application.DeliveryMethod.POST and not tracking_number.strip():
