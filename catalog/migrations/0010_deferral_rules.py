@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0008_import_job_preview'),
+        ('catalog', '0009_bundles'),
     ]
 
     operations = [
