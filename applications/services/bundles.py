@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 
 from applications.bundles import is_done, is_granted
 from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, prefill_form_data, validate_form_data
-from applications.models import Application, BundleApplication, BundlePart, BundleUpload, SubmittedMaterial
+from applications.models import (
+    Application,
+    BundleApplication,
+    BundlePart,
+    BundleUpload,
+    Result,
+    SubmittedMaterial,
+)
 from applications.services.drafts import (
     _check_item_open,
     _known_facts,
@@ -241,7 +248,7 @@ def _provide_results(part: BundlePart, needed: list[BundlePart]) -> None:
         for candidate in (requirement.name, requirement.license_code):
             earlier = results.get(rules.normalised_name(candidate)) if candidate else None
             if earlier is not None:
-                result = earlier.application.results.order_by("-decided_at").first()
+                result = Result.objects.filter(application=earlier.application).first()
                 number = f"（{result.certificate_number}）" if result and result.certificate_number else ""
                 SubmittedMaterial.objects.create(
                     application=part.application,
