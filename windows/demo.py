@@ -3,7 +3,8 @@
 江宁区政务服务中心 gets window 1 (收件即受理) and window 2 (收件 only), demo_clerk on both, and both
 windows authorised for every published item of the 行政审批局 that takes window intake. A few cases of
 张三 are then driven through the real services into the states a clerk and a reviewer meet first:
-submitted (待预审), in review at its first step, decided (待出件) and concluded.
+submitted (待预审), in review at its first step, decided (待出件) and concluded; and one 一件事申请 of
+张三 for 新生儿出生 (applications.demo.bundle_case).
 
 It lives here and not in catalog.demo: the catalog knows nothing of windows or cases (DESIGN.md "The
 shape"). Idempotent: a hall, window or authorisation that exists is left alone, and each case is found
@@ -18,10 +19,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from applications.demo import fits_the_demo, granted_case, submitted_case
-from applications.models import Application
+from applications.demo import bundle_case, fits_the_demo, granted_case, submitted_case
+from applications.models import Application, BundleApplication
 from catalog.demo import accounts, places
-from catalog.models import Department, Region, ServiceItem
+from catalog.models import Bundle, Department, Region, ServiceItem
 from catalog.selectors import published_items
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
@@ -38,6 +39,7 @@ HALL_PHONE = "025-52128001"
 # (number, name, 收件即受理)
 WINDOWS = [("1", "综合受理窗口（收件即受理）", True), ("2", "综合收件窗口（收件后转部门受理）", False)]
 CASE_KEY = "demo-hall-{}"
+BUNDLE_NAME, BUNDLE_KEY = "新生儿出生“一件事”", "demo-bundle-newborn"
 
 
 @dataclass
@@ -68,6 +70,7 @@ def seed_demo_hall(*, clock: Clock = system_clock) -> HallReport:
     with transaction.atomic():
         _load_hall(department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report)
     _load_cases(items=items, clerk=clerk, report=report, clock=clock)
+    _load_bundle_case(report=report, clock=clock)
     return report
 
 
@@ -162,3 +165,12 @@ def _load_cases(*, items: list[ServiceItem], clerk: User, report: HallReport, cl
         with transaction.atomic():
             make(fitting[(n - 1) % len(fitting)], key)
         report.created["case"] += 1
+
+
+def _load_bundle_case(*, report: HallReport, clock: Clock) -> None:
+    bundle = Bundle.objects.filter(name=BUNDLE_NAME, status=Bundle.Status.PUBLISHED).first()
+    if bundle is None or BundleApplication.objects.filter(idempotency_key=BUNDLE_KEY).exists():
+        return
+    with transaction.atomic():
+        bundle_case(bundle, BUNDLE_KEY, clock)
+    report.created["case"] += 1

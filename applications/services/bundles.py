@@ -220,6 +220,7 @@ def submit_bundle_application(
             acting_as=locked.acting_as,
             applicant_name=locked.applicant_name,
             contact_phone=locked.contact_phone,
+            idempotency_key=f"bundle-{locked.pk}-{member.pk}",
             clock=clock,
         )
         own = answers.get(member.item.code, {})
