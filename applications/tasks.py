@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=300, soft_time_limit=240)
 def sweep_deadlines() -> dict[str, int]:
     """行政许可法 art. 32 auto-acceptance, expired corrections (退件), the case lights, the review steps' lights,
-    certificates not delivered in time (art. 44), 容缺后补 materials owed (reminder, then the item's rule)."""
+    certificates not delivered in time (art. 44), 容缺后补 materials owed (reminder, then the item's rule),
+    一件事 parts whose turn has come."""
     sweeps = {
         "auto_accepted": services.sweep_auto_accept,
         "returned": services.sweep_expired_corrections,
@@ -25,6 +26,7 @@ def sweep_deadlines() -> dict[str, int]:
         "certificates_late": services.sweep_late_certificates,
         "deferrals_reminded": services.sweep_deferral_reminders,
         "deferrals_lapsed": services.sweep_lapsed_deferrals,
+        "bundle_parts_started": services.sweep_bundles,
     }
     done: dict[str, int] = {}
     failure: Exception | None = None

@@ -7,6 +7,7 @@ The actions live in modules by capability; this package re-exports them, so call
 ``from applications import services`` and ``services.accept_application``.
 """
 
+from applications.services.bundles import sweep_bundles
 from applications.services.core import _locked_for, _new_document, _notify_applicant, transition
 from applications.services.corrections import request_correction, resubmit_correction, suspend_for_correction
 from applications.services.decisions import decide_application
@@ -122,4 +123,5 @@ __all__ = [
     "owed_materials",
     "sweep_deferral_reminders",
     "sweep_lapsed_deferrals",
+    "sweep_bundles",
 ]

@@ -325,13 +325,24 @@ def advance_bundle(*, bundle_application: BundleApplication, strict: bool = Fals
 
 
 def advance_after(application: Application, *, clock: Clock = system_clock) -> None:
-    """The hook after a part's decision: start what waited for it."""
+    """The hook after a part's decision, refusal or withdrawal: start (or block) what waited for it."""
     part = BundlePart.objects.filter(application=application).select_related("bundle_application").first()
     if part is not None:
         advance_bundle(bundle_application=part.bundle_application, clock=clock)
 
 
 def sweep_bundles(*, clock: Clock = system_clock) -> int:
-    """The safety net for what the hook does not see (a part refused at intake, withdrawn, returned)."""
-    pending = BundleApplication.objects.filter(status=B.SUBMITTED, parts__state=BundlePart.State.WAITING).distinct()
-    return sum(advance_bundle(bundle_application=b, clock=clock) for b in pending)
+    """The safety net behind the hooks: every bundle application with a waiting part, each claimed
+    with ``skip_locked`` (a hook or an overlapping sweep holding it will start what is due)."""
+    pending = (
+        BundleApplication.objects.filter(status=B.SUBMITTED, parts__state=BundlePart.State.WAITING)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    started = 0
+    for pk in list(pending):
+        with transaction.atomic():
+            claimed = BundleApplication.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if claimed is not None:
+                started += advance_bundle(bundle_application=claimed, clock=clock)
+    return started

@@ -13,6 +13,7 @@ from applications.models import (
     Document,
     ReviewTask,
 )
+from applications.services.bundles import advance_after
 from applications.services.core import _new_document, transition
 from applications.services.fees import amount_due
 from applications.transitions import Actor
@@ -90,7 +91,7 @@ def withdraw_application(
         Application.objects.filter(pk=application.pk, status=S.DRAFT).delete()
         return None
     application.tasks.filter(status=ReviewTask.Status.OPEN).update(status=ReviewTask.Status.CANCELLED)
-    return transition(
+    withdrawn = transition(
         application=application,
         action="withdraw",
         actor_role=Actor.APPLICANT,
@@ -99,3 +100,5 @@ def withdraw_application(
         note=reason.strip() or "申请人撤回申请。",
         clock=clock,
     )
+    advance_after(withdrawn, clock=clock)  # 一件事: a part that needed this one is not started
+    return withdrawn

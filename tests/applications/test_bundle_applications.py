@@ -20,7 +20,7 @@ from catalog import bundle_services as catalog_bundles
 from catalog.models import ProcessStep, ServiceItem
 from portal.exceptions import DomainError, NotFound
 from portal.idnumbers import id_number_digest, mask_id_number
-from portal.models import Role
+from portal.models import OutboxMessage, Role
 from tests.applications.conftest import clock_at, pdf
 from tests.factories import DepartmentFactory, MaterialRequirementFactory, ServiceItemFactory, UserFactory
 
@@ -219,6 +219,31 @@ def test_a_denied_prerequisite_blocks_its_dependent_and_a_correction_holds_up_no
     hygiene.refresh_from_db()
     _decide(hygiene, "granted")
     assert bundles.overview(submitted)["delivery"] == "待统一出件"
+
+
+def test_a_prerequisite_refused_at_intake_blocks_its_dependent_and_the_applicant_is_told(submitted):
+    parts = _parts(submitted)
+    services.refuse_application(
+        application=parts["个体工商户设立登记"].application,
+        actor=UserFactory(),
+        actor_role=Actor.CLERK,
+        reason="经营场所不符合要求",
+        basis="《中华人民共和国行政许可法》第三十二条",
+        clock=CLOCK,
+    )
+    food = BundlePart.objects.get(pk=parts["食品经营许可"].pk)
+    assert food.state == BundlePart.State.BLOCKED
+    notice = OutboxMessage.objects.filter(idempotency_key=f"notify:bundle:{food.pk}:blocked").get()
+    assert "未启动" in notice.payload["title"] and notice.payload["link"].endswith(f"/bundles/{submitted.pk}/")
+
+
+def test_the_sweep_starts_a_part_whose_turn_came_without_the_hook(submitted):
+    parts = _parts(submitted)
+    for name in ("个体工商户设立登记", "公共场所卫生许可"):  # decided as the hook would not see it
+        Application.objects.filter(pk=parts[name].application.pk).update(status=S.DECIDED, outcome="granted")
+    assert bundle_services.sweep_bundles(clock=CLOCK) == 1
+    assert bundle_services.sweep_bundles(clock=CLOCK) == 0
+    assert Application.objects.get(pk=parts["食品经营许可"].application.pk).status == S.SUBMITTED
 
 
 def test_no_part_is_delivered_before_the_others_are_done(submitted):
