@@ -66,14 +66,15 @@ class PartView:
     needed_by: list[str] = field(default_factory=list)
 
 
-def _meaning(part: BundlePart, needed_by: list[str]) -> str:
+def _meaning(part: BundlePart, needed_by: list[str], needs: list[str]) -> str:
     """What this part's state means for the rest of the bundle, in the applicant's words."""
     application = part.application
     later = f"需要其结果的{'、'.join(needed_by)}" if needed_by else ""
     if part.state == BundlePart.State.BLOCKED:
         return part.note
     if part.state == BundlePart.State.WAITING:
-        return "等待前序事项办结后自动申报，无需再次提交。"
+        waits_for = "、".join(f"“{name}”" for name in needs) or "前一阶段的事项"
+        return f"等待{waits_for}办结后自动申报，无需再次提交。"
     if application.status == S.CORRECTION_REQUESTED or (
         application.status == S.SUSPENDED and application.correction_due_on
     ):
@@ -110,7 +111,7 @@ def overview(bundle_application: BundleApplication) -> dict[str, Any]:
                 status=status,
                 light=application.light if part.state == BundlePart.State.STARTED else "",
                 number=application.number or "",
-                meaning=_meaning(part, needed_by),
+                meaning=_meaning(part, needed_by, [names[c] for c in part.member.needs_results_of or [] if c in names]),
                 needed_by=needed_by,
             )
         )

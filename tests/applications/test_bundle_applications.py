@@ -285,8 +285,11 @@ def test_the_guide_starts_the_application_and_the_bundle_page_shows_every_part(c
     response = client.post(reverse("applications:bundle", args=[draft.pk]), post)
     assert response.status_code == 302, response.content.decode()[:2000]
     page = client.get(reverse("applications:bundle", args=[draft.pk])).content.decode()
-    assert "食品经营许可" in page and "等待前序事项" in page and "已申报待预审" in page
+    assert "食品经营许可" in page and "等待“个体工商户设立登记”办结" in page and "已申报待预审" in page
     assert "统一出件" in page
+    part = BundlePart.objects.filter(bundle_application=draft, application__number__isnull=False).first()
+    case_page = client.get(reverse("applications:detail", args=[part.application.number])).content.decode()
+    assert reverse("applications:bundle", args=[draft.pk]) in case_page
     # Waiting parts are not separate drafts in the list; the bundle is.
     listing = client.get(reverse("applications:list")).content.decode()
     assert "开办餐饮店一件事" in listing and "草稿（继续填写）" not in listing
