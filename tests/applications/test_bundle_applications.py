@@ -367,3 +367,17 @@ def test_an_upload_for_a_material_not_asked_is_refused(bundle, applicant):
     with pytest.raises(ValidationError, match="不属于本一件事"):
         bundle_services.attach_bundle_material(bundle_application=draft, key="name|营业执照|applicant", file=pdf())
     assert not draft.uploads.exists()
+
+
+def test_submitting_the_draft_page_incomplete_is_422_with_the_message_and_no_case(client, bundle, applicant):
+    draft = _draft(bundle, applicant)
+    client.force_login(applicant)
+    assert "本人申请" in client.get(reverse("applications:bundle_start", args=[bundle.code])).content.decode()
+    url = reverse("applications:bundle", args=[draft.pk])
+    response = client.post(url, {"action": "submit", "f_applicant_name": "张三", "f_premises": "中山路1号"})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "请上传：经营者身份证明" in html and "请阅读并确认承诺声明" in html
+    assert not Application.objects.exists()
+    assert decrypt_id_numbers(BundleApplication.objects.get().form_data)["premises"] == "中山路1号"  # kept
+    assert client.post(url, {"action": "delete"}).status_code == 400
