@@ -22,6 +22,7 @@ from portal.exceptions import DomainError, NotFound
 from portal.idnumbers import id_number_digest, mask_id_number
 from portal.models import OutboxMessage, Role
 from tests.applications.conftest import clock_at, pdf
+from tests.conftest import login_verified
 from tests.factories import DepartmentFactory, MaterialRequirementFactory, ServiceItemFactory, UserFactory
 
 S = Application.Status
@@ -308,6 +309,10 @@ def test_another_citizen_gets_404_and_staff_see_only_their_departments_part(
     assert parts["个体工商户设立登记"].application.pk not in visible
     with pytest.raises(NotFound):
         access.get_application_for(reviewer, parts["个体工商户设立登记"].application.number)
+    login_verified(client, reviewer)
+    own = client.get(reverse("reviews:case", args=[parts["公共场所卫生许可"].application.number]))
+    assert own.status_code == 200 and "本件属于一件事“开办餐饮店一件事”" in own.content.decode()
+    assert client.get(reverse("reviews:case", args=[parts["个体工商户设立登记"].application.number])).status_code == 404
     with pytest.raises(NotFound):
         access.get_bundle_application_for(reviewer, submitted.pk)
     # The waiting part's draft is not reachable as a draft of its own (it starts with the bundle).
