@@ -265,6 +265,8 @@ def test_no_part_is_delivered_before_the_others_are_done(submitted):
 
 
 def test_the_guide_starts_the_application_and_the_bundle_page_shows_every_part(client, bundle, applicant):
+    """The whole online path over HTTP (guide, start, one submit fanning out to three cases with their
+    file copies, the bundle page, the list, a part's page): about 3 s, the price of one walk-through."""
     client.force_login(applicant)
     guide = client.get(reverse("catalog:bundle_guide", args=[bundle.code])).content.decode()
     start_url = reverse("applications:bundle_start", args=[bundle.code])
