@@ -20,7 +20,7 @@ from django.apps import apps
 from django.db.models import Max, Q, QuerySet
 
 from applications.forms_runtime import decrypt_id_numbers, mask_id_numbers
-from applications.models import Application, Party, ReviewTask
+from applications.models import Application, BundleApplication, Party, ReviewTask
 from applications.transitions import TRANSITIONS, Actor
 from catalog.models import ProcessStep
 from portal.exceptions import InvalidTransition, NotFound, PermissionDenied
@@ -300,7 +300,21 @@ def form_data_for(user: Any, application: Application) -> dict[str, Any]:
 
 def get_draft_for(user: Any, pk: int) -> Application:
     """A draft has no number yet; only its own applicant sees it."""
-    application = applications_visible_to_applicant(user).filter(pk=pk, status=Application.Status.DRAFT).first()
+    # A bundle's part waiting for its turn is a draft too, handled by the bundle (applications.bundles).
+    drafts = applications_visible_to_applicant(user).filter(status=Application.Status.DRAFT, bundle_part=None)
+    application = drafts.filter(pk=pk).first()
     if application is None:
         raise NotFound("未找到该草稿，或您无权查看。")
+    return application
+
+
+def get_bundle_application_for(user: Any, pk: int) -> BundleApplication:
+    """一件事申请: only the account that filed it sees it (its parts are reached as cases)."""
+    application = (
+        BundleApplication.objects.select_related("bundle", "party")
+        .filter(pk=pk, applicant_user_id=getattr(user, "pk", None))
+        .first()
+    )
+    if application is None:
+        raise NotFound("未找到该一件事申请，或您无权查看。")
     return application

@@ -1,16 +1,18 @@
 """Demo cases driven through the real services, shared by the demo hall (windows.demo) and the demo
-ratings (reviews.demo): 张三 applies online for an item that fits (no fee, no paper original)."""
+ratings (reviews.demo): 张三 applies online for an item that fits (no fee, no paper original), and
+for the 新生儿出生 bundle (``bundle_case``)."""
 
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applications import services as cases
-from applications.models import Application
+from applications.models import Application, BundleApplication
+from applications.services import bundles as bundle_services
 from applications.transitions import Actor
 from catalog.demo import accounts
 from catalog.demo.simple_pdf import simple_pdf
-from catalog.models import MaterialRequirement, ServiceItem
+from catalog.models import Bundle, MaterialRequirement, ServiceItem
 from portal.clock import Clock
 from portal.models import User
 
@@ -66,8 +68,7 @@ def submitted_case(item: ServiceItem, key: str, clock: Clock) -> Application:
     )
     application = cases.save_draft(application=application, form_data=form_data_of(item, citizen))
     for requirement in cases.required_materials(application):
-        pdf = simple_pdf(title=requirement.name, subtitle="演示材料", rows=[("申请人", citizen.real_name)], notes=[])
-        upload = SimpleUploadedFile(f"{requirement.name}.pdf", pdf, content_type="application/pdf")
+        upload = _demo_pdf(requirement.name, citizen)
         cases.attach_material(application=application, requirement=requirement, file=upload, actor=user, clock=clock)
     return cases.submit_application(application=application, actor=user, declaration=True, clock=clock)
 
@@ -89,3 +90,35 @@ def granted_case(application: Application, *, handler: User, approver: User, clo
     )
     application.refresh_from_db()
     return application
+
+
+def _demo_pdf(name: str, citizen: accounts.CitizenSeed) -> SimpleUploadedFile:
+    pdf = simple_pdf(title=name, subtitle="演示材料", rows=[("申请人", citizen.real_name)], notes=[])
+    return SimpleUploadedFile(f"{name}.pdf", pdf, content_type="application/pdf")
+
+
+def bundle_case(bundle: Bundle, key: str, clock: Clock) -> BundleApplication:
+    """张三 applies once for a bundle: the merged form, each merged material uploaded once, submitted
+    (its first stage goes to the departments, the rest waits for their results). Idempotent by ``key``."""
+    citizen = accounts.CITIZENS[0]
+    user = User.objects.get(username=citizen.phone)
+    draft = bundle_services.start_bundle_application(
+        user=user,
+        bundle=bundle,
+        acting_as=Application.ActingAs.SELF,
+        id_number=citizen.id_number,
+        idempotency_key=key,
+        clock=clock,
+    )
+    if draft.status == BundleApplication.Status.SUBMITTED:
+        return draft
+    fields = bundle_services.merged_fields(bundle)
+    form_data = {f.name: _form_value(f.as_definition(), citizen) for f in fields}
+    bundle_services.save_bundle_draft(bundle_application=draft, form_data=form_data)
+    for material in bundle_services.asked_materials(bundle):
+        bundle_services.attach_bundle_material(
+            bundle_application=draft, key=bundle_services.key_of(material), file=_demo_pdf(material.name, citizen)
+        )
+    return bundle_services.submit_bundle_application(
+        bundle_application=draft, actor=user, declaration=True, clock=clock
+    )

@@ -34,6 +34,7 @@ DOCUMENT_ACCEPT = ".pdf,.jpg,.jpeg,.png,.ofd,application/pdf,image/jpeg,image/pn
 FORM_FIELD_PREFIX = "f_"
 MATERIAL_FILE = re.compile(r"m([0-9]{1,18})")
 CORRECTION_FILE = re.compile(r"c([0-9]{1,18})")
+BUNDLE_MATERIAL_FILE = re.compile(r"b([0-9]{1,3})")  # a bundle's merged material, by its position
 MAX_CHECKBOX_VALUES = 50
 
 

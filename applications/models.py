@@ -589,4 +589,6 @@ class NumberSequence(models.Model):
 
 # The e-licence tables live with their services (applications/licences/); imported here so that
 # Django registers them with this app.
+# 一件事申请 (bundles) live in their own module; imported here so Django registers them with this app.
+from applications.bundle_models import BundleApplication, BundlePart, BundleUpload  # noqa: E402, F401
 from applications.licences.models import LicenceKind, License  # noqa: E402, F401

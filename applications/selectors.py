@@ -40,6 +40,7 @@ def my_applications(user: Any) -> QuerySet[Application]:
     """The user's cases, newest first, with what the list and "what is asked now" read."""
     return (
         applications_listed_for_applicant(user)
+        .exclude(status=Application.Status.DRAFT, bundle_part__isnull=False)  # on the bundle's page
         .select_related("item", "department", "party")
         .prefetch_related(
             Prefetch("correction_notices", queryset=CorrectionNotice.objects.filter(resolved_at__isnull=True)),

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 def sweep_deadlines() -> dict[str, int]:
     """行政许可法 art. 32 auto-acceptance, expired corrections (退件), the case lights, the review steps' lights,
     certificates not delivered in time (art. 44), 容缺后补 materials owed (reminder, then the item's rule),
-    告知承诺 checks due."""
+    告知承诺 checks due, 一件事 parts whose turn has come."""
     sweeps = {
         "auto_accepted": services.sweep_auto_accept,
         "returned": services.sweep_expired_corrections,
@@ -28,6 +28,7 @@ def sweep_deadlines() -> dict[str, int]:
         "deferrals_reminded": services.sweep_deferral_reminders,
         "deferrals_lapsed": services.sweep_lapsed_deferrals,
         "commitment_checks_due": services.sweep_commitment_checks,
+        "bundle_parts_started": services.sweep_bundles,
     }
     done: dict[str, int] = {}
     failure: Exception | None = None

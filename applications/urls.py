@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications.views import applicant, documents, licences, public
+from applications.views import applicant, bundles, documents, licences, public
 
 app_name = "applications"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", applicant.application_list, name="list"),
     path("new/<str:code>/", applicant.start, name="start"),
     path("claim/", applicant.claim, name="claim"),
+    path("bundles/new/<str:code>/", bundles.start, name="bundle_start"),
+    path("bundles/<int:pk>/", bundles.page, name="bundle"),
     # Before <str:number>/: "lookup" would otherwise be read as a case number.
     path("lookup/", public.lookup, name="lookup"),
     path("licences/", licences.my_licences, name="licences"),

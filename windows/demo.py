@@ -3,7 +3,8 @@
 江宁区政务服务中心 gets window 1 (收件即受理) and window 2 (收件 only), demo_clerk on both, and both
 windows authorised for every published item of the 行政审批局 that takes window intake. A few cases of
 张三 are then driven through the real services into the states a clerk and a reviewer meet first:
-submitted (待预审), in review at its first step, decided (待出件) and concluded.
+submitted (待预审), in review at its first step, decided (待出件) and concluded; and one 一件事申请 of
+张三 for 新生儿出生 (applications.demo.bundle_case).
 
 跨域通办: 玄武区政务服务中心 gets a cross-region window (收件 only), demo_clerk_xw on it, authorised for
 江宁区人社局's cross-region items whose scope covers 玄武区 (异地收件, 属地办理). 张三 walks in there twice:
@@ -24,12 +25,12 @@ from django.conf import settings
 from django.db import transaction
 
 from applications import services as cases
-from applications.demo import fits_the_demo, form_data_of, granted_case, submitted_case
+from applications.demo import bundle_case, fits_the_demo, form_data_of, granted_case, submitted_case
 from applications.licences.demo import seed_demo_licences
-from applications.models import Application, Party
+from applications.models import Application, BundleApplication, Party
 from applications.transitions import Actor
 from catalog.demo import accounts, places
-from catalog.models import Department, Region, ServiceItem
+from catalog.models import Bundle, Department, Region, ServiceItem
 from catalog.selectors import published_items
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
@@ -70,6 +71,7 @@ CROSS_HALL = HallSeed(
     [("1", "跨域通办窗口（异地收件，属地办理）", False)],  # a cross-region window only receives
 )
 CROSS_CASE_KEY = "demo-cross-region-{}"
+BUNDLE_NAME, BUNDLE_KEY = "新生儿出生“一件事”", "demo-bundle-newborn"
 
 
 @dataclass
@@ -104,6 +106,7 @@ def seed_demo_hall(*, clock: Clock = system_clock) -> HallReport:
     report.created["licence"] += seed_demo_licences()
     _load_cases(items=items, clerk=clerk, report=report, clock=clock)
     _load_cross_region(sysadmin=sysadmin, report=report, clock=clock)
+    _load_bundle_case(report=report, clock=clock)
     return report
 
 
@@ -270,3 +273,12 @@ def _walk_in(item: ServiceItem, key: str, clerk: User, window: Window, clock: Cl
         contact_phone=citizen.phone,
         clock=clock,
     )
+
+
+def _load_bundle_case(*, report: HallReport, clock: Clock) -> None:
+    bundle = Bundle.objects.filter(name=BUNDLE_NAME, status=Bundle.Status.PUBLISHED).first()
+    if bundle is None or BundleApplication.objects.filter(idempotency_key=BUNDLE_KEY).exists():
+        return
+    with transaction.atomic():
+        bundle_case(bundle, BUNDLE_KEY, clock)
+    report.created["case"] += 1

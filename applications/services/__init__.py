@@ -7,6 +7,7 @@ The actions live in modules by capability; this package re-exports them, so call
 ``from applications import services`` and ``services.accept_application``.
 """
 
+from applications.services.bundles import sweep_bundles
 from applications.services.commitments import commitment_problems, record_commitment_check, sweep_commitment_checks
 from applications.services.core import _locked_for, _new_document, _notify_applicant, transition
 from applications.services.corrections import request_correction, resubmit_correction, suspend_for_correction
@@ -126,4 +127,5 @@ __all__ = [
     "commitment_problems",
     "record_commitment_check",
     "sweep_commitment_checks",
+    "sweep_bundles",
 ]

@@ -16,6 +16,7 @@ from applications.models import (
     Result,
     ReviewTask,
 )
+from applications.services.bundles import advance_after
 from applications.services.commitments import check_no_false_commitment_for_grant
 from applications.services.core import _new_document, _open_task, transition
 from applications.services.deferrals import check_nothing_owed_for_grant
@@ -106,4 +107,5 @@ def decide_application(
             FeeAssessment.objects.get_or_create(
                 application=application, name=fee.name, defaults={"amount_yuan": fee.amount_yuan}
             )
+    advance_after(application, clock=clock)  # 一件事: the parts that waited for this decision
     return result

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from applications.bundles import delivery_held
 from applications.licences import issuing
 from applications.models import (
     Application,
@@ -14,6 +15,7 @@ from applications.models import (
     ReviewTask,
     TimelineEvent,
 )
+from applications.services.bundles import advance_after
 from applications.services.core import _new_document, transition
 from applications.services.fees import amount_due
 from applications.transitions import Actor
@@ -36,7 +38,10 @@ def deliver_result(
     tracking_number: str = "",
     clock: Clock = system_clock,
 ) -> Delivery:
-    """出件: nothing leaves before the fees are paid or waived; the case concludes."""
+    """出件: nothing leaves before the fees are paid or waived, nor a bundle's part before the
+    others are done (统一出件); the case concludes."""
+    if held := delivery_held(application):
+        raise DomainError(held, code="bundle_delivery_held")
     if amount_due(application):
         raise DomainError("尚有未缴纳的费用，缴费或减免后方可出件。", code="fee_due")
     if method == Application.DeliveryMethod.POST and not tracking_number.strip():
@@ -99,7 +104,7 @@ def withdraw_application(
         Application.objects.filter(pk=application.pk, status=S.DRAFT).delete()
         return None
     application.tasks.filter(status=ReviewTask.Status.OPEN).update(status=ReviewTask.Status.CANCELLED)
-    return transition(
+    withdrawn = transition(
         application=application,
         action="withdraw",
         actor_role=Actor.APPLICANT,
@@ -108,3 +113,5 @@ def withdraw_application(
         note=reason.strip() or "申请人撤回申请。",
         clock=clock,
     )
+    advance_after(withdrawn, clock=clock)  # 一件事: a part that needed this one is not started
+    return withdrawn

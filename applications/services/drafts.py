@@ -188,6 +188,32 @@ def start_online_application(
 
     One transaction: a refused start (an item closed, a fake letter) leaves no party behind.
     """
+    party, typed_name = online_party(
+        user=user, acting_as=acting_as, name=name, id_number=id_number, organization=organization
+    )
+    if phone:
+        try:
+            phone = validators.validate_phone(phone)
+        except ValidationError as exc:
+            raise ValidationError({"phone": exc.error_list}) from None
+    return start_application(
+        user=user,
+        item=item,
+        party=party,
+        applicant_name=typed_name,
+        contact_phone=phone or (user.phone or ""),
+        acting_as=acting_as,
+        idempotency_key=idempotency_key,
+        proxy_letter=proxy_letter if acting_as == Application.ActingAs.PROXY else None,
+        clock=clock,
+    )
+
+
+def online_party(
+    *, user: Any, acting_as: str, name: str = "", id_number: str = "", organization: Any = None
+) -> tuple[Party, str]:
+    """Who an online application from ``user`` is for, checked (the party and the name as typed);
+    shared by one item's start and a bundle's (applications.services.bundles)."""
     if not user.is_real_name_verified:
         raise PermissionDenied("网上申请前，请先完成实名认证。", code="real_name_required")
     if acting_as == Application.ActingAs.SELF:
@@ -229,22 +255,7 @@ def start_online_application(
         party = register_party(kind=Party.Kind.PERSON, name=name, id_type=Party.IdType.RESIDENT_ID, id_number=number)
     else:
         raise ValidationError({"acting_as": "请选择申请身份。"})
-    if phone:
-        try:
-            phone = validators.validate_phone(phone)
-        except ValidationError as exc:
-            raise ValidationError({"phone": exc.error_list}) from None
-    return start_application(
-        user=user,
-        item=item,
-        party=party,
-        applicant_name=typed_name,
-        contact_phone=phone or (user.phone or ""),
-        acting_as=acting_as,
-        idempotency_key=idempotency_key,
-        proxy_letter=proxy_letter if acting_as == Application.ActingAs.PROXY else None,
-        clock=clock,
-    )
+    return party, typed_name
 
 
 @transaction.atomic

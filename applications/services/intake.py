@@ -11,6 +11,7 @@ from applications.models import (
     Document,
 )
 from applications.refusals import resolve_refusal
+from applications.services.bundles import advance_after
 from applications.services.commitments import start_checks
 from applications.services.core import _new_document, _open_first_task, transition
 from applications.services.deferrals import defer_missing
@@ -106,4 +107,5 @@ def refuse_application(
         application=application, action="refuse", actor_role=actor_role, actor=actor, note=refs["reason"], clock=clock
     )
     _new_document(application, Document.Kind.REFUSAL_NOTICE, refs, clock)
+    advance_after(application, clock=clock)  # 一件事: a part that needed this one is not started
     return application

@@ -33,7 +33,7 @@ from applications.access import (
 from applications.documents import LEGAL_CONSEQUENCES
 from applications.licences import fetching
 from applications.licences.access import licences_held_by
-from applications.models import Application, Result
+from applications.models import Application, BundleApplication, Result
 from applications.transitions import OPEN_BEFORE_DECISION, Actor
 from catalog import selectors as catalog_selectors
 from catalog.models import ServiceItem
@@ -359,7 +359,12 @@ def draft_material(request: HttpRequest, pk: int, material_id: int) -> HttpRespo
 def application_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.my_applications(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(application, selectors.what_is_asked(application)) for application in page.object_list]
-    return render(request, "applications/list.html", {"page": page, "rows": rows})
+    bundle_applications = BundleApplication.objects.filter(applicant_user=request.user).select_related("bundle")
+    return render(
+        request,
+        "applications/list.html",
+        {"page": page, "rows": rows, "bundle_applications": bundle_applications},
+    )
 
 
 @login_required

@@ -214,7 +214,18 @@ def bundle_guide_context(bundle: Any) -> dict[str, Any]:
 @_renders_domain_errors
 def bundle_guide(request: HttpRequest, code: str) -> HttpResponse:
     bundle = selectors.published_bundle(code)
-    return render(request, "catalog/bundle_guide.html", bundle_guide_context(bundle))
+    context = bundle_guide_context(bundle)
+    return render(request, "catalog/bundle_guide.html", {**context, "apply_url": _bundle_apply_url(bundle)})
+
+
+def _bundle_apply_url(bundle: Any) -> str:
+    """The "申请" button of a bundle every member of which may be applied for online."""
+    if not all(m.item.accepts_on_pc or m.item.accepts_on_mobile for m in bundle.members.all()):
+        return ""
+    try:
+        return reverse("applications:bundle_start", args=[bundle.code])
+    except NoReverseMatch:
+        return ""
 
 
 def _chosen_option_ids(params: QueryDict) -> list[str]:

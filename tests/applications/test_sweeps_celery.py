@@ -162,6 +162,7 @@ def test_the_beat_task_runs_every_sweep_and_is_safe_to_run_twice(submitted, lice
         "deferrals_reminded": 0,
         "deferrals_lapsed": 0,
         "commitment_checks_due": 0,
+        "bundle_parts_started": 0,
     }
     assert set(second.values()) == {0}
     assert Application.objects.get(pk=submitted.pk).light == "red"

@@ -114,3 +114,14 @@ def test_the_hall_is_refused_outside_demo_mode(settings):
     with pytest.raises(CommandError, match="不是开发模式"):
         call_command("seed_demo_hall", stdout=StringIO())
     assert not ServiceHall.objects.exists()
+
+
+def test_the_demo_citizen_has_applied_for_the_newborn_bundle(demo):
+    from applications.models import BundleApplication, BundlePart
+
+    bundle_application = BundleApplication.objects.get(idempotency_key="demo-bundle-newborn")
+    parts = {p.member.item.name: p for p in bundle_application.parts.select_related("member__item", "application")}
+    assert len(parts) == 4
+    first = [p for p in parts.values() if p.member.stage == 1]
+    assert [p.application.status for p in first] == [S.SUBMITTED]
+    assert {p.state for p in parts.values() if p.member.stage > 1} == {BundlePart.State.WAITING}

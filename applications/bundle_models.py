@@ -1,0 +1,96 @@
+"""一件事申请: one application for a bundle, fanned out to one case (Application) per member.
+
+Imported by applications/models.py, so Django sees these models as the applications app's. The
+rules they serve are in applications/services/bundles.py.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from portal.uploads import RandomName
+
+
+class BundleApplication(models.Model):
+    """The applicant's one application: the merged form and the one set of materials, until it is
+    submitted; then the parent of its member cases (``parts``), which carry everything else."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已申报"
+
+    bundle = models.ForeignKey(
+        "catalog.Bundle", verbose_name="一件事（申请时版本）", on_delete=models.PROTECT, related_name="applications"
+    )
+    applicant_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申报账户", on_delete=models.PROTECT, related_name="bundle_applications"
+    )
+    party = models.ForeignKey(
+        "applications.Party", verbose_name="申请人", on_delete=models.PROTECT, related_name="bundle_applications"
+    )
+    acting_as = models.CharField("办理身份", max_length=8, default="self")
+    applicant_name = models.CharField("申请人姓名/名称", max_length=200)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # The merged form's answers (catalog.bundles.merged_form), ID numbers encrypted like a case's.
+    form_data = models.JSONField("一件事申请表", default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField("申报时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "一件事申请"
+        verbose_name_plural = "一件事申请"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.bundle.name}#{self.pk}"
+
+
+class BundlePart(models.Model):
+    """One member of a submitted bundle application: its case, and whether it has been started."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "等待前序事项"
+        STARTED = "started", "已申报"
+        BLOCKED = "blocked", "未启动"
+
+    bundle_application = models.ForeignKey(BundleApplication, on_delete=models.CASCADE, related_name="parts")
+    member = models.ForeignKey("catalog.BundleMember", on_delete=models.PROTECT, related_name="+")
+    application = models.OneToOneField(
+        "applications.Application", verbose_name="成员办件", on_delete=models.PROTECT, related_name="bundle_part"
+    )
+    state = models.CharField("启动状态", max_length=10, choices=State.choices, default=State.WAITING)
+    # Why a part was not started (a prerequisite denied), told to the applicant.
+    note = models.TextField("说明", blank=True)
+    started_at = models.DateTimeField("申报时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "一件事成员办件"
+        verbose_name_plural = "一件事成员办件"
+        ordering = ["member__stage", "member__order", "id"]
+        constraints = [models.UniqueConstraint(fields=["bundle_application", "member"], name="uniq_bundle_part_member")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_application} {self.member_id}"
+
+
+class BundleUpload(models.Model):
+    """One file for one merged material (asked once); every member case that needs it gets a copy."""
+
+    bundle_application = models.ForeignKey(BundleApplication, on_delete=models.CASCADE, related_name="uploads")
+    material_key = models.CharField("材料标识", max_length=300)  # catalog.bundles.material_key, joined
+    name = models.CharField("材料名称", max_length=200)
+    file = models.FileField("文件", upload_to=RandomName("bundles/%Y/%m"))
+    original_name = models.CharField("原文件名", max_length=200, blank=True)
+    content_type = models.CharField(max_length=40, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "一件事材料"
+        verbose_name_plural = "一件事材料"
+        constraints = [
+            models.UniqueConstraint(fields=["bundle_application", "material_key"], name="uniq_bundle_upload_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,348 @@
+"""一件事申请: start, fill and submit one application for a bundle; start each part when its turn
+comes. The rules are written down in applications/bundles.py; this module reuses the one-item
+services (start_application, save_draft, attach_material, submit_application) for every part."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import IntegrityError, transaction
+
+from applications.bundles import is_done, is_granted
+from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, prefill_form_data, validate_form_data
+from applications.models import (
+    Application,
+    BundleApplication,
+    BundlePart,
+    BundleUpload,
+    Result,
+    SubmittedMaterial,
+)
+from applications.services.drafts import (
+    _check_item_open,
+    _known_facts,
+    attach_material,
+    online_party,
+    required_materials,
+    save_draft,
+    start_application,
+    submit_application,
+)
+from catalog import bundles as rules
+from catalog.models import Bundle, BundleMember, MaterialRequirement
+from portal import outbox
+from portal.clock import Clock, system_clock
+from portal.exceptions import DomainError, InvalidTransition
+from portal.uploads import DOCUMENT_KINDS, check_upload, original_name
+
+B = BundleApplication.Status
+
+
+def members_of(bundle: Bundle) -> list[BundleMember]:
+    return list(bundle.members.select_related("item__department", "item__region").prefetch_related("item__materials"))
+
+
+def merged_fields(bundle: Bundle) -> list[rules.MergedField]:
+    return rules.merged_form([rules.part_of(m) for m in members_of(bundle)])[0]
+
+
+def key_of(material: dict[str, Any] | rules.MergedMaterial) -> str:
+    """catalog.bundles.material_key as one string (a form field name, a column)."""
+    if not isinstance(material, dict):
+        material = {"name": material.name, "source": material.source, "license_code": material.license_code}
+    return "|".join(rules.material_key(material))
+
+
+def _as_dict(requirement: MaterialRequirement) -> dict[str, Any]:
+    return {"name": requirement.name, "source": requirement.source, "license_code": requirement.license_code}
+
+
+def asked_materials(bundle: Bundle) -> list[rules.MergedMaterial]:
+    """The merged materials the applicant uploads: asked of the applicant (not an earlier part's
+    result) and on some member's own list (not situational, not proven by an e-licence)."""
+    members = members_of(bundle)
+    listed = {
+        key_of(_as_dict(r))
+        for m in members
+        for r in m.item.materials.all()
+        if not r.is_situational and not r.is_satisfied_by_license
+    }
+    merged = rules.merged_materials([rules.part_of(m) for m in members])
+    return [m for m in merged if m.is_asked and key_of(m) in listed]
+
+
+def check_bundle_open(bundle: Bundle, *, clock: Clock = system_clock) -> list[BundleMember]:
+    """A bundle one may apply for now: published, every member's pinned version still open, one form."""
+    if bundle.status != Bundle.Status.PUBLISHED:
+        raise DomainError("该一件事版本已停止使用，请从最新的办事指南重新申请。", code="bundle_not_current")
+    members = members_of(bundle)
+    for member in members:
+        try:
+            _check_item_open(member.item, online=True, clock=clock)
+        except DomainError as exc:
+            raise DomainError(
+                f"“{bundle.name}”的成员事项“{member.item.name}”暂不能申请：{exc.message}"
+                "一件事暂不能网上申请，请等待更新后的一件事指南，或分别申请各事项。",
+                code="bundle_member_closed",
+            ) from None
+    if rules.merged_form([rules.part_of(m) for m in members])[1]:
+        raise DomainError("该一件事的合并申请表尚未统一，暂不能申请。", code="bundle_form_conflict")
+    return members
+
+
+# --- Start, fill, upload ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_bundle_application(
+    *,
+    user: Any,
+    bundle: Bundle,
+    acting_as: str,
+    id_number: str = "",
+    organization: Any = None,
+    phone: str = "",
+    idempotency_key: str | None = None,
+    clock: Clock = system_clock,
+) -> BundleApplication:
+    """A draft of one application for the whole bundle; the same key returns the same draft."""
+    if idempotency_key:
+        existing = BundleApplication.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.applicant_user_id != user.pk:
+                raise InvalidTransition("该请求标识已被使用。")
+            return existing
+    check_bundle_open(bundle, clock=clock)
+    if acting_as == Application.ActingAs.PROXY:
+        raise ValidationError({"acting_as": "一件事暂不支持网上代他人申请，请委托人本人申请或到窗口办理。"})
+    party, typed_name = online_party(user=user, acting_as=acting_as, id_number=id_number, organization=organization)
+    try:
+        with transaction.atomic():
+            draft = BundleApplication.objects.create(
+                bundle=bundle,
+                applicant_user=user,
+                party=party,
+                acting_as=acting_as,
+                applicant_name=typed_name[:200],
+                contact_phone=phone or user.phone or "",
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        return BundleApplication.objects.get(idempotency_key=idempotency_key)
+    definition = [f.as_definition() for f in merged_fields(bundle)]
+    # _known_facts reads party, applicant_name and contact_phone, which the bundle draft has too.
+    draft.form_data = encrypt_id_numbers(definition, prefill_form_data(definition, _known_facts(draft, user), {}))
+    draft.save(update_fields=["form_data"])
+    return draft
+
+
+def _locked_draft(bundle_application: BundleApplication) -> BundleApplication:
+    locked = BundleApplication.objects.select_for_update().get(pk=bundle_application.pk)
+    if locked.status != B.DRAFT:
+        raise InvalidTransition("该一件事申请已提交，不能再修改。")
+    return locked
+
+
+@transaction.atomic
+def save_bundle_draft(*, bundle_application: BundleApplication, form_data: dict[str, Any]) -> BundleApplication:
+    locked = _locked_draft(bundle_application)
+    definition = [f.as_definition() for f in merged_fields(locked.bundle)]
+    names = {f["name"] for f in definition}
+    typed = {k: v for k, v in form_data.items() if k in names}
+    locked.form_data = encrypt_id_numbers(definition, typed, previous=locked.form_data)
+    locked.save(update_fields=["form_data"])
+    return locked
+
+
+@transaction.atomic
+def attach_bundle_material(*, bundle_application: BundleApplication, key: str, file: UploadedFile) -> BundleUpload:
+    """One file for one merged material; it replaces the previous one."""
+    locked = _locked_draft(bundle_application)
+    material = next((m for m in asked_materials(locked.bundle) if key_of(m) == key), None)
+    if material is None:
+        raise ValidationError({"material": "该材料不属于本一件事。"})
+    kind = check_upload(file, allowed=DOCUMENT_KINDS)
+    locked.uploads.filter(material_key=key).delete()
+    return BundleUpload.objects.create(
+        bundle_application=locked,
+        material_key=key,
+        name=material.name,
+        file=file,
+        original_name=original_name(file),
+        content_type=kind.code,
+    )
+
+
+# --- Submit and fan out -----------------------------------------------------------------------
+
+
+def _copy(upload: BundleUpload) -> SimpleUploadedFile:
+    with upload.file.open("rb") as handle:
+        return SimpleUploadedFile(upload.original_name, handle.read(), content_type=upload.content_type)
+
+
+def _bundle_problems(locked: BundleApplication, *, declaration: bool) -> dict[str, list[str]]:
+    definition = [f.as_definition() for f in merged_fields(locked.bundle)]
+    problems = validate_form_data(definition, decrypt_id_numbers(locked.form_data))
+    if not declaration:
+        problems["declaration"] = ["请阅读并确认承诺声明：所填信息和提交材料真实有效。"]
+    uploaded = set(locked.uploads.values_list("material_key", flat=True))
+    missing = [
+        m.name
+        for m in asked_materials(locked.bundle)
+        if m.necessity == MaterialRequirement.Necessity.REQUIRED and key_of(m) not in uploaded
+    ]
+    if missing:
+        problems["materials"] = [f"请上传：{name}" for name in missing]
+    return problems
+
+
+@transaction.atomic
+def submit_bundle_application(
+    *, bundle_application: BundleApplication, actor: Any, declaration: bool, clock: Clock = system_clock
+) -> BundleApplication:
+    """申报: one case per member, each with its fields and its copies of the uploads; the first
+    stage's parts are submitted at once, the others when their turn comes (``advance_bundle``).
+    A second submit (double click) returns the first one's result."""
+    locked = BundleApplication.objects.select_for_update().get(pk=bundle_application.pk)
+    if locked.status == B.SUBMITTED:
+        return locked
+    members = check_bundle_open(locked.bundle, clock=clock)
+    if problems := _bundle_problems(locked, declaration=declaration):
+        raise ValidationError(problems)
+    answers = rules.split_answers(decrypt_id_numbers(locked.form_data), merged_fields(locked.bundle))
+    uploads = {u.material_key: u for u in locked.uploads.all()}
+    for member in members:
+        case = start_application(
+            user=actor,
+            item=member.item,
+            party=locked.party,
+            acting_as=locked.acting_as,
+            applicant_name=locked.applicant_name,
+            contact_phone=locked.contact_phone,
+            idempotency_key=f"bundle-{locked.pk}-{member.pk}",
+            clock=clock,
+        )
+        own = answers.get(member.item.code, {})
+        case = save_draft(application=case, form_data={**decrypt_id_numbers(case.form_data), **own})
+        for requirement in required_materials(case):
+            upload = uploads.get(key_of(_as_dict(requirement)))
+            if upload is not None:
+                attach_material(application=case, requirement=requirement, file=_copy(upload), actor=actor, clock=clock)
+        BundlePart.objects.create(bundle_application=locked, member=member, application=case)
+    locked.status, locked.submitted_at = B.SUBMITTED, clock.now()
+    locked.save(update_fields=["status", "submitted_at"])
+    advance_bundle(bundle_application=locked, strict=True, clock=clock)
+    return locked
+
+
+# --- Starting each part in its turn -----------------------------------------------------------
+
+
+def _provide_results(part: BundlePart, needed: list[BundlePart]) -> None:
+    """The materials of ``part`` that are an earlier part's result, recorded as provided by it."""
+    present = set(part.application.materials.filter(is_current=True).values_list("requirement_id", flat=True))
+    results = {rules.normalised_name(p.member.item.result_name): p for p in needed if p.member.item.result_name}
+    for requirement in required_materials(part.application):
+        if requirement.id in present:
+            continue
+        for candidate in (requirement.name, requirement.license_code):
+            earlier = results.get(rules.normalised_name(candidate)) if candidate else None
+            if earlier is not None:
+                result = Result.objects.filter(application=earlier.application).first()
+                number = f"（{result.certificate_number}）" if result and result.certificate_number else ""
+                SubmittedMaterial.objects.create(
+                    application=part.application,
+                    requirement=requirement,
+                    original_name=f"由“{earlier.member.item.name}”办理结果提供{number}"[:200],
+                )
+                break
+
+
+def _tell(bundle_application: BundleApplication, title: str, body: str, key: str) -> None:
+    outbox.enqueue(
+        kind="notification",
+        key=f"notify:bundle:{key}",
+        payload={
+            "user_id": bundle_application.applicant_user_id,
+            "phone": bundle_application.contact_phone,
+            "title": title,
+            "body": body,
+            "link": f"/applications/bundles/{bundle_application.pk}/",
+        },
+    )
+
+
+def _block(part: BundlePart, note: str) -> None:
+    part.state, part.note = BundlePart.State.BLOCKED, note
+    part.save(update_fields=["state", "note"])
+    _tell(part.bundle_application, f"一件事：{part.member.item.name}未启动", note, f"{part.pk}:blocked")
+
+
+@transaction.atomic
+def advance_bundle(*, bundle_application: BundleApplication, strict: bool = False, clock: Clock = system_clock) -> int:
+    """Start (submit) every waiting part whose turn has come, or block it; returns how many started.
+
+    ``strict`` (at the bundle's submission): a part that cannot be submitted is the applicant's
+    problem to fix now, so its error goes up and nothing is saved; later, the part is blocked.
+
+    The bundle application's row is locked first, so two decisions at once serialise here, and a
+    part is started once: only a ``waiting`` part is ever submitted.
+    """
+    locked = BundleApplication.objects.select_for_update().get(pk=bundle_application.pk)
+    parts = list(locked.parts.select_related("member__item", "application").order_by("member__stage", "member__order"))
+    by_code = {p.member.item.code: p for p in parts}
+    started = 0
+    for part in parts:
+        if part.state != BundlePart.State.WAITING:
+            continue
+        needed = [by_code[c] for c in part.member.needs_results_of or [] if c in by_code]
+        failed = [p for p in needed if is_done(p) and not is_granted(p)]
+        if failed:
+            names = "、".join(f"“{p.member.item.name}”" for p in failed)
+            _block(part, f"{names}未获准予，本事项需要其办理结果，因此未启动；其他事项照常办理。")
+            continue
+        earlier = [p for p in parts if p.member.stage < part.member.stage]
+        if not all(is_done(p) for p in earlier):
+            continue
+        try:
+            with transaction.atomic():
+                _provide_results(part, needed)
+                submit_application(
+                    application=part.application, actor=locked.applicant_user, declaration=True, clock=clock
+                )
+        except (ValidationError, DomainError) as exc:
+            if strict:
+                raise
+            messages = exc.messages if isinstance(exc, ValidationError) else [exc.message]
+            _block(part, f"本事项未能自动申报：{'；'.join(messages)}")
+            continue
+        part.application.refresh_from_db()
+        part.state, part.started_at = BundlePart.State.STARTED, clock.now()
+        part.save(update_fields=["state", "started_at"])
+        started += 1
+    return started
+
+
+def advance_after(application: Application, *, clock: Clock = system_clock) -> None:
+    """The hook after a part's decision, refusal or withdrawal: start (or block) what waited for it."""
+    part = BundlePart.objects.filter(application=application).select_related("bundle_application").first()
+    if part is not None:
+        advance_bundle(bundle_application=part.bundle_application, clock=clock)
+
+
+def sweep_bundles(*, clock: Clock = system_clock) -> int:
+    """The safety net behind the hooks: every bundle application with a waiting part, each claimed
+    with ``skip_locked`` (a hook or an overlapping sweep holding it will start what is due)."""
+    pending = (
+        BundleApplication.objects.filter(status=B.SUBMITTED, parts__state=BundlePart.State.WAITING)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    started = 0
+    for pk in list(pending):
+        with transaction.atomic():
+            claimed = BundleApplication.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if claimed is not None:
+                started += advance_bundle(bundle_application=claimed, clock=clock)
+    return started
