@@ -45,24 +45,25 @@ DELIVERY = {"method": "collect", "recipient_name": "张三", "recipient_id_numbe
 # What each operation costs today; a change that needs more must say why here. Raised when 免证办 (the
 # applicant's e-licences looked up for the material list), 容缺受理 (what is owed, at submit and accept)
 # and 告知承诺 (commitments at submit, the check before a grant) landed: submit 31 → 42, accept 40 → 46,
-# department accept 29 → 35, decide 35 → 37, deliver 39 → 42, a lifecycle 262 → 286.
+# department accept 29 → 35, decide 35 → 38, deliver 39 → 43, a lifecycle 262 → 288; 跨域通办 and the
+# 一件事 hooks (refuse 30 → 33, withdraw 18 → 19, delete draft 23 → 27).
 LIMITS = {
     "create": 27,
     "fill": 15,
     "upload": 12,
     "submit": 42,
-    "delete_draft": 26,
+    "delete_draft": 27,
     "accept": 46,
     "receive": 29,
     "department_accept": 35,
     "request_correction": 37,
     "resubmit_correction": 23,
-    "refuse": 30,
-    "withdraw": 18,
+    "refuse": 33,
+    "withdraw": 19,
     "claim": 20,
     "pass": 27,
     "return": 27,
-    "decide": 37,
+    "decide": 38,
     "suspend": 24,
     "resume": 35,
     "suspend_for_correction": 35,
@@ -70,13 +71,13 @@ LIMITS = {
     "extension_decide": 24,
     "settle_fee": 18,
     "pay_fee": 17,
-    "deliver": 42,
+    "deliver": 43,
     "detail": 11,
     "my_applications": 10,  # one more than before: the user's parties first, then three indexes, not two scans
     "review_queue": 5,
     "prereview_queue": 5,
     "delivery_queue": 3,
-    "lifecycle": 286,
+    "lifecycle": 288,
 }
 
 
