@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from applications.access import is_applicant
 from applications.models import Application, ReviewTask
@@ -31,6 +32,7 @@ from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, Throttled
 from portal.models import AuditEvent, Role
 from portal.services import record_audit
+from portal.stored_text import stored
 from reviews.models import Evaluation, Indicator, Invitation, Level
 from reviews.policies import policy_for
 from reviews.rectifications import open_rectification
@@ -328,9 +330,13 @@ def _invite(clock: Clock) -> int:
             _ask(
                 application,
                 key=f"evaluation-invite:{application.number}",
-                title=_("办件 %(number)s 已办结，请对本次服务作出评价") % {"number": application.number},
-                body=_("您申请的“%(item)s”已办结。请在“我的办件”中或扫描办结通知上的二维码评价本次服务（好差评）。")
-                % {"item": application.item.name},
+                title=stored(gettext_noop("办件 %(number)s 已办结，请对本次服务作出评价"), number=application.number),
+                body=stored(
+                    gettext_noop(
+                        "您申请的“%(item)s”已办结。请在“我的办件”中或扫描办结通知上的二维码评价本次服务（好差评）。"
+                    ),
+                    item=application.item.name,
+                ),
             )
     return len(due)
 
@@ -351,9 +357,11 @@ def _remind(clock: Clock) -> int:
             _ask(
                 application,
                 key=f"evaluation-remind:{application.number}",
-                title=_("办件 %(number)s 尚未评价") % {"number": application.number},
-                body=_("您对“%(item)s”的办理还满意吗？欢迎评价，您的意见将用于改进政务服务。")
-                % {"item": application.item.name},
+                title=stored(gettext_noop("办件 %(number)s 尚未评价"), number=application.number),
+                body=stored(
+                    gettext_noop("您对“%(item)s”的办理还满意吗？欢迎评价，您的意见将用于改进政务服务。"),
+                    item=application.item.name,
+                ),
             )
     return len(due)
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines
 from applications.models import (
@@ -14,6 +15,7 @@ from applications.services.core import _open_task, transition
 from applications.transitions import Actor
 from portal.clock import Clock, system_clock
 from portal.exceptions import InvalidTransition
+from portal.stored_text import label, stored
 
 # --- Back-office review -------------------------------------------------------------------------
 
@@ -24,9 +26,9 @@ def pass_step(*, application: Application, actor: Any, opinion: str, clock: Cloc
     task = _open_task(application)
     following = application.item.steps.filter(order__gt=task.step.order).order_by("order", "id").first()
     if following is None:
-        raise InvalidTransition("当前已是最后一个环节，请作出准予或不予的决定。")
+        raise InvalidTransition(gettext("当前已是最后一个环节，请作出准予或不予的决定。"))
     if not opinion.strip():
-        raise ValidationError({"opinion": "请填写审查意见。"})
+        raise ValidationError({"opinion": gettext("请填写审查意见。")})
     task.status, task.completed_at, task.completed_by, task.opinion = (
         ReviewTask.Status.DONE,
         clock.now(),
@@ -46,7 +48,9 @@ def pass_step(*, application: Application, actor: Any, opinion: str, clock: Cloc
         actor_role=Actor.REVIEWER,
         actor=actor,
         changes={"current_step": following},
-        note=f"{task.step.get_kind_display()}完成，转{following.get_kind_display()}。",
+        note=stored(
+            gettext_noop("%(step)s完成，转%(next)s。"), step=label(task.step, "kind"), next=label(following, "kind")
+        ),
         visible_to_applicant=False,
         clock=clock,
     )
@@ -57,9 +61,9 @@ def return_step(*, application: Application, actor: Any, opinion: str, clock: Cl
     task = _open_task(application)
     previous = application.item.steps.filter(order__lt=task.step.order).order_by("-order", "-id").first()
     if previous is None:
-        raise InvalidTransition("当前已是第一个环节，无法退回。")
+        raise InvalidTransition(gettext("当前已是第一个环节，无法退回。"))
     if not opinion.strip():
-        raise ValidationError({"opinion": "退回须写明理由。"})
+        raise ValidationError({"opinion": gettext("退回须写明理由。")})
     task.status, task.completed_at, task.completed_by, task.opinion = (
         ReviewTask.Status.RETURNED,
         clock.now(),
@@ -79,7 +83,7 @@ def return_step(*, application: Application, actor: Any, opinion: str, clock: Cl
         actor_role=Actor.REVIEWER,
         actor=actor,
         changes={"current_step": previous},
-        note=f"退回{previous.get_kind_display()}：{opinion.strip()}",
+        note=stored(gettext_noop("退回%(step)s：%(opinion)s"), step=label(previous, "kind"), opinion=opinion.strip()),
         visible_to_applicant=False,
         clock=clock,
     )
