@@ -26,7 +26,7 @@ from reviews.models import Rectification
 from tests.conftest import FAST_HASHERS, login_verified
 from tests.factories import ServiceItemFactory
 
-HAN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+")
+HAN = re.compile(r"[\u3400-\u9fff\u3001-\u303f\uff01-\uff5e]+")  # Han, CJK and full-width punctuation
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 # Rows that are written by the portal itself: their text is interface, shown translated, never data.
 NOT_DATA = {"TimelineEvent", "Notification", "OutboxMessage", "AuditEvent", "Session", "LogEntry"}
@@ -94,7 +94,8 @@ def interface_han(html: str, data: list[str]) -> list[str]:
     for value in data:
         if value in text:
             text = text.replace(value, " ")
-    return sorted(set(HAN.findall(text)))
+    # Each leftover with a little context, so that a failure says where it is.
+    return sorted({text[max(m.start() - 12, 0) : m.end() + 12].strip() for m in HAN.finditer(text)})
 
 
 @pytest.fixture(scope="class")
@@ -190,7 +191,7 @@ class TestEnglishForEveryRole:
         ]
         if case:
             urls += [reverse("applications:detail", args=[case.number])]
-            if case.status == Application.Status.COMPLETED:
+            if case.status == Application.Status.CONCLUDED:
                 urls.append(reverse("ratings:rate", args=[case.number]))
         walk(english(CITIZEN), urls, demo)
 
@@ -209,10 +210,15 @@ class TestEnglishForEveryRole:
             reverse("windows:delivery_queue"),
             reverse("windows:walk_in"),
         ]
-        urls += [
-            reverse("windows:case", args=[c.number]) for c in Application.objects.exclude(number=None).order_by("pk")[:6]
-        ]
-        walk(english("demo_clerk"), urls, demo)
+        client = english("demo_clerk")
+        # The cases of the clerk's windows, one in each state they are in.
+        cases = {}
+        for case in Application.objects.exclude(number=None).order_by("pk"):
+            if case.status not in cases and client.get(reverse("windows:case", args=[case.number])).status_code == 200:
+                cases[case.status] = case
+        assert len(cases) >= 3, cases
+        urls += [reverse("windows:case", args=[case.number]) for case in cases.values()]
+        walk(client, urls, demo)
 
     def test_the_reviewer_and_the_head(self, english, demo):
         task = ReviewTask.objects.filter(status="open").order_by("pk").first()
@@ -243,7 +249,7 @@ class TestEnglishForEveryRole:
         walk(english("demo_supervisor"), urls, demo)
 
     def test_the_system_administrator(self, english, demo):
-        walk(english("demo_sysadmin"), ["/", reverse("accounts:window_agents")], demo)
+        walk(english("demo_sysadmin"), ["/", "/admin/", "/admin/applications/application/"], demo)
 
 
 @pytest.mark.django_db
