@@ -135,7 +135,7 @@ class ApplicationListApi(CaseApi, generics.ListAPIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("我的办件（含草稿，新的在前）"),
+        summary=gettext_lazy("我的办件（含草稿，新的在前）"),
         responses={200: ApplicationListOutputSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -143,9 +143,9 @@ class ApplicationListApi(CaseApi, generics.ListAPIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("发起网上申请（生成草稿）"),
+        summary=gettext_lazy("发起网上申请（生成草稿）"),
         description=(
-            gettext(
+            gettext_lazy(
                 "本人申请须再次填写姓名和身份证号码，与实名认证信息核对（格式错误 400，不一致 422）；"
                 "经办人申请选择已登记的单位；代为申请须上传委托书（multipart）。"
             )
@@ -154,7 +154,7 @@ class ApplicationListApi(CaseApi, generics.ListAPIView):
         request={"application/json": StartInputSerializer, "multipart/form-data": StartInputSerializer},
         responses={
             201: DraftOutputSerializer,
-            200: OpenApiResponse(DraftOutputSerializer, description=gettext("同一 Idempotency-Key 已生成的草稿")),
+            200: OpenApiResponse(DraftOutputSerializer, description=gettext_lazy("同一 Idempotency-Key 已生成的草稿")),
             **WRITE_ERRORS,
         },
     )
@@ -185,7 +185,7 @@ class ApplicationListApi(CaseApi, generics.ListAPIView):
 class DraftDetailApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("查看草稿（申请表、情形、材料清单）"),
+        summary=gettext_lazy("查看草稿（申请表、情形、材料清单）"),
         parameters=[DRAFT_PARAMETER],
         responses={200: DraftOutputSerializer, **READ_ERRORS},
     )
@@ -194,9 +194,9 @@ class DraftDetailApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("保存草稿"),
+        summary=gettext_lazy("保存草稿"),
         description=(
-            gettext(
+            gettext_lazy(
                 "未提交的字段保持原值；form_data 整体替换（校验在提交时进行）。"
                 "申请表中的证件号码加密保存、以脱敏形式返回；原样提交脱敏号码的，保留原号码。"
             )
@@ -213,7 +213,7 @@ class DraftDetailApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("删除草稿"),
+        summary=gettext_lazy("删除草稿"),
         parameters=[DRAFT_PARAMETER],
         responses={204: None, **READ_ERRORS},
     )
@@ -228,8 +228,8 @@ class DraftMaterialApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("上传材料（替换该材料已上传的文件）"),
-        description=gettext("文件按内容识别格式（PDF、JPEG、PNG、OFD），伪造或超过大小限制的文件返回 422。"),
+        summary=gettext_lazy("上传材料（替换该材料已上传的文件）"),
+        description=gettext_lazy("文件按内容识别格式（PDF、JPEG、PNG、OFD），伪造或超过大小限制的文件返回 422。"),
         parameters=[DRAFT_PARAMETER],
         request={"multipart/form-data": MaterialUploadInputSerializer},
         responses={201: SubmittedMaterialOutputSerializer, **WRITE_ERRORS},
@@ -253,8 +253,8 @@ class DraftMaterialApi(CaseApi, APIView):
 class DraftSubmitApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("提交申请（承诺声明）"),
-        description=gettext("申请表、必要材料和承诺声明齐全后生成办件编号；重复提交返回同一办件。"),
+        summary=gettext_lazy("提交申请（承诺声明）"),
+        description=gettext_lazy("申请表、必要材料和承诺声明齐全后生成办件编号；重复提交返回同一办件。"),
         parameters=[DRAFT_PARAMETER],
         request=SubmitInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -278,8 +278,8 @@ class DraftSubmitApi(CaseApi, APIView):
 class ApplicationDetailApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("查看办件"),
-        description=gettext(
+        summary=gettext_lazy("查看办件"),
+        description=gettext_lazy(
             "状态、期限、申请人可见的办理过程（内部意见不显示）、文书和材料的下载地址、现在需要做的事。"
         ),
         parameters=[NUMBER_PARAMETER],
@@ -293,7 +293,7 @@ class ApplicationDetailApi(CaseApi, APIView):
 class ApplicationWithdrawApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("撤回申请（作出决定前）"),
+        summary=gettext_lazy("撤回申请（作出决定前）"),
         parameters=[NUMBER_PARAMETER],
         request=WithdrawInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -308,10 +308,10 @@ class ApplicationWithdrawApi(CaseApi, APIView):
 class ApplicationDocumentApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("下载文书（PDF）"),
+        summary=gettext_lazy("下载文书（PDF）"),
         parameters=[
             NUMBER_PARAMETER,
-            OpenApiParameter("token", str, OpenApiParameter.PATH, description=gettext("文书核验码")),
+            OpenApiParameter("token", str, OpenApiParameter.PATH, description=gettext_lazy("文书核验码")),
         ],
         responses={(200, "application/pdf"): FILE_RESPONSE, **READ_ERRORS},
     )
@@ -330,7 +330,7 @@ class ApplicationDocumentApi(CaseApi, APIView):
 class ApplicationMaterialApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("下载已提交的材料"),
+        summary=gettext_lazy("下载已提交的材料"),
         parameters=[NUMBER_PARAMETER, OpenApiParameter("material_id", int, OpenApiParameter.PATH)],
         responses={(200, "application/octet-stream"): FILE_RESPONSE, **READ_ERRORS},
     )
@@ -352,9 +352,9 @@ class ApplicationMaterialApi(CaseApi, APIView):
 class FeePayApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("网上缴费"),
+        summary=gettext_lazy("网上缴费"),
         description=(
-            gettext(
+            gettext_lazy(
                 "按核定的收费项目向支付平台（开发环境为演示支付）下单，支付确认后登记为已缴费，"
                 "缴费或减免后方可出件。仅限申请人本人；事项不支持网上缴费返回 422，"
                 "该费用已缴纳或已减免返回 409（重复支付不会重复扣款）。"

@@ -112,7 +112,7 @@ class ItemListApi(PublicApi, generics.ListAPIView):
 class ItemDetailApi(PublicApi, APIView):
     @extend_schema(
         tags=[PUBLIC_TAG],
-        summary=gettext("办事指南（已发布版本）"),
+        summary=gettext_lazy("办事指南（已发布版本）"),
         parameters=[CODE_PARAMETER],
         responses={200: GuideOutputSerializer, 404: ERROR_404, 429: ERROR_429},
     )
@@ -125,7 +125,7 @@ class ItemDetailApi(PublicApi, APIView):
 class ItemMaterialsApi(PublicApi, APIView):
     @extend_schema(
         tags=[PUBLIC_TAG],
-        summary=gettext("按所选情形生成材料清单"),
+        summary=gettext_lazy("按所选情形生成材料清单"),
         parameters=[CODE_PARAMETER, MaterialsInputSerializer],
         responses={200: MaterialOutputSerializer(many=True), 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
     )
@@ -232,7 +232,7 @@ class ManagedItemListApi(ManageApi, generics.ListAPIView):
 
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("我可编辑或审核的事项版本"),
+        summary=gettext_lazy("我可编辑或审核的事项版本"),
         parameters=[ManagedItemQueryInputSerializer],
         responses={200: ManagedItemOutputSerializer(many=True), 400: ERROR_400, **MANAGE_ERRORS},
     )
@@ -241,7 +241,7 @@ class ManagedItemListApi(ManageApi, generics.ListAPIView):
 
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("新建事项（草稿，第 1 版）"),
+        summary=gettext_lazy("新建事项（草稿，第 1 版）"),
         request=ItemCreateInputSerializer,
         responses={201: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
     )
@@ -255,7 +255,7 @@ class ManagedItemListApi(ManageApi, generics.ListAPIView):
 class ManagedItemDetailApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("查看事项版本（含完整内容）"),
+        summary=gettext_lazy("查看事项版本（含完整内容）"),
         parameters=[ITEM_ID_PARAMETER],
         responses={200: ManagedItemDetailOutputSerializer, **MANAGE_ERRORS},
     )
@@ -265,8 +265,10 @@ class ManagedItemDetailApi(ManageApi, APIView):
 
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("修改草稿"),
-        description=gettext("未提交的字段保持原值；提交了的子列表（材料、情形、环节、收费、问答、主题）整体替换。"),
+        summary=gettext_lazy("修改草稿"),
+        description=gettext_lazy(
+            "未提交的字段保持原值；提交了的子列表（材料、情形、环节、收费、问答、主题）整体替换。"
+        ),
         parameters=[ITEM_ID_PARAMETER],
         request=ItemSpecSerializer,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -279,7 +281,7 @@ class ManagedItemDetailApi(ManageApi, APIView):
 
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("放弃草稿"),
+        summary=gettext_lazy("放弃草稿"),
         parameters=[ITEM_ID_PARAMETER],
         responses={204: None, **WORKFLOW_ERRORS},
     )
@@ -292,7 +294,7 @@ class ManagedItemDetailApi(ManageApi, APIView):
 class ItemNewVersionApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("基于已发布版本创建新版本草稿"),
+        summary=gettext_lazy("基于已发布版本创建新版本草稿"),
         parameters=[ITEM_ID_PARAMETER],
         request=None,
         responses={201: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -306,7 +308,7 @@ class ItemNewVersionApi(ManageApi, APIView):
 class ItemSubmitApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("提交审核"),
+        summary=gettext_lazy("提交审核"),
         parameters=[ITEM_ID_PARAMETER],
         request=CommentInputSerializer,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -321,7 +323,7 @@ class ItemSubmitApi(ManageApi, APIView):
 class ItemPublishApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("审核通过并发布（原发布版本转为历史版本）"),
+        summary=gettext_lazy("审核通过并发布（原发布版本转为历史版本）"),
         parameters=[ITEM_ID_PARAMETER],
         request=None,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -335,7 +337,7 @@ class ItemPublishApi(ManageApi, APIView):
 class ItemReturnApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("退回修改"),
+        summary=gettext_lazy("退回修改"),
         parameters=[ITEM_ID_PARAMETER],
         request=ReturnInputSerializer,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -350,7 +352,7 @@ class ItemReturnApi(ManageApi, APIView):
 class ItemLifecycleApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("暂停、取消或恢复已发布事项"),
+        summary=gettext_lazy("暂停、取消或恢复已发布事项"),
         parameters=[ITEM_ID_PARAMETER],
         request=LifecycleInputSerializer,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -371,8 +373,8 @@ class ItemLifecycleApi(ManageApi, APIView):
 class ItemDiffApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary=gettext("与另一版本比较"),
-        description=gettext("against 缺省时与该事项当前发布版本比较（本版本即发布版本时，与上一版本比较）。"),
+        summary=gettext_lazy("与另一版本比较"),
+        description=gettext_lazy("against 缺省时与该事项当前发布版本比较（本版本即发布版本时，与上一版本比较）。"),
         parameters=[ITEM_ID_PARAMETER, DiffInputSerializer],
         responses={200: DiffOutputSerializer, 400: ERROR_400, **MANAGE_ERRORS},
     )

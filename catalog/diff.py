@@ -103,7 +103,7 @@ def _diff_rows(
                     continue
                 old_value, new_value = _display(fields[sub], before.get(sub)), _display(fields[sub], after.get(sub))
                 if old_value != new_value:
-                    label = f"{title} · {fields[sub].verbose_name}"
+                    label = f"{title} · {str(fields[sub].verbose_name)}"
                     changes.append(Change(section, sub, label, old_value, new_value))
     return changes
 

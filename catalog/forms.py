@@ -368,7 +368,7 @@ class DraftEditor:
         summary = []
         for name, errors in self.item_form.errors.items():
             anchor = f"id_item-{name}" if name in self.item_form.fields else "item-errors"
-            label = self.item_form.fields[name].label if name in self.item_form.fields else ""
+            label = str(self.item_form.fields[name].label or "") if name in self.item_form.fields else ""
             summary += [
                 (
                     anchor,

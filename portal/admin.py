@@ -63,15 +63,15 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, str]:
         return {"source": gettext("国务院办公厅关于部分节假日安排的通知")}
 
-    @admin.display(description=gettext("放假的工作日"))
+    @admin.display(description=gettext_lazy("放假的工作日"))
     def holiday_count(self, obj: CalendarYear) -> int:
         return CalendarDay.objects.filter(date__year=obj.year, is_workday=False).count()
 
-    @admin.display(description=gettext("调休上班的周末"))
+    @admin.display(description=gettext_lazy("调休上班的周末"))
     def adjusted_weekend_count(self, obj: CalendarYear) -> int:
         return CalendarDay.objects.filter(date__year=obj.year, is_workday=True).count()
 
-    @admin.display(description=gettext("该年的暂定法定节假日"))
+    @admin.display(description=gettext_lazy("该年的暂定法定节假日"))
     def provisional_rule(self, obj: CalendarYear) -> str:
         if not obj.year:
             return "—"
@@ -95,7 +95,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     search_fields = ["name"]
 
-    @admin.display(description=gettext("星期"), ordering="date")
+    @admin.display(description=gettext_lazy("星期"), ordering="date")
     def weekday(self, obj: CalendarDay) -> str:
         return gettext("周%(WEEKDAYS)s") % {"WEEKDAYS": WEEKDAYS[obj.date.weekday()]}
 
@@ -129,7 +129,7 @@ class PortalUserAdmin(UserAdmin):
 
     actions = ["issue_enrolment_codes"]
 
-    @admin.action(description=gettext("签发动态验证码绑定码（新工作人员、手机丢失；旧设备解除）"))
+    @admin.action(description=gettext_lazy("签发动态验证码绑定码（新工作人员、手机丢失；旧设备解除）"))
     def issue_enrolment_codes(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse:
         """Shown on this page once, never stored in clear nor put in a message cookie."""
         issued: list[tuple[User, str]] = []

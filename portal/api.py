@@ -96,15 +96,15 @@ class TokenApi(APIView):
         return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
     @extend_schema(
-        tags=[gettext("认证")],
-        summary=gettext("获取 API 令牌"),
+        tags=[gettext_lazy("认证")],
+        summary=gettext_lazy("获取 API 令牌"),
         request=TokenInputSerializer,
         responses={
             200: TokenOutputSerializer,
-            400: error_response(gettext("账号、密码或动态验证码不正确")),
-            409: error_response(gettext("尚未绑定动态验证码设备")),
-            422: error_response(gettext("动态验证码错误次数过多")),
-            429: error_response(gettext("账号已被暂时锁定、该网络地址登录失败次数过多，或请求过于频繁")),
+            400: error_response(gettext_lazy("账号、密码或动态验证码不正确")),
+            409: error_response(gettext_lazy("尚未绑定动态验证码设备")),
+            422: error_response(gettext_lazy("动态验证码错误次数过多")),
+            429: error_response(gettext_lazy("账号已被暂时锁定、该网络地址登录失败次数过多，或请求过于频繁")),
         },
     )
     def post(self, request: Request) -> Response:
@@ -143,9 +143,9 @@ class TokenApi(APIView):
         return Response(TokenOutputSerializer(output).data)
 
     @extend_schema(
-        tags=[gettext("认证")],
-        summary=gettext("撤销 API 令牌"),
-        description=gettext("撤销本次请求所用的令牌；all=true 时撤销该用户的全部令牌。"),
+        tags=[gettext_lazy("认证")],
+        summary=gettext_lazy("撤销 API 令牌"),
+        description=gettext_lazy("撤销本次请求所用的令牌；all=true 时撤销该用户的全部令牌。"),
         request=None,
         parameters=[TokenRevokeQuerySerializer],
         responses={204: None, 400: ERROR_400, 401: ERROR_401, 429: ERROR_429},

@@ -90,8 +90,8 @@ class ReviewTaskListApi(StaffApi, generics.ListAPIView):
 class ReviewTaskClaimApi(StaffApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary=gettext("认领审查任务"),
-        parameters=[OpenApiParameter("task_id", int, OpenApiParameter.PATH, description=gettext("审查任务 id"))],
+        summary=gettext_lazy("认领审查任务"),
+        parameters=[OpenApiParameter("task_id", int, OpenApiParameter.PATH, description=gettext_lazy("审查任务 id"))],
         request=None,
         responses={200: ReviewTaskOutputSerializer, **WRITE_ERRORS},
     )
@@ -103,7 +103,7 @@ class ReviewTaskClaimApi(StaffApi, APIView):
 class ApplicationPassApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary=gettext("审查通过，转下一环节"),
+        summary=gettext_lazy("审查通过，转下一环节"),
         parameters=[NUMBER_PARAMETER],
         request=OpinionInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -119,7 +119,7 @@ class ApplicationPassApi(CaseApi, APIView):
 class ApplicationReturnApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary=gettext("退回上一环节"),
+        summary=gettext_lazy("退回上一环节"),
         parameters=[NUMBER_PARAMETER],
         request=OpinionInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -135,8 +135,8 @@ class ApplicationReturnApi(CaseApi, APIView):
 class ApplicationDecideApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary=gettext("作出准予或不予许可的决定"),
-        description=gettext(
+        summary=gettext_lazy("作出准予或不予许可的决定"),
+        description=gettext_lazy(
             "最后环节的批准人作出；承办人不能批准自己承办的办件（403）；首席代表可当场准予授权的即办件。"
         ),
         parameters=[NUMBER_PARAMETER],
@@ -160,8 +160,8 @@ class ApplicationDecideApi(CaseApi, APIView):
 class ApplicationSuspendApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary=gettext("启动特别程序，暂停计时"),
-        description=gettext(
+        summary=gettext_lazy("启动特别程序，暂停计时"),
+        description=gettext_lazy(
             "现场勘验、听证、检验检测、专家评审等所需时间不计入办理时限（行政许可法第四十五条），书面告知申请人。"
         ),
         parameters=[NUMBER_PARAMETER],
@@ -179,9 +179,9 @@ class ApplicationSuspendApi(CaseApi, APIView):
 class ApplicationSuspendForCorrectionApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary=gettext("受理后一次性告知补正，暂停计时"),
+        summary=gettext_lazy("受理后一次性告知补正，暂停计时"),
         description=(
-            gettext(
+            gettext_lazy(
                 "审查中发现材料不齐全或不符合法定形式的，列明需补正的全部材料、原因和期限，生成一次性告知书并通知申请人；"
                 "补正期间暂停计时，申请人提交全部列明材料后自动恢复计时，逾期未补正的予以退件。受理后的补正只能告知一次（409）。"
             )
@@ -207,7 +207,7 @@ class ApplicationSuspendForCorrectionApi(CaseApi, APIView):
 class ApplicationResumeApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary=gettext("特别程序结束，恢复计时"),
+        summary=gettext_lazy("特别程序结束，恢复计时"),
         parameters=[NUMBER_PARAMETER],
         request=ResumeInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -223,7 +223,7 @@ class ApplicationResumeApi(CaseApi, APIView):
 class ApplicationExtensionApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary=gettext("申请延长办理时限（待部门负责人批准）"),
+        summary=gettext_lazy("申请延长办理时限（待部门负责人批准）"),
         parameters=[NUMBER_PARAMETER],
         request=ExtensionInputSerializer,
         responses={201: ExtensionOutputSerializer, **WRITE_ERRORS},
@@ -239,9 +239,11 @@ class ApplicationExtensionApi(CaseApi, APIView):
 class ExtensionDecideApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary=gettext("部门负责人批准或不批准延长"),
-        description=gettext("批准后两个办结日期顺延，生成延长期限告知书（行政许可法第四十二条）。"),
-        parameters=[OpenApiParameter("extension_id", int, OpenApiParameter.PATH, description=gettext("延长申请 id"))],
+        summary=gettext_lazy("部门负责人批准或不批准延长"),
+        description=gettext_lazy("批准后两个办结日期顺延，生成延长期限告知书（行政许可法第四十二条）。"),
+        parameters=[
+            OpenApiParameter("extension_id", int, OpenApiParameter.PATH, description=gettext_lazy("延长申请 id"))
+        ],
         request=ExtensionDecisionInputSerializer,
         responses={200: ExtensionOutputSerializer, **WRITE_ERRORS},
     )

@@ -91,9 +91,9 @@ class DeliveryQueueApi(WindowQueueApi):
 class ApplicationAcceptApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary=gettext("受理"),
+        summary=gettext_lazy("受理"),
         description=(
-            gettext(
+            gettext_lazy(
                 "窗口：须获“收件即受理”授权；实施部门受理人员：仅限窗口已收件的办件。"
                 "受理后开始计时并生成受理凭证；已受理的再次受理返回 409。"
             )
@@ -117,8 +117,8 @@ class ApplicationAcceptApi(CaseApi, APIView):
 class ApplicationReceiveApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary=gettext("收件（转实施部门受理）"),
-        description=gettext("仅获收件授权的窗口使用；行政许可法第三十二条的五个工作日自收件起算。"),
+        summary=gettext_lazy("收件（转实施部门受理）"),
+        description=gettext_lazy("仅获收件授权的窗口使用；行政许可法第三十二条的五个工作日自收件起算。"),
         parameters=[NUMBER_PARAMETER],
         request=None,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -134,8 +134,8 @@ class ApplicationReceiveApi(CaseApi, APIView):
 class ApplicationRequestCorrectionApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary=gettext("一次性告知补正"),
-        description=gettext("列明全部需补正的材料和原因（行政许可法第三十二条），生成一次性告知书。"),
+        summary=gettext_lazy("一次性告知补正"),
+        description=gettext_lazy("列明全部需补正的材料和原因（行政许可法第三十二条），生成一次性告知书。"),
         parameters=[NUMBER_PARAMETER],
         request=RequestCorrectionInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -162,8 +162,8 @@ class ApplicationRequestCorrectionApi(CaseApi, APIView):
 class ApplicationRefuseApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary=gettext("不予受理"),
-        description=gettext("写明理由、法律依据和有权受理的机关，生成不予受理决定书（告知复议、诉讼权利）。"),
+        summary=gettext_lazy("不予受理"),
+        description=gettext_lazy("写明理由、法律依据和有权受理的机关，生成不予受理决定书（告知复议、诉讼权利）。"),
         parameters=[NUMBER_PARAMETER],
         request=RefuseInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -183,9 +183,9 @@ class ApplicationDeliverApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary=gettext("出件（送达并办结）"),
+        summary=gettext_lazy("出件（送达并办结）"),
         description=(
-            gettext(
+            gettext_lazy(
                 "窗口领取须核对领取人身份证件（他人代领须上传委托书）；邮寄须填快递单号；费用未结清返回 422。"
                 "网上申请的材料须核验纸质原件的，只能窗口领取："
                 "逐一核验原件后在 originals_checked 中列明，缺少的返回 422。"
@@ -219,7 +219,7 @@ class ApplicationDeliverApi(CaseApi, APIView):
 class FeeSettleApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary=gettext("登记窗口缴费或减免"),
+        summary=gettext_lazy("登记窗口缴费或减免"),
         parameters=[NUMBER_PARAMETER, FEE_PARAMETER],
         request=SettleFeeInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -246,9 +246,9 @@ class ApplicationCorrectionApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary=gettext("提交补正材料"),
+        summary=gettext_lazy("提交补正材料"),
         description=(
-            gettext(
+            gettext_lazy(
                 "按一次性告知书列明的材料逐一提交：requirements 与 files 按顺序一一对应，不多不少。"
                 "受理前补正的，办件回到补正前的状态；受理后补正的，结束暂停、恢复计时，办结日期顺延。"
                 "申请人在网上提交，或由窗口工作人员代收（申请人到窗口补正）；没有待补正的告知返回 409。"

@@ -1,12 +1,14 @@
 """Import jobs: upload, the validation pass (rehearsed writes), confirmation and the one write."""
 
 import io
+import json
 import logging
 from dataclasses import asdict
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -161,6 +163,11 @@ def _finish(job: ImportJob, status: str, *, problems: list[Problem] | None = Non
     if problems is not None:
         fields["problems"] = _stored_problems(problems)
         fields["problem_count"] = len(problems)
+    # Labels in the preview and problems may be lazy texts (verbose names, choices): stored as text.
+    fields = {
+        k: json.loads(json.dumps(v, cls=DjangoJSONEncoder)) if isinstance(v, list | dict) else v
+        for k, v in fields.items()
+    }
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     job.refresh_from_db()
     return job

@@ -249,7 +249,7 @@ class TestEnglishForEveryRole:
         walk(english("demo_supervisor"), urls, demo)
 
     def test_the_system_administrator(self, english, demo):
-        walk(english("demo_sysadmin"), ["/", "/admin/", "/admin/applications/application/"], demo)
+        walk(english("demo_sysadmin"), ["/", "/admin/", "/admin/portal/user/", "/admin/windows/window/"], demo)
 
 
 @pytest.mark.django_db
