@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
+from portal import stored_text
 from portal.clock import Clock, system_clock
 from portal.models import OutboxMessage
 
@@ -28,7 +29,14 @@ HANDLERS: dict[str, str] = {"notification": "portal.tasks.deliver_notification"}
 
 
 def enqueue(*, kind: str, payload: dict[str, Any], key: str, clock: Clock = system_clock) -> OutboxMessage:
-    """Write one outbox row, once per key: a second enqueue with the same key returns the first row."""
+    """Write one outbox row, once per key: a second enqueue with the same key returns the first row.
+
+    A title or body given as a stored text (portal.stored_text) is written in the source language, its
+    msgid and parameters kept under "texts" so that the notification shows in its reader's language."""
+    stored = {name: payload[name] for name in ("title", "body") if stored_text.is_stored(payload.get(name))}
+    if stored:
+        texts = {**payload.get("texts", {}), **stored}
+        payload = {**payload, **{name: stored_text.source(value) for name, value in stored.items()}, "texts": texts}
     message, _ = OutboxMessage.objects.get_or_create(
         idempotency_key=key, defaults={"kind": kind, "payload": payload, "available_at": clock.now()}
     )
@@ -36,7 +44,14 @@ def enqueue(*, kind: str, payload: dict[str, Any], key: str, clock: Clock = syst
 
 
 def notify_person(
-    *, key: str, user_id: int | None, phone: str, title: str, body: str, link: str, clock: Clock = system_clock
+    *,
+    key: str,
+    user_id: int | None,
+    phone: str,
+    title: str | stored_text.StoredText,
+    body: str | stored_text.StoredText,
+    link: str,
+    clock: Clock = system_clock,
 ) -> OutboxMessage | None:
     """A notice to one person, once per key: their account's inbox (and e-mail), and a text to `phone`.
     Nobody to tell (no account, no phone): nothing is written."""

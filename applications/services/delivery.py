@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications.licences import issuing
 from applications.models import (
@@ -19,6 +20,7 @@ from applications.services.fees import amount_due
 from applications.transitions import Actor
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
+from portal.stored_text import stored
 from portal.workdays import workdays_between
 
 S = Application.Status
@@ -38,11 +40,11 @@ def deliver_result(
 ) -> Delivery:
     """出件: nothing leaves before the fees are paid or waived; the case concludes."""
     if amount_due(application):
-        raise DomainError("尚有未缴纳的费用，缴费或减免后方可出件。", code="fee_due")
+        raise DomainError(gettext("尚有未缴纳的费用，缴费或减免后方可出件。"), code="fee_due")
     if method == Application.DeliveryMethod.POST and not tracking_number.strip():
-        raise ValidationError({"tracking_number": "邮寄送达须填写快递单号。"})
+        raise ValidationError({"tracking_number": gettext("邮寄送达须填写快递单号。")})
     if method == Application.DeliveryMethod.COLLECT and not recipient_name.strip():
-        raise ValidationError({"recipient_name": "请填写领取人姓名。"})
+        raise ValidationError({"recipient_name": gettext("请填写领取人姓名。")})
     now = clock.now()
     transition(
         application=application,
@@ -50,7 +52,7 @@ def deliver_result(
         actor_role=actor_role,
         actor=actor,
         changes={"concluded_at": now, **_workdays(application, clock.today())},
-        note="办理结果已送达，办结。",
+        note=stored(gettext_noop("办理结果已送达，办结。")),
         clock=clock,
     )
     # The licence itself goes with the decision letter (行政许可法 art. 44); the holder downloads it from now on.
@@ -105,6 +107,6 @@ def withdraw_application(
         actor_role=Actor.APPLICANT,
         actor=actor,
         changes={"light": ""},
-        note=reason.strip() or "申请人撤回申请。",
+        note=reason.strip() or stored(gettext_noop("申请人撤回申请。")),
         clock=clock,
     )
