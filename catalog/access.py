@@ -174,14 +174,14 @@ def get_bundle_for(user: Any, bundle_id: int | str, action: Action = VIEW) -> Bu
     try:
         pk = int(bundle_id)
     except (TypeError, ValueError):
-        raise NotFound("未找到该一件事，或您无权查看。") from None
+        raise NotFound(gettext("未找到该一件事，或您无权查看。")) from None
     bundle = bundles_visible_to(user).filter(pk=pk).first()
     if bundle is None:
-        raise NotFound("未找到该一件事，或您无权查看。")
+        raise NotFound(gettext("未找到该一件事，或您无权查看。"))
     if action == EDIT and not can_edit_department(user, bundle.department):
-        raise PermissionDenied("您只能编辑本部门（或经授权部门）牵头的一件事。")
+        raise PermissionDenied(gettext("您只能编辑本部门（或经授权部门）牵头的一件事。"))
     if action == PUBLISH and not can_publish_department(user, bundle.department):
-        raise PermissionDenied("只有本区域的事项发布审核人员可以发布或退回该一件事。")
+        raise PermissionDenied(gettext("只有本区域的事项发布审核人员可以发布或退回该一件事。"))
     if action not in (VIEW, EDIT, PUBLISH):
         raise ValueError(f"unknown action {action!r}")
     return bundle

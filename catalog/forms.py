@@ -461,7 +461,7 @@ class DiffForm(ChineseLabels, forms.Form):
         self.fields["old"].choices = self.fields["new"].choices = choices
 
 
-MEMBERS_HELP = (
+MEMBERS_HELP = gettext_lazy(
     "每行一个成员事项：实施编码、办理阶段（同一阶段并联办理），需要前序事项结果的再写前序事项的实施编码"
     "（多个以逗号分隔），以空格分隔。例如：3201…01 2 3201…02"
 )
@@ -470,27 +470,32 @@ MEMBERS_HELP = (
 class BundleForm(ChineseLabels, forms.Form):
     """A bundle's own fields and its members, one line each (catalog.bundle_services checks the rest)."""
 
-    department = forms.ModelChoiceField(label="牵头部门", queryset=Department.objects.none())
-    name = forms.CharField(label="一件事名称", max_length=200)
-    audience = forms.ChoiceField(label="服务对象", choices=Topic.Audience.choices)
-    summary = forms.CharField(label="概述", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    department = forms.ModelChoiceField(label=gettext_lazy("牵头部门"), queryset=Department.objects.none())
+    name = forms.CharField(label=gettext_lazy("一件事名称"), max_length=200)
+    audience = forms.ChoiceField(label=gettext_lazy("服务对象"), choices=Topic.Audience.choices)
+    summary = forms.CharField(
+        label=gettext_lazy("概述"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
     acceptance_conditions = forms.CharField(
-        label="一件事共同条件", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label=gettext_lazy("一件事共同条件"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
     process_description = forms.CharField(
-        label="办理流程", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label=gettext_lazy("办理流程"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
-    promised_days = forms.IntegerField(label="承诺办结时限（工作日）", min_value=0, max_value=999)
-    place = forms.CharField(label="办理地点", max_length=200, required=False)
-    office_hours = forms.CharField(label="办理时间", max_length=200, required=False)
-    consult_phone = forms.CharField(label="咨询电话", max_length=30, required=False)
-    complaint_phone = forms.CharField(label="监督投诉电话", max_length=30, required=False)
-    keywords = forms.CharField(label="关键词", max_length=300, required=False)
+    promised_days = forms.IntegerField(label=gettext_lazy("承诺办结时限（工作日）"), min_value=0, max_value=999)
+    place = forms.CharField(label=gettext_lazy("办理地点"), max_length=200, required=False)
+    office_hours = forms.CharField(label=gettext_lazy("办理时间"), max_length=200, required=False)
+    consult_phone = forms.CharField(label=gettext_lazy("咨询电话"), max_length=30, required=False)
+    complaint_phone = forms.CharField(label=gettext_lazy("监督投诉电话"), max_length=30, required=False)
+    keywords = forms.CharField(label=gettext_lazy("关键词"), max_length=300, required=False)
     topics = forms.ModelMultipleChoiceField(
-        label="主题", queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("主题"), queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     members = forms.CharField(
-        label="成员事项", widget=forms.Textarea(attrs={"rows": 6}), help_text=MEMBERS_HELP, max_length=5000
+        label=gettext_lazy("成员事项"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=MEMBERS_HELP,
+        max_length=5000,
     )
 
     def __init__(self, *args: Any, departments: QuerySet[Department] | None = None, **kwargs: Any) -> None:
@@ -507,13 +512,16 @@ class BundleForm(ChineseLabels, forms.Form):
             if not words:
                 continue
             if len(words) > 3 or (len(words) > 1 and not (words[1].isascii() and words[1].isdigit())):
-                raise ValidationError(f"第 {number} 行格式不对：应为“实施编码 阶段 [前序实施编码,…]”，阶段为数字。")
+                raise ValidationError(
+                    gettext("第 %(number)s 行格式不对：应为“实施编码 阶段 [前序实施编码,…]”，阶段为数字。")
+                    % {"number": number}
+                )
             needs = [c.strip() for c in words[2].split(",") if c.strip()] if len(words) == 3 else []
             rows.append(
                 {"item_code": words[0], "stage": int(words[1]) if len(words) > 1 else 1, "needs_results_of": needs}
             )
         if not rows:
-            raise ValidationError("请至少填写一个成员事项。")
+            raise ValidationError(gettext("请至少填写一个成员事项。"))
         return rows
 
     def spec(self) -> dict[str, Any]:

@@ -200,8 +200,8 @@ class SpecialProcedure(models.TextChoices):
 class DeferralLapse(models.TextChoices):
     """What a case does when a 容缺后补 material has not come by its date."""
 
-    SUSPEND = "suspend", "暂停计时，补齐后恢复"
-    RETURN = "return", "终止办理，予以退件"
+    SUSPEND = "suspend", gettext_lazy("暂停计时，补齐后恢复")
+    RETURN = "return", gettext_lazy("终止办理，予以退件")
 
 
 class ServiceItem(models.Model):
@@ -672,44 +672,54 @@ class Bundle(models.Model):
 
     Status = ServiceItem.Status
 
-    code = models.CharField("一件事编码", max_length=36, db_index=True)
-    version = models.PositiveIntegerField("版本", default=1)
-    status = models.CharField("版本状态", max_length=20, choices=ServiceItem.Status.choices, default="draft")
-    department = models.ForeignKey(
-        Department, verbose_name="牵头部门", on_delete=models.PROTECT, related_name="bundles"
+    code = models.CharField(gettext_lazy("一件事编码"), max_length=36, db_index=True)
+    version = models.PositiveIntegerField(gettext_lazy("版本"), default=1)
+    status = models.CharField(
+        gettext_lazy("版本状态"), max_length=20, choices=ServiceItem.Status.choices, default="draft"
     )
-    region = models.ForeignKey(Region, verbose_name="行政区划", on_delete=models.PROTECT, related_name="bundles")
+    department = models.ForeignKey(
+        Department, verbose_name=gettext_lazy("牵头部门"), on_delete=models.PROTECT, related_name="bundles"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=gettext_lazy("行政区划"), on_delete=models.PROTECT, related_name="bundles"
+    )
 
-    name = models.CharField("一件事名称", max_length=200)
-    audience = models.CharField("服务对象", max_length=10, choices=Topic.Audience.choices, default="person")
-    summary = models.TextField("概述", blank=True)
-    acceptance_conditions = models.TextField("一件事受理条件", blank=True, help_text="各成员事项受理条件之外的共同条件")
-    process_description = models.TextField("办理流程", blank=True)
+    name = models.CharField(gettext_lazy("一件事名称"), max_length=200)
+    audience = models.CharField(
+        gettext_lazy("服务对象"), max_length=10, choices=Topic.Audience.choices, default="person"
+    )
+    summary = models.TextField(gettext_lazy("概述"), blank=True)
+    acceptance_conditions = models.TextField(
+        gettext_lazy("一件事受理条件"), blank=True, help_text=gettext_lazy("各成员事项受理条件之外的共同条件")
+    )
+    process_description = models.TextField(gettext_lazy("办理流程"), blank=True)
     # Working days from the one acceptance to the one delivery (统一出件); catalog.bundles.limit_problems.
-    promised_days = models.PositiveSmallIntegerField("承诺办结时限（工作日）")
-    place = models.CharField("办理地点", max_length=200, blank=True)
-    office_hours = models.CharField("办理时间", max_length=200, blank=True)
-    consult_phone = models.CharField("咨询电话", max_length=30, blank=True)
-    complaint_phone = models.CharField("监督投诉电话", max_length=30, blank=True)
-    keywords = models.CharField("关键词", max_length=300, blank=True, help_text="以逗号或空格分隔")
-    topics = models.ManyToManyField(Topic, verbose_name="主题", blank=True, related_name="bundles")
+    promised_days = models.PositiveSmallIntegerField(gettext_lazy("承诺办结时限（工作日）"))
+    place = models.CharField(gettext_lazy("办理地点"), max_length=200, blank=True)
+    office_hours = models.CharField(gettext_lazy("办理时间"), max_length=200, blank=True)
+    consult_phone = models.CharField(gettext_lazy("咨询电话"), max_length=30, blank=True)
+    complaint_phone = models.CharField(gettext_lazy("监督投诉电话"), max_length=30, blank=True)
+    keywords = models.CharField(
+        gettext_lazy("关键词"), max_length=300, blank=True, help_text=gettext_lazy("以逗号或空格分隔")
+    )
+    topics = models.ManyToManyField(Topic, verbose_name=gettext_lazy("主题"), blank=True, related_name="bundles")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
+    submitted_at = models.DateTimeField(gettext_lazy("提交审核时间"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
-    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
-    review_comment = models.TextField("审核意见", blank=True)
+    published_at = models.DateTimeField(gettext_lazy("发布时间"), null=True, blank=True)
+    retired_at = models.DateTimeField(gettext_lazy("停用时间"), null=True, blank=True)
+    review_comment = models.TextField(gettext_lazy("审核意见"), blank=True)
 
     class Meta:
-        verbose_name = "一件事"
-        verbose_name_plural = "一件事"
+        verbose_name = gettext_lazy("一件事")
+        verbose_name_plural = gettext_lazy("一件事")
         ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="uniq_bundle_version"),
@@ -749,18 +759,23 @@ class BundleMember(models.Model):
     """
 
     bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="members")
-    order = models.PositiveSmallIntegerField("排序", default=0)
+    order = models.PositiveSmallIntegerField(gettext_lazy("排序"), default=0)
     item = models.ForeignKey(
-        ServiceItem, verbose_name="成员事项（版本）", on_delete=models.PROTECT, related_name="bundle_memberships"
+        ServiceItem,
+        verbose_name=gettext_lazy("成员事项（版本）"),
+        on_delete=models.PROTECT,
+        related_name="bundle_memberships",
     )
-    stage = models.PositiveSmallIntegerField("办理阶段", default=1, help_text="同一阶段的事项并联办理")
+    stage = models.PositiveSmallIntegerField(
+        gettext_lazy("办理阶段"), default=1, help_text=gettext_lazy("同一阶段的事项并联办理")
+    )
     needs_results_of = models.JSONField(
-        "需要前序事项结果", default=list, blank=True, help_text="前序成员事项的实施编码"
+        gettext_lazy("需要前序事项结果"), default=list, blank=True, help_text=gettext_lazy("前序成员事项的实施编码")
     )
 
     class Meta:
-        verbose_name = "一件事成员事项"
-        verbose_name_plural = "一件事成员事项"
+        verbose_name = gettext_lazy("一件事成员事项")
+        verbose_name_plural = gettext_lazy("一件事成员事项")
         ordering = ["bundle", "stage", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["bundle", "item"], name="uniq_bundle_member")]
 
@@ -772,17 +787,17 @@ class BundleEvent(models.Model):
     """History of one bundle's versions (the counterpart of ItemEvent)."""
 
     bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField("操作", max_length=12, choices=ItemEvent.Action.choices)
+    action = models.CharField(gettext_lazy("操作"), max_length=12, choices=ItemEvent.Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    at = models.DateTimeField("时间", auto_now_add=True)
-    comment = models.TextField("说明", blank=True)
-    changes = models.JSONField("变更内容", default=dict, blank=True)
+    at = models.DateTimeField(gettext_lazy("时间"), auto_now_add=True)
+    comment = models.TextField(gettext_lazy("说明"), blank=True)
+    changes = models.JSONField(gettext_lazy("变更内容"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = "一件事变更记录"
-        verbose_name_plural = "一件事变更记录"
+        verbose_name = gettext_lazy("一件事变更记录")
+        verbose_name_plural = gettext_lazy("一件事变更记录")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:

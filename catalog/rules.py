@@ -112,7 +112,9 @@ DEFERRAL_MAX_WORKDAYS = 30
 
 def _check_limits(item: ServiceItem, problems: Problems) -> None:
     if not 1 <= item.deferral_workdays <= DEFERRAL_MAX_WORKDAYS:
-        problems.add("deferral_workdays", f"容缺后补期限应为 1–{DEFERRAL_MAX_WORKDAYS} 个工作日。")
+        problems.add(
+            "deferral_workdays", gettext("容缺后补期限应为 1–%(max)s 个工作日。") % {"max": DEFERRAL_MAX_WORKDAYS}
+        )
     if item.promised_unit != item.statutory_unit:
         problems.add("promised_unit", gettext("承诺时限与法定时限须使用相同的计量单位。"))
     elif item.promised_days > item.statutory_days:

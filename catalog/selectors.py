@@ -359,7 +359,7 @@ def published_bundle(code: str) -> Bundle:
     """The published version of a bundle, with its members and their materials; NotFound otherwise."""
     bundle = _with_members(Bundle.objects.filter(code=code, status=ServiceItem.Status.PUBLISHED)).first()
     if bundle is None:
-        raise NotFound("未找到该一件事，或该一件事尚未发布。")
+        raise NotFound(gettext("未找到该一件事，或该一件事尚未发布。"))
     return bundle
 
 

@@ -71,9 +71,11 @@ class WalkInForm(ChineseLabels, forms.Form):
         ),
     )
     deferral_pledged = forms.BooleanField(
-        label="容缺受理：申请人已签署容缺受理承诺书",
+        label=gettext_lazy("容缺受理：申请人已签署容缺受理承诺书"),
         required=False,
-        help_text="标注“容缺后补”的材料未收取时勾选：申请人承诺在受理后期限内补交，补齐前不作出准予决定。",
+        help_text=gettext_lazy(
+            "标注“容缺后补”的材料未收取时勾选：申请人承诺在受理后期限内补交，补齐前不作出准予决定。"
+        ),
     )
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 

@@ -574,7 +574,7 @@ def supply_deferred(request: HttpRequest, number: str, requirement_id: int) -> H
     except ValidationError as exc:
         problems = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return _render_case(request, application, status=422, deferral_problems=problems)
-    messages.success(request, "已收取容缺后补材料。")
+    messages.success(request, gettext("已收取容缺后补材料。"))
     return redirect("windows:case", number=application.number)
 
 

@@ -18,6 +18,7 @@ from applications.models import (
 from applications.services.core import _new_document, transition
 from applications.services.fees import amount_due
 from applications.transitions import Actor
+from portal import stored_text
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
 from portal.stored_text import stored
@@ -58,12 +59,16 @@ def deliver_result(
     # The licence itself goes with the decision letter (行政许可法 art. 44); the holder downloads it from now on.
     handed_over = issuing.hand_over_licences(application=application, clock=clock)
     if handed_over:
+        note = stored(
+            gettext_noop("证照已交付：%(licences)s（电子证照已归集至电子证照库）"), licences="、".join(handed_over)
+        )
         TimelineEvent.objects.create(
             application=application,
             at=now,
             actor=actor if getattr(actor, "pk", None) else None,
             action="licence_delivered",
-            note="证照已交付：" + "、".join(handed_over) + "（电子证照已归集至电子证照库）",
+            note=stored_text.source(note),
+            data={"note_text": note},
             is_visible_to_applicant=True,
         )
     delivery = Delivery.objects.create(

@@ -395,7 +395,10 @@ def pledge_problems(application: Application, *, pledged: bool, received: set[in
         return []
     names = "、".join(f"“{m.name}”" for m in missing)
     days = application.item.deferral_workdays
-    return [f"{names}可容缺后补：请签署容缺受理承诺，承诺在受理后 {days} 个工作日内补交；也可现在提交该材料。"]
+    return [
+        gettext("%(names)s可容缺后补：请签署容缺受理承诺，承诺在受理后 %(days)s 个工作日内补交；也可现在提交该材料。")
+        % {"names": names, "days": days}
+    ]
 
 
 def next_number(application: Application, *, on: dt.date) -> str:

@@ -31,16 +31,16 @@ def suspend_application(
 ) -> Suspension:
     """特别程序: the clock stops (行政许可法 art. 45). A correction after acceptance is suspend_for_correction."""
     if kind == Suspension.Kind.CORRECTION:
-        raise ValidationError({"kind": "受理后补正须出具一次性告知书，列明补正材料和期限。"})
+        raise ValidationError({"kind": gettext("受理后补正须出具一次性告知书，列明补正材料和期限。")})
     if kind == Suspension.Kind.DEFERRAL:
-        raise ValidationError({"kind": "容缺材料逾期未补时由系统暂停计时。"})
+        raise ValidationError({"kind": gettext("容缺材料逾期未补时由系统暂停计时。")})
     if kind not in Suspension.Kind.values:
-        raise ValidationError({"kind": "请选择特别程序类型。"})
+        raise ValidationError({"kind": gettext("请选择特别程序类型。")})
     # Exactly the item's list, as the reviewer's form offers it: an item listing none allows none.
     if kind not in (application.item.special_procedures or []):
         raise DomainError(gettext("该事项未设置此特别程序。"))
     if not reason.strip():
-        raise ValidationError({"reason": "请写明暂停计时的原因。"})
+        raise ValidationError({"reason": gettext("请写明暂停计时的原因。")})
     today = clock.today()
     suspension = Suspension.objects.create(
         application=application,
@@ -182,7 +182,7 @@ def request_extension(
             }
         )
     if not reason.strip():
-        raise ValidationError({"reason": "请写明延长理由。"})
+        raise ValidationError({"reason": gettext("请写明延长理由。")})
     extension = Extension.objects.create(
         application=application, days=days, reason=reason.strip(), requested_by=actor, requested_at=clock.now()
     )

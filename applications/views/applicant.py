@@ -100,7 +100,7 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     """Choose who applies; a draft is made once per form (the Idempotency-Key hidden field)."""
     user = _user(request)
     if not user.is_real_name_verified:
-        messages.info(request, "网上申请前，请先完成实名认证。")
+        messages.info(request, gettext("网上申请前，请先完成实名认证。"))
         return redirect(f"{reverse('accounts:real_name')}?{urlencode({'next': request.path})}")
     try:
         item = catalog_selectors.published_item(code)
@@ -239,7 +239,7 @@ def _submitted_instead(request: HttpRequest, pk: int) -> HttpResponse | None:
     application = applications_visible_to_applicant(request.user).filter(pk=pk).exclude(number=None).first()
     if application is None:
         return None
-    messages.info(request, f"该申请已提交，办件编号 {application.number}。")
+    messages.info(request, (gettext("该申请已提交，办件编号 %(number)s。") % {"number": application.number}))
     return redirect(_page_of(application))
 
 
@@ -487,7 +487,7 @@ def supply_deferred(request: HttpRequest, number: str, requirement_id: int) -> H
     try:
         application, role = get_application_for(request.user, number, "supply_deferred")
         if role != Actor.APPLICANT:
-            raise PermissionDenied("窗口人员请在窗口工作台登记补交的容缺材料。")
+            raise PermissionDenied(gettext("窗口人员请在窗口工作台登记补交的容缺材料。"))
         services.supply_deferred(
             application=application,
             requirement_id=requirement_id,
@@ -501,7 +501,7 @@ def supply_deferred(request: HttpRequest, number: str, requirement_id: int) -> H
         )
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, "容缺材料已补交。")
+    messages.success(request, gettext("容缺材料已补交。"))
     return redirect(_page_of(application))
 
 
