@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.functional import Promise
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, gettext_noop, override
 
 StoredText = dict[str, Any]
 
@@ -61,6 +61,16 @@ def source(value: Any) -> str:
 def shown(value: Any, fallback: str = "") -> str:
     """A stored text in the active language, or ``fallback`` (the row's column) when none was stored."""
     return render(value) if is_stored(value) else fallback
+
+
+def listed(texts: list[Any]) -> Any:
+    """Several texts (stored or plain) as one, separated by the language's list mark (、 in Chinese)."""
+    if not texts:
+        return ""
+    out = texts[-1]
+    for text in reversed(texts[:-1]):
+        out = stored(gettext_noop("%(first)s、%(rest)s"), first=text, rest=out)
+    return out
 
 
 def payload(**texts: Any) -> dict[str, Any]:

@@ -126,6 +126,7 @@ def filled_in_requirement_ids(application: Application, *, today: dt.date) -> se
 def record_fetched_licences(*, application: Application, actor: Any, clock: Clock = system_clock) -> list[str]:
     """At submission: each material a valid licence fills in becomes a verified material of the case."""
     numbers = []
+    listed: list[Any] = []
     for check in live_checks(application, today=clock.today()):
         licence = check.licence
         if licence is None:
@@ -142,8 +143,11 @@ def record_fetched_licences(*, application: Application, actor: Any, clock: Cloc
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
         numbers.append(f"{licence.kind}（{licence.number}）")
+        listed.append(
+            stored_text.stored(gettext_noop("%(kind)s（%(number)s）"), kind=licence.kind, number=licence.number)
+        )
     if numbers:
-        note = stored_text.stored(gettext_noop("已从电子证照库调取：%(licences)s"), licences="、".join(numbers))
+        note = stored_text.stored(gettext_noop("已从电子证照库调取：%(licences)s"), licences=stored_text.listed(listed))
         TimelineEvent.objects.create(
             application=application,
             at=clock.now(),

@@ -60,7 +60,8 @@ def deliver_result(
     handed_over = issuing.hand_over_licences(application=application, clock=clock)
     if handed_over:
         note = stored(
-            gettext_noop("证照已交付：%(licences)s（电子证照已归集至电子证照库）"), licences="、".join(handed_over)
+            gettext_noop("证照已交付：%(licences)s（电子证照已归集至电子证照库）"),
+            licences=stored_text.listed(handed_over),
         )
         TimelineEvent.objects.create(
             application=application,

@@ -20,7 +20,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from applications.models import Application, ReviewTask
-from catalog.models import ServiceItem
+from catalog.models import Bundle, ServiceItem
 from portal.models import User
 from reviews.models import Rectification
 from tests.conftest import FAST_HASHERS, login_verified
@@ -165,6 +165,8 @@ class TestEnglishForEveryRole:
                 reverse("accounts:register"),
                 reverse("applications:lookup"),
                 reverse("ratings:public"),
+                reverse("catalog:bundle_list"),
+                *[reverse("catalog:bundle_guide", args=[b.code]) for b in Bundle.objects.filter(status="published")],
             ],
             demo,
         )
@@ -188,6 +190,7 @@ class TestEnglishForEveryRole:
             reverse("accounts:profile"),
             reverse("portal:notifications"),
             reverse("ratings:mine"),
+            reverse("applications:licences"),
         ]
         if case:
             urls += [reverse("applications:detail", args=[case.number])]
@@ -238,6 +241,10 @@ class TestEnglishForEveryRole:
             reverse("catalog:editor_detail", args=[item.pk]),
             reverse("catalog:editor_history", args=[item.pk]),
         ]
+        bundle = Bundle.objects.filter(department=editor.department).order_by("pk").first()
+        urls += [reverse("catalog:bundle_editor_list"), reverse("catalog:bundle_editor_create")]
+        if bundle:
+            urls.append(reverse("catalog:bundle_editor_detail", args=[bundle.pk]))
         walk(english("demo_editor_jn"), urls, demo)
         walk(english("demo_publisher"), [reverse("catalog:editor_queue"), reverse("catalog:editor_list")], demo)
 
