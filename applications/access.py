@@ -18,6 +18,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Max, Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from applications.forms_runtime import decrypt_id_numbers, mask_id_numbers
 from applications.models import Application, BundleApplication, Party, ReviewTask
@@ -31,7 +32,7 @@ DEPARTMENT_ROLES = (Role.REVIEWER, Role.DEPT_HEAD, Role.CHIEF_REP)
 READ_ONLY_ROLES = (Role.SUPERVISOR, Role.AUDITOR)
 # Actions that are not moves of the state table.
 VIEW, DOWNLOAD, REVEAL = "view", "download", "reveal_id_number"
-SEGREGATION_REFUSAL = "您已承办本件，按审批分离不能再审批。"
+SEGREGATION_REFUSAL = gettext_lazy("您已承办本件，按审批分离不能再审批。")
 
 
 def _authorization_model() -> Any:
@@ -233,19 +234,20 @@ def intake_role(user: Any, application: Application, action: str) -> str:
             window__clerks=user, item_code=application.item.code, department=application.department_id
         )
         if not remembered(application, ("authorized", user.pk, application.status), authorized.exists):
-            raise PermissionDenied("您所在的窗口未获实施部门授权受理该事项。")
+            raise PermissionDenied(gettext("您所在的窗口未获实施部门授权受理该事项。"))
         if (received or action == "refuse") and not authorized.filter(is_cross_region=False).exists():
             # 受办分离 across regions: the other region's window receives, the home department decides.
             raise PermissionDenied(
-                "跨域通办事项由属地实施部门受理：异地窗口只收件，受理、补正告知和不予受理由属地部门作出。"
+                gettext("跨域通办事项由属地实施部门受理：异地窗口只收件，受理、补正告知和不予受理由属地部门作出。")
             )
         return Actor.CLERK
     if Actor.HANDLER in roles:
         raise InvalidTransition(
-            f"办件当前状态为“{application.get_status_display()}”，部门不能受理、告知补正或不予受理。",
+            gettext("办件当前状态为“%(status)s”，部门不能受理、告知补正或不予受理。")
+            % {"status": application.get_status_display()},
             detail={"status": application.status, "action": action},
         )
-    raise PermissionDenied(f"只有窗口工作人员或实施部门的受理人员可以{move.label}。")
+    raise PermissionDenied(gettext("只有窗口工作人员或实施部门的受理人员可以%(label)s。") % {"label": move.label})
 
 
 def get_application_for(user: Any, number: str, action: str = VIEW) -> tuple[Application, str | None]:
@@ -255,7 +257,7 @@ def get_application_for(user: Any, number: str, action: str = VIEW) -> tuple[App
     """
     application = applications_visible_to(user).filter(number=number).first()
     if application is None:
-        raise NotFound("未找到该办件，或您无权查看。")
+        raise NotFound(gettext("未找到该办件，或您无权查看。"))
     return application, role_for(user, application, action)
 
 
@@ -267,11 +269,11 @@ def role_for(user: Any, application: Application, action: str) -> str | None:
     if action == REVEAL:
         if roles & {Actor.CLERK, Actor.HANDLER, Actor.REVIEWER, Actor.APPROVER}:
             return None
-        raise PermissionDenied("您无权查看完整证件号码。")
+        raise PermissionDenied(gettext("您无权查看完整证件号码。"))
     move = TRANSITIONS.get(action)
     allowed = roles & move.actors if move else set()
     if not allowed:
-        raise PermissionDenied(f"您不能对该办件执行“{move.label if move else action}”。")
+        raise PermissionDenied(gettext("您不能对该办件执行“%(value)s”。") % {"value": move.label if move else action})
     # Prefer the most specific role when a person holds several (a clerk who is also the applicant).
     for role in (
         Actor.APPROVER,
@@ -304,7 +306,7 @@ def get_draft_for(user: Any, pk: int) -> Application:
     drafts = applications_visible_to_applicant(user).filter(status=Application.Status.DRAFT, bundle_part=None)
     application = drafts.filter(pk=pk).first()
     if application is None:
-        raise NotFound("未找到该草稿，或您无权查看。")
+        raise NotFound(gettext("未找到该草稿，或您无权查看。"))
     return application
 
 

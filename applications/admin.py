@@ -8,6 +8,7 @@ keeps the row and its PDF.
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 
 from applications.licences import issuing
 from applications.licences.models import LicenceKind, License
@@ -37,8 +38,8 @@ class LicenseAdmin(ReadOnly, admin.ModelAdmin):
     exclude = ["holder_id_digest"]
     actions = ["revoke"]
 
-    @admin.action(description="注销（吊销）所选电子证照")
+    @admin.action(description=gettext_lazy("注销（吊销）所选电子证照"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[License]) -> None:
         for licence in queryset:
-            issuing.revoke_licence(licence=licence, reason="系统管理员注销")
-        messages.success(request, f"已注销 {queryset.count()} 件电子证照。")
+            issuing.revoke_licence(licence=licence, reason=gettext("系统管理员注销"))
+        messages.success(request, gettext("已注销 %(count)s 件电子证照。") % {"count": queryset.count()})

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -59,28 +60,32 @@ from portal.parsers import JSONParser, MultiPartParser
 
 S = Application.Status
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-APPLICANT_TAG = "办件：申请人"
+APPLICANT_TAG = gettext_lazy("办件：申请人")
 
-NUMBER_PARAMETER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="办件编号")
-FEE_PARAMETER = OpenApiParameter("fee_id", int, OpenApiParameter.PATH, description="收费 id（办件 fees 列表中的 id）")
-DRAFT_PARAMETER = OpenApiParameter("draft_id", int, OpenApiParameter.PATH, description="草稿 id（提交前没有办件编号）")
+NUMBER_PARAMETER = OpenApiParameter("number", str, OpenApiParameter.PATH, description=gettext_lazy("办件编号"))
+FEE_PARAMETER = OpenApiParameter(
+    "fee_id", int, OpenApiParameter.PATH, description=gettext_lazy("收费 id（办件 fees 列表中的 id）")
+)
+DRAFT_PARAMETER = OpenApiParameter(
+    "draft_id", int, OpenApiParameter.PATH, description=gettext_lazy("草稿 id（提交前没有办件编号）")
+)
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
     required=False,
-    description="请求标识（8–64 位字母、数字或 _ . : -，建议 UUID）：同一标识重复提交返回同一草稿（200）",
+    description=gettext_lazy("请求标识（8–64 位字母、数字或 _ . : -，建议 UUID）：同一标识重复提交返回同一草稿（200）"),
 )
 READ_ERRORS = {401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 429: ERROR_429}
 WRITE_ERRORS = {**READ_ERRORS, 400: ERROR_400, 409: ERROR_409, 422: ERROR_422}
-FILE_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="文件内容")
+FILE_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description=gettext_lazy("文件内容"))
 
 
 class IsSignedIn(BasePermission):
     """A signed-in, active user; staff also with the second factor (portal.api.IsVerifiedStaff),
     because a case operation may be an applicant's or a clerk's or a reviewer's."""
 
-    message = "请先登录；工作人员须完成动态验证码验证。"
+    message = gettext_lazy("请先登录；工作人员须完成动态验证码验证。")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
@@ -109,7 +114,7 @@ def case_for(request: Request, number: str, action: str = VIEW) -> tuple[Applica
     """The case and the role the user acts in (None for reads); 404 unseen, 403 an action not theirs."""
     # A number with characters no number has (NUL, spaces…) is no case: answer before asking the database.
     if not is_application_number(number):
-        raise NotFound("未找到该办件，或您无权查看。")
+        raise NotFound(gettext("未找到该办件，或您无权查看。"))
     return get_application_for(request.user, number, action)
 
 
@@ -130,7 +135,7 @@ class ApplicationListApi(CaseApi, generics.ListAPIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="我的办件（含草稿，新的在前）",
+        summary=gettext_lazy("我的办件（含草稿，新的在前）"),
         responses={200: ApplicationListOutputSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -138,16 +143,18 @@ class ApplicationListApi(CaseApi, generics.ListAPIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="发起网上申请（生成草稿）",
+        summary=gettext_lazy("发起网上申请（生成草稿）"),
         description=(
-            "本人申请须再次填写姓名和身份证号码，与实名认证信息核对（格式错误 400，不一致 422）；"
-            "经办人申请选择已登记的单位；代为申请须上传委托书（multipart）。"
+            gettext_lazy(
+                "本人申请须再次填写姓名和身份证号码，与实名认证信息核对（格式错误 400，不一致 422）；"
+                "经办人申请选择已登记的单位；代为申请须上传委托书（multipart）。"
+            )
         ),
         parameters=[IDEMPOTENCY_PARAMETER],
         request={"application/json": StartInputSerializer, "multipart/form-data": StartInputSerializer},
         responses={
             201: DraftOutputSerializer,
-            200: OpenApiResponse(DraftOutputSerializer, description="同一 Idempotency-Key 已生成的草稿"),
+            200: OpenApiResponse(DraftOutputSerializer, description=gettext_lazy("同一 Idempotency-Key 已生成的草稿")),
             **WRITE_ERRORS,
         },
     )
@@ -155,7 +162,7 @@ class ApplicationListApi(CaseApi, generics.ListAPIView):
         data = parse(StartInputSerializer, request)
         key = request.headers.get("Idempotency-Key")
         if key is not None and not IDEMPOTENCY_KEY_RE.match(key):
-            raise BadInput("Idempotency-Key 须为 8–64 位字母、数字或 _ . : -。", code="bad_idempotency_key")
+            raise BadInput(gettext("Idempotency-Key 须为 8–64 位字母、数字或 _ . : -。"), code="bad_idempotency_key")
         item = catalog_selectors.published_item(data["item"])
         organization = None
         if data.get("organization"):
@@ -178,7 +185,7 @@ class ApplicationListApi(CaseApi, generics.ListAPIView):
 class DraftDetailApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="查看草稿（申请表、情形、材料清单）",
+        summary=gettext_lazy("查看草稿（申请表、情形、材料清单）"),
         parameters=[DRAFT_PARAMETER],
         responses={200: DraftOutputSerializer, **READ_ERRORS},
     )
@@ -187,10 +194,12 @@ class DraftDetailApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="保存草稿",
+        summary=gettext_lazy("保存草稿"),
         description=(
-            "未提交的字段保持原值；form_data 整体替换（校验在提交时进行）。"
-            "申请表中的证件号码加密保存、以脱敏形式返回；原样提交脱敏号码的，保留原号码。"
+            gettext_lazy(
+                "未提交的字段保持原值；form_data 整体替换（校验在提交时进行）。"
+                "申请表中的证件号码加密保存、以脱敏形式返回；原样提交脱敏号码的，保留原号码。"
+            )
         ),
         parameters=[DRAFT_PARAMETER],
         request=DraftUpdateInputSerializer,
@@ -204,7 +213,7 @@ class DraftDetailApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="删除草稿",
+        summary=gettext_lazy("删除草稿"),
         parameters=[DRAFT_PARAMETER],
         responses={204: None, **READ_ERRORS},
     )
@@ -219,8 +228,8 @@ class DraftMaterialApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="上传材料（替换该材料已上传的文件）",
-        description="文件按内容识别格式（PDF、JPEG、PNG、OFD），伪造或超过大小限制的文件返回 422。",
+        summary=gettext_lazy("上传材料（替换该材料已上传的文件）"),
+        description=gettext_lazy("文件按内容识别格式（PDF、JPEG、PNG、OFD），伪造或超过大小限制的文件返回 422。"),
         parameters=[DRAFT_PARAMETER],
         request={"multipart/form-data": MaterialUploadInputSerializer},
         responses={201: SubmittedMaterialOutputSerializer, **WRITE_ERRORS},
@@ -231,9 +240,9 @@ class DraftMaterialApi(CaseApi, APIView):
         requirement = next((m for m in services.required_materials(application) if m.id == data["requirement"]), None)
         if requirement is None:
             raise DomainError(
-                "该材料不在本申请的材料清单中（清单随所选情形变化）。",
+                gettext("该材料不在本申请的材料清单中（清单随所选情形变化）。"),
                 code="material_not_listed",
-                detail={"requirement": ["该材料不在本申请的材料清单中。"]},
+                detail={"requirement": [gettext("该材料不在本申请的材料清单中。")]},
             )
         material = services.attach_material(
             application=application, requirement=requirement, file=data["file"], actor=request.user
@@ -244,8 +253,8 @@ class DraftMaterialApi(CaseApi, APIView):
 class DraftSubmitApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="提交申请（承诺声明）",
-        description="申请表、必要材料和承诺声明齐全后生成办件编号；重复提交返回同一办件。",
+        summary=gettext_lazy("提交申请（承诺声明）"),
+        description=gettext_lazy("申请表、必要材料和承诺声明齐全后生成办件编号；重复提交返回同一办件。"),
         parameters=[DRAFT_PARAMETER],
         request=SubmitInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -272,8 +281,10 @@ class DraftSubmitApi(CaseApi, APIView):
 class ApplicationDetailApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="查看办件",
-        description="状态、期限、申请人可见的办理过程（内部意见不显示）、文书和材料的下载地址、现在需要做的事。",
+        summary=gettext_lazy("查看办件"),
+        description=gettext_lazy(
+            "状态、期限、申请人可见的办理过程（内部意见不显示）、文书和材料的下载地址、现在需要做的事。"
+        ),
         parameters=[NUMBER_PARAMETER],
         responses={200: ApplicationDetailOutputSerializer, **READ_ERRORS},
     )
@@ -285,7 +296,7 @@ class ApplicationDetailApi(CaseApi, APIView):
 class ApplicationWithdrawApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="撤回申请（作出决定前）",
+        summary=gettext_lazy("撤回申请（作出决定前）"),
         parameters=[NUMBER_PARAMETER],
         request=WithdrawInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -300,8 +311,11 @@ class ApplicationWithdrawApi(CaseApi, APIView):
 class ApplicationDocumentApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="下载文书（PDF）",
-        parameters=[NUMBER_PARAMETER, OpenApiParameter("token", str, OpenApiParameter.PATH, description="文书核验码")],
+        summary=gettext_lazy("下载文书（PDF）"),
+        parameters=[
+            NUMBER_PARAMETER,
+            OpenApiParameter("token", str, OpenApiParameter.PATH, description=gettext_lazy("文书核验码")),
+        ],
         responses={(200, "application/pdf"): FILE_RESPONSE, **READ_ERRORS},
     )
     def get(self, request: Request, number: str, token: str) -> HttpResponse:
@@ -309,7 +323,7 @@ class ApplicationDocumentApi(CaseApi, APIView):
         # A token is URL-safe base64; anything else (NUL, spaces…) is no token: answer before asking the database.
         document = application.documents.filter(token=token).first() if TOKEN_RE.match(token) else None
         if document is None:
-            raise NotFound("未找到该文书。")
+            raise NotFound(gettext("未找到该文书。"))
         response = HttpResponse(render_document(document), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{document.kind}-{application.number}.pdf"'
         response["Cache-Control"] = "private, no-store"
@@ -319,7 +333,7 @@ class ApplicationDocumentApi(CaseApi, APIView):
 class ApplicationMaterialApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="下载已提交的材料",
+        summary=gettext_lazy("下载已提交的材料"),
         parameters=[NUMBER_PARAMETER, OpenApiParameter("material_id", int, OpenApiParameter.PATH)],
         responses={(200, "application/octet-stream"): FILE_RESPONSE, **READ_ERRORS},
     )
@@ -327,11 +341,11 @@ class ApplicationMaterialApi(CaseApi, APIView):
         application, _ = case_for(request, number, DOWNLOAD)
         material = application.materials.select_related("requirement").filter(pk=material_id).first()
         if material is None or not material.file:
-            raise NotFound("该材料不存在。")
+            raise NotFound(gettext("该材料不存在。"))
         try:
             handle = material.file.open("rb")
         except FileNotFoundError:
-            raise NotFound("该材料不存在。") from None
+            raise NotFound(gettext("该材料不存在。")) from None
         extension = material.file.name.rsplit(".", 1)[-1].lower() if "." in material.file.name else "bin"
         response = FileResponse(handle, as_attachment=True, filename=f"{material.requirement.name}.{extension}")
         response["Cache-Control"] = "private, no-store"
@@ -341,11 +355,13 @@ class ApplicationMaterialApi(CaseApi, APIView):
 class FeePayApi(CaseApi, APIView):
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="网上缴费",
+        summary=gettext_lazy("网上缴费"),
         description=(
-            "按核定的收费项目向支付平台（开发环境为演示支付）下单，支付确认后登记为已缴费，"
-            "缴费或减免后方可出件。仅限申请人本人；事项不支持网上缴费返回 422，"
-            "该费用已缴纳或已减免返回 409（重复支付不会重复扣款）。"
+            gettext_lazy(
+                "按核定的收费项目向支付平台（开发环境为演示支付）下单，支付确认后登记为已缴费，"
+                "缴费或减免后方可出件。仅限申请人本人；事项不支持网上缴费返回 422，"
+                "该费用已缴纳或已减免返回 409（重复支付不会重复扣款）。"
+            )
         ),
         parameters=[NUMBER_PARAMETER, FEE_PARAMETER],
         request=None,
@@ -354,9 +370,9 @@ class FeePayApi(CaseApi, APIView):
     def post(self, request: Request, number: str, fee_id: int) -> Response:
         application, _ = case_for(request, number)
         if Actor.APPLICANT not in roles_in_case(request.user, application):
-            raise PermissionDenied("只有申请人可以在网上缴费。")
+            raise PermissionDenied(gettext("只有申请人可以在网上缴费。"))
         fee = application.fee_assessments.filter(pk=fee_id).first()
         if fee is None:
-            raise NotFound("该办件没有这笔费用。")
+            raise NotFound(gettext("该办件没有这笔费用。"))
         services.pay_fee_online(application=application, fee=fee, actor=request.user)
         return detail_response(application)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ApplicationsConfig(AppConfig):
     name = "applications"
-    verbose_name = "办件"
+    verbose_name = gettext_lazy("办件")
 
     def ready(self) -> None:
         from portal import outbox

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from applications.models import Application, ReviewTask
 from catalog.models import ServiceItem
@@ -86,7 +86,7 @@ def check_correction_due_date(due_on: dt.date, issued_on: dt.date) -> dt.date:
         due_on,
         earliest=issued_on + dt.timedelta(days=1),
         latest=issued_on + dt.timedelta(days=CORRECTION_MAX_CALENDAR_DAYS),
-        what="补正截止日期",
+        what=gettext("补正截止日期"),
     )
 
 
@@ -96,7 +96,7 @@ def check_valid_until(valid_until: dt.date, valid_from: dt.date) -> dt.date:
         valid_until,
         earliest=valid_from + dt.timedelta(days=1),
         latest=validators.years_after(valid_from, VALIDITY_MAX_YEARS),
-        what="有效期至",
+        what=gettext("有效期至"),
     )
 
 
@@ -120,7 +120,7 @@ def light_for(today: dt.date, *, warn_on: dt.date | None, due_on: dt.date | None
 
 
 # Whose light a task's deadline signal shows (DeadlineSignal.source).
-SIGNAL_SOURCES = [("case", "办件"), ("step", "本环节")]
+SIGNAL_SOURCES = [("case", gettext_lazy("办件")), ("step", gettext_lazy("本环节"))]
 
 
 @dataclass(frozen=True)
@@ -178,11 +178,15 @@ class DeadlineSignal:
 
         def part(name: str, light: str, due_on: dt.date | None) -> str:
             date = f"{due_on:%Y-%m-%d}" if due_on else "—"
-            return f"{name} {date}（{words[light]}）" if light in words else f"{name} {date}"
+            return (
+                (gettext("%(name)s %(date)s（%(words)s）") % {"name": name, "date": date, "words": words[light]})
+                if light in words
+                else f"{name} {date}"
+            )
 
         case = part(gettext("办件承诺办结日期"), self.case_light, self.case_due_on)
         step = part(gettext("本环节办理期限"), self.step_light, self.step_due_on)
-        return f"{case}；{step}"
+        return gettext("%(case)s；%(step)s") % {"case": case, "step": step}
 
 
 def _split_after_colon(label: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext, gettext_lazy
 
 from applications import refusals
 from applications.forms_runtime import MAX_TEXT
@@ -43,44 +44,48 @@ class StartForm(ChineseLabels, forms.Form):
 
     SELF, ORGANIZATION, PROXY = "self", "organization", "proxy"
     applying_as = forms.ChoiceField(
-        label="申请身份",
-        choices=[(SELF, "本人申请"), (ORGANIZATION, "为本单位申请（经办人）"), (PROXY, "受他人委托代为申请")],
+        label=gettext_lazy("申请身份"),
+        choices=[
+            (SELF, gettext_lazy("本人申请")),
+            (ORGANIZATION, gettext_lazy("为本单位申请（经办人）")),
+            (PROXY, gettext_lazy("受他人委托代为申请")),
+        ],
         widget=forms.RadioSelect,
         initial=SELF,
     )
     id_number = forms.CharField(
-        label="您的居民身份证号码",
+        label=gettext_lazy("您的居民身份证号码"),
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="账户中只保存号码的摘要，请再次输入，用于确认申请人身份。",
+        help_text=gettext_lazy("账户中只保存号码的摘要，请再次输入，用于确认申请人身份。"),
     )
     organization = forms.ModelChoiceField(
-        label="申请单位",
+        label=gettext_lazy("申请单位"),
         queryset=Organization.objects.none(),
         required=False,
-        empty_label="请选择",
-        help_text="只能选择您已登记为经办人的单位。",
+        empty_label=gettext_lazy("请选择"),
+        help_text=gettext_lazy("只能选择您已登记为经办人的单位。"),
     )
-    principal_name = forms.CharField(label="委托人姓名", required=False, max_length=50)
+    principal_name = forms.CharField(label=gettext_lazy("委托人姓名"), required=False, max_length=50)
     principal_id_number = forms.CharField(
-        label="委托人居民身份证号码",
+        label=gettext_lazy("委托人居民身份证号码"),
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     proxy_letter = forms.FileField(
-        label="授权委托书",
+        label=gettext_lazy("授权委托书"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": DOCUMENT_ACCEPT}),
-        help_text="委托人签字的授权委托书扫描件：PDF、JPEG、PNG 或 OFD。",
+        help_text=gettext_lazy("委托人签字的授权委托书扫描件：PDF、JPEG、PNG 或 OFD。"),
     )
     phone = forms.CharField(
-        label="联系电话",
+        label=gettext_lazy("联系电话"),
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        help_text="用于接收办理进度短信，可不填。",
+        help_text=gettext_lazy("用于接收办理进度短信，可不填。"),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
@@ -96,7 +101,7 @@ class StartForm(ChineseLabels, forms.Form):
         try:
             return uuid.UUID(value).hex
         except ValueError:
-            raise ValidationError("页面已失效，请刷新后重新提交。", code="bad_key") from None
+            raise ValidationError(gettext("页面已失效，请刷新后重新提交。"), code="bad_key") from None
 
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip()
@@ -108,7 +113,7 @@ class StartForm(ChineseLabels, forms.Form):
         if applying_as == self.SELF:
             self._clean_own_id_number(data)
         elif applying_as == self.ORGANIZATION and not data.get("organization"):
-            self.add_error("organization", ValidationError("请选择申请单位。", code="required"))
+            self.add_error("organization", ValidationError(gettext("请选择申请单位。"), code="required"))
         elif applying_as == self.PROXY:
             self._clean_principal(data)
         return data
@@ -116,7 +121,7 @@ class StartForm(ChineseLabels, forms.Form):
     def _clean_own_id_number(self, data: dict[str, Any]) -> None:
         raw = data.get("id_number", "")
         if not raw:
-            self.add_error("id_number", ValidationError("请输入您的居民身份证号码。", code="required"))
+            self.add_error("id_number", ValidationError(gettext("请输入您的居民身份证号码。"), code="required"))
             return
         try:
             data["id_number"] = check_own_id_number(user=self.user, id_number=raw)
@@ -125,10 +130,12 @@ class StartForm(ChineseLabels, forms.Form):
 
     def _clean_principal(self, data: dict[str, Any]) -> None:
         if not data.get("principal_name", "").strip():
-            self.add_error("principal_name", ValidationError("请填写委托人姓名。", code="required"))
+            self.add_error("principal_name", ValidationError(gettext("请填写委托人姓名。"), code="required"))
         raw = data.get("principal_id_number", "")
         if not raw:
-            self.add_error("principal_id_number", ValidationError("请填写委托人的居民身份证号码。", code="required"))
+            self.add_error(
+                "principal_id_number", ValidationError(gettext("请填写委托人的居民身份证号码。"), code="required")
+            )
         else:
             try:
                 number = validate_resident_id(raw)
@@ -138,12 +145,12 @@ class StartForm(ChineseLabels, forms.Form):
                 if id_number_digest(number) == self.user.id_number_digest:
                     self.add_error(
                         "principal_id_number",
-                        ValidationError("委托人不能是您本人，请选择“本人申请”。", code=ID_MISMATCH),
+                        ValidationError(gettext("委托人不能是您本人，请选择“本人申请”。"), code=ID_MISMATCH),
                     )
                 else:
                     data["principal_id_number"] = number
         if not data.get("proxy_letter"):
-            self.add_error("proxy_letter", ValidationError("请上传委托人签字的授权委托书。", code="required"))
+            self.add_error("proxy_letter", ValidationError(gettext("请上传委托人签字的授权委托书。"), code="required"))
 
     def refusal_status(self) -> int:
         """422 when the input was well formed but refused (someone else's ID number), else 400."""
@@ -165,10 +172,10 @@ def add_errors(form: forms.Form, exc: ValidationError) -> None:
 INPUT_TYPES = {"number": "number", "date": "date", "phone": "tel", "email": "email"}
 INPUT_MODES = {"number": "decimal", "phone": "tel", "id_number": "text", "uscc": "text"}
 HELP_TEXTS = {
-    "id_number": "18 位公民身份号码，末位可为 X。",
-    "uscc": "18 位统一社会信用代码，见营业执照。",
-    "phone": "11 位手机号码。",
-    "date": "格式：年-月-日。",
+    "id_number": gettext_lazy("18 位公民身份号码，末位可为 X。"),
+    "uscc": gettext_lazy("18 位统一社会信用代码，见营业执照。"),
+    "phone": gettext_lazy("11 位手机号码。"),
+    "date": gettext_lazy("格式：年-月-日。"),
 }
 
 
@@ -256,7 +263,7 @@ def read_situation_options(situations: Iterable[Situation], post: QueryDict) -> 
 def read_delivery(post: QueryDict) -> tuple[str, str]:
     method = post.get("delivery_method", Application.DeliveryMethod.COLLECT)
     if method not in Application.DeliveryMethod.values:  # only a forged request sends another value
-        raise BadInput("请选择有效的结果送达方式。")
+        raise BadInput(gettext("请选择有效的结果送达方式。"))
     return method, post.get("delivery_address", "")
 
 
@@ -275,7 +282,7 @@ class CorrectionForm(ChineseLabels, forms.Form):
 
     EXTRA_ROWS = 3
 
-    due_on = forms.DateField(label="补正截止日期", widget=DATE_INPUT)
+    due_on = forms.DateField(label=gettext_lazy("补正截止日期"), widget=DATE_INPUT)
 
     def __init__(
         self, *args: Any, materials: list[MaterialRequirement], received: Iterable[Any] = (), **kwargs: Any
@@ -289,14 +296,14 @@ class CorrectionForm(ChineseLabels, forms.Form):
         for material in materials:
             self.fields[f"pick_{material.pk}"] = forms.BooleanField(label=material.name, required=False)
             self.fields[f"reason_{material.pk}"] = forms.CharField(
-                label=f"“{material.name}”需补正的内容", max_length=500, required=False
+                label=gettext("“%(name)s”需补正的内容") % {"name": material.name}, max_length=500, required=False
             )
         for n in range(self.EXTRA_ROWS):
             self.fields[f"extra_name_{n}"] = forms.CharField(
-                label=f"其他补正事项 {n + 1}：名称", max_length=200, required=False
+                label=gettext("其他补正事项 %(value)s：名称") % {"value": n + 1}, max_length=200, required=False
             )
             self.fields[f"extra_reason_{n}"] = forms.CharField(
-                label=f"其他补正事项 {n + 1}：要求", max_length=500, required=False
+                label=gettext("其他补正事项 %(value)s：要求") % {"value": n + 1}, max_length=500, required=False
             )
 
     def clean(self) -> dict[str, Any]:
@@ -306,20 +313,25 @@ class CorrectionForm(ChineseLabels, forms.Form):
             reason = data.get(f"reason_{material.pk}", "").strip()
             if data.get(f"pick_{material.pk}"):
                 if not reason:
-                    self.add_error(f"reason_{material.pk}", f"请写明“{material.name}”需要补正的内容。")
+                    self.add_error(
+                        f"reason_{material.pk}", gettext("请写明“%(name)s”需要补正的内容。") % {"name": material.name}
+                    )
                 entries.append({"requirement_id": material.pk, "reason": reason})
             elif reason:
-                self.add_error(f"pick_{material.pk}", f"写了补正内容的，请勾选“{material.name}”。")
+                self.add_error(
+                    f"pick_{material.pk}", gettext("写了补正内容的，请勾选“%(name)s”。") % {"name": material.name}
+                )
         for n in range(self.EXTRA_ROWS):
             name, reason = data.get(f"extra_name_{n}", "").strip(), data.get(f"extra_reason_{n}", "").strip()
             if name or reason:
                 if not (name and reason):
                     self.add_error(
-                        f"extra_reason_{n}" if name else f"extra_name_{n}", "其他补正事项须同时写明名称和要求。"
+                        f"extra_reason_{n}" if name else f"extra_name_{n}",
+                        gettext("其他补正事项须同时写明名称和要求。"),
                     )
                 entries.append({"requirement_id": None, "name": name, "reason": reason})
         if not entries and not self.errors:
-            raise ValidationError("请勾选或填写需要补正的全部材料（一次性告知）。")
+            raise ValidationError(gettext("请勾选或填写需要补正的全部材料（一次性告知）。"))
         data["entries"] = entries
         return data
 
@@ -346,30 +358,32 @@ class RefusalForm(ChineseLabels, forms.Form):
     """
 
     reason_code = forms.ChoiceField(
-        label="不予受理的情形",
+        label=gettext_lazy("不予受理的情形"),
         choices=refusals.REFUSAL_REASON_CHOICES,
         initial=refusals.OTHER,
         required=False,
-        help_text="选定常见情形的，决定书载明该情形的理由和法律依据；选“其他”的，须填写理由和法律依据。",
+        help_text=gettext_lazy("选定常见情形的，决定书载明该情形的理由和法律依据；选“其他”的，须填写理由和法律依据。"),
     )
     reason = forms.CharField(
-        label="不予受理的理由（具体情况）",
+        label=gettext_lazy("不予受理的理由（具体情况）"),
         max_length=MAX_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="选定常见情形的，可补充具体情况，印在该情形的理由之后。",
+        help_text=gettext_lazy("选定常见情形的，可补充具体情况，印在该情形的理由之后。"),
     )
     basis = forms.CharField(
-        label="法律依据",
+        label=gettext_lazy("法律依据"),
         max_length=300,
         required=False,
-        help_text="选定常见情形的可不填（使用该情形的依据）；例如：《中华人民共和国行政许可法》第三十二条第一款第（二）项。",
+        help_text=gettext_lazy(
+            "选定常见情形的可不填（使用该情形的依据）；例如：《中华人民共和国行政许可法》第三十二条第一款第（二）项。"
+        ),
     )
     competent_agency = forms.CharField(
-        label="有权受理的机关",
+        label=gettext_lazy("有权受理的机关"),
         max_length=200,
         required=False,
-        help_text="“不属于本机关职权范围”的必填：告知申请人向有关行政机关申请。",
+        help_text=gettext_lazy("“不属于本机关职权范围”的必填：告知申请人向有关行政机关申请。"),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from portal import crypto, validators
 from portal.idnumbers import mask_id_number
@@ -25,7 +26,7 @@ FIELD_VALIDATORS = {
     "resident_id": validators.validate_resident_id,
     "uscc": validators.validate_uscc,
     "phone": validators.validate_phone,
-    "email": EmailValidator(message="请填写有效的电子邮箱地址。"),
+    "email": EmailValidator(message=gettext_lazy("请填写有效的电子邮箱地址。")),
 }
 TYPE_VALIDATORS = {"id_number": "resident_id", "uscc": "uscc", "phone": "phone", "email": "email"}
 # A date in an item's form (a birth date, a business term's end) lies within these bounds.
@@ -111,14 +112,14 @@ def validate_form_data(definition: list[dict[str, Any]], data: dict[str, Any]) -
         text = "" if value is None else str(value).strip() if not isinstance(value, list) else value
         if not text:
             if field.get("required"):
-                problems[name] = [f"请填写“{label}”。"]
+                problems[name] = [gettext("请填写“%(label)s”。") % {"label": label}]
             continue
         message = _check_value(field, text)
         if message:
-            problems[name] = [f"“{label}”：{message}"]
+            problems[name] = [gettext("“%(label)s”：%(message)s") % {"label": label, "message": message}]
     unknown = set(data) - {f["name"] for f in definition}
     if unknown:
-        problems["__all__"] = ["表单含有未定义的字段。"]
+        problems["__all__"] = [gettext("表单含有未定义的字段。")]
     return problems
 
 
@@ -126,31 +127,31 @@ def _check_value(field: dict[str, Any], value: Any) -> str:
     kind = field.get("type", "text")
     options = [str(o) for o in field.get("options", [])]
     if kind in ("select", "radio") and str(value) not in options:
-        return "请从给定选项中选择。"
+        return gettext("请从给定选项中选择。")
     if kind == "checkbox":
         chosen = value if isinstance(value, list) else [value]
         if any(str(v) not in options for v in chosen):
-            return "请从给定选项中选择。"
+            return gettext("请从给定选项中选择。")
         return ""
     if isinstance(value, str) and len(value) > MAX_TEXT:
-        return f"不能超过 {MAX_TEXT} 个字。"
+        return gettext("不能超过 %(MAX_TEXT)s 个字。") % {"MAX_TEXT": MAX_TEXT}
     if kind == "number":
         try:
             float(value)
         except (TypeError, ValueError):
-            return "请填写数字。"
+            return gettext("请填写数字。")
     if kind == "date":
         try:
             day = dt.date.fromisoformat(str(value))
         except ValueError:
-            return "请按 年-月-日 填写日期。"
+            return gettext("请按 年-月-日 填写日期。")
         try:
             today = timezone.localdate()
             validators.validate_date_between(
                 day,
                 earliest=FORM_EARLIEST_DATE,
                 latest=validators.years_after(today, FORM_LATEST_YEARS_AHEAD),
-                what=str(field.get("label") or "日期"),
+                what=str(field.get("label") or gettext("日期")),
             )
         except ValidationError as exc:
             return exc.messages[0]

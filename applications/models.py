@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
 from portal.uploads import RandomName
@@ -20,34 +21,34 @@ class Party(models.Model):
     """The applicant: a natural person or an organisation. Not a user account."""
 
     class Kind(models.TextChoices):
-        PERSON = "person", "自然人"
-        ORGANIZATION = "organization", "法人或其他组织"
+        PERSON = "person", gettext_lazy("自然人")
+        ORGANIZATION = "organization", gettext_lazy("法人或其他组织")
 
     class IdType(models.TextChoices):
-        RESIDENT_ID = "resident_id", "居民身份证"
-        PASSPORT = "passport", "护照"
-        HK_MACAU = "hk_macau", "港澳居民来往内地通行证"
-        TAIWAN = "taiwan", "台湾居民来往大陆通行证"
-        FOREIGN_PERMANENT = "foreign_permanent", "外国人永久居留身份证"
-        USCC = "uscc", "统一社会信用代码"
+        RESIDENT_ID = "resident_id", gettext_lazy("居民身份证")
+        PASSPORT = "passport", gettext_lazy("护照")
+        HK_MACAU = "hk_macau", gettext_lazy("港澳居民来往内地通行证")
+        TAIWAN = "taiwan", gettext_lazy("台湾居民来往大陆通行证")
+        FOREIGN_PERMANENT = "foreign_permanent", gettext_lazy("外国人永久居留身份证")
+        USCC = "uscc", gettext_lazy("统一社会信用代码")
 
-    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
-    name = models.CharField("名称/姓名", max_length=200)
-    id_type = models.CharField("证件类型", max_length=20, choices=IdType.choices)
+    kind = models.CharField(gettext_lazy("类型"), max_length=12, choices=Kind.choices)
+    name = models.CharField(gettext_lazy("名称/姓名"), max_length=200)
+    id_type = models.CharField(gettext_lazy("证件类型"), max_length=20, choices=IdType.choices)
     # Personal information (个人信息保护法): encrypted at rest, a keyed digest to find it, a masked
     # form to show. A USCC is public and stored as is in the same columns for one look-up path.
-    id_number_encrypted = models.TextField("证件号码（加密）")
-    id_number_digest = models.CharField("证件号码摘要", max_length=64, db_index=True)
-    id_number_masked = models.CharField("证件号码（脱敏）", max_length=40)
+    id_number_encrypted = models.TextField(gettext_lazy("证件号码（加密）"))
+    id_number_digest = models.CharField(gettext_lazy("证件号码摘要"), max_length=64, db_index=True)
+    id_number_masked = models.CharField(gettext_lazy("证件号码（脱敏）"), max_length=40)
     # Written once, when the party is first recorded, and never from someone else's start: a case's
     # notices go to the contact phone on that case (Application.contact_phone).
-    phone = models.CharField("联系电话", max_length=20, blank=True)
-    legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
+    phone = models.CharField(gettext_lazy("联系电话"), max_length=20, blank=True)
+    legal_representative = models.CharField(gettext_lazy("法定代表人"), max_length=50, blank=True)
     # The account proved to be this person's (at a window, or by a strong real-name check): it sees
     # every case filed under the party. A matching real-name binding alone is no proof.
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="已核验本人账户",
+        verbose_name=gettext_lazy("已核验本人账户"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -56,65 +57,76 @@ class Party(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "申请人"
-        verbose_name_plural = "申请人"
+        verbose_name = gettext_lazy("申请人")
+        verbose_name_plural = gettext_lazy("申请人")
         constraints = [models.UniqueConstraint(fields=["id_type", "id_number_digest"], name="uniq_party_identity")]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.id_number_masked}）"
+        return gettext("%(name)s（%(id_number_masked)s）") % {
+            "name": self.name,
+            "id_number_masked": self.id_number_masked,
+        }
 
 
 class Application(models.Model):
     """办件."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        SUBMITTED = "submitted", "已申报待预审"
-        RECEIVED = "received", "已收件"
-        CORRECTION_REQUESTED = "correction_requested", "待补正"
-        IN_REVIEW = "in_review", "审查中"
-        SUSPENDED = "suspended", "暂停计时"
-        DECIDED = "decided", "已决定"
-        CONCLUDED = "concluded", "已办结"
-        REFUSED = "refused", "不予受理"
-        WITHDRAWN = "withdrawn", "已撤件"
-        RETURNED = "returned", "已退件"
+        DRAFT = "draft", gettext_lazy("草稿")
+        SUBMITTED = "submitted", gettext_lazy("已申报待预审")
+        RECEIVED = "received", gettext_lazy("已收件")
+        CORRECTION_REQUESTED = "correction_requested", gettext_lazy("待补正")
+        IN_REVIEW = "in_review", gettext_lazy("审查中")
+        SUSPENDED = "suspended", gettext_lazy("暂停计时")
+        DECIDED = "decided", gettext_lazy("已决定")
+        CONCLUDED = "concluded", gettext_lazy("已办结")
+        REFUSED = "refused", gettext_lazy("不予受理")
+        WITHDRAWN = "withdrawn", gettext_lazy("已撤件")
+        RETURNED = "returned", gettext_lazy("已退件")
 
     class Channel(models.TextChoices):
-        ONLINE = "online", "网上申报"
-        WINDOW = "window", "窗口受理"
+        ONLINE = "online", gettext_lazy("网上申报")
+        WINDOW = "window", gettext_lazy("窗口受理")
 
     class ActingAs(models.TextChoices):
-        SELF = "self", "本人"
-        AGENT = "agent", "经办人"
-        PROXY = "proxy", "委托代理人"
+        SELF = "self", gettext_lazy("本人")
+        AGENT = "agent", gettext_lazy("经办人")
+        PROXY = "proxy", gettext_lazy("委托代理人")
 
     class DeliveryMethod(models.TextChoices):
-        COLLECT = "collect", "窗口领取"
-        POST = "post", "邮寄送达"
-        DOWNLOAD = "download", "网上下载"
+        COLLECT = "collect", gettext_lazy("窗口领取")
+        POST = "post", gettext_lazy("邮寄送达")
+        DOWNLOAD = "download", gettext_lazy("网上下载")
 
     class Light(models.TextChoices):
-        NONE = "", "未计时"
-        GREEN = "green", "绿灯"
-        YELLOW = "yellow", "黄灯"
-        RED = "red", "红灯"
+        NONE = "", gettext_lazy("未计时")
+        GREEN = "green", gettext_lazy("绿灯")
+        YELLOW = "yellow", gettext_lazy("黄灯")
+        RED = "red", gettext_lazy("红灯")
 
     class Outcome(models.TextChoices):
-        GRANTED = "granted", "准予"
-        DENIED = "denied", "不予"
+        GRANTED = "granted", gettext_lazy("准予")
+        DENIED = "denied", gettext_lazy("不予")
 
-    number = models.CharField("办件编号", max_length=40, unique=True, null=True, blank=True)
+    number = models.CharField(gettext_lazy("办件编号"), max_length=40, unique=True, null=True, blank=True)
     item = models.ForeignKey(
-        ServiceItem, verbose_name="事项（申请时版本）", on_delete=models.PROTECT, related_name="applications"
+        ServiceItem,
+        verbose_name=gettext_lazy("事项（申请时版本）"),
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
     department = models.ForeignKey(
-        "catalog.Department", verbose_name="实施机关", on_delete=models.PROTECT, related_name="applications"
+        "catalog.Department",
+        verbose_name=gettext_lazy("实施机关"),
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
-    party = models.ForeignKey(Party, verbose_name="申请人", on_delete=models.PROTECT, related_name="applications")
+    party = models.ForeignKey(
+        Party, verbose_name=gettext_lazy("申请人"), on_delete=models.PROTECT, related_name="applications"
+    )
     applicant_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="申报账户",
+        verbose_name=gettext_lazy("申报账户"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -122,71 +134,80 @@ class Application(models.Model):
     )
     # The applicant's name and contact as given for this case: shown back as typed, never the party's
     # registered name (no ID-number → name oracle), and where this case's notices go.
-    applicant_name = models.CharField("申请人姓名/名称（本件）", max_length=200, blank=True)
-    contact_phone = models.CharField("联系电话（本件）", max_length=20, blank=True)
+    applicant_name = models.CharField(gettext_lazy("申请人姓名/名称（本件）"), max_length=200, blank=True)
+    contact_phone = models.CharField(gettext_lazy("联系电话（本件）"), max_length=20, blank=True)
     # The account that proved this case is theirs with the receipt's code (applications.services.claim_application).
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="认领账户",
+        verbose_name=gettext_lazy("认领账户"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="claimed_applications",
     )
     # Printed on the receipt with the number: proves the case to its applicant (claim, public lookup).
-    access_code = models.CharField("查询码", max_length=12, blank=True)
-    acting_as = models.CharField("办理身份", max_length=8, choices=ActingAs.choices, default=ActingAs.SELF)
-    channel = models.CharField("申报渠道", max_length=8, choices=Channel.choices, default=Channel.ONLINE)
-    status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.DRAFT)
-    situation_options = models.JSONField("所选情形", default=list, blank=True)
-    form_data = models.JSONField("申请表内容", default=dict, blank=True)
-    delivery_method = models.CharField(
-        "结果送达方式", max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.COLLECT
+    access_code = models.CharField(gettext_lazy("查询码"), max_length=12, blank=True)
+    acting_as = models.CharField(
+        gettext_lazy("办理身份"), max_length=8, choices=ActingAs.choices, default=ActingAs.SELF
     )
-    delivery_address = models.CharField("邮寄地址", max_length=300, blank=True)
-    declaration_signed_at = models.DateTimeField("承诺声明时间", null=True, blank=True)
+    channel = models.CharField(gettext_lazy("申报渠道"), max_length=8, choices=Channel.choices, default=Channel.ONLINE)
+    status = models.CharField(gettext_lazy("状态"), max_length=24, choices=Status.choices, default=Status.DRAFT)
+    situation_options = models.JSONField(gettext_lazy("所选情形"), default=list, blank=True)
+    form_data = models.JSONField(gettext_lazy("申请表内容"), default=dict, blank=True)
+    delivery_method = models.CharField(
+        gettext_lazy("结果送达方式"), max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.COLLECT
+    )
+    delivery_address = models.CharField(gettext_lazy("邮寄地址"), max_length=300, blank=True)
+    declaration_signed_at = models.DateTimeField(gettext_lazy("承诺声明时间"), null=True, blank=True)
     # A proxy (委托代理人) files with the principal's signed letter; it has no material requirement row.
-    proxy_letter = models.FileField("授权委托书", upload_to=RandomName("proxy_letters/%Y/%m"), blank=True)
+    proxy_letter = models.FileField(gettext_lazy("授权委托书"), upload_to=RandomName("proxy_letters/%Y/%m"), blank=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     # The clock (DESIGN.md "Time and background work"): columns, never long Celery countdowns.
-    received_on = models.DateField("收件日期", null=True, blank=True)
-    accepted_on = models.DateField("受理日期", null=True, blank=True)
-    due_on = models.DateField("承诺办结日期", null=True, blank=True, db_index=True)
-    statutory_due_on = models.DateField("法定办结日期", null=True, blank=True)
-    warn_on = models.DateField("预警日期", null=True, blank=True, db_index=True)
-    light = models.CharField("时效灯", max_length=6, choices=Light.choices, default=Light.NONE, blank=True)
-    is_provisional_deadline = models.BooleanField("时限依据临时日历", default=False)
-    auto_accept_on = models.DateField("逾期视为受理日期", null=True, blank=True, db_index=True)
-    correction_due_on = models.DateField("补正截止日期", null=True, blank=True, db_index=True)
-    suspended_on = models.DateField("暂停计时日期", null=True, blank=True)
+    received_on = models.DateField(gettext_lazy("收件日期"), null=True, blank=True)
+    accepted_on = models.DateField(gettext_lazy("受理日期"), null=True, blank=True)
+    due_on = models.DateField(gettext_lazy("承诺办结日期"), null=True, blank=True, db_index=True)
+    statutory_due_on = models.DateField(gettext_lazy("法定办结日期"), null=True, blank=True)
+    warn_on = models.DateField(gettext_lazy("预警日期"), null=True, blank=True, db_index=True)
+    light = models.CharField(
+        gettext_lazy("时效灯"), max_length=6, choices=Light.choices, default=Light.NONE, blank=True
+    )
+    is_provisional_deadline = models.BooleanField(gettext_lazy("时限依据临时日历"), default=False)
+    auto_accept_on = models.DateField(gettext_lazy("逾期视为受理日期"), null=True, blank=True, db_index=True)
+    correction_due_on = models.DateField(gettext_lazy("补正截止日期"), null=True, blank=True, db_index=True)
+    suspended_on = models.DateField(gettext_lazy("暂停计时日期"), null=True, blank=True)
     # 容缺受理 (applications.services.deferrals): the applicant's pledge, and the earliest date a
     # 容缺后补 material is still owed by (the sweep's index), reminded once.
-    deferral_pledged_at = models.DateTimeField("容缺受理承诺时间", null=True, blank=True)
-    deferral_due_on = models.DateField("容缺后补截止日期", null=True, blank=True, db_index=True)
-    deferral_reminded_at = models.DateTimeField("容缺后补提醒时间", null=True, blank=True)
-    is_extended = models.BooleanField("已延长", default=False)
+    deferral_pledged_at = models.DateTimeField(gettext_lazy("容缺受理承诺时间"), null=True, blank=True)
+    deferral_due_on = models.DateField(gettext_lazy("容缺后补截止日期"), null=True, blank=True, db_index=True)
+    deferral_reminded_at = models.DateTimeField(gettext_lazy("容缺后补提醒时间"), null=True, blank=True)
+    is_extended = models.BooleanField(gettext_lazy("已延长"), default=False)
     current_step = models.ForeignKey(
-        ProcessStep, verbose_name="当前环节", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ProcessStep,
+        verbose_name=gettext_lazy("当前环节"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     status_before_correction = models.CharField(max_length=24, blank=True)
 
-    outcome = models.CharField("决定", max_length=8, choices=Outcome.choices, blank=True)
-    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
-    certificate_due_on = models.DateField("发证期限", null=True, blank=True)
-    concluded_at = models.DateTimeField("办结时间", null=True, blank=True)
+    outcome = models.CharField(gettext_lazy("决定"), max_length=8, choices=Outcome.choices, blank=True)
+    decided_at = models.DateTimeField(gettext_lazy("决定时间"), null=True, blank=True)
+    certificate_due_on = models.DateField(gettext_lazy("发证期限"), null=True, blank=True)
+    concluded_at = models.DateTimeField(gettext_lazy("办结时间"), null=True, blank=True)
     # Written at conclusion (deliver_result), for supervision: working days from acceptance to the
     # conclusion and to the promised date (moved by extensions and special procedures).
-    workdays_used = models.PositiveSmallIntegerField("办结用时（工作日）", null=True, blank=True)
-    workdays_promised = models.PositiveSmallIntegerField("承诺时限（工作日）", null=True, blank=True)
+    workdays_used = models.PositiveSmallIntegerField(gettext_lazy("办结用时（工作日）"), null=True, blank=True)
+    workdays_promised = models.PositiveSmallIntegerField(gettext_lazy("承诺时限（工作日）"), null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
-    submitted_at = models.DateTimeField("申报时间", null=True, blank=True)
+    submitted_at = models.DateTimeField(gettext_lazy("申报时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "办件"
-        verbose_name_plural = "办件"
+        verbose_name = gettext_lazy("办件")
+        verbose_name_plural = gettext_lazy("办件")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "department", "due_on"]),
@@ -199,7 +220,7 @@ class Application(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.number or f"草稿#{self.pk}"
+        return self.number or (gettext("草稿#%(pk)s") % {"pk": self.pk})
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         # What applications.access remembered of this instance (roles, authorisations) is re-read too.
@@ -211,20 +232,20 @@ class TimelineEvent(models.Model):
     """One row per action on a case: who, from, to, when, note; some are for the applicant's eyes."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="timeline")
-    at = models.DateTimeField("时间")
+    at = models.DateTimeField(gettext_lazy("时间"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField("操作", max_length=40)
-    from_status = models.CharField("原状态", max_length=24, blank=True)
-    to_status = models.CharField("新状态", max_length=24, blank=True)
-    note = models.TextField("说明", blank=True)
-    is_visible_to_applicant = models.BooleanField("申请人可见", default=True)
+    action = models.CharField(gettext_lazy("操作"), max_length=40)
+    from_status = models.CharField(gettext_lazy("原状态"), max_length=24, blank=True)
+    to_status = models.CharField(gettext_lazy("新状态"), max_length=24, blank=True)
+    note = models.TextField(gettext_lazy("说明"), blank=True)
+    is_visible_to_applicant = models.BooleanField(gettext_lazy("申请人可见"), default=True)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        verbose_name = "办理过程"
-        verbose_name_plural = "办理过程"
+        verbose_name = gettext_lazy("办理过程")
+        verbose_name_plural = gettext_lazy("办理过程")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -236,29 +257,29 @@ class SubmittedMaterial(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
     requirement = models.ForeignKey(MaterialRequirement, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField("文件", upload_to=RandomName("applications/%Y/%m"), blank=True)
+    file = models.FileField(gettext_lazy("文件"), upload_to=RandomName("applications/%Y/%m"), blank=True)
     # The uploader's name for the file, shown to people; the stored name is random.
-    original_name = models.CharField("原文件名", max_length=200, blank=True)
+    original_name = models.CharField(gettext_lazy("原文件名"), max_length=200, blank=True)
     content_type = models.CharField(max_length=40, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
-    originals_received = models.PositiveSmallIntegerField("收取原件", default=0)
-    copies_received = models.PositiveSmallIntegerField("收取复印件", default=0)
-    deferred_until = models.DateField("容缺后补期限", null=True, blank=True)
-    is_current = models.BooleanField("有效", default=True)
+    originals_received = models.PositiveSmallIntegerField(gettext_lazy("收取原件"), default=0)
+    copies_received = models.PositiveSmallIntegerField(gettext_lazy("收取复印件"), default=0)
+    deferred_until = models.DateField(gettext_lazy("容缺后补期限"), null=True, blank=True)
+    is_current = models.BooleanField(gettext_lazy("有效"), default=True)
     # 免证办: filled in from the applicant's own valid e-licence at submission (applications/licences/
     # fetching.py), no file: the registry's answer as it stood then, shown as verified to the staff.
-    licence_number = models.CharField("电子证照编号", max_length=60, blank=True)
-    licence_issuer = models.CharField("发证机关", max_length=200, blank=True)
-    licence_issued_on = models.DateField("发证日期", null=True, blank=True)
-    licence_valid_until = models.DateField("证照有效期至", null=True, blank=True)
+    licence_number = models.CharField(gettext_lazy("电子证照编号"), max_length=60, blank=True)
+    licence_issuer = models.CharField(gettext_lazy("发证机关"), max_length=200, blank=True)
+    licence_issued_on = models.DateField(gettext_lazy("发证日期"), null=True, blank=True)
+    licence_valid_until = models.DateField(gettext_lazy("证照有效期至"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "提交材料"
-        verbose_name_plural = "提交材料"
+        verbose_name = gettext_lazy("提交材料")
+        verbose_name_plural = gettext_lazy("提交材料")
         ordering = ["requirement__order", "id"]
 
     def __str__(self) -> str:
@@ -273,21 +294,21 @@ class CorrectionNotice(models.Model):
     """一次性告知书: every missing or defective material at once, with a deadline (行政许可法 art. 32)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="correction_notices")
-    issued_at = models.DateTimeField("告知时间")
+    issued_at = models.DateTimeField(gettext_lazy("告知时间"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # [{"requirement_id": int | None, "name": str, "reason": str}]
-    entries = models.JSONField("补正内容")
-    due_on = models.DateField("补正截止日期")
-    after_acceptance = models.BooleanField("受理后补正", default=False)
-    resolved_at = models.DateTimeField("补正完成时间", null=True, blank=True)
+    entries = models.JSONField(gettext_lazy("补正内容"))
+    due_on = models.DateField(gettext_lazy("补正截止日期"))
+    after_acceptance = models.BooleanField(gettext_lazy("受理后补正"), default=False)
+    resolved_at = models.DateTimeField(gettext_lazy("补正完成时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "补正告知"
-        verbose_name_plural = "补正告知"
+        verbose_name = gettext_lazy("补正告知")
+        verbose_name_plural = gettext_lazy("补正告知")
         ordering = ["-issued_at"]
 
     def __str__(self) -> str:
-        return f"{self.application} 补正告知"
+        return gettext("%(application)s 补正告知") % {"application": self.application}
 
 
 class Suspension(models.Model):
@@ -296,31 +317,31 @@ class Suspension(models.Model):
     # The special procedures are catalog.models.SpecialProcedure's (tests/catalog/test_rules.py checks
     # they agree); TextChoices cannot be extended, hence the repetition.
     class Kind(models.TextChoices):
-        SITE_INSPECTION = "site_inspection", "现场勘验"
-        HEARING = "hearing", "听证"
-        TESTING = "testing", "检验检测"
-        EXPERT_REVIEW = "expert_review", "专家评审"
-        APPRAISAL = "appraisal", "鉴定"
-        BIDDING = "bidding", "招标拍卖"
-        PUBLICITY = "publicity", "公示"
-        CORRECTION = "correction", "受理后补正"
-        DEFERRAL = "deferral", "容缺材料逾期未补"
+        SITE_INSPECTION = "site_inspection", gettext_lazy("现场勘验")
+        HEARING = "hearing", gettext_lazy("听证")
+        TESTING = "testing", gettext_lazy("检验检测")
+        EXPERT_REVIEW = "expert_review", gettext_lazy("专家评审")
+        APPRAISAL = "appraisal", gettext_lazy("鉴定")
+        BIDDING = "bidding", gettext_lazy("招标拍卖")
+        PUBLICITY = "publicity", gettext_lazy("公示")
+        CORRECTION = "correction", gettext_lazy("受理后补正")
+        DEFERRAL = "deferral", gettext_lazy("容缺材料逾期未补")
 
     # Paused until the applicant's material comes, and ended by it, never by a reviewer's "resume".
     ENDED_BY_MATERIAL = (Kind.CORRECTION, Kind.DEFERRAL)
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="suspensions")
-    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    reason = models.TextField("原因")
-    expected_days = models.PositiveSmallIntegerField("预计时长（工作日）", default=0)
-    started_on = models.DateField("开始日期")
-    ended_on = models.DateField("结束日期", null=True, blank=True)
-    result = models.TextField("结果", blank=True)
+    kind = models.CharField(gettext_lazy("类型"), max_length=20, choices=Kind.choices)
+    reason = models.TextField(gettext_lazy("原因"))
+    expected_days = models.PositiveSmallIntegerField(gettext_lazy("预计时长（工作日）"), default=0)
+    started_on = models.DateField(gettext_lazy("开始日期"))
+    ended_on = models.DateField(gettext_lazy("结束日期"), null=True, blank=True)
+    result = models.TextField(gettext_lazy("结果"), blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        verbose_name = "暂停计时"
-        verbose_name_plural = "暂停计时"
+        verbose_name = gettext_lazy("暂停计时")
+        verbose_name_plural = gettext_lazy("暂停计时")
         ordering = ["started_on", "id"]
 
     def __str__(self) -> str:
@@ -331,14 +352,14 @@ class Extension(models.Model):
     """One extension of the limit (行政许可法 art. 42: +10 days with the head's approval)."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "待批准"
-        APPROVED = "approved", "已批准"
-        REJECTED = "rejected", "未批准"
+        REQUESTED = "requested", gettext_lazy("待批准")
+        APPROVED = "approved", gettext_lazy("已批准")
+        REJECTED = "rejected", gettext_lazy("未批准")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="extensions")
-    days = models.PositiveSmallIntegerField("延长工作日")
-    reason = models.TextField("理由")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    days = models.PositiveSmallIntegerField(gettext_lazy("延长工作日"))
+    reason = models.TextField(gettext_lazy("理由"))
+    status = models.CharField(gettext_lazy("状态"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField()
     decided_by = models.ForeignKey(
@@ -347,8 +368,8 @@ class Extension(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "延长申请"
-        verbose_name_plural = "延长申请"
+        verbose_name = gettext_lazy("延长申请")
+        verbose_name_plural = gettext_lazy("延长申请")
         constraints = [
             models.UniqueConstraint(
                 fields=["application"], condition=Q(status="approved"), name="one_approved_extension"
@@ -356,41 +377,45 @@ class Extension(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.application} 延长{self.days}日"
+        return gettext("%(application)s 延长%(days)s日") % {"application": self.application, "days": self.days}
 
 
 class ReviewTask(models.Model):
     """The back office's work on one review step of one case (承办 → 审核 → 批准)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "待办"
-        DONE = "done", "已办"
-        RETURNED = "returned", "已退回"
-        CANCELLED = "cancelled", "已撤销"
+        OPEN = "open", gettext_lazy("待办")
+        DONE = "done", gettext_lazy("已办")
+        RETURNED = "returned", gettext_lazy("已退回")
+        CANCELLED = "cancelled", gettext_lazy("已撤销")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="tasks")
     step = models.ForeignKey(ProcessStep, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(gettext_lazy("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="review_tasks"
     )
     opened_at = models.DateTimeField()
-    due_on = models.DateField("环节办理期限", null=True, blank=True)
+    due_on = models.DateField(gettext_lazy("环节办理期限"), null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    opinion = models.TextField("审查意见", blank=True)
+    opinion = models.TextField(gettext_lazy("审查意见"), blank=True)
     # The step's own light against ``due_on`` (its limit in working days), kept by
     # applications.services.sweep_overdue_steps: yellow on the last day, red once past it. Red is
     # also the memory that the overdue notice went out, as Application.light is for the case.
     light = models.CharField(
-        "环节时效灯", max_length=6, choices=Application.Light.choices, default=Application.Light.GREEN, blank=True
+        gettext_lazy("环节时效灯"),
+        max_length=6,
+        choices=Application.Light.choices,
+        default=Application.Light.GREEN,
+        blank=True,
     )
 
     class Meta:
-        verbose_name = "审查任务"
-        verbose_name_plural = "审查任务"
+        verbose_name = gettext_lazy("审查任务")
+        verbose_name_plural = gettext_lazy("审查任务")
         ordering = ["opened_at", "id"]
         indexes = [
             # What sweep_overdue_steps reads: the open tasks not yet red, by their step's due date.
@@ -399,7 +424,7 @@ class ReviewTask(models.Model):
             ),
         ]
         # Held with django-guardian on one task when a head assigns it to one reviewer.
-        permissions = [("work_on_reviewtask", "可办理该审查任务")]
+        permissions = [("work_on_reviewtask", gettext_lazy("可办理该审查任务"))]
         constraints = [
             models.UniqueConstraint(fields=["application"], condition=Q(status="open"), name="one_open_task_per_case"),
         ]
@@ -412,11 +437,11 @@ class Result(models.Model):
     """What the decision produced: the licence or certificate, or the denial's reasons."""
 
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="result")
-    outcome = models.CharField("决定", max_length=8, choices=Application.Outcome.choices)
-    reasons = models.TextField("理由", blank=True)
-    certificate_number = models.CharField("证照编号", max_length=60, blank=True)
-    valid_from = models.DateField("有效期起", null=True, blank=True)
-    valid_until = models.DateField("有效期至", null=True, blank=True)
+    outcome = models.CharField(gettext_lazy("决定"), max_length=8, choices=Application.Outcome.choices)
+    reasons = models.TextField(gettext_lazy("理由"), blank=True)
+    certificate_number = models.CharField(gettext_lazy("证照编号"), max_length=60, blank=True)
+    valid_from = models.DateField(gettext_lazy("有效期起"), null=True, blank=True)
+    valid_until = models.DateField(gettext_lazy("有效期至"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField()
     # 告知承诺制: a grant obtained by a false commitment is revoked (applications.services.commitments).
@@ -424,8 +449,8 @@ class Result(models.Model):
     revocation_reason = models.TextField("撤销理由", blank=True)
 
     class Meta:
-        verbose_name = "办理结果"
-        verbose_name_plural = "办理结果"
+        verbose_name = gettext_lazy("办理结果")
+        verbose_name_plural = gettext_lazy("办理结果")
 
     def __str__(self) -> str:
         return f"{self.application} {self.get_outcome_display()}"
@@ -496,21 +521,21 @@ class FeeAssessment(models.Model):
     """The fees a case owes, paid or waived before delivery."""
 
     class Status(models.TextChoices):
-        DUE = "due", "待缴费"
-        PAID = "paid", "已缴费"
-        WAIVED = "waived", "已减免"
+        DUE = "due", gettext_lazy("待缴费")
+        PAID = "paid", gettext_lazy("已缴费")
+        WAIVED = "waived", gettext_lazy("已减免")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="fee_assessments")
-    name = models.CharField("收费项目", max_length=100)
-    amount_yuan = models.DecimalField("金额（元）", max_digits=10, decimal_places=2)
-    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.DUE)
-    waiver_basis = models.CharField("减免依据", max_length=300, blank=True)
-    payment_reference = models.CharField("支付流水号", max_length=64, blank=True, unique=True, null=True)
+    name = models.CharField(gettext_lazy("收费项目"), max_length=100)
+    amount_yuan = models.DecimalField(gettext_lazy("金额（元）"), max_digits=10, decimal_places=2)
+    status = models.CharField(gettext_lazy("状态"), max_length=8, choices=Status.choices, default=Status.DUE)
+    waiver_basis = models.CharField(gettext_lazy("减免依据"), max_length=300, blank=True)
+    payment_reference = models.CharField(gettext_lazy("支付流水号"), max_length=64, blank=True, unique=True, null=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "收费"
-        verbose_name_plural = "收费"
+        verbose_name = gettext_lazy("收费")
+        verbose_name_plural = gettext_lazy("收费")
 
     def __str__(self) -> str:
         return f"{self.name} {self.amount_yuan}"
@@ -520,16 +545,16 @@ class Delivery(models.Model):
     """出件: how the result reached the applicant (送达回证 for hand delivery)."""
 
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="delivery")
-    method = models.CharField("方式", max_length=10, choices=Application.DeliveryMethod.choices)
-    tracking_number = models.CharField("快递单号", max_length=40, blank=True)
-    recipient_name = models.CharField("签收人", max_length=50, blank=True)
-    recipient_is_proxy = models.BooleanField("代领", default=False)
+    method = models.CharField(gettext_lazy("方式"), max_length=10, choices=Application.DeliveryMethod.choices)
+    tracking_number = models.CharField(gettext_lazy("快递单号"), max_length=40, blank=True)
+    recipient_name = models.CharField(gettext_lazy("签收人"), max_length=50, blank=True)
+    recipient_is_proxy = models.BooleanField(gettext_lazy("代领"), default=False)
     delivered_at = models.DateTimeField()
     delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        verbose_name = "送达"
-        verbose_name_plural = "送达"
+        verbose_name = gettext_lazy("送达")
+        verbose_name_plural = gettext_lazy("送达")
 
     def __str__(self) -> str:
         return f"{self.application} {self.get_method_display()}"
@@ -539,25 +564,25 @@ class Document(models.Model):
     """A written notice or result (PDF), rendered when first asked for, verifiable by its QR token."""
 
     class Kind(models.TextChoices):
-        ACCEPTANCE_RECEIPT = "acceptance_receipt", "受理凭证"
-        CORRECTION_NOTICE = "correction_notice", "一次性告知书"
-        REFUSAL_NOTICE = "refusal_notice", "不予受理决定书"
-        SUSPENSION_NOTICE = "suspension_notice", "特别程序告知书"
-        SUSPENSION_END_NOTICE = "suspension_end_notice", "特别程序结果告知书"
-        EXTENSION_NOTICE = "extension_notice", "延长期限告知书"
-        GRANT_DECISION = "grant_decision", "准予许可决定书"
-        DENIAL_DECISION = "denial_decision", "不予许可决定书"
-        SERVICE_RECEIPT = "service_receipt", "送达回证"
-        RETURN_NOTICE = "return_notice", "退件通知书"
-        DEFERRAL_PLEDGE = "deferral_pledge", "容缺受理承诺书"
-        COMMITMENT = "commitment", "告知承诺书"
-        REVOCATION_NOTICE = "revocation_notice", "撤销行政许可决定书"
+        ACCEPTANCE_RECEIPT = "acceptance_receipt", gettext_lazy("受理凭证")
+        CORRECTION_NOTICE = "correction_notice", gettext_lazy("一次性告知书")
+        REFUSAL_NOTICE = "refusal_notice", gettext_lazy("不予受理决定书")
+        SUSPENSION_NOTICE = "suspension_notice", gettext_lazy("特别程序告知书")
+        SUSPENSION_END_NOTICE = "suspension_end_notice", gettext_lazy("特别程序结果告知书")
+        EXTENSION_NOTICE = "extension_notice", gettext_lazy("延长期限告知书")
+        GRANT_DECISION = "grant_decision", gettext_lazy("准予许可决定书")
+        DENIAL_DECISION = "denial_decision", gettext_lazy("不予许可决定书")
+        SERVICE_RECEIPT = "service_receipt", gettext_lazy("送达回证")
+        RETURN_NOTICE = "return_notice", gettext_lazy("退件通知书")
+        DEFERRAL_PLEDGE = "deferral_pledge", gettext_lazy("容缺受理承诺书")
+        COMMITMENT = "commitment", gettext_lazy("告知承诺书")
+        REVOCATION_NOTICE = "revocation_notice", gettext_lazy("撤销行政许可决定书")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField("文书类型", max_length=24, choices=Kind.choices)
-    token = models.CharField("核验码", max_length=43, unique=True)
+    kind = models.CharField(gettext_lazy("文书类型"), max_length=24, choices=Kind.choices)
+    token = models.CharField(gettext_lazy("核验码"), max_length=43, unique=True)
     # What the document says, captured when it is issued (applications.documents.snapshot).
-    context = models.JSONField("文书内容", default=dict)
+    context = models.JSONField(gettext_lazy("文书内容"), default=dict)
     file = models.FileField(upload_to="documents/%Y/%m/", blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
@@ -565,8 +590,8 @@ class Document(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "文书"
-        verbose_name_plural = "文书"
+        verbose_name = gettext_lazy("文书")
+        verbose_name_plural = gettext_lazy("文书")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -580,8 +605,8 @@ class NumberSequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = "编号序列"
-        verbose_name_plural = "编号序列"
+        verbose_name = gettext_lazy("编号序列")
+        verbose_name_plural = gettext_lazy("编号序列")
 
     def __str__(self) -> str:
         return f"{self.prefix}:{self.last}"

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_lazy
 
 from portal.exceptions import DomainError
 from portal.signed_http import ProviderError, post_signed_json, provider_settings
@@ -52,7 +53,7 @@ class HttpPaymentProvider:
     """
 
     required_settings = ("PAYMENT_PROVIDER_URL", "PAYMENT_PROVIDER_APP_ID", "PAYMENT_PROVIDER_SECRET")
-    FAILURE_MESSAGE = "支付平台暂时不可用，费用仍为待缴，请稍后再试。"
+    FAILURE_MESSAGE = gettext_lazy("支付平台暂时不可用，费用仍为待缴，请稍后再试。")
 
     def __init__(self) -> None:
         self.url, self.app_id, self.secret = provider_settings("PAYMENT_PROVIDER")
@@ -73,9 +74,13 @@ class HttpPaymentProvider:
         )
         status = answer.get("status")
         if status == "declined":
-            raise DomainError("支付未成功，费用仍为待缴。请核对支付方式后重试，或到窗口缴费。", code="payment_declined")
+            raise DomainError(
+                gettext("支付未成功，费用仍为待缴。请核对支付方式后重试，或到窗口缴费。"), code="payment_declined"
+            )
         if status == "pending":
-            raise DomainError("支付结果尚未确认，费用仍为待缴，请稍后重试（不会重复扣款）。", code="payment_pending")
+            raise DomainError(
+                gettext("支付结果尚未确认，费用仍为待缴，请稍后重试（不会重复扣款）。"), code="payment_pending"
+            )
         reference, amount = answer.get("reference"), _amount(answer.get("amount_yuan"))
         if status != "paid" or answer.get("order_id") != order_id or not isinstance(reference, str) or not reference:
             raise ProviderError(

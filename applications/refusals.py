@@ -8,6 +8,7 @@ case outside the agency's competence is told "not within this agency's competenc
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
 LICENSING_LAW = "《中华人民共和国行政许可法》"
 
@@ -24,21 +25,21 @@ OTHER = "other"
 
 REFUSAL_REASONS: dict[str, RefusalReason] = {
     "not_required": RefusalReason(
-        label="依法不需要取得行政许可",
+        label=gettext_lazy("依法不需要取得行政许可"),
         reason="该申请事项依法不需要取得行政许可。",
         basis=f"{LICENSING_LAW}第三十二条第一款第（一）项",
     ),
     NOT_COMPETENT: RefusalReason(
-        label="不属于本机关职权范围",
+        label=gettext_lazy("不属于本机关职权范围"),
         reason="该申请事项依法不属于本行政机关职权范围。",
         basis=f"{LICENSING_LAW}第三十二条第一款第（二）项",
     ),
     "not_corrected": RefusalReason(
-        label="逾期未补正或补正后仍不符合要求",
+        label=gettext_lazy("逾期未补正或补正后仍不符合要求"),
         reason="申请材料不齐全或者不符合法定形式，经一次性告知补正，申请人逾期未补正或者补正后仍不符合要求。",
         basis=f"{LICENSING_LAW}第三十二条第一款第（四）项",
     ),
-    OTHER: RefusalReason(label="其他（填写理由和依据）", reason="", basis=""),
+    OTHER: RefusalReason(label=gettext_lazy("其他（填写理由和依据）"), reason="", basis=""),
 }
 
 REFUSAL_REASON_CHOICES = [(code, reason.label) for code, reason in REFUSAL_REASONS.items()]
@@ -53,17 +54,17 @@ def resolve_refusal(*, reason_code: str, reason: str, basis: str, competent_agen
     """
     code = reason_code or OTHER
     if code not in REFUSAL_REASONS:
-        raise ValidationError({"reason_code": "请选择不予受理的理由。"})
+        raise ValidationError({"reason_code": gettext("请选择不予受理的理由。")})
     preset = REFUSAL_REASONS[code]
     reason, basis, competent_agency = reason.strip(), basis.strip(), competent_agency.strip()
     errors: dict[str, str] = {}
     if code == OTHER:
         if not reason:
-            errors["reason"] = "不予受理须写明理由。"
+            errors["reason"] = gettext("不予受理须写明理由。")
         if not basis:
-            errors["basis"] = "不予受理须写明法律依据。"
+            errors["basis"] = gettext("不予受理须写明法律依据。")
     elif code == NOT_COMPETENT and not competent_agency:
-        errors["competent_agency"] = "申请事项不属于本机关职权范围的，须告知申请人向哪一行政机关申请。"
+        errors["competent_agency"] = gettext("申请事项不属于本机关职权范围的，须告知申请人向哪一行政机关申请。")
     if errors:
         raise ValidationError(errors)
     return {

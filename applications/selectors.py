@@ -28,12 +28,13 @@ from applications.models import (
     TimelineEvent,
 )
 from applications.transitions import TRANSITIONS
+from portal import stored_text
 from portal.models import Role
 
 S = Application.Status
 
 # Actions that are not moves of the state table but still appear on the timeline.
-EXTRA_ACTION_LABELS = {"start": "创建草稿"}
+EXTRA_ACTION_LABELS = {"start": gettext_lazy("创建草稿")}
 
 
 def my_applications(user: Any) -> QuerySet[Application]:
@@ -113,7 +114,7 @@ def timeline_for_applicant(application: Application) -> list[TimelineEntry]:
             if event.action in TRANSITIONS
             else EXTRA_ACTION_LABELS.get(event.action, event.action),
             status_label=status_labels.get(event.to_status, ""),
-            note=event.note,
+            note=stored_text.shown(event.data.get("note_text"), event.note),
         )
         for event in events
     ]
@@ -150,25 +151,31 @@ def what_is_asked(application: Application) -> list[Ask]:
     status = application.status
     asks: list[Ask] = []
     if status == S.DRAFT:
-        asks.append(Ask("complete_draft", "填写申请表、上传材料并提交申请。"))
+        asks.append(Ask("complete_draft", gettext("填写申请表、上传材料并提交申请。")))
     elif notice := open_correction(application):
         names = "、".join(entry["name"] for entry in notice.entries)
-        asks.append(Ask("correct_materials", f"请补正材料：{names}。", notice.due_on))
+        asks.append(Ask("correct_materials", gettext("请补正材料：%(names)s。") % {"names": names}, notice.due_on))
     elif status == S.SUSPENDED:
         for suspension in application.suspensions.all():
             if suspension.ended_on is None and suspension.kind not in Suspension.ENDED_BY_MATERIAL:
-                asks.append(Ask("attend_procedure", f"请配合{suspension.get_kind_display()}：{suspension.reason}"))
+                asks.append(
+                    Ask(
+                        "attend_procedure",
+                        gettext("请配合%(kind)s：%(reason)s")
+                        % {"kind": suspension.get_kind_display(), "reason": suspension.reason},
+                    )
+                )
     elif status == S.DECIDED:
         due = _due_fees(application)
         if due:
             total = sum((fee.amount_yuan for fee in due), Decimal(0))
-            asks.append(Ask("pay_fee", f"请缴纳费用共 {total} 元，缴费后方可领取结果。"))
+            asks.append(Ask("pay_fee", gettext("请缴纳费用共 %(total)s 元，缴费后方可领取结果。") % {"total": total}))
         elif application.delivery_method == Application.DeliveryMethod.COLLECT:
-            asks.append(Ask("collect_result", "办理结果已出，请携带身份证件到窗口领取。"))
+            asks.append(Ask("collect_result", gettext("办理结果已出，请携带身份证件到窗口领取。")))
     elif status == S.CONCLUDED and application.delivery_method == Application.DeliveryMethod.DOWNLOAD:
-        asks.append(Ask("download_result", "办理结果可在本页“文书”中下载。"))
+        asks.append(Ask("download_result", gettext("办理结果可在本页“文书”中下载。")))
     if application.deferral_due_on and status in (S.IN_REVIEW, S.SUSPENDED):
-        asks.append(Ask("supply_deferred", "请补交容缺后补的材料。", application.deferral_due_on))
+        asks.append(Ask("supply_deferred", gettext("请补交容缺后补的材料。"), application.deferral_due_on))
     return asks
 
 
@@ -276,7 +283,9 @@ def collection_place(application: Application) -> CollectionPlace:
     if intake is None:
         return CollectionPlace(item.place or application.department.address, "", "", item.office_hours)
     window, hall = intake.window, intake.window.hall
-    label = window.name or f"{window.number}号{window.get_kind_display()}"
+    label = window.name or (
+        gettext("%(number)s号%(kind)s") % {"number": window.number, "kind": window.get_kind_display()}
+    )
     return CollectionPlace(hall.name, hall.address, label, hall.office_hours or item.office_hours)
 
 

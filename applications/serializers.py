@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -76,9 +77,9 @@ class PartyOutputSerializer(serializers.Serializer):
     registered name: no ID-number → name oracle) and the ID number masked."""
 
     kind = serializers.ChoiceField(source="party.kind", choices=Party.Kind.choices)
-    name = serializers.CharField(source="applicant_name", help_text="申请人姓名/名称（按本件填写）")
+    name = serializers.CharField(source="applicant_name", help_text=gettext_lazy("申请人姓名/名称（按本件填写）"))
     id_type = serializers.ChoiceField(source="party.id_type", choices=Party.IdType.choices)
-    id_number = serializers.CharField(source="party.id_number_masked", help_text="证件号码（脱敏）")
+    id_number = serializers.CharField(source="party.id_number_masked", help_text=gettext_lazy("证件号码（脱敏）"))
     legal_representative = serializers.CharField(source="party.legal_representative")
 
 
@@ -121,7 +122,7 @@ class CaseBriefOutputSerializer(serializers.ModelSerializer):
 class ApplicationListOutputSerializer(CaseBriefOutputSerializer):
     """One of my applications: drafts have an id and no number yet."""
 
-    asks = serializers.SerializerMethodField(help_text="现在需要我做的事")
+    asks = serializers.SerializerMethodField(help_text=gettext_lazy("现在需要我做的事"))
 
     class Meta(CaseBriefOutputSerializer.Meta):
         fields = ["id", *CaseBriefOutputSerializer.Meta.fields, "asks"]
@@ -204,10 +205,10 @@ class DraftOutputSerializer(serializers.ModelSerializer):
     party = PartyOutputSerializer(source="*")
     form_definition = serializers.SerializerMethodField()
     form_data = serializers.SerializerMethodField(
-        help_text="申请表内容（证件号码已脱敏；原样提交脱敏号码则保留原号码）"
+        help_text=gettext_lazy("申请表内容（证件号码已脱敏；原样提交脱敏号码则保留原号码）")
     )
     situations = serializers.SerializerMethodField()
-    materials = serializers.SerializerMethodField(help_text="按所选情形生成的材料清单")
+    materials = serializers.SerializerMethodField(help_text=gettext_lazy("按所选情形生成的材料清单"))
 
     class Meta:
         model = Application
@@ -260,7 +261,7 @@ class TimelineEntryOutputSerializer(serializers.Serializer):
 
 class DocumentOutputSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display")
-    download_url = serializers.SerializerMethodField(help_text="PDF 下载地址（须登录且有权查看该办件）")
+    download_url = serializers.SerializerMethodField(help_text=gettext_lazy("PDF 下载地址（须登录且有权查看该办件）"))
 
     class Meta:
         model = Document
@@ -283,7 +284,7 @@ class CaseMaterialOutputSerializer(SubmittedMaterialOutputSerializer):
 
 
 class CorrectionEntryOutputSerializer(serializers.Serializer):
-    requirement_id = serializers.IntegerField(allow_null=True, help_text="补正时按此材料 id 上传")
+    requirement_id = serializers.IntegerField(allow_null=True, help_text=gettext_lazy("补正时按此材料 id 上传"))
     name = serializers.CharField()
     reason = serializers.CharField()
 
@@ -328,16 +329,18 @@ class ApplicationDetailOutputSerializer(CaseBriefOutputSerializer):
 
     current_step = serializers.CharField(source="current_step.get_kind_display", default=None, allow_null=True)
     step_light = serializers.SerializerMethodField(
-        help_text="当前审查环节自身的时效灯（green/yellow/red，按环节办理期限）；无待办环节为空串"
+        help_text=gettext_lazy("当前审查环节自身的时效灯（green/yellow/red，按环节办理期限）；无待办环节为空串")
     )
-    step_due_on = serializers.SerializerMethodField(help_text="当前审查环节的办理期限；无待办环节为空")
-    form_data = serializers.SerializerMethodField(help_text="申请表内容（证件号码已脱敏）")
+    step_due_on = serializers.SerializerMethodField(help_text=gettext_lazy("当前审查环节的办理期限；无待办环节为空"))
+    form_data = serializers.SerializerMethodField(help_text=gettext_lazy("申请表内容（证件号码已脱敏）"))
     timeline = serializers.SerializerMethodField()
-    asks = serializers.SerializerMethodField(help_text="现在需要申请人做的事")
+    asks = serializers.SerializerMethodField(help_text=gettext_lazy("现在需要申请人做的事"))
     documents = serializers.SerializerMethodField()
     materials = serializers.SerializerMethodField()
-    correction = serializers.SerializerMethodField(help_text="现在需要答复的一次性补正告知，受理前或受理后（无则为空）")
-    suspension = serializers.SerializerMethodField(help_text="进行中的暂停计时（无则为空）")
+    correction = serializers.SerializerMethodField(
+        help_text=gettext_lazy("现在需要答复的一次性补正告知，受理前或受理后（无则为空）")
+    )
+    suspension = serializers.SerializerMethodField(help_text=gettext_lazy("进行中的暂停计时（无则为空）"))
     fees = FeeAssessmentOutputSerializer(many=True, source="fee_assessments.all")
     result = serializers.SerializerMethodField()
     delivery = serializers.SerializerMethodField()
@@ -442,19 +445,19 @@ class StartInputSerializer(serializers.Serializer):
     verified identity); ``agent``: an organisation you are 经办人 of; ``proxy``: the principal's name,
     ID number and signed 授权委托书 (multipart)."""
 
-    item = serializers.CharField(max_length=64, help_text="事项实施编码（已发布的办事指南）")
+    item = serializers.CharField(max_length=64, help_text=gettext_lazy("事项实施编码（已发布的办事指南）"))
     acting_as = serializers.ChoiceField(choices=Application.ActingAs.choices)
-    name = text_field(200, help_text="本人申请：您的姓名；代为申请：委托人姓名")
-    id_number = text_field(30, help_text="本人申请：您的居民身份证号码；代为申请：委托人的居民身份证号码")
-    organization = id_field(required=False, help_text="经办人申请：单位 id")
-    phone = text_field(20, help_text="接收办理进度短信的手机号码，可不填")
+    name = text_field(200, help_text=gettext_lazy("本人申请：您的姓名；代为申请：委托人姓名"))
+    id_number = text_field(30, help_text=gettext_lazy("本人申请：您的居民身份证号码；代为申请：委托人的居民身份证号码"))
+    organization = id_field(required=False, help_text=gettext_lazy("经办人申请：单位 id"))
+    phone = text_field(20, help_text=gettext_lazy("接收办理进度短信的手机号码，可不填"))
     proxy_letter = serializers.FileField(
-        required=False, help_text="代为申请：委托人签字的授权委托书（PDF、JPEG、PNG、OFD）"
+        required=False, help_text=gettext_lazy("代为申请：委托人签字的授权委托书（PDF、JPEG、PNG、OFD）")
     )
 
     def validate_item(self, value: str) -> str:
         if not is_item_code(value):
-            raise serializers.ValidationError("事项实施编码格式不正确。")
+            raise serializers.ValidationError(gettext("事项实施编码格式不正确。"))
         return value
 
     def validate_phone(self, value: str) -> str:
@@ -468,9 +471,11 @@ class StartInputSerializer(serializers.Serializer):
         problems: dict[str, str] = {}
         if acting_as in (Application.ActingAs.SELF, Application.ActingAs.PROXY):
             if not data["name"].strip():
-                problems["name"] = "请填写姓名。" if acting_as == Application.ActingAs.SELF else "请填写委托人姓名。"
+                problems["name"] = (
+                    gettext("请填写姓名。") if acting_as == Application.ActingAs.SELF else gettext("请填写委托人姓名。")
+                )
             if not data["id_number"].strip():
-                problems["id_number"] = "请填写居民身份证号码。"
+                problems["id_number"] = gettext("请填写居民身份证号码。")
             else:
                 # A malformed number is bad input (400); a well-formed one that is not yours is refused (422).
                 try:
@@ -478,9 +483,9 @@ class StartInputSerializer(serializers.Serializer):
                 except DjangoValidationError as exc:
                     problems["id_number"] = exc.messages[0]
         if acting_as == Application.ActingAs.AGENT and not data.get("organization"):
-            problems["organization"] = "请选择申请单位。"
+            problems["organization"] = gettext("请选择申请单位。")
         if acting_as == Application.ActingAs.PROXY and not data.get("proxy_letter"):
-            problems["proxy_letter"] = "请上传委托人签字的授权委托书。"
+            problems["proxy_letter"] = gettext("请上传委托人签字的授权委托书。")
         if problems:
             raise serializers.ValidationError(problems)
         return data
@@ -498,9 +503,9 @@ class FormValueField(serializers.Field):
     """A value of the item's form: text, or a list of texts for a checkbox group."""
 
     default_error_messages = {
-        "invalid": "申请表字段的值须为文字，多选项须为文字列表。",
+        "invalid": gettext_lazy("申请表字段的值须为文字，多选项须为文字列表。"),
         "too_long": f"不能超过 {MAX_TEXT} 个字。",
-        "null": "不能含有空字符。",
+        "null": gettext_lazy("不能含有空字符。"),
     }
 
     def _text(self, value: Any) -> str:
@@ -528,7 +533,9 @@ class DraftUpdateInputSerializer(serializers.Serializer):
     """What changes in the draft; a field left out keeps its value. ``form_data`` replaces the whole form."""
 
     form_data = serializers.DictField(
-        child=FormValueField(), required=False, help_text="申请表内容：字段名 → 值（字段见 form_definition）"
+        child=FormValueField(),
+        required=False,
+        help_text=gettext_lazy("申请表内容：字段名 → 值（字段见 form_definition）"),
     )
     situation_options = serializers.ListField(child=id_field(), required=False, max_length=50)
     delivery_method = serializers.ChoiceField(choices=Application.DeliveryMethod.choices, required=False)
@@ -540,40 +547,46 @@ class DraftUpdateInputSerializer(serializers.Serializer):
         if unknown:
             # The refused names are the caller's input: counted, never repeated (a crafted key may be anything).
             raise serializers.ValidationError(
-                f"申请表没有其中 {len(unknown)} 个字段，请只提交 form_definition 中的字段名。", code="unknown_fields"
+                gettext("申请表没有其中 %(len)s 个字段，请只提交 form_definition 中的字段名。") % {"len": len(unknown)},
+                code="unknown_fields",
             )
         return value
 
 
 class MaterialUploadInputSerializer(serializers.Serializer):
-    requirement = id_field(help_text="材料 id（materials 列表中的 id）")
-    file = serializers.FileField(help_text="PDF、JPEG、PNG 或 OFD，按内容识别格式")
+    requirement = id_field(help_text=gettext_lazy("材料 id（materials 列表中的 id）"))
+    file = serializers.FileField(help_text=gettext_lazy("PDF、JPEG、PNG 或 OFD，按内容识别格式"))
 
 
 class SubmitInputSerializer(serializers.Serializer):
-    declaration = serializers.BooleanField(help_text="承诺声明：所填信息和提交材料真实有效")
+    declaration = serializers.BooleanField(help_text=gettext_lazy("承诺声明：所填信息和提交材料真实有效"))
     deferral_pledged = serializers.BooleanField(
-        default=False, help_text="容缺受理承诺：未提交的“容缺后补”材料在受理后期限内补交"
+        default=False, help_text=gettext_lazy("容缺受理承诺：未提交的“容缺后补”材料在受理后期限内补交")
     )
 
 
 class WithdrawInputSerializer(serializers.Serializer):
-    reason = text_field(500, help_text="撤回原因，可不填")
+    reason = text_field(500, help_text=gettext_lazy("撤回原因，可不填"))
 
 
 class CorrectionInputSerializer(serializers.Serializer):
     """The files for exactly the materials a correction notice lists, paired by position."""
 
-    requirements = serializers.ListField(child=id_field(), min_length=1, max_length=50, help_text="补正的材料 id")
+    requirements = serializers.ListField(
+        child=id_field(), min_length=1, max_length=50, help_text=gettext_lazy("补正的材料 id")
+    )
     files = serializers.ListField(
-        child=serializers.FileField(), min_length=1, max_length=50, help_text="与 requirements 一一对应的文件"
+        child=serializers.FileField(),
+        min_length=1,
+        max_length=50,
+        help_text=gettext_lazy("与 requirements 一一对应的文件"),
     )
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if len(data["requirements"]) != len(data["files"]):
-            raise serializers.ValidationError({"files": "每个补正材料 id 须对应一个文件。"})
+            raise serializers.ValidationError({"files": gettext("每个补正材料 id 须对应一个文件。")})
         if len(set(data["requirements"])) != len(data["requirements"]):
-            raise serializers.ValidationError({"requirements": "同一材料只能提交一个文件。"})
+            raise serializers.ValidationError({"requirements": gettext("同一材料只能提交一个文件。")})
         return data
 
 
@@ -581,13 +594,15 @@ class CorrectionInputSerializer(serializers.Serializer):
 
 
 class CorrectionEntryInputSerializer(serializers.Serializer):
-    requirement_id = id_field(required=False, allow_null=True, help_text="本事项的材料 id；其他补正事项不填")
-    name = text_field(200, help_text="其他补正事项的名称（不填材料 id 时必填）")
-    reason = serializers.CharField(max_length=500, help_text="需补正的内容和原因")
+    requirement_id = id_field(
+        required=False, allow_null=True, help_text=gettext_lazy("本事项的材料 id；其他补正事项不填")
+    )
+    name = text_field(200, help_text=gettext_lazy("其他补正事项的名称（不填材料 id 时必填）"))
+    reason = serializers.CharField(max_length=500, help_text=gettext_lazy("需补正的内容和原因"))
 
 
 class RequestCorrectionInputSerializer(serializers.Serializer):
     """一次性告知: every material to add or fix, at once (行政许可法 art. 32)."""
 
     entries = CorrectionEntryInputSerializer(many=True, min_length=1, max_length=100)
-    due_on = serializers.DateField(required=False, help_text="补正截止日期；缺省为法定期限")
+    due_on = serializers.DateField(required=False, help_text=gettext_lazy("补正截止日期；缺省为法定期限"))

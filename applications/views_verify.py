@@ -9,6 +9,7 @@ bits (secrets.token_urlsafe(32)); guessing one is hopeless.
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from applications.documents import document_number, document_status
@@ -21,7 +22,7 @@ def verify_document(request: HttpRequest, token: str) -> HttpResponse:
     documents = Document.objects.select_related("application__department", "application__item")
     document = documents.filter(token=token).first()
     if document is None:
-        return render_error(request, NotFound("未找到该文书，请核对二维码或链接。"))
+        return render_error(request, NotFound(gettext("未找到该文书，请核对二维码或链接。")))
     status, status_label = document_status(document)
     response = render(
         request,

@@ -23,6 +23,7 @@ PermissionDenied (403). Whether the item's *state* allows the action is the serv
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from guardian.shortcuts import get_objects_for_user
 
 from catalog.models import Bundle, Department, Region, ServiceItem
@@ -135,19 +136,19 @@ def get_service_item_for(user: Any, item_id: int | str, action: Action = VIEW) -
     try:
         pk = int(item_id)
     except (TypeError, ValueError):
-        raise NotFound("未找到该事项，或您无权查看。") from None
+        raise NotFound(gettext("未找到该事项，或您无权查看。")) from None
     item = service_items_visible_to(user).filter(pk=pk).first()
     if item is None:
-        raise NotFound("未找到该事项，或您无权查看。")
+        raise NotFound(gettext("未找到该事项，或您无权查看。"))
     if action == VIEW:
         return item
     if action == EDIT:
         if not can_edit_department(user, item.department):
-            raise PermissionDenied("您只能编辑本部门（或经授权部门）的事项。")
+            raise PermissionDenied(gettext("您只能编辑本部门（或经授权部门）的事项。"))
         return item
     if action == PUBLISH:
         if not can_publish_department(user, item.department):
-            raise PermissionDenied("只有本区域的事项发布审核人员可以发布、退回或变更该事项的状态。")
+            raise PermissionDenied(gettext("只有本区域的事项发布审核人员可以发布、退回或变更该事项的状态。"))
         return item
     raise ValueError(f"unknown action {action!r}")
 
@@ -173,14 +174,14 @@ def get_bundle_for(user: Any, bundle_id: int | str, action: Action = VIEW) -> Bu
     try:
         pk = int(bundle_id)
     except (TypeError, ValueError):
-        raise NotFound("未找到该一件事，或您无权查看。") from None
+        raise NotFound(gettext("未找到该一件事，或您无权查看。")) from None
     bundle = bundles_visible_to(user).filter(pk=pk).first()
     if bundle is None:
-        raise NotFound("未找到该一件事，或您无权查看。")
+        raise NotFound(gettext("未找到该一件事，或您无权查看。"))
     if action == EDIT and not can_edit_department(user, bundle.department):
-        raise PermissionDenied("您只能编辑本部门（或经授权部门）牵头的一件事。")
+        raise PermissionDenied(gettext("您只能编辑本部门（或经授权部门）牵头的一件事。"))
     if action == PUBLISH and not can_publish_department(user, bundle.department):
-        raise PermissionDenied("只有本区域的事项发布审核人员可以发布或退回该一件事。")
+        raise PermissionDenied(gettext("只有本区域的事项发布审核人员可以发布或退回该一件事。"))
     if action not in (VIEW, EDIT, PUBLISH):
         raise ValueError(f"unknown action {action!r}")
     return bundle

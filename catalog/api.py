@@ -8,6 +8,7 @@ portal.exceptions.api_exception_handler as ``{"code", "message", "detail"}``.
 from typing import Any
 
 from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny
@@ -53,9 +54,9 @@ from portal.api import (
 )
 from portal.exceptions import BadInput, NotFound, PermissionDenied
 
-PUBLIC_TAG = "公开：办事指南"
+PUBLIC_TAG = gettext_lazy("公开：办事指南")
 
-CODE_PARAMETER = OpenApiParameter("code", str, OpenApiParameter.PATH, description="事项实施编码")
+CODE_PARAMETER = OpenApiParameter("code", str, OpenApiParameter.PATH, description=gettext_lazy("事项实施编码"))
 
 
 def parse_query(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def parse_query(serializer_class: type, request: Request) -> dict[str, Any]:
 def published_item_or_404(code: str) -> ServiceItem:
     # A code with characters no code has (NUL, spaces…) is no item: answer before asking the database.
     if not is_item_code(code):
-        raise NotFound("未找到该事项，或该事项尚未发布。")
+        raise NotFound(gettext("未找到该事项，或该事项尚未发布。"))
     return selectors.published_item(code)
 
 
@@ -79,7 +80,7 @@ class PublicApi:
 
 @extend_schema(
     tags=[PUBLIC_TAG],
-    summary="搜索已发布事项",
+    summary=gettext_lazy("搜索已发布事项"),
     parameters=[ItemSearchInputSerializer],
     responses={200: ItemListOutputSerializer(many=True), 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
 )
@@ -111,7 +112,7 @@ class ItemListApi(PublicApi, generics.ListAPIView):
 class ItemDetailApi(PublicApi, APIView):
     @extend_schema(
         tags=[PUBLIC_TAG],
-        summary="办事指南（已发布版本）",
+        summary=gettext_lazy("办事指南（已发布版本）"),
         parameters=[CODE_PARAMETER],
         responses={200: GuideOutputSerializer, 404: ERROR_404, 429: ERROR_429},
     )
@@ -124,7 +125,7 @@ class ItemDetailApi(PublicApi, APIView):
 class ItemMaterialsApi(PublicApi, APIView):
     @extend_schema(
         tags=[PUBLIC_TAG],
-        summary="按所选情形生成材料清单",
+        summary=gettext_lazy("按所选情形生成材料清单"),
         parameters=[CODE_PARAMETER, MaterialsInputSerializer],
         responses={200: MaterialOutputSerializer(many=True), 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
     )
@@ -137,7 +138,7 @@ class ItemMaterialsApi(PublicApi, APIView):
 
 @extend_schema(
     tags=[PUBLIC_TAG],
-    summary="主题（含已发布事项数）",
+    summary=gettext_lazy("主题（含已发布事项数）"),
     responses={200: TopicWithCountOutputSerializer(many=True), 429: ERROR_429},
 )
 class TopicListApi(PublicApi, generics.ListAPIView):
@@ -150,7 +151,7 @@ class TopicListApi(PublicApi, generics.ListAPIView):
 
 @extend_schema(
     tags=[PUBLIC_TAG],
-    summary="有已发布事项的实施机关",
+    summary=gettext_lazy("有已发布事项的实施机关"),
     parameters=[DepartmentQueryInputSerializer],
     responses={200: DepartmentOutputSerializer(many=True), 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
 )
@@ -167,7 +168,7 @@ class DepartmentListApi(PublicApi, generics.ListAPIView):
 
 @extend_schema(
     tags=[PUBLIC_TAG],
-    summary="有已发布事项的行政区划及其上级",
+    summary=gettext_lazy("有已发布事项的行政区划及其上级"),
     parameters=[RegionQueryInputSerializer],
     responses={200: RegionOutputSerializer(many=True), 400: ERROR_400, 404: ERROR_404, 429: ERROR_429},
 )
@@ -191,8 +192,8 @@ class RegionListApi(PublicApi, generics.ListAPIView):
 # 403 an action they may not take), then one service of catalog.services, which checks the state
 # (409) and the catalog rules (422). Nothing here changes the database itself.
 
-MANAGE_TAG = "事项管理：编辑与发布"
-ITEM_ID_PARAMETER = OpenApiParameter("item_id", int, OpenApiParameter.PATH, description="事项版本 id")
+MANAGE_TAG = gettext_lazy("事项管理：编辑与发布")
+ITEM_ID_PARAMETER = OpenApiParameter("item_id", int, OpenApiParameter.PATH, description=gettext_lazy("事项版本 id"))
 MANAGE_ERRORS = {401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 429: ERROR_429}
 WORKFLOW_ERRORS = {**MANAGE_ERRORS, 400: ERROR_400, 409: ERROR_409, 422: ERROR_422}
 
@@ -218,7 +219,7 @@ class ManagedItemListApi(ManageApi, generics.ListAPIView):
         query = parse_query(ManagedItemQueryInputSerializer, self.request)
         user = self.request.user
         if not access.is_catalog_staff(user):
-            raise PermissionDenied("只有事项编辑和发布审核人员可以管理事项。")
+            raise PermissionDenied(gettext("只有事项编辑和发布审核人员可以管理事项。"))
         items = access.service_items_visible_to(user)
         if not user.is_superuser:
             departments = access.editable_departments(user) | access.publishable_departments(user)
@@ -231,7 +232,7 @@ class ManagedItemListApi(ManageApi, generics.ListAPIView):
 
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="我可编辑或审核的事项版本",
+        summary=gettext_lazy("我可编辑或审核的事项版本"),
         parameters=[ManagedItemQueryInputSerializer],
         responses={200: ManagedItemOutputSerializer(many=True), 400: ERROR_400, **MANAGE_ERRORS},
     )
@@ -240,7 +241,7 @@ class ManagedItemListApi(ManageApi, generics.ListAPIView):
 
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="新建事项（草稿，第 1 版）",
+        summary=gettext_lazy("新建事项（草稿，第 1 版）"),
         request=ItemCreateInputSerializer,
         responses={201: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
     )
@@ -254,7 +255,7 @@ class ManagedItemListApi(ManageApi, generics.ListAPIView):
 class ManagedItemDetailApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="查看事项版本（含完整内容）",
+        summary=gettext_lazy("查看事项版本（含完整内容）"),
         parameters=[ITEM_ID_PARAMETER],
         responses={200: ManagedItemDetailOutputSerializer, **MANAGE_ERRORS},
     )
@@ -264,8 +265,10 @@ class ManagedItemDetailApi(ManageApi, APIView):
 
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="修改草稿",
-        description="未提交的字段保持原值；提交了的子列表（材料、情形、环节、收费、问答、主题）整体替换。",
+        summary=gettext_lazy("修改草稿"),
+        description=gettext_lazy(
+            "未提交的字段保持原值；提交了的子列表（材料、情形、环节、收费、问答、主题）整体替换。"
+        ),
         parameters=[ITEM_ID_PARAMETER],
         request=ItemSpecSerializer,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -278,7 +281,7 @@ class ManagedItemDetailApi(ManageApi, APIView):
 
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="放弃草稿",
+        summary=gettext_lazy("放弃草稿"),
         parameters=[ITEM_ID_PARAMETER],
         responses={204: None, **WORKFLOW_ERRORS},
     )
@@ -291,7 +294,7 @@ class ManagedItemDetailApi(ManageApi, APIView):
 class ItemNewVersionApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="基于已发布版本创建新版本草稿",
+        summary=gettext_lazy("基于已发布版本创建新版本草稿"),
         parameters=[ITEM_ID_PARAMETER],
         request=None,
         responses={201: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -305,7 +308,7 @@ class ItemNewVersionApi(ManageApi, APIView):
 class ItemSubmitApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="提交审核",
+        summary=gettext_lazy("提交审核"),
         parameters=[ITEM_ID_PARAMETER],
         request=CommentInputSerializer,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -320,7 +323,7 @@ class ItemSubmitApi(ManageApi, APIView):
 class ItemPublishApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="审核通过并发布（原发布版本转为历史版本）",
+        summary=gettext_lazy("审核通过并发布（原发布版本转为历史版本）"),
         parameters=[ITEM_ID_PARAMETER],
         request=None,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -334,7 +337,7 @@ class ItemPublishApi(ManageApi, APIView):
 class ItemReturnApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="退回修改",
+        summary=gettext_lazy("退回修改"),
         parameters=[ITEM_ID_PARAMETER],
         request=ReturnInputSerializer,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -349,7 +352,7 @@ class ItemReturnApi(ManageApi, APIView):
 class ItemLifecycleApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="暂停、取消或恢复已发布事项",
+        summary=gettext_lazy("暂停、取消或恢复已发布事项"),
         parameters=[ITEM_ID_PARAMETER],
         request=LifecycleInputSerializer,
         responses={200: ManagedItemDetailOutputSerializer, **WORKFLOW_ERRORS},
@@ -370,8 +373,8 @@ class ItemLifecycleApi(ManageApi, APIView):
 class ItemDiffApi(ManageApi, APIView):
     @extend_schema(
         tags=[MANAGE_TAG],
-        summary="与另一版本比较",
-        description="against 缺省时与该事项当前发布版本比较（本版本即发布版本时，与上一版本比较）。",
+        summary=gettext_lazy("与另一版本比较"),
+        description=gettext_lazy("against 缺省时与该事项当前发布版本比较（本版本即发布版本时，与上一版本比较）。"),
         parameters=[ITEM_ID_PARAMETER, DiffInputSerializer],
         responses={200: DiffOutputSerializer, 400: ERROR_400, **MANAGE_ERRORS},
     )
@@ -382,7 +385,9 @@ class ItemDiffApi(ManageApi, APIView):
             against: ServiceItem | None = item_for(request, query["against"], access.VIEW)
             if against.code != item.code:
                 raise BadInput(
-                    "只能比较同一事项的不同版本。", code="different_items", detail={"against": query["against"]}
+                    gettext("只能比较同一事项的不同版本。"),
+                    code="different_items",
+                    detail={"against": query["against"]},
                 )
         else:
             against = default_comparison(request, item)
@@ -402,7 +407,7 @@ def default_comparison(request: Request, item: ServiceItem) -> ServiceItem | Non
 
 @extend_schema(
     tags=[MANAGE_TAG],
-    summary="事项变更记录（该事项所有可见版本，新的在前）",
+    summary=gettext_lazy("事项变更记录（该事项所有可见版本，新的在前）"),
     parameters=[ITEM_ID_PARAMETER],
     responses={200: ItemEventOutputSerializer(many=True), **MANAGE_ERRORS},
 )

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from catalog import access, bundles, selectors
 from catalog.models import Bundle, BundleEvent, BundleMember, Department, ItemEvent, ServiceItem, Topic
@@ -65,37 +66,56 @@ def _resolve_members(bundle: Bundle, rows: list[dict[str, Any]], problems: Probl
     members, seen = [], set()
     for order, (code, row) in enumerate(zip(codes, rows, strict=True), start=1):
         if not code:
-            problems.add("members", f"第 {order} 个成员事项未填写实施编码。")
+            problems.add("members", (gettext("第 %(order)s 个成员事项未填写实施编码。") % {"order": order}))
             continue
         if code in seen:
-            problems.add("members", f"事项（{code}）重复添加，同一事项在一件事中只能出现一次。")
+            problems.add(
+                "members", (gettext("事项（%(code)s）重复添加，同一事项在一件事中只能出现一次。") % {"code": code})
+            )
             continue
         seen.add(code)
         found = by_code.get(code)
         if not found:
-            problems.add("members", f"实施编码 {code} 不是已有的事项。")
+            problems.add("members", (gettext("实施编码 %(code)s 不是已有的事项。") % {"code": code}))
             continue
         published = next((v for v in found if v.status == Status.PUBLISHED), None)
         name = (published or max(found, key=lambda v: v.version)).name
         if published is None:
-            problems.add("members", f"事项“{name}”（{code}）没有已发布的版本（未发布或已停用），不能作为一件事的成员。")
+            problems.add(
+                "members",
+                (
+                    gettext("事项“%(name)s”（%(code)s）没有已发布的版本（未发布或已停用），不能作为一件事的成员。")
+                    % {"name": name, "code": code}
+                ),
+            )
             continue
         if published.lifecycle != ServiceItem.Lifecycle.IN_FORCE:
-            problems.add("members", f"事项“{name}”已{published.get_lifecycle_display()}，不能作为一件事的成员。")
+            problems.add(
+                "members",
+                (
+                    gettext("事项“%(name)s”已%(lifecycle)s，不能作为一件事的成员。")
+                    % {"name": name, "lifecycle": published.get_lifecycle_display()}
+                ),
+            )
             continue
         if published.department_id is None or not _in_scope(bundle.region, published):
             problems.add(
                 "members",
-                f"事项“{name}”的实施机关（{published.department}）不在本一件事的办理区域（{bundle.region}），不能作为成员。",
+                (
+                    gettext(
+                        "事项“%(name)s”的实施机关（%(department)s）不在本一件事的办理区域（%(region)s），不能作为成员。"
+                    )
+                    % {"name": name, "department": published.department, "region": bundle.region}
+                ),
             )
             continue
         stage = row.get("stage", 1)
         if isinstance(stage, bool) or not isinstance(stage, int) or not 1 <= stage <= 20:
-            problems.add("members", f"事项“{name}”的办理阶段须为 1 到 20 之间的整数。")
+            problems.add("members", (gettext("事项“%(name)s”的办理阶段须为 1 到 20 之间的整数。") % {"name": name}))
             continue
         needs = row.get("needs_results_of") or []
         if not isinstance(needs, list) or not all(isinstance(c, str) for c in needs):
-            problems.add("members", f"事项“{name}”所需前序结果须为实施编码列表。")
+            problems.add("members", (gettext("事项“%(name)s”所需前序结果须为实施编码列表。") % {"name": name}))
             continue
         members.append(BundleMember(order=order, item=published, stage=stage, needs_results_of=needs))
     return members
@@ -104,9 +124,9 @@ def _resolve_members(bundle: Bundle, rows: list[dict[str, Any]], problems: Probl
 def _check(bundle: Bundle, members: list[BundleMember], problems: Problems) -> None:
     """The bundle-level rules (catalog.bundles) on resolved members; raises with every problem found."""
     if not (bundle.name or "").strip():
-        problems.add("name", "请填写一件事名称。")
+        problems.add("name", gettext("请填写一件事名称。"))
     if bundle.audience not in Topic.Audience.values:
-        problems.add("audience", "服务对象的取值无效。")
+        problems.add("audience", gettext("服务对象的取值无效。"))
     if not problems.by_field.get("members"):
         parts = [bundles.part_of(m) for m in members]
         for message in bundles.structure_problems(parts):
@@ -117,7 +137,7 @@ def _check(bundle: Bundle, members: list[BundleMember], problems: Problems) -> N
         for conflict in bundles.merged_form(parts)[1]:
             problems.add("members", conflict.message)
     elif bundle.promised_days is None and not problems.by_field.get("promised_days"):
-        problems.add("promised_days", "请填写一件事的承诺办结时限。")
+        problems.add("promised_days", gettext("请填写一件事的承诺办结时限。"))
     problems.raise_if_any()
 
 
@@ -129,14 +149,14 @@ def write_bundle_version(*, bundle: Bundle, spec: dict[str, Any]) -> Bundle:
     """
     unknown = sorted(set(spec) - SPEC_KEYS)
     if unknown:
-        raise BadInput("提交的内容含有不能修改的字段。", detail={"fields": unknown}, code="unknown_fields")
+        raise BadInput(gettext("提交的内容含有不能修改的字段。"), detail={"fields": unknown}, code="unknown_fields")
     for name in BUNDLE_FIELDS:
         if name in spec:
             setattr(bundle, name, spec[name])
     problems = Problems()
     promised = bundle.promised_days
     if promised is not None and (isinstance(promised, bool) or not isinstance(promised, int) or promised < 0):
-        problems.add("promised_days", "承诺办结时限须为非负整数（工作日）。")
+        problems.add("promised_days", gettext("承诺办结时限须为非负整数（工作日）。"))
         bundle.promised_days = None
     rows = spec["members"] if "members" in spec else bundle_spec(bundle)["members"] if bundle.pk else []
     members = _resolve_members(bundle, rows, problems)
@@ -157,14 +177,14 @@ def _next_bundle_code(department: Department) -> str:
     for sequence in range(1, 100):
         if f"{prefix}{sequence:02d}" not in taken:
             return f"{prefix}{sequence:02d}"
-    raise DomainError("该部门的一件事编码序号已用完（99 个）。", code="code_sequence_exhausted")
+    raise DomainError(gettext("该部门的一件事编码序号已用完（99 个）。"), code="code_sequence_exhausted")
 
 
 @transaction.atomic
 def create_bundle(*, actor: User | None, department: Department, spec: dict[str, Any]) -> Bundle:
     """Version 1 of a new bundle led by ``department``, as a draft."""
     if actor is not None:
-        _require(access.can_edit_department(actor, department), "您只能为本部门（或经授权部门）创建一件事。")
+        _require(access.can_edit_department(actor, department), gettext("您只能为本部门（或经授权部门）创建一件事。"))
     department = Department.objects.select_for_update().select_related("region").get(pk=department.pk)
     bundle = Bundle(
         code=_next_bundle_code(department),
@@ -184,11 +204,15 @@ def create_bundle(*, actor: User | None, department: Department, spec: dict[str,
 def update_bundle_draft(*, actor: User | None, bundle: Bundle, spec: dict[str, Any]) -> Bundle:
     """Change a draft's fields and members; a failing rule changes nothing."""
     if actor is not None:
-        _require(access.can_edit_department(actor, bundle.department), "您只能编辑本部门（或经授权部门）牵头的一件事。")
+        _require(
+            access.can_edit_department(actor, bundle.department),
+            gettext("您只能编辑本部门（或经授权部门）牵头的一件事。"),
+        )
     locked = Bundle.objects.select_for_update().select_related("region").get(pk=bundle.pk)
     if locked.status != Status.DRAFT:
         raise InvalidTransition(
-            f"该一件事当前为“{locked.get_status_display()}”，只有草稿可以修改。", code="not_a_draft"
+            (gettext("该一件事当前为“%(status)s”，只有草稿可以修改。") % {"status": locked.get_status_display()}),
+            code="not_a_draft",
         )
     before = bundle_spec(locked)
     write_bundle_version(bundle=locked, spec=spec)
@@ -204,7 +228,10 @@ def update_bundle_draft(*, actor: User | None, bundle: Bundle, spec: dict[str, A
 def submit_bundle(*, actor: User | None, bundle: Bundle, comment: str = "", clock: Clock = system_clock) -> Bundle:
     """Draft → pending approval. The rules run again: a member may have been retired since the last save."""
     if actor is not None:
-        _require(access.can_edit_department(actor, bundle.department), "您只能提交本部门（或经授权部门）牵头的一件事。")
+        _require(
+            access.can_edit_department(actor, bundle.department),
+            gettext("您只能提交本部门（或经授权部门）牵头的一件事。"),
+        )
     locked = Bundle.objects.select_for_update().select_related("region").get(pk=bundle.pk)
     if locked.status == Status.DRAFT:
         _revalidate(locked)
@@ -230,14 +257,17 @@ def publish_bundle(*, actor: User | None, bundle: Bundle, clock: Clock = system_
     published version of the bundle is retired."""
     if actor is not None:
         _require(
-            access.can_publish_department(actor, bundle.department), "只有本区域的事项发布审核人员可以发布该一件事。"
+            access.can_publish_department(actor, bundle.department),
+            gettext("只有本区域的事项发布审核人员可以发布该一件事。"),
         )
     versions = _lock_versions(bundle.code, Bundle)
     target = next((v for v in versions if v.pk == bundle.pk), None)
     if target is None:
-        raise NotFound("未找到该一件事，或您无权查看。")
+        raise NotFound(gettext("未找到该一件事，或您无权查看。"))
     if target.status != Status.PENDING_APPROVAL:
-        raise InvalidTransition(f"该一件事当前为“{target.get_status_display()}”，不能发布。")
+        raise InvalidTransition(
+            gettext("该一件事当前为“%(status)s”，不能发布。") % {"status": target.get_status_display()}
+        )
     members = _revalidate(target)
     # Pin what is published now: a member item published again since the submission is taken as it is today.
     repinned = []
@@ -251,13 +281,23 @@ def publish_bundle(*, actor: User | None, bundle: Bundle, clock: Clock = system_
     previous = next((v for v in versions if v.status == Status.PUBLISHED), None)
     if previous is not None:
         transition(
-            previous, Status.RETIRED, actor=actor, comment=f"由第 {target.version} 版取代。", fields={"retired_at": now}
+            previous,
+            Status.RETIRED,
+            actor=actor,
+            comment=(gettext("由第 %(version)s 版取代。") % {"version": target.version}),
+            fields={"retired_at": now},
         )
     published = transition(
         target,
         Status.PUBLISHED,
         actor=actor,
-        comment="；".join(f"成员事项 {r['code']} 由第 {r['from']} 版更新为第 {r['to']} 版" for r in repinned),
+        comment="；".join(
+            (
+                gettext("成员事项 %(code)s 由第 %(from)s 版更新为第 %(to)s 版")
+                % {"code": r["code"], "from": r["from"], "to": r["to"]}
+            )
+            for r in repinned
+        ),
         fields={"published_by": actor, "published_at": now, "review_comment": ""},
     )
     bundle.status = published.status
@@ -269,11 +309,16 @@ def return_bundle(*, actor: User | None, bundle: Bundle, comment: str) -> Bundle
     """Pending approval → draft, with the publisher's comments."""
     if actor is not None:
         _require(
-            access.can_publish_department(actor, bundle.department), "只有本区域的事项发布审核人员可以退回该一件事。"
+            access.can_publish_department(actor, bundle.department),
+            gettext("只有本区域的事项发布审核人员可以退回该一件事。"),
         )
     comment = (comment or "").strip()
     if not comment:
-        raise DomainError("退回修改须填写审核意见。", detail={"comment": ["请填写审核意见。"]}, code="comment_required")
+        raise DomainError(
+            gettext("退回修改须填写审核意见。"),
+            detail={"comment": [gettext("请填写审核意见。")]},
+            code="comment_required",
+        )
     return transition(bundle, Status.DRAFT, actor=actor, comment=comment, fields={"review_comment": comment})
 
 
@@ -281,13 +326,16 @@ def return_bundle(*, actor: User | None, bundle: Bundle, comment: str) -> Bundle
 def start_new_bundle_version(*, actor: User | None, bundle: Bundle) -> Bundle:
     """Copy the published version into a new draft; its members take the items' current published versions."""
     if actor is not None:
-        _require(access.can_edit_department(actor, bundle.department), "您只能编辑本部门（或经授权部门）牵头的一件事。")
+        _require(
+            access.can_edit_department(actor, bundle.department),
+            gettext("您只能编辑本部门（或经授权部门）牵头的一件事。"),
+        )
     versions = _lock_versions(bundle.code, Bundle)
     if any(v.is_open_draft for v in versions):
-        raise InvalidTransition("该一件事已有未发布的草稿。", code="open_draft_exists")
+        raise InvalidTransition(gettext("该一件事已有未发布的草稿。"), code="open_draft_exists")
     published = next((v for v in versions if v.status == Status.PUBLISHED), None)
     if published is None:
-        raise InvalidTransition("该一件事没有已发布的版本，无法创建新版本。", code="nothing_published")
+        raise InvalidTransition(gettext("该一件事没有已发布的版本，无法创建新版本。"), code="nothing_published")
     draft = Bundle(
         code=published.code,
         version=max(v.version for v in versions) + 1,
@@ -298,7 +346,10 @@ def start_new_bundle_version(*, actor: User | None, bundle: Bundle) -> Bundle:
     )
     write_bundle_version(bundle=draft, spec=bundle_spec(published))
     record_bundle_event(
-        bundle=draft, action=ItemEvent.Action.CREATED, actor=actor, comment=f"基于第 {published.version} 版创建新版本。"
+        bundle=draft,
+        action=ItemEvent.Action.CREATED,
+        actor=actor,
+        comment=(gettext("基于第 %(version)s 版创建新版本。") % {"version": published.version}),
     )
     _audit(actor=actor, action="bundle_version_started", item=draft, detail={"from_version": published.version})
     return draft
@@ -308,11 +359,14 @@ def start_new_bundle_version(*, actor: User | None, bundle: Bundle) -> Bundle:
 def discard_bundle_draft(*, actor: User | None, bundle: Bundle) -> None:
     """Delete a draft version; the published version, if any, stays."""
     if actor is not None:
-        _require(access.can_edit_department(actor, bundle.department), "您只能放弃本部门（或经授权部门）的草稿。")
+        _require(
+            access.can_edit_department(actor, bundle.department), gettext("您只能放弃本部门（或经授权部门）的草稿。")
+        )
     locked = Bundle.objects.select_for_update().get(pk=bundle.pk)
     if locked.status != Status.DRAFT:
         raise InvalidTransition(
-            f"该一件事当前为“{locked.get_status_display()}”，只有草稿可以放弃。", code="not_a_draft"
+            (gettext("该一件事当前为“%(status)s”，只有草稿可以放弃。") % {"status": locked.get_status_display()}),
+            code="not_a_draft",
         )
     _audit(actor=actor, action="bundle_draft_discarded", item=locked)
     locked.delete()

@@ -33,6 +33,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 NECESSITY_RANK = {"required": 0, "deferrable": 1, "optional": 2}
 MIN_MEMBERS = 2
 
@@ -160,19 +162,29 @@ def serial_days(parts: Sequence[Part]) -> int:
 def limit_problems(promised_days: int | None, parts: Sequence[Part]) -> list[str]:
     """What is wrong with a bundle's promised limit (the rule in the module docstring)."""
     if promised_days is None:
-        return ["请填写一件事的承诺办结时限。"]
+        return [gettext("请填写一件事的承诺办结时限。")]
     if not parts:
         return []
     low, high = longest_path_days(parts), serial_days(parts)
     if promised_days < low:
         return [
-            f"承诺办结时限 {promised_days} 个工作日短于各阶段最长时限之和 {low} 个工作日："
-            "成员事项按各自承诺时限办理，一件事不能承诺更短的时限。"
+            (
+                gettext(
+                    "承诺办结时限 %(promised_days)s 个工作日短于各阶段最长时限之和 %(low)s 个工作日："
+                    "成员事项按各自承诺时限办理，一件事不能承诺更短的时限。"
+                )
+                % {"promised_days": promised_days, "low": low}
+            )
         ]
     if promised_days > high:
         return [
-            f"承诺办结时限 {promised_days} 个工作日长于全部成员事项时限之和 {high} 个工作日，"
-            "一件事的时限不应长于逐项办理。"
+            (
+                gettext(
+                    "承诺办结时限 %(promised_days)s 个工作日长于全部成员事项时限之和 %(high)s 个工作日，"
+                    "一件事的时限不应长于逐项办理。"
+                )
+                % {"promised_days": promised_days, "high": high}
+            )
         ]
     return []
 
@@ -181,19 +193,25 @@ def structure_problems(parts: Sequence[Part]) -> list[str]:
     """Stages and result dependencies that do not fit together."""
     problems: list[str] = []
     if len(parts) < MIN_MEMBERS:
-        problems.append(f"一件事至少需要 {MIN_MEMBERS} 个成员事项。")
+        problems.append(gettext("一件事至少需要 %(MIN_MEMBERS)s 个成员事项。") % {"MIN_MEMBERS": MIN_MEMBERS})
     by_code = {p.code: p for p in parts}
     for part in parts:
         if part.stage < 1:
-            problems.append(f"“{part.name}”的办理阶段须为从 1 开始的整数。")
+            problems.append(gettext("“%(name)s”的办理阶段须为从 1 开始的整数。") % {"name": part.name})
         for code in part.needs_results_of:
             earlier = by_code.get(code)
             if earlier is None:
-                problems.append(f"“{part.name}”所需结果的事项（{code}）不是本一件事的成员。")
+                problems.append(
+                    gettext("“%(name)s”所需结果的事项（%(code)s）不是本一件事的成员。")
+                    % {"name": part.name, "code": code}
+                )
             elif earlier.stage >= part.stage:
                 problems.append(
-                    f"“{part.name}”需要“{earlier.name}”的结果，须排在其后的阶段"
-                    f"（现为第 {part.stage} 阶段和第 {earlier.stage} 阶段）。"
+                    gettext(
+                        "“%(name)s”需要“%(name2)s”的结果，须排在其后的阶段"
+                        "（现为第 %(stage)s 阶段和第 %(stage2)s 阶段）。"
+                    )
+                    % {"name": part.name, "name2": earlier.name, "stage": part.stage, "stage2": earlier.stage}
                 )
     return problems
 
@@ -203,7 +221,7 @@ def structure_problems(parts: Sequence[Part]) -> list[str]:
 
 def merged_conditions(own: str, parts: Sequence[Part]) -> list[tuple[str, str]]:
     """(heading, text): the bundle's own conditions, then each member's under its name."""
-    out = [("一件事共同条件", own.strip())] if own.strip() else []
+    out = [(gettext("一件事共同条件"), own.strip())] if own.strip() else []
     out += [(p.name, p.acceptance_conditions.strip()) for p in parts if p.acceptance_conditions.strip()]
     return out
 
@@ -293,8 +311,13 @@ def merged_form(parts: Sequence[Part]) -> tuple[list[MergedField], list[FieldCon
                     conflicts[name] = FieldConflict(
                         name=name,
                         members=(first, part.code),
-                        message=f"表单字段“{one.label}”（{name}）在成员事项 {first} 和 {part.code} 中的类型或选项不同，"
-                        "无法合并为一张表，请先统一两个事项的表单。",
+                        message=(
+                            gettext(
+                                "表单字段“%(label)s”（%(name)s）在成员事项 %(first)s 和 %(code)s 中的类型或选项不同，"
+                                "无法合并为一张表，请先统一两个事项的表单。"
+                            )
+                            % {"label": one.label, "name": name, "first": first, "code": part.code}
+                        ),
                     )
                 one.required = one.required or bool(definition.get("required", True))
                 one.maps_to.append((part.code, name))
@@ -318,24 +341,27 @@ def split_answers(bundle_answers: dict[str, Any], merged: Iterable[MergedField])
 def questionnaire_problems(questionnaire: Any) -> list[str]:
     """The shape catalog.models.Topic.questionnaire must have."""
     if not isinstance(questionnaire, list):
-        return ["引导问卷须为问题列表。"]
+        return [gettext("引导问卷须为问题列表。")]
     problems = []
     for number, question in enumerate(questionnaire, start=1):
         if not isinstance(question, dict) or not str(question.get("question", "")).strip():
-            problems.append(f"第 {number} 个问题缺少题目。")
+            problems.append(gettext("第 %(number)s 个问题缺少题目。") % {"number": number})
             continue
         options = question.get("options")
         if not isinstance(options, list) or len(options) < 2:
-            problems.append(f"问题“{question['question']}”至少需要两个选项。")
+            problems.append(gettext("问题“%(question)s”至少需要两个选项。") % {"question": question["question"]})
             continue
         for option in options:
             if not isinstance(option, dict) or not str(option.get("label", "")).strip():
-                problems.append(f"问题“{question['question']}”有选项缺少文字。")
+                problems.append(gettext("问题“%(question)s”有选项缺少文字。") % {"question": question["question"]})
                 continue
-            for key, what in (("bundles", "一件事"), ("items", "事项（基本目录编码）")):
+            for key, what in (("bundles", gettext("一件事")), ("items", gettext("事项（基本目录编码）"))):
                 codes = option.get(key, [])
                 if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
-                    problems.append(f"问题“{question['question']}”的选项“{option['label']}”推荐的{what}须为编码列表。")
+                    problems.append(
+                        gettext("问题“%(question)s”的选项“%(label)s”推荐的%(what)s须为编码列表。")
+                        % {"question": question["question"], "label": option["label"], "what": what}
+                    )
     return problems
 
 

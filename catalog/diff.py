@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext, gettext_lazy
 
 from catalog.models import FAQ, Fee, MaterialRequirement, ProcessStep, ServiceItem, Topic
 from catalog.specs import item_spec
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
-KIND_LABELS = {ADDED: "新增", REMOVED: "删除", CHANGED: "修改"}
+KIND_LABELS = {ADDED: gettext_lazy("新增"), REMOVED: gettext_lazy("删除"), CHANGED: gettext_lazy("修改")}
 MAX_VALUE_CHARS = 2000
 
 
@@ -50,12 +51,20 @@ def diff_versions(old: ServiceItem, new: ServiceItem) -> list[Change]:
 def diff_specs(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     changes = _diff_fields(old, new)
     changes += _diff_rows(
-        old.get("materials", []), new.get("materials", []), key="name", section="申请材料", model=MaterialRequirement
+        old.get("materials", []),
+        new.get("materials", []),
+        key="name",
+        section=gettext("申请材料"),
+        model=MaterialRequirement,
     )
     changes += _diff_situations(old.get("situations", []), new.get("situations", []))
-    changes += _diff_rows(old.get("steps", []), new.get("steps", []), key="kind", section="审查环节", model=ProcessStep)
-    changes += _diff_rows(old.get("fees", []), new.get("fees", []), key="name", section="收费项目", model=Fee)
-    changes += _diff_rows(old.get("faqs", []), new.get("faqs", []), key="question", section="常见问题", model=FAQ)
+    changes += _diff_rows(
+        old.get("steps", []), new.get("steps", []), key="kind", section=gettext("审查环节"), model=ProcessStep
+    )
+    changes += _diff_rows(old.get("fees", []), new.get("fees", []), key="name", section=gettext("收费项目"), model=Fee)
+    changes += _diff_rows(
+        old.get("faqs", []), new.get("faqs", []), key="question", section=gettext("常见问题"), model=FAQ
+    )
     changes += _diff_topics(old.get("topics", []), new.get("topics", []))
     return changes
 
@@ -68,7 +77,9 @@ def _diff_fields(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             continue
         before, after = _display(field, old.get(key)), _display(field, new.get(key))
         if before != after:
-            changes.append(Change(section="事项信息", field=key, label=str(field.verbose_name), old=before, new=after))
+            changes.append(
+                Change(section=gettext("事项信息"), field=key, label=str(field.verbose_name), old=before, new=after)
+            )
     return changes
 
 
@@ -92,7 +103,7 @@ def _diff_rows(
                     continue
                 old_value, new_value = _display(fields[sub], before.get(sub)), _display(fields[sub], after.get(sub))
                 if old_value != new_value:
-                    label = f"{title} · {fields[sub].verbose_name}"
+                    label = f"{title} · {str(fields[sub].verbose_name)}"
                     changes.append(Change(section, sub, label, old_value, new_value))
     return changes
 
@@ -101,7 +112,10 @@ def _summary(row: dict[str, Any] | None, fields: dict[str, Any]) -> str:
     parts = []
     for name, value in (row or {}).items():
         if name in fields and value not in (None, "", [], False):
-            parts.append(f"{fields[name].verbose_name}：{_display(fields[name], value)}")
+            parts.append(
+                gettext("%(verbose_name)s：%(display)s")
+                % {"verbose_name": fields[name].verbose_name, "display": _display(fields[name], value)}
+            )
     return "；".join(parts)
 
 
@@ -111,9 +125,9 @@ def _diff_situations(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> li
         for o in situation.get("options", []):
             line = o["label"]
             if o.get("adds"):
-                line += f"（增加：{'、'.join(o['adds'])}）"
+                line += gettext("（增加：%(join)s）") % {"join": "、".join(o["adds"])}
             if o.get("drops"):
-                line += f"（免交：{'、'.join(o['drops'])}）"
+                line += gettext("（免交：%(join)s）") % {"join": "、".join(o["drops"])}
             lines.append(line)
         return "\n".join(lines)
 
@@ -122,11 +136,11 @@ def _diff_situations(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> li
     changes = []
     for question in [*old_by_q, *(q for q in new_by_q if q not in old_by_q)]:
         if question not in new_by_q:
-            changes.append(Change("办理情形", "situations", question, old_by_q[question], "", REMOVED))
+            changes.append(Change(gettext("办理情形"), "situations", question, old_by_q[question], "", REMOVED))
         elif question not in old_by_q:
-            changes.append(Change("办理情形", "situations", question, "", new_by_q[question], ADDED))
+            changes.append(Change(gettext("办理情形"), "situations", question, "", new_by_q[question], ADDED))
         elif old_by_q[question] != new_by_q[question]:
-            changes.append(Change("办理情形", "situations", question, old_by_q[question], new_by_q[question]))
+            changes.append(Change(gettext("办理情形"), "situations", question, old_by_q[question], new_by_q[question]))
     return changes
 
 
@@ -136,9 +150,9 @@ def _diff_topics(old: list[str], new: list[str]) -> list[Change]:
     names = dict(Topic.objects.filter(code__in={*old, *new}).values_list("code", "name"))
 
     def show(codes: list[str]) -> str:
-        return "、".join(names.get(c, c) for c in sorted(codes))
+        return "、".join(str(names.get(c, c)) for c in sorted(codes))
 
-    return [Change("主题", "topics", "主题", show(old), show(new))]
+    return [Change(gettext("主题"), "topics", gettext("主题"), show(old), show(new))]
 
 
 def _display(field: Any, value: Any) -> str:
@@ -150,7 +164,7 @@ def _display(field: Any, value: Any) -> str:
     if hasattr(value, "name") and hasattr(value, "read"):  # an upload not saved yet
         return os.path.basename(value.name or "")
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}
     if field.name == "service_objects":
         from catalog.models import ServiceObject

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from catalog.models import (
     APPLIED_FOR_TYPES,
@@ -35,29 +36,29 @@ from portal.uploads import FORM_KINDS, check_upload
 
 # The item's own fields, grouped as the edit page shows them.
 FIELDSETS: list[tuple[str, list[str]]] = [
-    ("基本信息", [
+    (gettext_lazy("基本信息"), [
         "name", "handling", "exercise_level", "service_objects", "basis", "acceptance_conditions",
         "process_description",
     ]),
-    ("办理时限", [
+    (gettext_lazy("办理时限"), [
         "statutory_days", "statutory_unit", "promised_days", "promised_unit", "is_immediate", "extension_days",
         "special_procedures", "deferral_workdays", "deferral_lapse", "commitment_check_workdays",
         "commitment_consequence",
     ]),
-    ("审批结果", ["result_name", "result_type", "result_sample", "clear_result_sample"]),
-    ("办理渠道", [
+    (gettext_lazy("审批结果"), ["result_name", "result_type", "result_sample", "clear_result_sample"]),
+    (gettext_lazy("办理渠道"), [
         "accepts_at_window", "accepts_on_pc", "accepts_on_mobile", "accepts_by_post", "online_depth", "visits",
         "visits_reason", "supports_appointment", "supports_delivery", "supports_self_service", "cross_region",
     ]),
-    ("收费", ["has_fee", "supports_online_payment"]),
-    ("办理地点与咨询", ["place", "office_hours", "consult_phone", "complaint_phone", "online_url"]),
-    ("检索与主题", ["keywords", "common_names", "topics"]),
-    ("申请表单", ["form_definition"]),
+    (gettext_lazy("收费"), ["has_fee", "supports_online_payment"]),
+    (gettext_lazy("办理地点与咨询"), ["place", "office_hours", "consult_phone", "complaint_phone", "online_url"]),
+    (gettext_lazy("检索与主题"), ["keywords", "common_names", "topics"]),
+    (gettext_lazy("申请表单"), ["form_definition"]),
 ]  # fmt: skip
 FORM_ONLY_FIELDS = {"result_sample", "clear_result_sample", "topics", "form_definition"}
 ITEM_FIELDS = [name for _, names in FIELDSETS for name in names if name not in FORM_ONLY_FIELDS]
-UPLOAD_HELP = "PDF、Word、Excel 或 JPEG/PNG 图片；按文件内容识别格式。"
-FORM_DEFINITION_HELP = (
+UPLOAD_HELP = gettext_lazy("PDF、Word、Excel 或 JPEG/PNG 图片；按文件内容识别格式。")
+FORM_DEFINITION_HELP = gettext_lazy(
     '字段列表，每个字段形如 {"name": "applicant_name", "label": "申请人姓名", "type": "text", "required": true}；'
     "type 可为 text、textarea、number、date、select、radio、checkbox、id_number、uscc、phone、email；"
     "选择类字段须有 options；validator 可为 resident_id、uscc、phone。"
@@ -94,29 +95,32 @@ class ItemForm(_ModelFieldsForm):
     model_fields = [name for name in ITEM_FIELDS if name not in {"service_objects", "special_procedures", "online_url"}]
 
     service_objects = forms.MultipleChoiceField(
-        label="服务对象", choices=ServiceObject.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label=gettext_lazy("服务对象"),
+        choices=ServiceObject.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     special_procedures = forms.MultipleChoiceField(
-        label="可适用特别程序",
+        label=gettext_lazy("可适用特别程序"),
         choices=SpecialProcedure.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="特别程序所需时间不计入办理时限（《行政许可法》第四十五条）。",
+        help_text=gettext_lazy("特别程序所需时间不计入办理时限（《行政许可法》第四十五条）。"),
     )
-    online_url = forms.URLField(label="网办地址", required=False, max_length=200, assume_scheme="https")
+    online_url = forms.URLField(label=gettext_lazy("网办地址"), required=False, max_length=200, assume_scheme="https")
     result_sample = forms.FileField(
-        label="上传审批结果样本", required=False, widget=forms.FileInput, help_text=UPLOAD_HELP
+        label=gettext_lazy("上传审批结果样本"), required=False, widget=forms.FileInput, help_text=UPLOAD_HELP
     )
-    clear_result_sample = forms.BooleanField(label="删除已上传的审批结果样本", required=False)
+    clear_result_sample = forms.BooleanField(label=gettext_lazy("删除已上传的审批结果样本"), required=False)
     topics = forms.ModelMultipleChoiceField(
-        label="主题",
+        label=gettext_lazy("主题"),
         queryset=Topic.objects.all(),
         to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     form_definition = forms.CharField(
-        label="申请表单定义（JSON）",
+        label=gettext_lazy("申请表单定义（JSON）"),
         widget=forms.Textarea(attrs={"rows": 12}),
         required=False,
         help_text=FORM_DEFINITION_HELP,
@@ -143,9 +147,12 @@ class ItemForm(_ModelFieldsForm):
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValidationError(f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）。") from None
+            raise ValidationError(
+                gettext("不是有效的 JSON（第 %(lineno)s 行第 %(colno)s 列）。")
+                % {"lineno": exc.lineno, "colno": exc.colno}
+            ) from None
         if not isinstance(value, list):
-            raise ValidationError("申请表单定义须为字段列表（以 [ 开头）。")
+            raise ValidationError(gettext("申请表单定义须为字段列表（以 [ 开头）。"))
         return value
 
 
@@ -155,10 +162,14 @@ class MaterialForm(_ModelFieldsForm):
     model_fields = sorted(MATERIAL_FIELDS, key=lambda name: name in ("acceptance_standard", "commitment_text"))
 
     original_name = forms.CharField(widget=forms.HiddenInput, required=False)
-    blank_form = forms.FileField(label="上传空白表格", required=False, widget=forms.FileInput, help_text=UPLOAD_HELP)
-    clear_blank_form = forms.BooleanField(label="删除已上传的空白表格", required=False)
-    sample = forms.FileField(label="上传示例样表", required=False, widget=forms.FileInput, help_text=UPLOAD_HELP)
-    clear_sample = forms.BooleanField(label="删除已上传的示例样表", required=False)
+    blank_form = forms.FileField(
+        label=gettext_lazy("上传空白表格"), required=False, widget=forms.FileInput, help_text=UPLOAD_HELP
+    )
+    clear_blank_form = forms.BooleanField(label=gettext_lazy("删除已上传的空白表格"), required=False)
+    sample = forms.FileField(
+        label=gettext_lazy("上传示例样表"), required=False, widget=forms.FileInput, help_text=UPLOAD_HELP
+    )
+    clear_sample = forms.BooleanField(label=gettext_lazy("删除已上传的示例样表"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -174,18 +185,24 @@ class MaterialForm(_ModelFieldsForm):
 
 
 class SituationForm(ChineseLabels, forms.Form):
-    question = forms.CharField(label="情形问题", max_length=200, help_text="如：是否委托他人办理？")
+    question = forms.CharField(
+        label=gettext_lazy("情形问题"), max_length=200, help_text=gettext_lazy("如：是否委托他人办理？")
+    )
 
 
 class SituationOptionForm(ChineseLabels, forms.Form):
-    situation = forms.TypedChoiceField(label="所属情形", coerce=int)
-    label = forms.CharField(label="选项", max_length=200)
-    adds = forms.MultipleChoiceField(label="选择此项时增加的材料", widget=forms.CheckboxSelectMultiple, required=False)
-    drops = forms.MultipleChoiceField(label="选择此项时免交的材料", widget=forms.CheckboxSelectMultiple, required=False)
+    situation = forms.TypedChoiceField(label=gettext_lazy("所属情形"), coerce=int)
+    label = forms.CharField(label=gettext_lazy("选项"), max_length=200)
+    adds = forms.MultipleChoiceField(
+        label=gettext_lazy("选择此项时增加的材料"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    drops = forms.MultipleChoiceField(
+        label=gettext_lazy("选择此项时免交的材料"), widget=forms.CheckboxSelectMultiple, required=False
+    )
 
     def __init__(self, *args: Any, situations: list[tuple[int, str]], materials: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["situation"].choices = [("", "请选择情形"), *situations]
+        self.fields["situation"].choices = [("", gettext("请选择情形")), *situations]
         self.fields["adds"].choices = self.fields["drops"].choices = [(m, m) for m in materials]
 
 
@@ -247,7 +264,7 @@ class DraftEditor:
         self.situations = SituationFormSet(data, prefix="situations", initial=spec["situations"])
         situation_choices = [(i, s["question"]) for i, s in enumerate(spec["situations"], start=1)]
         situation_choices += [
-            (i, f"新增情形（第 {i} 条）")
+            (i, gettext("新增情形（第 %(i)s 条）") % {"i": i})
             for i in range(len(spec["situations"]) + 1, self.situations.total_form_count() + 1)
         ]
         options_initial = [
@@ -314,8 +331,8 @@ class DraftEditor:
         for index, row in _rows(self.options):
             owner = situations.get(row["situation"])
             if owner is None:
-                self.options.forms[index].add_error("situation", "所选情形不存在或已删除。")
-                raise ValidationError({"situations": ["有选项所属的情形不存在或已删除。"]})
+                self.options.forms[index].add_error("situation", gettext("所选情形不存在或已删除。"))
+                raise ValidationError({"situations": [gettext("有选项所属的情形不存在或已删除。")]})
             owner["options"].append({"label": row["label"], "adds": row["adds"], "drops": row["drops"]})
         spec["situations"] = list(situations.values())
         spec["steps"] = [{k: row[k] for k in StepForm.model_fields} for _, row in _rows(self.steps)]
@@ -352,22 +369,38 @@ class DraftEditor:
         summary = []
         for name, errors in self.item_form.errors.items():
             anchor = f"id_item-{name}" if name in self.item_form.fields else "item-errors"
-            label = self.item_form.fields[name].label if name in self.item_form.fields else ""
-            summary += [(anchor, f"{label}：{e}" if label and not e.startswith(label) else e) for e in errors]
+            label = str(self.item_form.fields[name].label or "") if name in self.item_form.fields else ""
+            summary += [
+                (
+                    anchor,
+                    (gettext("%(label)s：%(e)s") % {"label": label, "e": e})
+                    if label and not e.startswith(label)
+                    else e,
+                )
+                for e in errors
+            ]
         for key, title, formset in (
-            ("materials", "申请材料", self.materials),
-            ("situations", "办理情形", self.situations),
-            ("options", "情形选项", self.options),
-            ("steps", "审查环节", self.steps),
-            ("fees", "收费项目", self.fees),
-            ("faqs", "常见问题", self.faqs),
+            ("materials", gettext("申请材料"), self.materials),
+            ("situations", gettext("办理情形"), self.situations),
+            ("options", gettext("情形选项"), self.options),
+            ("steps", gettext("审查环节"), self.steps),
+            ("fees", gettext("收费项目"), self.fees),
+            ("faqs", gettext("常见问题"), self.faqs),
         ):
             if not formset.is_bound:
                 continue
-            summary += [(f"section-{key}", f"{title}：{e}") for e in formset.non_form_errors()]
+            summary += [
+                (f"section-{key}", gettext("%(title)s：%(e)s") % {"title": title, "e": e})
+                for e in formset.non_form_errors()
+            ]
             for position, form_errors in enumerate(formset.errors, start=1):
                 summary += [
-                    (f"section-{key}", f"{title}第 {position} 条：{e}") for errs in form_errors.values() for e in errs
+                    (
+                        f"section-{key}",
+                        gettext("%(title)s第 %(position)s 条：%(e)s") % {"title": title, "position": position, "e": e},
+                    )
+                    for errs in form_errors.values()
+                    for e in errs
                 ]
         for key, texts in self.section_errors.items():
             summary += [(f"section-{key}", t) for t in texts]
@@ -381,10 +414,10 @@ class CreateItemForm(_ModelFieldsForm):
     model = ServiceItem
     model_fields = ["handling", "statutory_days", "promised_days", "is_immediate", "visits", "visits_reason"]
 
-    basic_item = forms.ModelChoiceField(label="基本目录事项", queryset=BasicItem.objects.none())
-    department = forms.ModelChoiceField(label="实施机关", queryset=Department.objects.none())
+    basic_item = forms.ModelChoiceField(label=gettext_lazy("基本目录事项"), queryset=BasicItem.objects.none())
+    department = forms.ModelChoiceField(label=gettext_lazy("实施机关"), queryset=Department.objects.none())
     service_objects = forms.MultipleChoiceField(
-        label="服务对象", choices=ServiceObject.choices, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("服务对象"), choices=ServiceObject.choices, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args: Any, departments: QuerySet[Department], **kwargs: Any) -> None:
@@ -401,29 +434,35 @@ class CreateItemForm(_ModelFieldsForm):
 class ReturnForm(ChineseLabels, forms.Form):
     # Blank is refused by the service (422) with the message the editor needs.
     comment = forms.CharField(
-        label="审核意见", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False
+        label=gettext_lazy("审核意见"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False
     )
 
 
 class LifecycleForm(ChineseLabels, forms.Form):
-    lifecycle = forms.ChoiceField(label="事项状态", choices=ServiceItem.Lifecycle.choices)
-    effective_on = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    lifecycle = forms.ChoiceField(label=gettext_lazy("事项状态"), choices=ServiceItem.Lifecycle.choices)
+    effective_on = forms.DateField(label=gettext_lazy("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(
-        label="变更原因", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
+        label=gettext_lazy("变更原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
     )
 
 
 class DiffForm(ChineseLabels, forms.Form):
-    old = forms.TypedChoiceField(label="比较版本", coerce=int)
-    new = forms.TypedChoiceField(label="对照版本", coerce=int)
+    old = forms.TypedChoiceField(label=gettext_lazy("比较版本"), coerce=int)
+    new = forms.TypedChoiceField(label=gettext_lazy("对照版本"), coerce=int)
 
     def __init__(self, *args: Any, versions: list[ServiceItem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(v.version, f"第 {v.version} 版（{v.get_status_display()}）") for v in versions]
+        choices = [
+            (
+                v.version,
+                gettext("第 %(version)s 版（%(status)s）") % {"version": v.version, "status": v.get_status_display()},
+            )
+            for v in versions
+        ]
         self.fields["old"].choices = self.fields["new"].choices = choices
 
 
-MEMBERS_HELP = (
+MEMBERS_HELP = gettext_lazy(
     "每行一个成员事项：实施编码、办理阶段（同一阶段并联办理），需要前序事项结果的再写前序事项的实施编码"
     "（多个以逗号分隔），以空格分隔。例如：3201…01 2 3201…02"
 )
@@ -432,27 +471,32 @@ MEMBERS_HELP = (
 class BundleForm(ChineseLabels, forms.Form):
     """A bundle's own fields and its members, one line each (catalog.bundle_services checks the rest)."""
 
-    department = forms.ModelChoiceField(label="牵头部门", queryset=Department.objects.none())
-    name = forms.CharField(label="一件事名称", max_length=200)
-    audience = forms.ChoiceField(label="服务对象", choices=Topic.Audience.choices)
-    summary = forms.CharField(label="概述", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    department = forms.ModelChoiceField(label=gettext_lazy("牵头部门"), queryset=Department.objects.none())
+    name = forms.CharField(label=gettext_lazy("一件事名称"), max_length=200)
+    audience = forms.ChoiceField(label=gettext_lazy("服务对象"), choices=Topic.Audience.choices)
+    summary = forms.CharField(
+        label=gettext_lazy("概述"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
     acceptance_conditions = forms.CharField(
-        label="一件事共同条件", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label=gettext_lazy("一件事共同条件"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
     process_description = forms.CharField(
-        label="办理流程", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label=gettext_lazy("办理流程"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
-    promised_days = forms.IntegerField(label="承诺办结时限（工作日）", min_value=0, max_value=999)
-    place = forms.CharField(label="办理地点", max_length=200, required=False)
-    office_hours = forms.CharField(label="办理时间", max_length=200, required=False)
-    consult_phone = forms.CharField(label="咨询电话", max_length=30, required=False)
-    complaint_phone = forms.CharField(label="监督投诉电话", max_length=30, required=False)
-    keywords = forms.CharField(label="关键词", max_length=300, required=False)
+    promised_days = forms.IntegerField(label=gettext_lazy("承诺办结时限（工作日）"), min_value=0, max_value=999)
+    place = forms.CharField(label=gettext_lazy("办理地点"), max_length=200, required=False)
+    office_hours = forms.CharField(label=gettext_lazy("办理时间"), max_length=200, required=False)
+    consult_phone = forms.CharField(label=gettext_lazy("咨询电话"), max_length=30, required=False)
+    complaint_phone = forms.CharField(label=gettext_lazy("监督投诉电话"), max_length=30, required=False)
+    keywords = forms.CharField(label=gettext_lazy("关键词"), max_length=300, required=False)
     topics = forms.ModelMultipleChoiceField(
-        label="主题", queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("主题"), queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     members = forms.CharField(
-        label="成员事项", widget=forms.Textarea(attrs={"rows": 6}), help_text=MEMBERS_HELP, max_length=5000
+        label=gettext_lazy("成员事项"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=MEMBERS_HELP,
+        max_length=5000,
     )
 
     def __init__(self, *args: Any, departments: QuerySet[Department] | None = None, **kwargs: Any) -> None:
@@ -469,13 +513,16 @@ class BundleForm(ChineseLabels, forms.Form):
             if not words:
                 continue
             if len(words) > 3 or (len(words) > 1 and not (words[1].isascii() and words[1].isdigit())):
-                raise ValidationError(f"第 {number} 行格式不对：应为“实施编码 阶段 [前序实施编码,…]”，阶段为数字。")
+                raise ValidationError(
+                    gettext("第 %(number)s 行格式不对：应为“实施编码 阶段 [前序实施编码,…]”，阶段为数字。")
+                    % {"number": number}
+                )
             needs = [c.strip() for c in words[2].split(",") if c.strip()] if len(words) == 3 else []
             rows.append(
                 {"item_code": words[0], "stage": int(words[1]) if len(words) > 1 else 1, "needs_results_of": needs}
             )
         if not rows:
-            raise ValidationError("请至少填写一个成员事项。")
+            raise ValidationError(gettext("请至少填写一个成员事项。"))
         return rows
 
     def spec(self) -> dict[str, Any]:

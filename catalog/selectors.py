@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
+from django.utils.translation import gettext
 
 from catalog.models import (
     APPLIED_FOR_TYPES,
@@ -246,7 +247,7 @@ def published_item(code: str) -> ServiceItem:
         .first()
     )
     if item is None:
-        raise NotFound("未找到该事项，或该事项尚未发布。")
+        raise NotFound(gettext("未找到该事项，或该事项尚未发布。"))
     return item
 
 
@@ -258,7 +259,7 @@ def published_material(code: str, material_id: int) -> MaterialRequirement:
         .first()
     )
     if material is None:
-        raise NotFound("未找到该材料。")
+        raise NotFound(gettext("未找到该材料。"))
     return material
 
 
@@ -275,14 +276,18 @@ def availability(item: ServiceItem, *, today: dt.date) -> Availability:
     item is still applied for and the banner announces the change."""
     if item.lifecycle == ServiceItem.Lifecycle.IN_FORCE:
         return Availability(is_open=True, banner="")
-    verb = "暂停办理" if item.lifecycle == ServiceItem.Lifecycle.SUSPENDED else "取消"
+    verb = gettext("暂停办理") if item.lifecycle == ServiceItem.Lifecycle.SUSPENDED else gettext("取消")
     effective = item.lifecycle_effective_on
     if effective is None:
-        return Availability(is_open=False, banner=f"本事项已{verb}。")
-    day = f"{effective.year}年{effective.month}月{effective.day}日"
+        return Availability(is_open=False, banner=gettext("本事项已%(verb)s。") % {"verb": verb})
+    day = gettext("%(year)s年%(month)s月%(day)s日") % {
+        "year": effective.year,
+        "month": effective.month,
+        "day": effective.day,
+    }
     if effective > today:
-        return Availability(is_open=True, banner=f"本事项将于{day}起{verb}。")
-    return Availability(is_open=False, banner=f"本事项已于{day}起{verb}。")
+        return Availability(is_open=True, banner=gettext("本事项将于%(day)s起%(verb)s。") % {"day": day, "verb": verb})
+    return Availability(is_open=False, banner=gettext("本事项已于%(day)s起%(verb)s。") % {"day": day, "verb": verb})
 
 
 def _option_ids(raw_ids: Iterable[object]) -> list[int]:
@@ -354,7 +359,7 @@ def published_bundle(code: str) -> Bundle:
     """The published version of a bundle, with its members and their materials; NotFound otherwise."""
     bundle = _with_members(Bundle.objects.filter(code=code, status=ServiceItem.Status.PUBLISHED)).first()
     if bundle is None:
-        raise NotFound("未找到该一件事，或该一件事尚未发布。")
+        raise NotFound(gettext("未找到该一件事，或该一件事尚未发布。"))
     return bundle
 
 

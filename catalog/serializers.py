@@ -8,6 +8,7 @@ them inside the service and the API handler turns them into 422 with a message p
 import re
 from typing import Any
 
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -76,7 +77,7 @@ class TopicOutputSerializer(serializers.ModelSerializer):
 
 
 class TopicWithCountOutputSerializer(TopicOutputSerializer):
-    item_count = serializers.IntegerField(help_text="已发布事项数")
+    item_count = serializers.IntegerField(help_text=gettext_lazy("已发布事项数"))
 
     class Meta(TopicOutputSerializer.Meta):
         fields = [*TopicOutputSerializer.Meta.fields, "item_count"]
@@ -160,8 +161,12 @@ class MaterialOutputSerializer(serializers.ModelSerializer):
 
 
 class SituationOptionOutputSerializer(serializers.ModelSerializer):
-    adds = serializers.PrimaryKeyRelatedField(many=True, read_only=True, help_text="选择此项后增加的材料 id")
-    drops = serializers.PrimaryKeyRelatedField(many=True, read_only=True, help_text="选择此项后免交的材料 id")
+    adds = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text=gettext_lazy("选择此项后增加的材料 id")
+    )
+    drops = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text=gettext_lazy("选择此项后免交的材料 id")
+    )
 
     class Meta:
         model = SituationOption
@@ -287,25 +292,31 @@ class ItemSearchInputSerializer(serializers.Serializer):
     """The filters of the public search, the same as the HTML search page."""
 
     q = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="事项名称、俗称、关键词或部门"
+        required=False, allow_blank=True, max_length=100, help_text=gettext_lazy("事项名称、俗称、关键词或部门")
     )
-    department = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1, help_text="实施机关 id")
+    department = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text=gettext_lazy("实施机关 id")
+    )
     item_type = serializers.ChoiceField(required=False, choices=ItemType.choices)
     service_object = serializers.ChoiceField(
-        required=False, choices=[("person", "个人"), ("organisation", "法人及其他组织")], help_text="服务对象"
+        required=False,
+        choices=[("person", gettext_lazy("个人")), ("organisation", gettext_lazy("法人及其他组织"))],
+        help_text=gettext_lazy("服务对象"),
     )
-    region = serializers.RegexField(r"^\d{12}$", required=False, help_text="12 位行政区划代码，含下级区划")
+    region = serializers.RegexField(
+        r"^\d{12}$", required=False, help_text=gettext_lazy("12 位行政区划代码，含下级区划")
+    )
     online_depth = serializers.ChoiceField(
-        required=False, choices=ServiceItem.OnlineDepth.choices, help_text="网上办理深度不低于此级"
+        required=False, choices=ServiceItem.OnlineDepth.choices, help_text=gettext_lazy("网上办理深度不低于此级")
     )
-    topic = serializers.SlugField(required=False, max_length=50, help_text="主题代码")
+    topic = serializers.SlugField(required=False, max_length=50, help_text=gettext_lazy("主题代码"))
 
 
 class MaterialsInputSerializer(serializers.Serializer):
     options = serializers.RegexField(
         r"^\d{1,9}(,\d{1,9}){0,49}$",
         required=False,
-        help_text="已选情形选项的 id，以逗号分隔，如 1,2",
+        help_text=gettext_lazy("已选情形选项的 id，以逗号分隔，如 1,2"),
     )
 
     def validate_options(self, value: str) -> list[int]:
@@ -313,12 +324,12 @@ class MaterialsInputSerializer(serializers.Serializer):
 
 
 class RegionQueryInputSerializer(serializers.Serializer):
-    parent = serializers.RegexField(r"^\d{12}$", required=False, help_text="上级区划代码")
+    parent = serializers.RegexField(r"^\d{12}$", required=False, help_text=gettext_lazy("上级区划代码"))
     level = serializers.ChoiceField(required=False, choices=Region.Level.choices)
 
 
 class DepartmentQueryInputSerializer(serializers.Serializer):
-    region = serializers.RegexField(r"^\d{12}$", required=False, help_text="12 位行政区划代码")
+    region = serializers.RegexField(r"^\d{12}$", required=False, help_text=gettext_lazy("12 位行政区划代码"))
 
 
 # --- Editors: the item spec (catalog.services) ----------------------------------------------
@@ -328,7 +339,7 @@ class FormFieldInputSerializer(serializers.Serializer):
     """One field of the intake form definition."""
 
     name = serializers.RegexField(
-        r"^[A-Za-z_][A-Za-z0-9_]{0,49}$", help_text="字段名：字母或下划线开头，字母、数字、下划线"
+        r"^[A-Za-z_][A-Za-z0-9_]{0,49}$", help_text=gettext_lazy("字段名：字母或下划线开头，字母、数字、下划线")
     )
     label = serializers.CharField(max_length=100)
     type = serializers.ChoiceField(choices=sorted(rules.FORM_FIELD_TYPES))
@@ -358,10 +369,16 @@ class MaterialInputSerializer(serializers.Serializer):
 class SituationOptionInputSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=200)
     adds = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=MAX_LIST, help_text="增加的材料名称"
+        child=serializers.CharField(max_length=200),
+        required=False,
+        max_length=MAX_LIST,
+        help_text=gettext_lazy("增加的材料名称"),
     )
     drops = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=MAX_LIST, help_text="免交的材料名称"
+        child=serializers.CharField(max_length=200),
+        required=False,
+        max_length=MAX_LIST,
+        help_text=gettext_lazy("免交的材料名称"),
     )
 
 
@@ -463,7 +480,7 @@ class ItemSpecSerializer(serializers.Serializer):
     def validate_materials(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         names = [m["name"] for m in value]
         if len(names) != len(set(names)):
-            raise serializers.ValidationError("材料名称不能重复：情形选项按名称引用材料。")
+            raise serializers.ValidationError(gettext("材料名称不能重复：情形选项按名称引用材料。"))
         return value
 
 
@@ -484,7 +501,7 @@ class CommentInputSerializer(serializers.Serializer):
 
 
 class ReturnInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=2000, help_text="退回修改的意见（必填）")
+    comment = serializers.CharField(max_length=2000, help_text=gettext_lazy("退回修改的意见（必填）"))
 
 
 class LifecycleInputSerializer(serializers.Serializer):
@@ -495,12 +512,14 @@ class LifecycleInputSerializer(serializers.Serializer):
 
 class ManagedItemQueryInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(required=False, choices=ServiceItem.Status.choices)
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="事项名称或实施编码")
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text=gettext_lazy("事项名称或实施编码")
+    )
 
 
 class DiffInputSerializer(serializers.Serializer):
     against = serializers.IntegerField(
-        required=False, min_value=1, max_value=2**31 - 1, help_text="比较的版本 id；缺省为当前发布版本"
+        required=False, min_value=1, max_value=2**31 - 1, help_text=gettext_lazy("比较的版本 id；缺省为当前发布版本")
     )
 
 
@@ -538,7 +557,7 @@ class ManagedItemDetailOutputSerializer(ManagedItemOutputSerializer):
     """One version with its whole content as a spec: GET it, change it, PUT it back."""
 
     basic_item = BasicItemBriefSerializer()
-    spec = serializers.SerializerMethodField(help_text="与修改草稿（PUT）的请求体结构相同")
+    spec = serializers.SerializerMethodField(help_text=gettext_lazy("与修改草稿（PUT）的请求体结构相同"))
 
     class Meta(ManagedItemOutputSerializer.Meta):
         fields = [*ManagedItemOutputSerializer.Meta.fields, "basic_item", "spec"]
@@ -560,17 +579,17 @@ class ItemEventOutputSerializer(serializers.ModelSerializer):
 class ChangeOutputSerializer(serializers.Serializer):
     """One difference between two versions (catalog.diff.Change)."""
 
-    section = serializers.CharField(help_text="所在部分，如 事项信息、申请材料")
-    field = serializers.CharField(help_text="字段名（spec 的键）")
-    label = serializers.CharField(help_text="给编辑人员看的字段名称")
+    section = serializers.CharField(help_text=gettext_lazy("所在部分，如 事项信息、申请材料"))
+    field = serializers.CharField(help_text=gettext_lazy("字段名（spec 的键）"))
+    label = serializers.CharField(help_text=gettext_lazy("给编辑人员看的字段名称"))
     kind = serializers.ChoiceField(choices=CHANGE_KINDS)
     old = serializers.CharField()
     new = serializers.CharField()
 
 
 class DiffOutputSerializer(serializers.Serializer):
-    item = ManagedItemOutputSerializer(help_text="本版本")
-    against = ManagedItemOutputSerializer(allow_null=True, help_text="比较的版本；没有可比较的版本时为空")
+    item = ManagedItemOutputSerializer(help_text=gettext_lazy("本版本"))
+    against = ManagedItemOutputSerializer(allow_null=True, help_text=gettext_lazy("比较的版本；没有可比较的版本时为空"))
     changes = ChangeOutputSerializer(many=True)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from catalog import access, rules
@@ -127,7 +128,9 @@ def _material(by_name: dict[str, MaterialRequirement], name: str) -> MaterialReq
     try:
         return by_name[name]
     except KeyError:
-        raise ValidationError({"situations": [f"情形选项引用了不存在的材料“{name}”。"]}) from None
+        raise ValidationError(
+            {"situations": [gettext("情形选项引用了不存在的材料“%(name)s”。") % {"name": name}]}
+        ) from None
 
 
 # Bookkeeping that belongs to one version row, not to the item's content.
@@ -157,10 +160,10 @@ STATUS_MOVES: dict[str, dict[str, str]] = {
     Status.RETIRED: {},
 }
 MOVE_VERBS = {
-    Status.PENDING_APPROVAL: "提交审核",
-    Status.PUBLISHED: "发布",
-    Status.DRAFT: "退回修改",
-    Status.RETIRED: "停用",
+    Status.PENDING_APPROVAL: gettext_lazy("提交审核"),
+    Status.PUBLISHED: gettext_lazy("发布"),
+    Status.DRAFT: gettext_lazy("退回修改"),
+    Status.RETIRED: gettext_lazy("停用"),
 }
 # A cancelled item stays cancelled: a new item is created if the service comes back.
 LIFECYCLE_MOVES: dict[str, set[str]] = {
@@ -204,7 +207,7 @@ def _audit(
 def _check_spec_keys(spec: dict[str, Any]) -> None:
     unknown = sorted(set(spec) - EDITABLE_FIELDS)
     if unknown:
-        raise BadInput("提交的内容含有不能修改的字段。", detail={"fields": unknown}, code="unknown_fields")
+        raise BadInput(gettext("提交的内容含有不能修改的字段。"), detail={"fields": unknown}, code="unknown_fields")
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -251,8 +254,12 @@ def transition(
     action = STATUS_MOVES.get(from_status, {}).get(to_status)
     if action is None:
         raise InvalidTransition(
-            f"该{'一件事' if is_bundle else '事项'}当前为“{locked.get_status_display()}”，"
-            f"不能{MOVE_VERBS.get(to_status, '执行此操作')}。",
+            (
+                gettext("该一件事当前为“%(status)s”，不能%(get)s。")
+                if is_bundle
+                else gettext("该事项当前为“%(status)s”，不能%(get)s。")
+            )
+            % {"status": locked.get_status_display(), "get": MOVE_VERBS.get(to_status, gettext("执行此操作"))},
             detail={"from": from_status, "to": to_status},
         )
     locked.status = to_status
@@ -279,13 +286,16 @@ def next_item_code(*, department: Department, basic_item: BasicItem, handling: s
     """
     prefix = f"{department.uscc}{basic_item.code}{HANDLING_DIGITS.get(handling, '9')}"
     if len(prefix) + 2 > CODE_MAX_LENGTH:
-        raise DomainError(f"实施编码将超过 {CODE_MAX_LENGTH} 位，请检查基本编码。", code="code_too_long")
+        raise DomainError(
+            gettext("实施编码将超过 %(CODE_MAX_LENGTH)s 位，请检查基本编码。") % {"CODE_MAX_LENGTH": CODE_MAX_LENGTH},
+            code="code_too_long",
+        )
     taken = set(ServiceItem.objects.filter(code__startswith=prefix).values_list("code", flat=True))
     for sequence in range(1, 100):
         code = f"{prefix}{sequence:02d}"
         if code not in taken:
             return code
-    raise DomainError("该部门此事项的实施编码序号已用完（99 个）。", code="code_sequence_exhausted")
+    raise DomainError(gettext("该部门此事项的实施编码序号已用完（99 个）。"), code="code_sequence_exhausted")
 
 
 @transaction.atomic
@@ -294,7 +304,7 @@ def create_service_item(
 ) -> ServiceItem:
     """Create version 1 of a new item as a draft, with a generated implementation code."""
     if actor is not None:
-        _require(access.can_edit_department(actor, department), "您只能为本部门（或经授权部门）创建事项。")
+        _require(access.can_edit_department(actor, department), gettext("您只能为本部门（或经授权部门）创建事项。"))
     _check_spec_keys(spec)
     department = Department.objects.select_for_update().select_related("region").get(pk=department.pk)
     handling = spec.get("handling", ServiceItem.Handling.NEW)
@@ -320,13 +330,15 @@ def create_service_item(
 def start_new_version(*, actor: User | None, item: ServiceItem) -> ServiceItem:
     """Copy the published version (fields, children and files) into a new draft, version + 1."""
     if actor is not None:
-        _require(access.can_edit_department(actor, item.department), "您只能编辑本部门（或经授权部门）的事项。")
+        _require(
+            access.can_edit_department(actor, item.department), gettext("您只能编辑本部门（或经授权部门）的事项。")
+        )
     versions = _lock_versions(item.code)
     if any(v.is_open_draft for v in versions):
-        raise InvalidTransition("该事项已有未发布的草稿。", code="open_draft_exists")
+        raise InvalidTransition(gettext("该事项已有未发布的草稿。"), code="open_draft_exists")
     published = next((v for v in versions if v.status == Status.PUBLISHED), None)
     if published is None:
-        raise InvalidTransition("该事项没有已发布的版本，无法创建新版本。", code="nothing_published")
+        raise InvalidTransition(gettext("该事项没有已发布的版本，无法创建新版本。"), code="nothing_published")
     draft = ServiceItem(
         code=published.code,
         version=max(v.version for v in versions) + 1,
@@ -341,7 +353,7 @@ def start_new_version(*, actor: User | None, item: ServiceItem) -> ServiceItem:
         item=draft,
         action=ItemEvent.Action.CREATED,
         actor=actor,
-        comment=f"基于第 {published.version} 版创建新版本。",
+        comment=gettext("基于第 %(version)s 版创建新版本。") % {"version": published.version},
         changes={"from_version": published.version},
     )
     _audit(actor=actor, action="item_version_started", item=draft, detail={"from_version": published.version})
@@ -371,11 +383,16 @@ def _change_summary(before: dict[str, Any], after: dict[str, Any]) -> dict[str, 
 def update_draft(*, actor: User | None, item: ServiceItem, spec: dict[str, Any]) -> ServiceItem:
     """Change a draft's fields and children; every rule is checked and a failure changes nothing."""
     if actor is not None:
-        _require(access.can_edit_department(actor, item.department), "您只能编辑本部门（或经授权部门）的事项。")
+        _require(
+            access.can_edit_department(actor, item.department), gettext("您只能编辑本部门（或经授权部门）的事项。")
+        )
     _check_spec_keys(spec)
     locked = ServiceItem.objects.select_for_update().get(pk=item.pk)
     if locked.status != Status.DRAFT:
-        raise InvalidTransition(f"该事项当前为“{locked.get_status_display()}”，只有草稿可以修改。", code="not_a_draft")
+        raise InvalidTransition(
+            gettext("该事项当前为“%(status)s”，只有草稿可以修改。") % {"status": locked.get_status_display()},
+            code="not_a_draft",
+        )
     before = item_spec(locked)
     write_item_version(item=locked, spec=_keep_material_files(locked, spec))
     for field in ServiceItem._meta.concrete_fields:  # the caller's instance shows what was saved
@@ -398,7 +415,9 @@ def submit_for_approval(
 ) -> ServiceItem:
     """Draft → pending approval, for a publisher to publish or return."""
     if actor is not None:
-        _require(access.can_edit_department(actor, item.department), "您只能提交本部门（或经授权部门）的事项。")
+        _require(
+            access.can_edit_department(actor, item.department), gettext("您只能提交本部门（或经授权部门）的事项。")
+        )
     locked = ServiceItem.objects.select_for_update().get(pk=item.pk)
     if locked.status == Status.DRAFT:
         # The rules ran on every save; run them again in case the rules changed since.
@@ -418,14 +437,16 @@ def publish_service_item(*, actor: User | None, item: ServiceItem, clock: Clock 
     if actor is not None:
         _require(
             access.can_publish_department(actor, item.department),
-            "只有本区域的事项发布审核人员可以发布该事项。",
+            gettext("只有本区域的事项发布审核人员可以发布该事项。"),
         )
     versions = _lock_versions(item.code)
     target = next((v for v in versions if v.pk == item.pk), None)
     if target is None:
-        raise NotFound("未找到该事项，或您无权查看。")
+        raise NotFound(gettext("未找到该事项，或您无权查看。"))
     if target.status != Status.PENDING_APPROVAL:
-        raise InvalidTransition(f"该事项当前为“{target.get_status_display()}”，不能发布。")
+        raise InvalidTransition(
+            gettext("该事项当前为“%(status)s”，不能发布。") % {"status": target.get_status_display()}
+        )
     now = clock.now()
     fields: dict[str, Any] = {"published_by": actor, "published_at": now, "review_comment": ""}
     previous = next((v for v in versions if v.status == Status.PUBLISHED), None)
@@ -433,7 +454,11 @@ def publish_service_item(*, actor: User | None, item: ServiceItem, clock: Clock 
         # Retire first: the database allows one published version per code. A suspension or
         # cancellation made on the published version carries over to its successor.
         transition(
-            previous, Status.RETIRED, actor=actor, comment=f"由第 {target.version} 版取代。", fields={"retired_at": now}
+            previous,
+            Status.RETIRED,
+            actor=actor,
+            comment=gettext("由第 %(version)s 版取代。") % {"version": target.version},
+            fields={"retired_at": now},
         )
         fields |= {"lifecycle": previous.lifecycle, "lifecycle_effective_on": previous.lifecycle_effective_on}
     return transition(target, Status.PUBLISHED, actor=actor, fields=fields)
@@ -445,11 +470,15 @@ def return_service_item(*, actor: User | None, item: ServiceItem, comment: str) 
     if actor is not None:
         _require(
             access.can_publish_department(actor, item.department),
-            "只有本区域的事项发布审核人员可以退回该事项。",
+            gettext("只有本区域的事项发布审核人员可以退回该事项。"),
         )
     comment = (comment or "").strip()
     if not comment:
-        raise DomainError("退回修改须填写审核意见。", detail={"comment": ["请填写审核意见。"]}, code="comment_required")
+        raise DomainError(
+            gettext("退回修改须填写审核意见。"),
+            detail={"comment": [gettext("请填写审核意见。")]},
+            code="comment_required",
+        )
     return transition(item, Status.DRAFT, actor=actor, comment=comment, fields={"review_comment": comment})
 
 
@@ -472,37 +501,38 @@ def change_item_lifecycle(
     if actor is not None:
         _require(
             access.can_publish_department(actor, item.department),
-            "只有本区域的事项发布审核人员可以暂停、取消或恢复该事项。",
+            gettext("只有本区域的事项发布审核人员可以暂停、取消或恢复该事项。"),
         )
     if lifecycle not in Lifecycle.values:
-        raise BadInput("事项状态的取值无效。", detail={"lifecycle": lifecycle}, code="invalid_lifecycle")
+        raise BadInput(gettext("事项状态的取值无效。"), detail={"lifecycle": lifecycle}, code="invalid_lifecycle")
     reason = (reason or "").strip()
     problems: dict[str, list[str]] = {}
     if not reason:
-        problems["reason"] = ["请填写变更原因。"]
+        problems["reason"] = [gettext("请填写变更原因。")]
     if effective_on is None:
-        problems["effective_on"] = ["请填写生效日期。"]
+        problems["effective_on"] = [gettext("请填写生效日期。")]
     elif effective_on < clock.today():
-        problems["effective_on"] = ["生效日期不能早于今天。"]
+        problems["effective_on"] = [gettext("生效日期不能早于今天。")]
     else:
         try:
             validate_date_between(
                 effective_on,
                 earliest=clock.today(),
                 latest=years_after(clock.today(), LIFECYCLE_MAX_YEARS_AHEAD),
-                what="生效日期",
+                what=gettext("生效日期"),
             )
         except ValidationError as exc:
             problems["effective_on"] = exc.messages
     if problems:
-        raise DomainError("事项状态变更的内容不完整。", detail=problems, code="invalid_lifecycle_change")
+        raise DomainError(gettext("事项状态变更的内容不完整。"), detail=problems, code="invalid_lifecycle_change")
     locked = ServiceItem.objects.select_for_update().get(pk=item.pk)
     if locked.status != Status.PUBLISHED:
-        raise InvalidTransition("只能变更已发布版本的事项状态。", code="not_published")
+        raise InvalidTransition(gettext("只能变更已发布版本的事项状态。"), code="not_published")
     old = locked.lifecycle
     if lifecycle not in LIFECYCLE_MOVES[old]:
         raise InvalidTransition(
-            f"事项当前为“{locked.get_lifecycle_display()}”，不能变更为“{Lifecycle(lifecycle).label}”。",
+            gettext("事项当前为“%(lifecycle)s”，不能变更为“%(label)s”。")
+            % {"lifecycle": locked.get_lifecycle_display(), "label": Lifecycle(lifecycle).label},
             detail={"from": old, "to": lifecycle},
         )
     locked.lifecycle = lifecycle
@@ -522,10 +552,15 @@ def discard_draft(*, actor: User | None, item: ServiceItem) -> None:
     The audit row keeps the trace of the discarded version.
     """
     if actor is not None:
-        _require(access.can_edit_department(actor, item.department), "您只能放弃本部门（或经授权部门）的草稿。")
+        _require(
+            access.can_edit_department(actor, item.department), gettext("您只能放弃本部门（或经授权部门）的草稿。")
+        )
     locked = ServiceItem.objects.select_for_update().get(pk=item.pk)
     if locked.status != Status.DRAFT:
-        raise InvalidTransition(f"该事项当前为“{locked.get_status_display()}”，只有草稿可以放弃。", code="not_a_draft")
+        raise InvalidTransition(
+            gettext("该事项当前为“%(status)s”，只有草稿可以放弃。") % {"status": locked.get_status_display()},
+            code="not_a_draft",
+        )
     _audit(actor=actor, action="item_draft_discarded", item=locked)
     locked.delete()
 
@@ -534,7 +569,9 @@ def discard_draft(*, actor: User | None, item: ServiceItem) -> None:
 def grant_editable_department(*, actor: User | None, editor: User, department: Department) -> None:
     """Let an editor edit another department's items (a guardian object permission)."""
     if actor is not None:
-        _require(actor.is_superuser or actor.has_role(Role.SYSADMIN), "只有系统管理员可以授权编辑其他部门的事项。")
+        _require(
+            actor.is_superuser or actor.has_role(Role.SYSADMIN), gettext("只有系统管理员可以授权编辑其他部门的事项。")
+        )
     assign_perm(access.EDIT_ITEMS_PERMISSION, editor, department)
     record_audit(actor=actor, action="catalog.editor_department_granted", obj=department, detail={"editor": editor.pk})
 
@@ -542,6 +579,6 @@ def grant_editable_department(*, actor: User | None, editor: User, department: D
 @transaction.atomic
 def revoke_editable_department(*, actor: User | None, editor: User, department: Department) -> None:
     if actor is not None:
-        _require(actor.is_superuser or actor.has_role(Role.SYSADMIN), "只有系统管理员可以撤销编辑授权。")
+        _require(actor.is_superuser or actor.has_role(Role.SYSADMIN), gettext("只有系统管理员可以撤销编辑授权。"))
     remove_perm(access.EDIT_ITEMS_PERMISSION, editor, department)
     record_audit(actor=actor, action="catalog.editor_department_revoked", obj=department, detail={"editor": editor.pk})

@@ -2,6 +2,7 @@
 view, API and file download. What the user may not see is a 404."""
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from portal.exceptions import NotFound
 from portal.models import OrganizationAgent, Role, User
@@ -31,5 +32,5 @@ def get_agent_for(user: User, agent_id: int) -> OrganizationAgent:
     """One agent record through agents_visible_to; NotFound otherwise."""
     agent = agents_visible_to(user).filter(pk=agent_id).first()
     if agent is None:
-        raise NotFound("未找到该经办人授权，或您无权查看。")
+        raise NotFound(gettext("未找到该经办人授权，或您无权查看。"))
     return agent

@@ -154,7 +154,7 @@ def real_name(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = exc.status_code
             else:
-                messages.success(request, "实名认证成功。")
+                messages.success(request, gettext("实名认证成功。"))
                 return redirect(_safe_next(request, reverse("accounts:profile")))
     return render(request, "portal/real_name.html", {"form": form}, status=status)
 
@@ -267,7 +267,9 @@ def register_agent(request: HttpRequest) -> HttpResponse:
                 status = exc.status_code
             else:
                 if agent.is_active:
-                    messages.success(request, f"已登记为“{agent.organization.name}”的经办人。")
+                    messages.success(
+                        request, gettext("已登记为“%(name)s”的经办人。") % {"name": agent.organization.name}
+                    )
                 else:
                     messages.info(
                         request,
@@ -284,7 +286,7 @@ def authorization_letter(request: HttpRequest, agent_id: int) -> HttpResponse:
     try:
         agent = access.get_agent_for(request.user, agent_id)  # type: ignore[arg-type]
         if not agent.authorization_letter:
-            raise NotFound("该授权没有上传授权委托书。")
+            raise NotFound(gettext("该授权没有上传授权委托书。"))
     except DomainError as exc:
         return render_error(request, exc)
     services.record_audit(actor=request.user, action="organization.letter_viewed", obj=agent, ip=_ip(request))  # type: ignore[arg-type]
@@ -304,7 +306,11 @@ def revoke_agent(request: HttpRequest, agent_id: int) -> HttpResponse:
         services.revoke_agent(agent=agent, actor=request.user, ip=_ip(request))  # type: ignore[arg-type]
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, f"已撤销{agent.user.real_name}在“{agent.organization.name}”的经办人授权。")
+    messages.success(
+        request,
+        gettext("已撤销%(real_name)s在“%(name)s”的经办人授权。")
+        % {"real_name": agent.user.real_name, "name": agent.organization.name},
+    )
     return redirect(_safe_next(request, reverse("accounts:profile")))
 
 
@@ -317,7 +323,11 @@ def confirm_agent(request: HttpRequest, agent_id: int) -> HttpResponse:
         services.confirm_agent(agent=agent, actor=request.user, ip=_ip(request))  # type: ignore[arg-type]
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, f"已确认{agent.user.real_name}为“{agent.organization.name}”的经办人。")
+    messages.success(
+        request,
+        gettext("已确认%(real_name)s为“%(name)s”的经办人。")
+        % {"real_name": agent.user.real_name, "name": agent.organization.name},
+    )
     return redirect("accounts:profile")
 
 
@@ -327,14 +337,18 @@ def window_agents(request: HttpRequest) -> HttpResponse:
     letter and the agent's ID card in hand, verifies one."""
     user: User = request.user  # type: ignore[assignment]
     if not user.has_role(Role.CLERK):
-        return render_error(request, NotFound("未找到该页面。"))
+        return render_error(request, NotFound(gettext("未找到该页面。")))
     if request.method == "POST":
         try:
             agent = access.get_agent_for(user, int(request.POST.get("agent", "0") or 0))
             services.verify_agent_at_window(agent=agent, clerk=user, ip=_ip(request))
         except (DomainError, ValueError) as exc:
             return render_error(request, exc if isinstance(exc, DomainError) else NotFound())
-        messages.success(request, f"已核验{agent.user.real_name}为“{agent.organization.name}”的经办人。")
+        messages.success(
+            request,
+            gettext("已核验%(real_name)s为“%(name)s”的经办人。")
+            % {"real_name": agent.user.real_name, "name": agent.organization.name},
+        )
         return redirect(f"{reverse('accounts:window_agents')}?{urlencode({'uscc': agent.organization.uscc})}")
     uscc = request.GET.get("uscc", "").strip()[:20]
     agents = selectors.pending_agents(uscc=uscc)[:50] if uscc else []

@@ -8,6 +8,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from portal import services
 from portal.exceptions import DomainError
@@ -35,7 +36,7 @@ admin.site.login_form = AdminLoginForm
 # follows the table instead of the provisional rule. Saving clears the workdays cache (signals in
 # portal/workdays.py).
 
-WEEKDAYS = "一二三四五六日"
+WEEKDAYS = gettext_lazy("一二三四五六日")
 
 
 @admin.register(CalendarYear)
@@ -48,27 +49,29 @@ class CalendarYearAdmin(admin.ModelAdmin):
             {
                 "fields": ["year", "source", "updated_at"],
                 "description": (
-                    "先在“日历调整日”中录入该年所有放假的工作日和调休上班的周末，再添加年度；"
-                    "添加后该年按日历表计算，不再按暂定规则。来源为 chinesecalendar 的年度会被 "
-                    "load_calendar 命令按软件包数据重新同步，如需保留人工修改，请改写来源。"
+                    gettext_lazy(
+                        "先在“日历调整日”中录入该年所有放假的工作日和调休上班的周末，再添加年度；"
+                        "添加后该年按日历表计算，不再按暂定规则。来源为 chinesecalendar 的年度会被 "
+                        "load_calendar 命令按软件包数据重新同步，如需保留人工修改，请改写来源。"
+                    )
                 ),
             },
         ),
-        ("暂定规则（供核对）", {"fields": ["provisional_rule"]}),
+        (gettext_lazy("暂定规则（供核对）"), {"fields": ["provisional_rule"]}),
     ]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, str]:
-        return {"source": "国务院办公厅关于部分节假日安排的通知"}
+        return {"source": gettext("国务院办公厅关于部分节假日安排的通知")}
 
-    @admin.display(description="放假的工作日")
+    @admin.display(description=gettext_lazy("放假的工作日"))
     def holiday_count(self, obj: CalendarYear) -> int:
         return CalendarDay.objects.filter(date__year=obj.year, is_workday=False).count()
 
-    @admin.display(description="调休上班的周末")
+    @admin.display(description=gettext_lazy("调休上班的周末"))
     def adjusted_weekend_count(self, obj: CalendarYear) -> int:
         return CalendarDay.objects.filter(date__year=obj.year, is_workday=True).count()
 
-    @admin.display(description="该年的暂定法定节假日")
+    @admin.display(description=gettext_lazy("该年的暂定法定节假日"))
     def provisional_rule(self, obj: CalendarYear) -> str:
         if not obj.year:
             return "—"
@@ -76,7 +79,13 @@ class CalendarYearAdmin(admin.ModelAdmin):
             days = provisional_holidays(obj.year)
         except ValueError as exc:
             return str(exc)
-        return "；".join(f"{day:%m-%d}（周{WEEKDAYS[day.weekday()]}）{name}" for day, name in sorted(days.items()))
+        return "；".join(
+            (
+                gettext("%(day)s（周%(WEEKDAYS)s）%(name)s")
+                % {"day": format(day, "%m-%d"), "WEEKDAYS": WEEKDAYS[day.weekday()], "name": name}
+            )
+            for day, name in sorted(days.items())
+        )
 
 
 @admin.register(CalendarDay)
@@ -86,9 +95,9 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     search_fields = ["name"]
 
-    @admin.display(description="星期", ordering="date")
+    @admin.display(description=gettext_lazy("星期"), ordering="date")
     def weekday(self, obj: CalendarDay) -> str:
-        return f"周{WEEKDAYS[obj.date.weekday()]}"
+        return gettext("周%(WEEKDAYS)s") % {"WEEKDAYS": WEEKDAYS[obj.date.weekday()]}
 
 
 # --- End of the working-day calendar ---------------------------------------------------------------
@@ -108,14 +117,20 @@ class PortalUserAdmin(UserAdmin):
     readonly_fields = ["id_number_masked", "real_name_verified_at", "is_demo", "last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        ("身份", {"fields": ["real_name", "id_number_masked", "real_name_verified_at", "phone", "email"]}),
-        ("岗位与角色", {"fields": ["department", "groups", "is_active", "is_staff", "is_superuser", "is_demo"]}),
-        ("时间", {"fields": ["last_login", "date_joined"]}),
+        (
+            gettext_lazy("身份"),
+            {"fields": ["real_name", "id_number_masked", "real_name_verified_at", "phone", "email"]},
+        ),
+        (
+            gettext_lazy("岗位与角色"),
+            {"fields": ["department", "groups", "is_active", "is_staff", "is_superuser", "is_demo"]},
+        ),
+        (gettext_lazy("时间"), {"fields": ["last_login", "date_joined"]}),
     ]
 
     actions = ["issue_enrolment_codes"]
 
-    @admin.action(description="签发动态验证码绑定码（新工作人员、手机丢失；旧设备解除）")
+    @admin.action(description=gettext_lazy("签发动态验证码绑定码（新工作人员、手机丢失；旧设备解除）"))
     def issue_enrolment_codes(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse:
         """Shown on this page once, never stored in clear nor put in a message cookie."""
         issued: list[tuple[User, str]] = []
@@ -179,7 +194,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 class DemoRegistryRecordForm(forms.ModelForm):
     legal_representative_id_number = forms.CharField(
-        label="法定代表人身份证号码", max_length=18, help_text="只保存不可逆的摘要。"
+        label=gettext_lazy("法定代表人身份证号码"), max_length=18, help_text=gettext_lazy("只保存不可逆的摘要。")
     )
 
     class Meta:

@@ -9,6 +9,7 @@ request; a locked-out account gets 429 with the usual error body.
 
 from axes.helpers import get_client_ip_address
 from django.contrib.auth import authenticate, user_logged_in
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import BaseAuthentication
@@ -26,22 +27,22 @@ from portal.models import ApiToken
 class ErrorSerializer(serializers.Serializer):
     """The one error body of the API (portal.exceptions.api_exception_handler)."""
 
-    code = serializers.CharField(help_text="机器可读的错误代码，如 not_found、validation_error")
-    message = serializers.CharField(help_text="给用户看的中文说明")
-    detail = serializers.JSONField(allow_null=True, help_text="逐字段的错误信息或补充数据")
+    code = serializers.CharField(help_text=gettext_lazy("机器可读的错误代码，如 not_found、validation_error"))
+    message = serializers.CharField(help_text=gettext_lazy("给用户看的中文说明"))
+    detail = serializers.JSONField(allow_null=True, help_text=gettext_lazy("逐字段的错误信息或补充数据"))
 
 
 def error_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=description)
 
 
-ERROR_400 = error_response("请求格式不正确（detail 按字段列出）")
-ERROR_401 = error_response("未登录或令牌无效")
-ERROR_403 = error_response("无权执行此操作")
-ERROR_404 = error_response("不存在或无权查看")
-ERROR_409 = error_response("当前状态不允许此操作，或已被他人处理")
-ERROR_422 = error_response("不符合业务规则（detail 按字段列出）")
-ERROR_429 = error_response("请求过于频繁")
+ERROR_400 = error_response(gettext_lazy("请求格式不正确（detail 按字段列出）"))
+ERROR_401 = error_response(gettext_lazy("未登录或令牌无效"))
+ERROR_403 = error_response(gettext_lazy("无权执行此操作"))
+ERROR_404 = error_response(gettext_lazy("不存在或无权查看"))
+ERROR_409 = error_response(gettext_lazy("当前状态不允许此操作，或已被他人处理"))
+ERROR_422 = error_response(gettext_lazy("不符合业务规则（detail 按字段列出）"))
+ERROR_429 = error_response(gettext_lazy("请求过于频繁"))
 
 
 class IsVerifiedStaff(BasePermission):
@@ -49,7 +50,7 @@ class IsVerifiedStaff(BasePermission):
     TokenApi) or with a session whose TOTP step is done. StaffSecondFactorMiddleware already stops
     password-only staff sessions; this check also holds for any other way DRF authenticates a user."""
 
-    message = "请使用工作人员账号登录并完成动态验证码验证。"
+    message = gettext_lazy("请使用工作人员账号登录并完成动态验证码验证。")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
@@ -62,21 +63,21 @@ class IsVerifiedStaff(BasePermission):
 
 
 class TokenInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, help_text="手机号码、电子邮箱或工作人员用户名")
+    username = serializers.CharField(max_length=150, help_text=gettext_lazy("手机号码、电子邮箱或工作人员用户名"))
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
     otp_token = serializers.RegexField(
-        r"^\d{6}$", required=False, help_text="工作人员必填：验证器应用中当前显示的 6 位动态验证码"
+        r"^\d{6}$", required=False, help_text=gettext_lazy("工作人员必填：验证器应用中当前显示的 6 位动态验证码")
     )
 
 
 class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="请求时放在 Authorization: Bearer <token> 头中；只显示这一次")
-    token_type = serializers.CharField(help_text="固定为 Bearer")
-    expires_at = serializers.DateTimeField(help_text="过期时间，之后须重新获取")
+    token = serializers.CharField(help_text=gettext_lazy("请求时放在 Authorization: Bearer <token> 头中；只显示这一次"))
+    token_type = serializers.CharField(help_text=gettext_lazy("固定为 Bearer"))
+    expires_at = serializers.DateTimeField(help_text=gettext_lazy("过期时间，之后须重新获取"))
 
 
 class TokenRevokeQuerySerializer(serializers.Serializer):
-    all = serializers.BooleanField(default=False, help_text="为 true 时撤销该用户的全部令牌")
+    all = serializers.BooleanField(default=False, help_text=gettext_lazy("为 true 时撤销该用户的全部令牌"))
 
 
 class TokenApi(APIView):
@@ -95,15 +96,15 @@ class TokenApi(APIView):
         return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
     @extend_schema(
-        tags=["认证"],
-        summary="获取 API 令牌",
+        tags=[gettext_lazy("认证")],
+        summary=gettext_lazy("获取 API 令牌"),
         request=TokenInputSerializer,
         responses={
             200: TokenOutputSerializer,
-            400: error_response("账号、密码或动态验证码不正确"),
-            409: error_response("尚未绑定动态验证码设备"),
-            422: error_response("动态验证码错误次数过多"),
-            429: error_response("账号已被暂时锁定、该网络地址登录失败次数过多，或请求过于频繁"),
+            400: error_response(gettext_lazy("账号、密码或动态验证码不正确")),
+            409: error_response(gettext_lazy("尚未绑定动态验证码设备")),
+            422: error_response(gettext_lazy("动态验证码错误次数过多")),
+            429: error_response(gettext_lazy("账号已被暂时锁定、该网络地址登录失败次数过多，或请求过于频繁")),
         },
     )
     def post(self, request: Request) -> Response:
@@ -120,16 +121,18 @@ class TokenApi(APIView):
         user = authenticate(request, username=username, password=data["password"])
         if getattr(request, "axes_locked_out", False):
             return Response(
-                error_body("locked_out", "登录失败次数过多，该账号在本设备上已被暂时锁定，请稍后再试。"),
+                error_body("locked_out", gettext("登录失败次数过多，该账号在本设备上已被暂时锁定，请稍后再试。")),
                 status=429,
             )
         if user is None:
-            raise BadInput("账号或密码不正确，请注意密码区分大小写。", code="invalid_credentials")
+            raise BadInput(gettext("账号或密码不正确，请注意密码区分大小写。"), code="invalid_credentials")
         ip = get_client_ip_address(request) or None
         if user.is_portal_staff:
             if not data.get("otp_token"):
                 raise BadInput(
-                    "工作人员须填写动态验证码。", code="otp_required", detail={"otp_token": ["请填写动态验证码。"]}
+                    gettext("工作人员须填写动态验证码。"),
+                    code="otp_required",
+                    detail={"otp_token": [gettext("请填写动态验证码。")]},
                 )
             # Wrong codes are throttled by django-otp inside the service.
             services.verify_totp_token(user=user, token=data["otp_token"], ip=ip)
@@ -140,9 +143,9 @@ class TokenApi(APIView):
         return Response(TokenOutputSerializer(output).data)
 
     @extend_schema(
-        tags=["认证"],
-        summary="撤销 API 令牌",
-        description="撤销本次请求所用的令牌；all=true 时撤销该用户的全部令牌。",
+        tags=[gettext_lazy("认证")],
+        summary=gettext_lazy("撤销 API 令牌"),
+        description=gettext_lazy("撤销本次请求所用的令牌；all=true 时撤销该用户的全部令牌。"),
         request=None,
         parameters=[TokenRevokeQuerySerializer],
         responses={204: None, 400: ERROR_400, 401: ERROR_401, 429: ERROR_429},

@@ -4,6 +4,7 @@ the browser's session, whose CSRF failure gets its own error code."""
 
 from typing import Any
 
+from django.utils.translation import gettext
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -22,14 +23,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("令牌格式不正确。")
+            raise exceptions.AuthenticationFailed(gettext("令牌格式不正确。"))
         try:
             key = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("令牌格式不正确。") from None
+            raise exceptions.AuthenticationFailed(gettext("令牌格式不正确。")) from None
         token = active_token_for_key(key)
         if token is None:
-            raise exceptions.AuthenticationFailed("令牌无效、已过期或已被撤销，请重新获取。")
+            raise exceptions.AuthenticationFailed(gettext("令牌无效、已过期或已被撤销，请重新获取。"))
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
@@ -52,8 +53,10 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "POST /api/v1/auth/token/ 获取的令牌，放在 Authorization: Bearer <token> 头中；"
-            "有效期 API_TOKEN_TTL_HOURS 小时，DELETE /api/v1/auth/token/ 撤销。",
+            "description": gettext(
+                "POST /api/v1/auth/token/ 获取的令牌，放在 Authorization: Bearer <token> 头中；"
+                "有效期 API_TOKEN_TTL_HOURS 小时，DELETE /api/v1/auth/token/ 撤销。"
+            ),
         }
 
 

@@ -6,6 +6,7 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.utils.translation import gettext
 
 
 @cache
@@ -27,4 +28,4 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise ValueError("无法解密：密钥不匹配或数据已损坏。") from exc
+        raise ValueError(gettext("无法解密：密钥不匹配或数据已损坏。")) from exc

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -22,7 +23,7 @@ class DomainError(Exception):
 
     code = "domain_error"
     status_code = 422
-    default_message = "请求不符合业务规则。"
+    default_message = gettext_lazy("请求不符合业务规则。")
 
     def __init__(self, message: str | None = None, *, detail: Any = None, code: str | None = None) -> None:
         self.message = message or self.default_message
@@ -37,7 +38,7 @@ class InvalidTransition(DomainError):
 
     code = "invalid_transition"
     status_code = 409
-    default_message = "当前状态不允许此操作，或已被他人处理，请刷新后重试。"
+    default_message = gettext_lazy("当前状态不允许此操作，或已被他人处理，请刷新后重试。")
 
 
 class PermissionDenied(DomainError):
@@ -45,7 +46,7 @@ class PermissionDenied(DomainError):
 
     code = "permission_denied"
     status_code = 403
-    default_message = "您无权执行此操作。"
+    default_message = gettext_lazy("您无权执行此操作。")
 
 
 class NotFound(DomainError):
@@ -53,7 +54,7 @@ class NotFound(DomainError):
 
     code = "not_found"
     status_code = 404
-    default_message = "未找到该对象，或您无权查看。"
+    default_message = gettext_lazy("未找到该对象，或您无权查看。")
 
 
 class Throttled(DomainError):
@@ -61,7 +62,7 @@ class Throttled(DomainError):
 
     code = "throttled"
     status_code = 429
-    default_message = "尝试次数过多，请稍后再试。"
+    default_message = gettext_lazy("尝试次数过多，请稍后再试。")
 
 
 class BadInput(DomainError):
@@ -69,7 +70,7 @@ class BadInput(DomainError):
 
     code = "bad_input"
     status_code = 400
-    default_message = "提交的内容格式不正确。"
+    default_message = gettext_lazy("提交的内容格式不正确。")
 
 
 class ServiceUnavailable(DomainError):
@@ -77,7 +78,7 @@ class ServiceUnavailable(DomainError):
 
     code = "service_unavailable"
     status_code = 503
-    default_message = "外部服务暂时不可用，请稍后再试。"
+    default_message = gettext_lazy("外部服务暂时不可用，请稍后再试。")
 
 
 class RequestTooLarge(DomainError):
@@ -85,21 +86,21 @@ class RequestTooLarge(DomainError):
 
     code = "request_too_large"
     status_code = 413
-    default_message = "提交的内容过大，请减少内容或分多次提交。"
+    default_message = gettext_lazy("提交的内容过大，请减少内容或分多次提交。")
 
 
 class CsrfFailed(drf_exceptions.PermissionDenied):
     """A session-authenticated API call without a valid CSRF token (portal.authentication)."""
 
     default_code = "csrf_failed"
-    default_detail = "页面的安全校验已失效（CSRF），请刷新页面后重试。"
+    default_detail = gettext_lazy("页面的安全校验已失效（CSRF），请刷新页面后重试。")
 
 
 # DRF messages that repeat the refused input ('"{input}" is not a valid choice.'). The input may be
 # anything, including text that cannot be encoded, so these get a fixed message instead.
 ECHOING_MESSAGES = {
-    "invalid_choice": "不是有效的选项。",
-    "does_not_exist": "所选对象不存在。",
+    "invalid_choice": gettext_lazy("不是有效的选项。"),
+    "does_not_exist": gettext_lazy("所选对象不存在。"),
 }
 
 
@@ -141,7 +142,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             detail: Any = {field: django_messages(errors) for field, errors in exc.error_dict.items()}
         else:
             detail = django_messages(exc.error_list)
-        return Response(error_body("validation_error", "提交的内容未通过校验。", detail), status=422)
+        return Response(error_body("validation_error", gettext("提交的内容未通过校验。"), detail), status=422)
     response = drf_default_handler(exc, context)
     if response is None:
         return None
@@ -154,13 +155,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, (DjangoPermissionDenied, drf_exceptions.PermissionDenied)):
         response.data = error_body("permission_denied", PermissionDenied.default_message)
     elif isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
-        response.data = error_body("not_authenticated", "请先登录。")
+        response.data = error_body("not_authenticated", gettext("请先登录。"))
     elif isinstance(exc, drf_exceptions.Throttled):
-        response.data = error_body("throttled", "请求过于频繁，请稍后再试。", {"wait": exc.wait})
+        response.data = error_body("throttled", gettext("请求过于频繁，请稍后再试。"), {"wait": exc.wait})
     elif isinstance(exc, drf_exceptions.APIException):
         response.data = error_body(exc.default_code, str(exc.detail))
     if response.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-        response.data = error_body("method_not_allowed", "不支持该请求方法。")
+        response.data = error_body("method_not_allowed", gettext("不支持该请求方法。"))
     return response
 
 

@@ -9,6 +9,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal import lockout, uploads
@@ -17,7 +18,7 @@ from portal.validators import validate_phone, validate_resident_id, validate_usc
 
 # Django's choice messages quote the refused value ("选择一个有效的选项。 %(value)s 不在可用的选项中。"):
 # never echo raw input into a message (a crafted value may be anything).
-INVALID_CHOICE = "请选择有效的选项。"
+INVALID_CHOICE = gettext_lazy("请选择有效的选项。")
 
 
 class ChineseLabels:
@@ -58,17 +59,19 @@ class LoginForm(ChineseLabels, RefusesSprayingAddresses, AuthenticationForm):
     """
 
     username = UsernameField(
-        label="手机号码 / 电子邮箱 / 用户名",
+        label=gettext_lazy("手机号码 / 电子邮箱 / 用户名"),
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = forms.CharField(
-        label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=gettext_lazy("密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
     error_messages = {
         "invalid_login": (
-            "账号或密码不正确，请注意密码区分大小写。连续 %(limit)s 次错误后，该账号在本设备上将被暂时锁定。"
+            gettext_lazy(
+                "账号或密码不正确，请注意密码区分大小写。连续 %(limit)s 次错误后，该账号在本设备上将被暂时锁定。"
+            )
         ),
-        "inactive": "该账户已停用，请联系政务服务热线。",
+        "inactive": gettext_lazy("该账户已停用，请联系政务服务热线。"),
     }
 
     def clean_username(self) -> str:
@@ -150,17 +153,19 @@ class RegistrationForm(ChineseLabels, forms.Form):
 
 
 class RealNameForm(ChineseLabels, forms.Form):
-    real_name = forms.CharField(label="真实姓名", max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    real_name = forms.CharField(
+        label=gettext_lazy("真实姓名"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     id_number = forms.CharField(
-        label="居民身份证号码",
+        label=gettext_lazy("居民身份证号码"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="18 位，末位可为 X。",
+        help_text=gettext_lazy("18 位，末位可为 X。"),
     )
     # 个人信息保护法 art. 29: sensitive personal information (the ID number) needs separate consent.
     consent = forms.BooleanField(
-        label="我同意将姓名和身份证号码用于实名核验。门户只保存脱敏后的号码和不可逆的摘要。",
-        error_messages={"required": "请阅读并同意后再提交。"},
+        label=gettext_lazy("我同意将姓名和身份证号码用于实名核验。门户只保存脱敏后的号码和不可逆的摘要。"),
+        error_messages={"required": gettext_lazy("请阅读并同意后再提交。")},
     )
 
     def clean_id_number(self) -> str:
@@ -170,19 +175,22 @@ class RealNameForm(ChineseLabels, forms.Form):
 class OrganizationAgentForm(ChineseLabels, forms.Form):
     # Only the code: the name and the legal representative come from the registry (portal.registry).
     uscc = forms.CharField(
-        label="统一社会信用代码",
+        label=gettext_lazy("统一社会信用代码"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="18 位，见营业执照。单位名称和法定代表人以登记机关登记的信息为准。",
+        help_text=gettext_lazy("18 位，见营业执照。单位名称和法定代表人以登记机关登记的信息为准。"),
     )
     is_legal_representative = forms.BooleanField(
-        label="我本人就是该单位的法定代表人（以实名认证的身份证件核验，无需上传授权委托书）", required=False
+        label=gettext_lazy("我本人就是该单位的法定代表人（以实名认证的身份证件核验，无需上传授权委托书）"),
+        required=False,
     )
     authorization_letter = forms.FileField(
-        label="授权委托书",
+        label=gettext_lazy("授权委托书"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
-        help_text="加盖单位公章的授权委托书扫描件：PDF、JPEG 或 PNG。法定代表人在线确认，或您携原件到窗口核验后生效。",
+        help_text=gettext_lazy(
+            "加盖单位公章的授权委托书扫描件：PDF、JPEG 或 PNG。法定代表人在线确认，或您携原件到窗口核验后生效。"
+        ),
     )
 
     def clean_uscc(self) -> str:
@@ -200,35 +208,39 @@ class OrganizationAgentForm(ChineseLabels, forms.Form):
         if missing and "authorization_letter" not in self.errors:
             self.add_error(
                 "authorization_letter",
-                ValidationError("请上传加盖单位公章的授权委托书（PDF、JPEG 或 PNG）。", code="letter_required"),
+                ValidationError(
+                    gettext("请上传加盖单位公章的授权委托书（PDF、JPEG 或 PNG）。"), code="letter_required"
+                ),
             )
         return data
 
 
 class OtpTokenForm(ChineseLabels, forms.Form):
     token = forms.CharField(
-        label="动态验证码",
+        label=gettext_lazy("动态验证码"),
         min_length=6,
         max_length=8,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
-        help_text="打开验证器应用（如 FreeOTP、Microsoft Authenticator），输入当前显示的 6 位数字。",
+        help_text=gettext_lazy("打开验证器应用（如 FreeOTP、Microsoft Authenticator），输入当前显示的 6 位数字。"),
     )
 
     def clean_token(self) -> str:
         value = self.cleaned_data["token"].strip().replace(" ", "")
         if not value.isdigit():
-            raise ValidationError("动态验证码只含数字。", code="otp_not_digits")
+            raise ValidationError(gettext("动态验证码只含数字。"), code="otp_not_digits")
         return value
 
 
 class EnrolmentCodeForm(ChineseLabels, forms.Form):
     enrolment_code = forms.CharField(
-        label="绑定码",
+        label=gettext_lazy("绑定码"),
         max_length=40,
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "autofocus": True}
         ),
-        help_text="系统管理员签发新账户时交给您的 16 位绑定码（如 ABCD-EFGH-JKMN-PQRS），72 小时内有效，只能使用一次。",
+        help_text=gettext_lazy(
+            "系统管理员签发新账户时交给您的 16 位绑定码（如 ABCD-EFGH-JKMN-PQRS），72 小时内有效，只能使用一次。"
+        ),
     )
 
     def clean_enrolment_code(self) -> str:

@@ -15,6 +15,7 @@ import math
 from axes.models import AccessFailureLog
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from portal.exceptions import DomainError
 
@@ -66,4 +67,7 @@ def check_ip_may_sign_in(ip: str | None, *, now: dt.datetime | None = None) -> N
     until = ip_sign_in_blocked_until(ip, now=now)
     if until is not None:
         minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-        raise SignInThrottled(f"该网络地址登录失败次数过多，请 {minutes} 分钟后再试。", code="ip_throttled")
+        raise SignInThrottled(
+            gettext("该网络地址登录失败次数过多，请 %(minutes)s 分钟后再试。") % {"minutes": minutes},
+            code="ip_throttled",
+        )

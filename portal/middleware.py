@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from portal.exceptions import BadInput, NotFound, RequestTooLarge, error_body
 from portal.parsers import UnsafeCharacters, has_unsafe_pairs, is_unsafe_text
@@ -63,7 +64,7 @@ class UnsafeInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if is_unsafe_text(request.path) or is_unsafe_text(request.path_info):
-            return _refusal(request, 404, NotFound.code, NotFound.default_message, "页面不存在")
+            return _refusal(request, 404, NotFound.code, NotFound.default_message, gettext("页面不存在"))
         # Files are not counted by DATA_UPLOAD_MAX_MEMORY_SIZE: a body past every upload the portal
         # takes at once is refused by its length, before a byte of it is read.
         try:
@@ -71,18 +72,22 @@ class UnsafeInputMiddleware:
         except ValueError:
             length = 0
         if length > settings.REQUEST_MAX_BYTES:
-            return _refusal(request, 413, RequestTooLarge.code, RequestTooLarge.default_message, "提交的内容过大")
+            return _refusal(
+                request, 413, RequestTooLarge.code, RequestTooLarge.default_message, gettext("提交的内容过大")
+            )
         try:
             is_unsafe = has_unsafe_pairs(request.GET.lists()) or has_unsafe_pairs(_form_pairs(request))
         except RequestDataTooBig:
             logger.warning("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE: %s", request.path)
-            return _refusal(request, 413, RequestTooLarge.code, RequestTooLarge.default_message, "提交的内容过大")
+            return _refusal(
+                request, 413, RequestTooLarge.code, RequestTooLarge.default_message, gettext("提交的内容过大")
+            )
         except (SuspiciousOperation, BadRequest, MultiPartParserError, UnreadablePostError) as exc:
             logger.warning("Unreadable request body (%s): %s", type(exc).__name__, request.path)
-            return _refusal(request, 400, BadInput.code, BadInput.default_message, "请求格式不正确")
+            return _refusal(request, 400, BadInput.code, BadInput.default_message, gettext("请求格式不正确"))
         if is_unsafe:
             unsafe = UnsafeCharacters()
-            return _refusal(request, 400, unsafe.default_code, str(unsafe.detail), "请求中含有不允许的字符")
+            return _refusal(request, 400, unsafe.default_code, str(unsafe.detail), gettext("请求中含有不允许的字符"))
         return self.get_response(request)
 
 
@@ -122,7 +127,9 @@ class StaffSecondFactorMiddleware:
             and not _is_exempt(request)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse(error_body("otp_required", "请先完成动态验证码验证后再使用接口。"), status=403)
+                return JsonResponse(
+                    error_body("otp_required", gettext("请先完成动态验证码验证后再使用接口。")), status=403
+                )
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('accounts:otp_verify')}?{query}")
         return self.get_response(request)

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from portal import outbox
 from portal.clock import Clock, system_clock
@@ -164,6 +165,7 @@ def create_notifications(*, message: OutboxMessage) -> list[Notification]:
                 "title": draft.title[:200],
                 "body": draft.body,
                 "link": draft.link[:300],
+                "texts": message.payload.get("texts") or {},
             },
         )
         notifications.append(notification)
@@ -220,7 +222,7 @@ def _email(notification: Notification, clock: Clock) -> None:
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    return text if not text or text[-1] in "。！？.!?" else f"{text}。"
+    return text if not text or text[-1] in "。！？.!?" else (gettext("%(text)s。") % {"text": text})
 
 
 def _from_sms(link: str) -> str:
@@ -231,13 +233,30 @@ def _from_sms(link: str) -> str:
 def sms_text(title: str, body: str, link: str) -> str:
     """A text message that reads as sentences and says where to act: the signature, what happened,
     the detail, then the page to open (or the hotline when there is none)."""
-    where = f"详情及办理请访问 {_absolute(_from_sms(link))}" if link else f"如有疑问请致电 {settings.SERVICE_HOTLINE}"
-    text = f"【{settings.PORTAL_NAME}】{_sentence(title)}{_sentence(body)}{where}。"
+    where = (
+        (gettext("详情及办理请访问 %(absolute)s") % {"absolute": _absolute(_from_sms(link))})
+        if link
+        else (gettext("如有疑问请致电 %(SERVICE_HOTLINE)s") % {"SERVICE_HOTLINE": settings.SERVICE_HOTLINE})
+    )
+    text = gettext("【%(PORTAL_NAME)s】%(sentence)s%(sentence2)s%(where)s。") % {
+        "PORTAL_NAME": settings.PORTAL_NAME,
+        "sentence": _sentence(title),
+        "sentence2": _sentence(body),
+        "where": where,
+    }
     if len(text) <= SMS_MAX_CHARS:
         return text
     # Too long: the detail is cut, never the page to act on.
-    room = SMS_MAX_CHARS - len(f"【{settings.PORTAL_NAME}】{_sentence(title)}…{where}。")
-    return f"【{settings.PORTAL_NAME}】{_sentence(title)}{_sentence(body)[: max(room, 0)]}…{where}。"
+    room = SMS_MAX_CHARS - len(
+        gettext("【%(PORTAL_NAME)s】%(sentence)s…%(where)s。")
+        % {"PORTAL_NAME": settings.PORTAL_NAME, "sentence": _sentence(title), "where": where}
+    )
+    return gettext("【%(PORTAL_NAME)s】%(sentence)s%(sentence2)s…%(where)s。") % {
+        "PORTAL_NAME": settings.PORTAL_NAME,
+        "sentence": _sentence(title),
+        "sentence2": _sentence(body)[: max(room, 0)],
+        "where": where,
+    }
 
 
 def _text(notification: Notification, clock: Clock) -> None:
@@ -258,7 +277,7 @@ def mark_read(*, user: Any, notification_id: int, clock: Clock = system_clock) -
     """Mark one of the user's own notifications read; another user's is not found (404)."""
     notification = inbox_of(user).filter(pk=notification_id).first()
     if notification is None:
-        raise NotFound("未找到该消息，或您无权查看。")
+        raise NotFound(gettext("未找到该消息，或您无权查看。"))
     if notification.read_at is None:
         notification.read_at = clock.now()
         notification.save(update_fields=["read_at"])

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from portal import stored_text
 from portal.clock import Clock, system_clock
 from portal.models import OutboxMessage
 
@@ -33,7 +34,14 @@ HANDLERS: dict[str, str] = {"notification": "portal.tasks.deliver_notification"}
 
 
 def enqueue(*, kind: str, payload: dict[str, Any], key: str, clock: Clock = system_clock) -> OutboxMessage:
-    """Write one outbox row, once per key: a second enqueue with the same key returns the first row."""
+    """Write one outbox row, once per key: a second enqueue with the same key returns the first row.
+
+    A title or body given as a stored text (portal.stored_text) is written in the source language, its
+    msgid and parameters kept under "texts" so that the notification shows in its reader's language."""
+    stored = {name: payload[name] for name in ("title", "body") if stored_text.is_stored(payload.get(name))}
+    if stored:
+        texts = {**payload.get("texts", {}), **stored}
+        payload = {**payload, **{name: stored_text.source(value) for name, value in stored.items()}, "texts": texts}
     # One INSERT … ON CONFLICT DO NOTHING RETURNING instead of get_or_create's SELECT, SAVEPOINT,
     # INSERT and RELEASE: every move of a case writes one or two of these rows (issue 12).
     message = OutboxMessage(kind=kind, payload=payload, idempotency_key=key, available_at=clock.now())
@@ -61,7 +69,14 @@ def enqueue(*, kind: str, payload: dict[str, Any], key: str, clock: Clock = syst
 
 
 def notify_person(
-    *, key: str, user_id: int | None, phone: str, title: str, body: str, link: str, clock: Clock = system_clock
+    *,
+    key: str,
+    user_id: int | None,
+    phone: str,
+    title: str | stored_text.StoredText,
+    body: str | stored_text.StoredText,
+    link: str,
+    clock: Clock = system_clock,
 ) -> OutboxMessage | None:
     """A notice to one person, once per key: their account's inbox (and e-mail), and a text to `phone`.
     Nobody to tell (no account, no phone): nothing is written."""

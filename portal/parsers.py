@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext_lazy
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json
@@ -29,7 +30,7 @@ UNSAFE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 # importing DRF. The exception handler gives them the error body with their code (HTTP 400).
 class UnsafeCharacters(ParseError):
     default_code = "unsafe_characters"
-    default_detail = "请求中含有不允许的字符（空字符或无效的 Unicode 代理字符），请检查后重新提交。"
+    default_detail = gettext_lazy("请求中含有不允许的字符（空字符或无效的 Unicode 代理字符），请检查后重新提交。")
 
 
 class JsonTooDeep(ParseError):

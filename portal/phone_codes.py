@@ -99,10 +99,10 @@ def send_registration_code(*, phone: str, ip: str | None = None, clock: Clock = 
         )
     # Committed: the throttle counts this request even if the gateway fails below.
     minutes = int(CODE_VALIDITY.total_seconds() // 60)
-    text = (
-        f"【{settings.PORTAL_NAME}】您的注册验证码为 {code}，{minutes} 分钟内有效。"
+    text = gettext(
+        "【%(PORTAL_NAME)s】您的注册验证码为 %(code)s，%(minutes)s 分钟内有效。"
         "请勿将验证码告诉他人；如非本人操作，请忽略本短信。"
-    )
+    ) % {"PORTAL_NAME": settings.PORTAL_NAME, "code": code, "minutes": minutes}
     try:
         get_sms_backend().send(phone=phone, text=text, key=f"phone-code:{row.pk}")
     except Exception as exc:

@@ -15,11 +15,12 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_lazy
 
 from portal.exceptions import BadInput
 from portal.signed_http import ProviderError, post_signed_json, provider_settings
 
-MISMATCH_REASON = "姓名与身份证件号码不一致，请核对后重新填写。"
+MISMATCH_REASON = gettext_lazy("姓名与身份证件号码不一致，请核对后重新填写。")
 # The shapes of proof a provider can confirm.
 PROOF_SHAPES = (frozenset({"mobile", "sms_code"}), frozenset({"face_token"}))
 
@@ -70,7 +71,7 @@ class HttpRealNameVerifier:
     """
 
     required_settings = ("REAL_NAME_VERIFIER_URL", "REAL_NAME_VERIFIER_APP_ID", "REAL_NAME_VERIFIER_SECRET")
-    FAILURE_MESSAGE = "实名核验服务暂时不可用，请稍后再试。"
+    FAILURE_MESSAGE = gettext_lazy("实名核验服务暂时不可用，请稍后再试。")
 
     def __init__(self) -> None:
         self.url, self.app_id, self.secret = provider_settings("REAL_NAME_VERIFIER")
@@ -103,7 +104,7 @@ class HttpRealNameVerifier:
 
 def _checked_proof(proof: dict[str, str]) -> dict[str, str]:
     if frozenset(proof) not in PROOF_SHAPES or not all(isinstance(v, str) and v.strip() for v in proof.values()):
-        raise BadInput("请提供身份证件登记的手机号和短信验证码，或人脸核验结果。")
+        raise BadInput(gettext("请提供身份证件登记的手机号和短信验证码，或人脸核验结果。"))
     return {key: value.strip() for key, value in proof.items()}
 
 

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy
 
 from portal.idnumbers import id_number_digest
 from portal.signed_http import ProviderError, post_signed_json, provider_settings
@@ -59,7 +60,7 @@ class HttpOrganizationRegistry:
     """
 
     required_settings = ("ORGANIZATION_REGISTRY_URL", "ORGANIZATION_REGISTRY_APP_ID", "ORGANIZATION_REGISTRY_SECRET")
-    FAILURE_MESSAGE = "登记机关信息查询服务暂时不可用，请稍后再试。"
+    FAILURE_MESSAGE = gettext_lazy("登记机关信息查询服务暂时不可用，请稍后再试。")
 
     def __init__(self) -> None:
         self.url, self.app_id, self.secret = provider_settings("ORGANIZATION_REGISTRY")

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import outbox, phone_codes, uploads
@@ -34,6 +34,7 @@ from portal.models import (
 )
 from portal.realname import RealNameVerifier, get_real_name_verifier
 from portal.registry import OrganizationRegistry, get_organization_registry
+from portal.stored_text import StoredText, stored
 from portal.validators import validate_phone, validate_resident_id, validate_uscc
 
 # Every demo account shares this password; `manage.py demo_accounts` prints it. Demo accounts exist
@@ -84,7 +85,7 @@ def _role_group(code: str) -> Group:
 
 def _refuse_demo_outside_demo_mode() -> None:
     if not settings.DEMO_MODE:
-        raise DomainError("演示账户只能在开发模式（DJANGO_DEBUG=1）下创建。", code="demo_mode_off")
+        raise DomainError(gettext("演示账户只能在开发模式（DJANGO_DEBUG=1）下创建。"), code="demo_mode_off")
 
 
 # --- Registration and the real-name check ---------------------------------------------------
@@ -171,7 +172,7 @@ def verify_real_name(
 
     refusal: DomainError | None = None
     if user.is_real_name_verified:
-        refusal = InvalidTransition("您已完成实名认证，无需重复认证。", code="already_verified")
+        refusal = InvalidTransition(gettext("您已完成实名认证，无需重复认证。"), code="already_verified")
     elif User.objects.filter(id_number_digest=digest).exclude(pk=user.pk).exists():
         refusal = _duplicate_identity_error()
     else:
@@ -182,7 +183,7 @@ def verify_real_name(
             else the_verifier.verify(real_name, normalized)
         )
         if not result.is_match:
-            refusal = DomainError(result.reason or "姓名与身份证件号码不一致。", code="real_name_mismatch")
+            refusal = DomainError(result.reason or gettext("姓名与身份证件号码不一致。"), code="real_name_mismatch")
     if refusal is not None:
         record_audit(
             actor=user,
@@ -203,8 +204,11 @@ def verify_real_name(
 
 def _duplicate_identity_error() -> DomainError:
     return DomainError(
-        "该身份证件号码已绑定其他账户，一个身份证件只能实名认证一个账户。"
-        f"如非本人操作，请拨打 {settings.SERVICE_HOTLINE} 或携带身份证件到政务服务大厅处理。",
+        gettext(
+            "该身份证件号码已绑定其他账户，一个身份证件只能实名认证一个账户。"
+            "如非本人操作，请拨打 %(SERVICE_HOTLINE)s 或携带身份证件到政务服务大厅处理。"
+        )
+        % {"SERVICE_HOTLINE": settings.SERVICE_HOTLINE},
         code="duplicate_identity",
     )
 
@@ -213,7 +217,7 @@ def _duplicate_identity_error() -> DomainError:
 def _bind_real_name(*, user: User, real_name: str, digest: str, masked: str, assurance: str, ip: str | None) -> User:
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.is_real_name_verified:
-        raise InvalidTransition("您已完成实名认证，无需重复认证。", code="already_verified")
+        raise InvalidTransition(gettext("您已完成实名认证，无需重复认证。"), code="already_verified")
     locked.real_name = real_name
     locked.id_number_digest = digest
     locked.id_number_masked = masked
@@ -241,7 +245,7 @@ def _bind_real_name(*, user: User, real_name: str, digest: str, masked: str, ass
 # --- Organisations and their agents (经办人) -------------------------------------------------
 
 
-def _tell(*, user_ids: Iterable[int], title: str, body: str, key: str, link: str = "") -> None:
+def _tell(*, user_ids: Iterable[int], title: StoredText, body: StoredText, key: str, link: str = "") -> None:
     """An inbox notice (through the outbox) to each of these accounts, once per key."""
     for user_id in sorted(set(user_ids)):
         outbox.enqueue(
@@ -268,7 +272,8 @@ def _organization_from_registry(uscc: str, registry: OrganizationRegistry | None
     record = (registry or get_organization_registry()).lookup(uscc)
     if record is None:
         raise DomainError(
-            "登记机关未查到该统一社会信用代码，请按营业执照核对后重新填写。", code="organization_not_registered"
+            gettext("登记机关未查到该统一社会信用代码，请按营业执照核对后重新填写。"),
+            code="organization_not_registered",
         )
     organization, _ = Organization.objects.select_for_update().update_or_create(
         uscc=record.uscc,
@@ -298,26 +303,26 @@ def register_organization_agent(
     confirms it or a clerk checks the letter at a window.
     """
     if not user.is_real_name_verified:
-        raise DomainError("请先完成实名认证，再登记为单位经办人。", code="real_name_required")
+        raise DomainError(gettext("请先完成实名认证，再登记为单位经办人。"), code="real_name_required")
     organization = _organization_from_registry(validate_uscc(uscc), registry)
 
     letter_kind: uploads.FileKind | None = None
     if is_legal_representative:
         if not _is_legal_representative(user, organization):
             raise DomainError(
-                "您实名认证的身份证件与登记机关登记的法定代表人不一致，请上传单位出具的授权委托书。",
+                gettext("您实名认证的身份证件与登记机关登记的法定代表人不一致，请上传单位出具的授权委托书。"),
                 code="not_legal_representative",
             )
     else:
         if authorization_letter is None:
-            raise DomainError("请上传加盖单位公章的授权委托书（PDF、JPEG 或 PNG）。", code="letter_required")
+            raise DomainError(gettext("请上传加盖单位公章的授权委托书（PDF、JPEG 或 PNG）。"), code="letter_required")
         letter_kind = uploads.check_upload(authorization_letter, allowed=AUTHORIZATION_LETTER_KINDS)
 
     agent = OrganizationAgent.objects.select_for_update().filter(organization=organization, user=user).first()
     if agent is not None and agent.revoked_at is None:
         if agent.is_active:
-            raise DomainError("您已是该单位的经办人，无需重复登记。", code="already_agent")
-        raise DomainError("您的经办人授权正在等待核验，无需重复提交。", code="agent_pending")
+            raise DomainError(gettext("您已是该单位的经办人，无需重复登记。"), code="already_agent")
+        raise DomainError(gettext("您的经办人授权正在等待核验，无需重复提交。"), code="agent_pending")
     if agent is None:
         agent = OrganizationAgent(organization=organization, user=user)
     agent.is_legal_representative = is_legal_representative
@@ -344,9 +349,15 @@ def register_organization_agent(
         watchers = [*_legal_representative_accounts(organization), *_active_agent_accounts(organization)]
         _tell(
             user_ids=[pk for pk in watchers if pk != user.pk],
-            title=f"{organization.name}：有人申请成为经办人",
-            body=f"{user.real_name}（{user.id_number_masked}）申请以贵单位经办人身份办事，"
-            "法定代表人确认或窗口核验授权委托书原件后生效。如非贵单位授权，请在个人中心撤销。",
+            title=stored(gettext_noop("%(organization)s：有人申请成为经办人"), organization=organization.name),
+            body=stored(
+                gettext_noop(
+                    "%(name)s（%(id)s）申请以贵单位经办人身份办事，"
+                    "法定代表人确认或窗口核验授权委托书原件后生效。如非贵单位授权，请在个人中心撤销。"
+                ),
+                name=user.real_name,
+                id=user.id_number_masked,
+            ),
             key=f"agent_requested:{agent.pk}:{agent.created_at.isoformat()}",
             link="/accounts/profile/",
         )
@@ -381,7 +392,7 @@ def confirm_agent(*, agent: OrganizationAgent, actor: User, ip: str | None = Non
     """The legal representative's own account confirms a pending authorisation."""
     locked = OrganizationAgent.objects.select_for_update().select_related("organization", "user").get(pk=agent.pk)
     if not _is_legal_representative(actor, locked.organization):
-        raise PermissionDenied("只有登记机关登记的法定代表人本人可以在线确认经办人授权。")
+        raise PermissionDenied(gettext("只有登记机关登记的法定代表人本人可以在线确认经办人授权。"))
     return _verify_agent(locked, actor=actor, via=OrganizationAgent.VerifiedVia.CONFIRMED, ip=ip)
 
 
@@ -389,18 +400,18 @@ def confirm_agent(*, agent: OrganizationAgent, actor: User, ip: str | None = Non
 def verify_agent_at_window(*, agent: OrganizationAgent, clerk: User, ip: str | None = None) -> OrganizationAgent:
     """A clerk has checked the sealed original of the letter (and the agent's ID card) at a window."""
     if not clerk.has_role(Role.CLERK):
-        raise PermissionDenied("只有窗口工作人员可以核验授权委托书原件。")
+        raise PermissionDenied(gettext("只有窗口工作人员可以核验授权委托书原件。"))
     locked = OrganizationAgent.objects.select_for_update().select_related("organization", "user").get(pk=agent.pk)
     if not locked.authorization_letter:
-        raise DomainError("该授权没有授权委托书，无法在窗口核验。", code="letter_required")
+        raise DomainError(gettext("该授权没有授权委托书，无法在窗口核验。"), code="letter_required")
     return _verify_agent(locked, actor=clerk, via=OrganizationAgent.VerifiedVia.WINDOW, ip=ip)
 
 
 def _verify_agent(locked: OrganizationAgent, *, actor: User, via: str, ip: str | None) -> OrganizationAgent:
     if locked.revoked_at is not None:
-        raise InvalidTransition("该经办人授权已撤销，不能再核验。", code="already_revoked")
+        raise InvalidTransition(gettext("该经办人授权已撤销，不能再核验。"), code="already_revoked")
     if locked.verified_at is not None:
-        raise InvalidTransition("该经办人授权已经核验生效。", code="already_verified")
+        raise InvalidTransition(gettext("该经办人授权已经核验生效。"), code="already_verified")
     locked.verified_at = timezone.now()
     locked.verified_by = actor
     locked.verified_via = via
@@ -408,8 +419,8 @@ def _verify_agent(locked: OrganizationAgent, *, actor: User, via: str, ip: str |
     locked.user.groups.add(_role_group(Role.ENTERPRISE))
     _tell(
         user_ids=[locked.user_id],
-        title=f"{locked.organization.name}：经办人授权已生效",
-        body="您现在可以以该单位经办人身份申请和查看单位的办件。",
+        title=stored(gettext_noop("%(organization)s：经办人授权已生效"), organization=locked.organization.name),
+        body=stored(gettext_noop("您现在可以以该单位经办人身份申请和查看单位的办件。")),
         key=f"agent_verified:{locked.pk}",
         link="/accounts/profile/",
     )
@@ -428,14 +439,16 @@ def revoke_agent(*, agent: OrganizationAgent, actor: User, ip: str | None = None
     is_admin = actor.is_superuser or actor.has_role(Role.SYSADMIN)
     if actor.pk != locked.user_id and not is_admin:
         if not may_manage_agents(actor, locked.organization):
-            raise PermissionDenied("只有经办人本人、单位法定代表人、单位其他经办人或系统管理员可以撤销该授权。")
+            raise PermissionDenied(
+                gettext("只有经办人本人、单位法定代表人、单位其他经办人或系统管理员可以撤销该授权。")
+            )
         # The agents act on the legal representative's authority, never over it.
         if _is_legal_representative(locked.user, locked.organization) and not _is_legal_representative(
             actor, locked.organization
         ):
-            raise PermissionDenied("经办人不能撤销法定代表人本人的授权。")
+            raise PermissionDenied(gettext("经办人不能撤销法定代表人本人的授权。"))
     if locked.revoked_at is not None:
-        raise InvalidTransition("该经办人授权已撤销。", code="already_revoked")
+        raise InvalidTransition(gettext("该经办人授权已撤销。"), code="already_revoked")
     locked.revoked_at = timezone.now()
     locked.revoked_by = actor
     locked.save(update_fields=["revoked_at", "revoked_by"])
@@ -444,8 +457,8 @@ def revoke_agent(*, agent: OrganizationAgent, actor: User, ip: str | None = None
     if actor.pk != locked.user_id:
         _tell(
             user_ids=[locked.user_id],
-            title=f"{locked.organization.name}：经办人授权已撤销",
-            body="您不能再以该单位经办人身份办事。如有疑问，请联系单位。",
+            title=stored(gettext_noop("%(organization)s：经办人授权已撤销"), organization=locked.organization.name),
+            body=stored(gettext_noop("您不能再以该单位经办人身份办事。如有疑问，请联系单位。")),
             key=f"agent_revoked:{locked.pk}:{locked.revoked_at.isoformat()}",
             link="/accounts/profile/",
         )
@@ -487,9 +500,11 @@ def create_staff_user(
     roles = list(roles)
     unknown = [code for code in roles if code not in STAFF_ROLES]
     if not roles or unknown:
-        raise BadInput("工作人员账户须至少有一个工作人员角色。", detail={"roles": unknown}, code="invalid_roles")
+        raise BadInput(
+            gettext("工作人员账户须至少有一个工作人员角色。"), detail={"roles": unknown}, code="invalid_roles"
+        )
     if User.objects.filter(username=username).exists():
-        raise DomainError(f"用户名“{username}”已存在。", code="duplicate_username")
+        raise DomainError(gettext("用户名“%(username)s”已存在。") % {"username": username}, code="duplicate_username")
     user = User(
         username=username,
         real_name=real_name,
@@ -549,7 +564,10 @@ def issue_enrolment_code(*, user: User, actor: User | None = None, ip: str | Non
     """
     locked = User.objects.select_for_update().get(pk=user.pk)
     if not locked.is_portal_staff:
-        raise DomainError(f"“{locked.username}”不是工作人员账户，登录无需动态验证码。", code="not_staff")
+        raise DomainError(
+            gettext("“%(username)s”不是工作人员账户，登录无需动态验证码。") % {"username": locked.username},
+            code="not_staff",
+        )
     now = timezone.now()
     StaffEnrolmentCode.objects.filter(user=locked, spent_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now
@@ -587,12 +605,12 @@ def accept_enrolment_code(*, user: User, code: str, ip: str | None = None) -> St
     """
     with transaction.atomic():
         if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-            raise InvalidTransition("该账户已绑定动态验证码设备。", code="otp_already_set_up")
+            raise InvalidTransition(gettext("该账户已绑定动态验证码设备。"), code="otp_already_set_up")
         enrolment = _live_enrolment_codes(user).select_for_update().order_by("-created_at").first()
         if enrolment is None:
             record_audit(actor=user, action="account.enrolment_code_failed", obj=user, detail={"reason": "none"}, ip=ip)
             refusal: DomainError | None = DomainError(
-                "该账户没有有效的绑定码（已过期、已使用或已作废），请联系系统管理员重新签发。",
+                gettext("该账户没有有效的绑定码（已过期、已使用或已作废），请联系系统管理员重新签发。"),
                 code="enrolment_code_missing",
             )
         elif not constant_time_compare(_enrolment_code_digest(code), enrolment.code_digest):
@@ -609,10 +627,12 @@ def accept_enrolment_code(*, user: User, code: str, ip: str | None = None) -> St
             )
             if enrolment.revoked_at is not None:
                 refusal = DomainError(
-                    "绑定码输错次数过多，已作废，请联系系统管理员重新签发。", code="enrolment_code_throttled"
+                    gettext("绑定码输错次数过多，已作废，请联系系统管理员重新签发。"), code="enrolment_code_throttled"
                 )
             else:
-                refusal = BadInput("绑定码不正确，请核对系统管理员交给您的绑定码。", code="enrolment_code_invalid")
+                refusal = BadInput(
+                    gettext("绑定码不正确，请核对系统管理员交给您的绑定码。"), code="enrolment_code_invalid"
+                )
         else:
             refusal = None
             # A fresh secret each time the code is entered: one shown earlier (another session, or a
@@ -638,7 +658,7 @@ def ensure_demo_totp_device(*, user: User) -> TOTPDevice:
     """A demo staff account's confirmed device (created if missing): `manage.py demo_totp` shows its codes."""
     _refuse_demo_outside_demo_mode()
     if not (user.is_demo and user.is_portal_staff):
-        raise DomainError("只有演示工作人员账户可以直接绑定动态验证码设备。", code="not_demo_staff")
+        raise DomainError(gettext("只有演示工作人员账户可以直接绑定动态验证码设备。"), code="not_demo_staff")
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="default", confirmed=True)
@@ -659,7 +679,7 @@ def verify_totp_token(*, user: User, token: str, ip: str | None = None) -> TOTPD
             # Only a device set up with a live enrolment code may be confirmed.
             enrolment = _live_enrolment_codes(user).select_for_update().filter(device=device).first()
         if device is None or (not device.confirmed and enrolment is None):
-            raise InvalidTransition("尚未绑定动态验证码设备，请先输入绑定码完成设置。", code="otp_not_set_up")
+            raise InvalidTransition(gettext("尚未绑定动态验证码设备，请先输入绑定码完成设置。"), code="otp_not_set_up")
         allowed, _ = device.verify_is_allowed()
         verified = allowed and device.verify_token(token.strip())
         if verified and enrolment is not None:
@@ -675,7 +695,7 @@ def verify_totp_token(*, user: User, token: str, ip: str | None = None) -> TOTPD
             ip=ip,
         )
     if not allowed:
-        raise DomainError("验证码错误次数过多，请稍等片刻再试。", code="otp_throttled")
+        raise DomainError(gettext("验证码错误次数过多，请稍等片刻再试。"), code="otp_throttled")
     if not verified:
-        raise BadInput("动态验证码不正确或已过期，请输入验证器应用中当前显示的 6 位数字。", code="otp_invalid")
+        raise BadInput(gettext("动态验证码不正确或已过期，请输入验证器应用中当前显示的 6 位数字。"), code="otp_invalid")
     return device

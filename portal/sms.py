@@ -13,6 +13,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from portal.signed_http import ProviderError, post_signed_json, provider_settings
 
@@ -61,10 +62,12 @@ class HttpSmsBackend:
             secret=self.secret,
             payload={"phone": phone, "text": text, "client_message_id": key},
             service="SMS gateway",
-            failure_message="短信发送失败。",
+            failure_message=gettext("短信发送失败。"),
         )
         if answer.get("status") not in self.DELIVERED:
-            raise ProviderError("短信发送失败。", reason=f"SMS gateway: not accepted (status={answer.get('status')!r})")
+            raise ProviderError(
+                gettext("短信发送失败。"), reason=f"SMS gateway: not accepted (status={answer.get('status')!r})"
+            )
 
 
 def get_sms_backend() -> SmsBackend:

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext, gettext_lazy
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,12 @@ class FileKind:
 
 
 PDF = FileKind("pdf", "PDF", (".pdf",))
-JPEG = FileKind("jpeg", "JPEG 图片", (".jpg", ".jpeg"))
-PNG = FileKind("png", "PNG 图片", (".png",))
-OFD = FileKind("ofd", "OFD 版式文件", (".ofd",))
-DOCX = FileKind("docx", "Word 文档", (".docx",))
-XLSX = FileKind("xlsx", "Excel 表格", (".xlsx",))
-DOC = FileKind("doc", "Word 97-2003 文档", (".doc", ".xls"))
+JPEG = FileKind("jpeg", gettext_lazy("JPEG 图片"), (".jpg", ".jpeg"))
+PNG = FileKind("png", gettext_lazy("PNG 图片"), (".png",))
+OFD = FileKind("ofd", gettext_lazy("OFD 版式文件"), (".ofd",))
+DOCX = FileKind("docx", gettext_lazy("Word 文档"), (".docx",))
+XLSX = FileKind("xlsx", gettext_lazy("Excel 表格"), (".xlsx",))
+DOC = FileKind("doc", gettext_lazy("Word 97-2003 文档"), (".doc", ".xls"))
 
 DOCUMENT_KINDS = (PDF, JPEG, PNG, OFD)
 FORM_KINDS = (PDF, DOCX, XLSX, DOC, JPEG, PNG)
@@ -74,23 +75,29 @@ def check_upload(
     """Return the file's kind, or raise ValidationError with a message for the person uploading."""
     limit = max_bytes or settings.UPLOAD_MAX_BYTES
     if file.size is None or file.size == 0:
-        raise ValidationError("文件为空，请重新选择。", code="empty_file")
+        raise ValidationError(gettext("文件为空，请重新选择。"), code="empty_file")
     if file.size > limit:
         raise ValidationError(
-            f"文件过大（{file.size / 1048576:.1f} MB），单个文件不得超过 {limit / 1048576:.0f} MB。",
+            gettext("文件过大（%(value)s MB），单个文件不得超过 %(value2)s MB。")
+            % {"value": format(file.size / 1048576, ".1f"), "value2": format(limit / 1048576, ".0f")},
             code="file_too_large",
         )
     file.seek(0)
     head = file.read(16)
     file.seek(0)
     kind = sniff(head, file)
-    labels = "、".join(k.label for k in allowed)
+    labels = gettext("、").join(str(k.label) for k in allowed)
     if kind is None or kind not in allowed:
-        raise ValidationError(f"文件内容不是允许的格式（{labels}），请上传真实的文件。", code="wrong_file_type")
+        raise ValidationError(
+            gettext("文件内容不是允许的格式（%(labels)s），请上传真实的文件。") % {"labels": labels},
+            code="wrong_file_type",
+        )
     name = (file.name or "").lower()
     if not name.endswith(kind.extensions):
         raise ValidationError(
-            f"文件名“{file.name}”与文件内容（{kind.label}）不符，请检查后重新上传。", code="name_content_mismatch"
+            gettext("文件名“%(name)s”与文件内容（%(label)s）不符，请检查后重新上传。")
+            % {"name": file.name, "label": kind.label},
+            code="name_content_mismatch",
         )
     return kind
 

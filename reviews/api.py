@@ -7,6 +7,7 @@ reviews.services and applications.services as the HTML workbench (reviews.views)
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
@@ -46,7 +47,7 @@ from reviews.serializers import (
     SuspendInputSerializer,
 )
 
-REVIEW_TAG = "办件：部门审查"
+REVIEW_TAG = gettext_lazy("办件：部门审查")
 TASK_ROLES = {Actor.REVIEWER, Actor.APPROVER}
 # When a person holds several parts in a case, the most specific acts (access.get_application_for).
 ROLE_PREFERENCE = (Actor.APPROVER, Actor.REVIEWER, Actor.CHIEF_REP, Actor.DEPT_HEAD, Actor.HANDLER, Actor.CLERK)
@@ -67,15 +68,17 @@ def review_role(request: Request, number: str, *, action: str | None, roles: set
     if role not in roles:
         held = roles_in_case(request.user, application) & roles
         if not held:
-            label = TRANSITIONS[action].label if action else "此操作"
-            raise PermissionDenied(f"您不能对该办件执行“{label}”：任务未分配给您，或不属于您的职责。")
+            label = TRANSITIONS[action].label if action else gettext("此操作")
+            raise PermissionDenied(
+                gettext("您不能对该办件执行“%(label)s”：任务未分配给您，或不属于您的职责。") % {"label": label}
+            )
         role = next(r for r in ROLE_PREFERENCE if r in held)
     return application, role
 
 
 @extend_schema(
     tags=[REVIEW_TAG],
-    summary="本部门待办审查任务（按承诺办结日期）",
+    summary=gettext_lazy("本部门待办审查任务（按承诺办结日期）"),
     responses={200: ReviewTaskOutputSerializer(many=True), **READ_ERRORS},
 )
 class ReviewTaskListApi(StaffApi, generics.ListAPIView):
@@ -83,15 +86,15 @@ class ReviewTaskListApi(StaffApi, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[ReviewTask]:
         if not review_selectors.is_workbench_user(self.request.user):
-            raise PermissionDenied("只有部门审查人员、部门负责人和首席代表可以查看审查任务。")
+            raise PermissionDenied(gettext("只有部门审查人员、部门负责人和首席代表可以查看审查任务。"))
         return review_selectors.queue_for(self.request.user)
 
 
 class ReviewTaskClaimApi(StaffApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary="认领审查任务",
-        parameters=[OpenApiParameter("task_id", int, OpenApiParameter.PATH, description="审查任务 id")],
+        summary=gettext_lazy("认领审查任务"),
+        parameters=[OpenApiParameter("task_id", int, OpenApiParameter.PATH, description=gettext_lazy("审查任务 id"))],
         request=None,
         responses={200: ReviewTaskOutputSerializer, **WRITE_ERRORS},
     )
@@ -103,7 +106,7 @@ class ReviewTaskClaimApi(StaffApi, APIView):
 class ApplicationPassApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary="审查通过，转下一环节",
+        summary=gettext_lazy("审查通过，转下一环节"),
         parameters=[NUMBER_PARAMETER],
         request=OpinionInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -119,7 +122,7 @@ class ApplicationPassApi(CaseApi, APIView):
 class ApplicationReturnApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary="退回上一环节",
+        summary=gettext_lazy("退回上一环节"),
         parameters=[NUMBER_PARAMETER],
         request=OpinionInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -135,8 +138,10 @@ class ApplicationReturnApi(CaseApi, APIView):
 class ApplicationDecideApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary="作出准予或不予许可的决定",
-        description="最后环节的批准人作出；承办人不能批准自己承办的办件（403）；首席代表可当场准予授权的即办件。",
+        summary=gettext_lazy("作出准予或不予许可的决定"),
+        description=gettext_lazy(
+            "最后环节的批准人作出；承办人不能批准自己承办的办件（403）；首席代表可当场准予授权的即办件。"
+        ),
         parameters=[NUMBER_PARAMETER],
         request=DecideInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -158,8 +163,10 @@ class ApplicationDecideApi(CaseApi, APIView):
 class ApplicationSuspendApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary="启动特别程序，暂停计时",
-        description="现场勘验、听证、检验检测、专家评审等所需时间不计入办理时限（行政许可法第四十五条），书面告知申请人。",
+        summary=gettext_lazy("启动特别程序，暂停计时"),
+        description=gettext_lazy(
+            "现场勘验、听证、检验检测、专家评审等所需时间不计入办理时限（行政许可法第四十五条），书面告知申请人。"
+        ),
         parameters=[NUMBER_PARAMETER],
         request=SuspendInputSerializer,
         responses={200: SuspensionOutputSerializer, **WRITE_ERRORS},
@@ -175,10 +182,12 @@ class ApplicationSuspendApi(CaseApi, APIView):
 class ApplicationSuspendForCorrectionApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary="受理后一次性告知补正，暂停计时",
+        summary=gettext_lazy("受理后一次性告知补正，暂停计时"),
         description=(
-            "审查中发现材料不齐全或不符合法定形式的，列明需补正的全部材料、原因和期限，生成一次性告知书并通知申请人；"
-            "补正期间暂停计时，申请人提交全部列明材料后自动恢复计时，逾期未补正的予以退件。受理后的补正只能告知一次（409）。"
+            gettext_lazy(
+                "审查中发现材料不齐全或不符合法定形式的，列明需补正的全部材料、原因和期限，生成一次性告知书并通知申请人；"
+                "补正期间暂停计时，申请人提交全部列明材料后自动恢复计时，逾期未补正的予以退件。受理后的补正只能告知一次（409）。"
+            )
         ),
         parameters=[NUMBER_PARAMETER],
         request=RequestCorrectionInputSerializer,
@@ -201,7 +210,7 @@ class ApplicationSuspendForCorrectionApi(CaseApi, APIView):
 class ApplicationResumeApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary="特别程序结束，恢复计时",
+        summary=gettext_lazy("特别程序结束，恢复计时"),
         parameters=[NUMBER_PARAMETER],
         request=ResumeInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -217,7 +226,7 @@ class ApplicationResumeApi(CaseApi, APIView):
 class ApplicationExtensionApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary="申请延长办理时限（待部门负责人批准）",
+        summary=gettext_lazy("申请延长办理时限（待部门负责人批准）"),
         parameters=[NUMBER_PARAMETER],
         request=ExtensionInputSerializer,
         responses={201: ExtensionOutputSerializer, **WRITE_ERRORS},
@@ -233,9 +242,11 @@ class ApplicationExtensionApi(CaseApi, APIView):
 class ExtensionDecideApi(CaseApi, APIView):
     @extend_schema(
         tags=[REVIEW_TAG],
-        summary="部门负责人批准或不批准延长",
-        description="批准后两个办结日期顺延，生成延长期限告知书（行政许可法第四十二条）。",
-        parameters=[OpenApiParameter("extension_id", int, OpenApiParameter.PATH, description="延长申请 id")],
+        summary=gettext_lazy("部门负责人批准或不批准延长"),
+        description=gettext_lazy("批准后两个办结日期顺延，生成延长期限告知书（行政许可法第四十二条）。"),
+        parameters=[
+            OpenApiParameter("extension_id", int, OpenApiParameter.PATH, description=gettext_lazy("延长申请 id"))
+        ],
         request=ExtensionDecisionInputSerializer,
         responses={200: ExtensionOutputSerializer, **WRITE_ERRORS},
     )
@@ -243,7 +254,7 @@ class ExtensionDecideApi(CaseApi, APIView):
         data = parse(ExtensionDecisionInputSerializer, request)
         extension = Extension.objects.select_related("application").filter(pk=extension_id).first()
         if extension is None or not extension.application.number:
-            raise NotFound("未找到该延长申请，或您无权查看。")
+            raise NotFound(gettext("未找到该延长申请，或您无权查看。"))
         case_for(request, extension.application.number, "extend")
         extension = services.decide_extension(extension=extension, actor=request.user, approve=data["approve"])
         return Response(ExtensionOutputSerializer(extension).data)

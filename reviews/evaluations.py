@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from applications.access import is_applicant
 from applications.models import Application, ReviewTask
@@ -33,6 +34,7 @@ from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, Throttled
 from portal.models import AuditEvent, Role
 from portal.services import record_audit
+from portal.stored_text import StoredText, stored
 from reviews.models import Evaluation, Indicator, Invitation, Level
 from reviews.policies import policy_for
 from reviews.rectifications import open_rectification
@@ -303,7 +305,7 @@ def rate_by_phone(
 # --- Follow-ups (beat) ----------------------------------------------------------------------------
 
 
-def _ask(application: Application, *, key: str, title: str, body: str) -> None:
+def _ask(application: Application, *, key: str, title: StoredText, body: StoredText) -> None:
     outbox.notify_person(
         key=key,
         user_id=application.applicant_user_id,
@@ -347,19 +349,23 @@ def _invite(clock: Clock) -> int:
     return len(due)
 
 
-def _invitation(application: Application) -> tuple[str, str]:
-    fields = {"number": application.number, "item": application.item.name}
+def _invitation(application: Application) -> tuple[StoredText, StoredText]:
     if application.status == S.REFUSED:
         return (
-            _("办件 %(number)s 未予受理，欢迎评价本次服务") % fields,
-            _(
-                "您申请的“%(item)s”未予受理，理由见不予受理通知书。欢迎评价本次服务（好差评），您的意见将用于改进政务服务。"
-            )
-            % fields,
+            stored(gettext_noop("办件 %(number)s 未予受理，欢迎评价本次服务"), number=application.number),
+            stored(
+                gettext_noop(
+                    "您申请的“%(item)s”未予受理，理由见不予受理通知书。欢迎评价本次服务（好差评），您的意见将用于改进政务服务。"
+                ),
+                item=application.item.name,
+            ),
         )
     return (
-        _("办件 %(number)s 已办结，请对本次服务作出评价") % fields,
-        _("您申请的“%(item)s”已办结。请在“我的办件”中或扫描办结通知上的二维码评价本次服务（好差评）。") % fields,
+        stored(gettext_noop("办件 %(number)s 已办结，请对本次服务作出评价"), number=application.number),
+        stored(
+            gettext_noop("您申请的“%(item)s”已办结。请在“我的办件”中或扫描办结通知上的二维码评价本次服务（好差评）。"),
+            item=application.item.name,
+        ),
     )
 
 
@@ -379,9 +385,11 @@ def _remind(clock: Clock) -> int:
             _ask(
                 application,
                 key=f"evaluation-remind:{application.number}",
-                title=_("办件 %(number)s 尚未评价") % {"number": application.number},
-                body=_("您对“%(item)s”的办理还满意吗？欢迎评价，您的意见将用于改进政务服务。")
-                % {"item": application.item.name},
+                title=stored(gettext_noop("办件 %(number)s 尚未评价"), number=application.number),
+                body=stored(
+                    gettext_noop("您对“%(item)s”的办理还满意吗？欢迎评价，您的意见将用于改进政务服务。"),
+                    item=application.item.name,
+                ),
             )
     return len(due)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from applications.forms import CorrectionForm, RefusalForm
@@ -47,47 +48,61 @@ def _textarea(rows: int = 3) -> forms.Textarea:
 class AssignForm(ChineseLabels, forms.Form):
     """分办: the head picks one of the department's reviewers."""
 
-    reviewer = forms.ModelChoiceField(label="承办人员", queryset=User.objects.none(), empty_label="请选择审查人员")
+    reviewer = forms.ModelChoiceField(
+        label=gettext_lazy("承办人员"), queryset=User.objects.none(), empty_label=gettext_lazy("请选择审查人员")
+    )
 
     def __init__(self, *args: Any, reviewers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].queryset = reviewers
-        self.fields["reviewer"].error_messages["invalid_choice"] = "只能分配给本部门的审查人员。"
+        self.fields["reviewer"].error_messages["invalid_choice"] = gettext("只能分配给本部门的审查人员。")
 
 
 class OpinionForm(ChineseLabels, forms.Form):
     """审查意见: passing on or sending back both need one."""
 
-    opinion = forms.CharField(label="审查意见", max_length=MAX_TEXT, widget=_textarea())
+    opinion = forms.CharField(label=gettext_lazy("审查意见"), max_length=MAX_TEXT, widget=_textarea())
 
-    def __init__(self, *args: Any, label: str = "审查意见", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, label: str = gettext_lazy("审查意见"), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["opinion"].label = label
-        self.fields["opinion"].error_messages["required"] = f"请填写{label}。"
+        self.fields["opinion"].error_messages["required"] = gettext("请填写%(label)s。") % {"label": label}
 
 
 class DecisionForm(ChineseLabels, forms.Form):
     """准予 (licence number, validity) or 不予 (reasons, stated in the decision with the remedies)."""
 
-    outcome = forms.ChoiceField(label="审批决定", choices=Application.Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("审批决定"), choices=Application.Outcome.choices, widget=forms.RadioSelect
+    )
     reasons = forms.CharField(
-        label="理由",
+        label=gettext_lazy("理由"),
         max_length=MAX_TEXT,
         required=False,
         widget=_textarea(4),
-        help_text="准予的，写明申请符合的法定条件和标准；不予许可的，须说明理由，决定书将同时告知申请复议或提起诉讼的权利。",
+        help_text=gettext_lazy(
+            "准予的，写明申请符合的法定条件和标准；不予许可的，须说明理由，决定书将同时告知申请复议或提起诉讼的权利。"
+        ),
     )
     certificate_number = forms.CharField(
-        label="证照编号", max_length=60, required=False, help_text="准予许可时填写；不填则按办件编号生成。"
+        label=gettext_lazy("证照编号"),
+        max_length=60,
+        required=False,
+        help_text=gettext_lazy("准予许可时填写；不填则按办件编号生成。"),
     )
-    valid_until = forms.DateField(label="有效期至", required=False, widget=DATE_INPUT, help_text="长期有效的不填。")
+    valid_until = forms.DateField(
+        label=gettext_lazy("有效期至"), required=False, widget=DATE_INPUT, help_text=gettext_lazy("长期有效的不填。")
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("outcome") and not data.get("reasons", "").strip():
             denied = data["outcome"] == Application.Outcome.DENIED
             self.add_error(
-                "reasons", "不予许可须说明理由。" if denied else "准予许可须写明理由（申请符合的法定条件和标准）。"
+                "reasons",
+                gettext("不予许可须说明理由。")
+                if denied
+                else gettext("准予许可须写明理由（申请符合的法定条件和标准）。"),
             )
         if data.get("outcome") == Application.Outcome.DENIED:
             data["certificate_number"], data["valid_until"] = "", None
@@ -98,21 +113,23 @@ class OnTheSpotForm(ChineseLabels, forms.Form):
     """首席代表 grants an immediate item (即办件) on the spot."""
 
     certificate_number = forms.CharField(
-        label="证照编号", max_length=60, required=False, help_text="不填则按办件编号生成。"
+        label=gettext_lazy("证照编号"), max_length=60, required=False, help_text=gettext_lazy("不填则按办件编号生成。")
     )
-    valid_until = forms.DateField(label="有效期至", required=False, widget=DATE_INPUT, help_text="长期有效的不填。")
+    valid_until = forms.DateField(
+        label=gettext_lazy("有效期至"), required=False, widget=DATE_INPUT, help_text=gettext_lazy("长期有效的不填。")
+    )
 
 
 class SuspendForm(ChineseLabels, forms.Form):
     """特别程序 (行政许可法 art. 45): its time does not count, and the applicant is told in writing."""
 
-    kind = forms.ChoiceField(label="特别程序")
-    reason = forms.CharField(label="启动原因", max_length=MAX_TEXT, widget=_textarea())
+    kind = forms.ChoiceField(label=gettext_lazy("特别程序"))
+    reason = forms.CharField(label=gettext_lazy("启动原因"), max_length=MAX_TEXT, widget=_textarea())
     expected_days = forms.IntegerField(
-        label="预计所需时间（工作日）",
+        label=gettext_lazy("预计所需时间（工作日）"),
         min_value=1,
         max_value=MAX_PROCEDURE_DAYS,
-        help_text="写入告知书，供申请人安排。",
+        help_text=gettext_lazy("写入告知书，供申请人安排。"),
     )
 
     def __init__(self, *args: Any, item: ServiceItem, **kwargs: Any) -> None:
@@ -120,12 +137,12 @@ class SuspendForm(ChineseLabels, forms.Form):
         labels = dict(Suspension.Kind.choices)
         allowed = [k for k in (item.special_procedures or []) if k in labels and k not in Suspension.ENDED_BY_MATERIAL]
         self.fields["kind"].choices = [(k, labels[k]) for k in allowed]
-        self.fields["kind"].error_messages["invalid_choice"] = "该事项未设置此特别程序。"
+        self.fields["kind"].error_messages["invalid_choice"] = gettext("该事项未设置此特别程序。")
         self.is_available = bool(allowed)
 
 
 class ResumeForm(ChineseLabels, forms.Form):
-    result = forms.CharField(label="特别程序结果", max_length=MAX_TEXT, widget=_textarea())
+    result = forms.CharField(label=gettext_lazy("特别程序结果"), max_length=MAX_TEXT, widget=_textarea())
 
 
 class CommitmentCheckForm(ChineseLabels, forms.Form):
@@ -142,25 +159,32 @@ class CommitmentCheckForm(ChineseLabels, forms.Form):
 class ExtensionForm(ChineseLabels, forms.Form):
     """延长 (行政许可法 art. 42): once, approved by the head, reason told to the applicant."""
 
-    days = forms.IntegerField(label="延长工作日")
-    reason = forms.CharField(label="延长理由", max_length=MAX_TEXT, widget=_textarea())
+    days = forms.IntegerField(label=gettext_lazy("延长工作日"))
+    reason = forms.CharField(label=gettext_lazy("延长理由"), max_length=MAX_TEXT, widget=_textarea())
 
     def __init__(self, *args: Any, item: ServiceItem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item = item
         # The allowance is the item's (default 10), so the bound is checked here, not by a fixed validator.
         self.fields["days"].widget.attrs.update(min=1, max=item.extension_days)
-        self.fields["days"].help_text = f"本事项最多可延长 {item.extension_days} 个工作日。"
+        self.fields["days"].help_text = gettext("本事项最多可延长 %(extension_days)s 个工作日。") % {
+            "extension_days": item.extension_days
+        }
 
     def clean_days(self) -> int:
         days = self.cleaned_data["days"]
         if not 1 <= days <= self.item.extension_days:
-            raise ValidationError(f"延长期限为 1–{self.item.extension_days} 个工作日。")
+            raise ValidationError(
+                gettext("延长期限为 1–%(extension_days)s 个工作日。") % {"extension_days": self.item.extension_days}
+            )
         return days
 
 
 class ExtensionDecisionForm(ChineseLabels, forms.Form):
-    decision = forms.ChoiceField(label="审批意见", choices=[("approve", "批准延长"), ("reject", "不予批准")])
+    decision = forms.ChoiceField(
+        label=gettext_lazy("审批意见"),
+        choices=[("approve", gettext_lazy("批准延长")), ("reject", gettext_lazy("不予批准"))],
+    )
 
 
 class RatingForm(forms.Form):

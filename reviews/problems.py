@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from applications.access import is_applicant
 from applications.models import Application
@@ -22,6 +23,7 @@ from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Role
 from portal.services import record_audit
+from portal.stored_text import stored
 from portal.validators import validate_phone
 from reviews.models import ProblemReport
 from reviews.policies import policy_for
@@ -98,8 +100,8 @@ def report_problem(
     _tell_department(
         report,
         key="opened",
-        title=_("办不成事反映待处理：%(item)s") % {"item": item.name},
-        body=_("请于 %(due)s 前核实处理并答复反映人。") % {"due": report.due_on.isoformat()},
+        title=stored(gettext_noop("办不成事反映待处理：%(item)s"), item=item.name),
+        body=stored(gettext_noop("请于 %(due)s 前核实处理并答复反映人。"), due=report.due_on.isoformat()),
     )
     return report
 
@@ -164,7 +166,7 @@ def answer_problem(
         key=f"problem:{locked.pk}:answered",
         user_id=locked.reporter_id,
         phone=locked.reporter_phone,
-        title=_("您反映的“办不成事”已答复：%(item)s") % {"item": locked.item_name},
+        title=stored(gettext_noop("您反映的“办不成事”已答复：%(item)s"), item=locked.item_name),
         body=locked.answer,
         link=f"/ratings/problems/{locked.pk}/",
     )
@@ -198,9 +200,15 @@ def sweep_lights(*, clock: Clock = system_clock) -> int:
             report,
             key="overdue" if overdue else "warning",
             escalate=overdue,
-            title=(_("办不成事反映已超期：%(item)s") if overdue else _("办不成事反映即将到期：%(item)s"))
-            % {"item": report.item_name},
-            body=_("答复期限为 %(due)s。") % {"due": report.due_on.isoformat()},
+            title=stored(
+                (
+                    gettext_noop("办不成事反映已超期：%(item)s")
+                    if overdue
+                    else gettext_noop("办不成事反映即将到期：%(item)s")
+                ),
+                item=report.item_name,
+            ),
+            body=stored(gettext_noop("答复期限为 %(due)s。"), due=report.due_on.isoformat()),
         )
 
     return sweep_clock(ProblemReport.objects.filter(status=P.OPEN), tell=tell, clock=clock)

@@ -12,6 +12,7 @@ allow it (a second rating), 422 a rule (options of another level, a rating befor
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
@@ -47,10 +48,12 @@ from reviews.rating_serializers import (
 )
 from reviews.supervision_views import FilterForm, parse_filters
 
-RATING_TAG = "好差评：申请人"
-RECTIFICATION_TAG = "好差评：差评整改"
-SUPERVISION_TAG = "好差评：效能监督"
-RECTIFICATION_PARAMETER = OpenApiParameter("rectification_id", int, OpenApiParameter.PATH, description="整改事项 id")
+RATING_TAG = gettext_lazy("好差评：申请人")
+RECTIFICATION_TAG = gettext_lazy("好差评：差评整改")
+SUPERVISION_TAG = gettext_lazy("好差评：效能监督")
+RECTIFICATION_PARAMETER = OpenApiParameter(
+    "rectification_id", int, OpenApiParameter.PATH, description=gettext_lazy("整改事项 id")
+)
 R = Rectification.Status
 
 
@@ -74,7 +77,7 @@ def _rating_response(application: Application, status: int = 200) -> Response:
 
 @extend_schema(
     tags=[RATING_TAG],
-    summary="我的评价（已办结或不予受理的办件：待评价和已评价，新的在前）",
+    summary=gettext_lazy("我的评价（已办结或不予受理的办件：待评价和已评价，新的在前）"),
     responses={200: MyRatingOutputSerializer(many=True), **READ_ERRORS},
 )
 class RatingListApi(CaseApi, generics.ListAPIView):
@@ -89,8 +92,8 @@ class IndicatorListApi(APIView):
 
     @extend_schema(
         tags=[RATING_TAG],
-        summary="评价指标（按评价等级）",
-        description="选择评价等级后可勾选的指标；网上办事与大厅窗口的指标不同，由管理员维护。",
+        summary=gettext_lazy("评价指标（按评价等级）"),
+        description=gettext_lazy("选择评价等级后可勾选的指标；网上办事与大厅窗口的指标不同，由管理员维护。"),
         parameters=[IndicatorQuerySerializer],
         responses={200: IndicatorLevelOutputSerializer(many=True), 400: ERROR_400, 429: ERROR_429},
     )
@@ -113,8 +116,8 @@ class IndicatorListApi(APIView):
 class RateApi(CaseApi, APIView):
     @extend_schema(
         tags=[RATING_TAG],
-        summary="查看一个办件的评价（扫描受理凭证、办结通知上的二维码后）",
-        description="仅限申请人本人或其经办人、代理人；state 说明现在能否评价。",
+        summary=gettext_lazy("查看一个办件的评价（扫描受理凭证、办结通知上的二维码后）"),
+        description=gettext_lazy("仅限申请人本人或其经办人、代理人；state 说明现在能否评价。"),
         parameters=[NUMBER_PARAMETER],
         responses={200: MyRatingOutputSerializer, **READ_ERRORS},
     )
@@ -123,11 +126,13 @@ class RateApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[RATING_TAG],
-        summary="评价一次服务（一事一评）",
+        summary=gettext_lazy("评价一次服务（一事一评）"),
         description=(
-            "仅限申请人本人或其经办人、代理人，工作人员不能代为评价（403）；办件办结后才能评价（所在地区规则允许的，"
-            "受理后即可评价），否则 409；每次服务只能评价一次（409）；所选指标须属于所选等级和网上办事（422）；"
-            "不满意、非常不满意须选择或填写原因（422），并转责任部门整改。出错时不保存任何内容。"
+            gettext_lazy(
+                "仅限申请人本人或其经办人、代理人，工作人员不能代为评价（403）；办件办结后才能评价（所在地区规则允许的，"
+                "受理后即可评价），否则 409；每次服务只能评价一次（409）；所选指标须属于所选等级和网上办事（422）；"
+                "不满意、非常不满意须选择或填写原因（422），并转责任部门整改。出错时不保存任何内容。"
+            )
         ),
         parameters=[NUMBER_PARAMETER],
         request=RatingInputSerializer,
@@ -149,9 +154,12 @@ class RateApi(CaseApi, APIView):
 class RatingFollowUpApi(CaseApi, APIView):
     @extend_schema(
         tags=[RATING_TAG],
-        summary="评价差评的整改结果（回访）",
+        summary=gettext_lazy("评价差评的整改结果（回访）"),
         description=(
-            "部门答复后，申请人对整改结果作出满意、基本满意或不满意的评价，整改事项随之办结；尚未答复或已回访的 409。"
+            gettext_lazy(
+                "部门答复后，申请人对整改结果作出满意、基本满意或不满意的评价，整改事项随之办结；"
+                "尚未答复或已回访的 409。"
+            )
         ),
         parameters=[NUMBER_PARAMETER],
         request=FollowUpInputSerializer,
@@ -179,7 +187,7 @@ def _rectification_response(request: Request, rectification: Rectification) -> R
 
 @extend_schema(
     tags=[RECTIFICATION_TAG],
-    summary="差评整改事项（本部门的；效能监督人员看全部），按整改期限",
+    summary=gettext_lazy("差评整改事项（本部门的；效能监督人员看全部），按整改期限"),
     parameters=[RectificationQuerySerializer],
     responses={200: RectificationOutputSerializer(many=True), **READ_ERRORS, 400: ERROR_400},
 )
@@ -200,7 +208,7 @@ class RectificationListApi(StaffApi, generics.ListAPIView):
 class RectificationDetailApi(StaffApi, APIView):
     @extend_schema(
         tags=[RECTIFICATION_TAG],
-        summary="查看整改事项",
+        summary=gettext_lazy("查看整改事项"),
         parameters=[RECTIFICATION_PARAMETER],
         responses={200: RectificationOutputSerializer, **READ_ERRORS},
     )
@@ -211,8 +219,8 @@ class RectificationDetailApi(StaffApi, APIView):
 class RectificationVerifyApi(StaffApi, APIView):
     @extend_schema(
         tags=[RECTIFICATION_TAG],
-        summary="核实与分类（属实？合理？）",
-        description="责任部门的审查人员或负责人；反映不属实的不能认定为合理诉求（422）；已核实的 409。",
+        summary=gettext_lazy("核实与分类（属实？合理？）"),
+        description=gettext_lazy("责任部门的审查人员或负责人；反映不属实的不能认定为合理诉求（422）；已核实的 409。"),
         parameters=[RECTIFICATION_PARAMETER],
         request=VerifyInputSerializer,
         responses={200: RectificationOutputSerializer, **WRITE_ERRORS},
@@ -233,8 +241,10 @@ class RectificationVerifyApi(StaffApi, APIView):
 class RectificationReplyApi(StaffApi, APIView):
     @extend_schema(
         tags=[RECTIFICATION_TAG],
-        summary="整改并答复申请人",
-        description="核实后（或申诉不成立后）由责任部门填写整改情况和答复，申请人收到通知后评价整改结果。",
+        summary=gettext_lazy("整改并答复申请人"),
+        description=gettext_lazy(
+            "核实后（或申诉不成立后）由责任部门填写整改情况和答复，申请人收到通知后评价整改结果。"
+        ),
         parameters=[RECTIFICATION_PARAMETER],
         request=ReplyInputSerializer,
         responses={200: RectificationOutputSerializer, **WRITE_ERRORS},
@@ -251,8 +261,8 @@ class RectificationReplyApi(StaffApi, APIView):
 class RectificationFollowUpApi(StaffApi, APIView):
     @extend_schema(
         tags=[RECTIFICATION_TAG],
-        summary="记录电话回访结果",
-        description="答复后由责任部门回访申请人，记录满意度和回访情况（必填），整改事项办结。",
+        summary=gettext_lazy("记录电话回访结果"),
+        description=gettext_lazy("答复后由责任部门回访申请人，记录满意度和回访情况（必填），整改事项办结。"),
         parameters=[RECTIFICATION_PARAMETER],
         request=StaffFollowUpInputSerializer,
         responses={200: RectificationOutputSerializer, **WRITE_ERRORS},
@@ -271,10 +281,12 @@ class RectificationAppealApi(StaffApi, APIView):
 
     @extend_schema(
         tags=[RECTIFICATION_TAG],
-        summary="申诉（部门负责人）",
+        summary=gettext_lazy("申诉（部门负责人）"),
         description=(
-            "核实为不合理诉求或恶意差评的，由部门负责人附证据申诉（只能一次，409），效能监督人员审核；"
-            "证据按内容识别格式（PDF、图片），伪造或过大的文件 422。"
+            gettext_lazy(
+                "核实为不合理诉求或恶意差评的，由部门负责人附证据申诉（只能一次，409），效能监督人员审核；"
+                "证据按内容识别格式（PDF、图片），伪造或过大的文件 422。"
+            )
         ),
         parameters=[RECTIFICATION_PARAMETER],
         request={"multipart/form-data": AppealInputSerializer},
@@ -292,8 +304,8 @@ class RectificationAppealApi(StaffApi, APIView):
 class RectificationAppealDecisionApi(StaffApi, APIView):
     @extend_schema(
         tags=[RECTIFICATION_TAG],
-        summary="审核申诉（效能监督）",
-        description="申诉成立的，该评价作废、不计入统计并告知申请人；不成立的，退回部门继续整改。",
+        summary=gettext_lazy("审核申诉（效能监督）"),
+        description=gettext_lazy("申诉成立的，该评价作废、不计入统计并告知申请人；不成立的，退回部门继续整改。"),
         parameters=[RECTIFICATION_PARAMETER],
         request=AppealDecisionInputSerializer,
         responses={200: RectificationOutputSerializer, **WRITE_ERRORS},
@@ -326,11 +338,13 @@ FILTER_PARAMETERS = [_filter_parameter(name, field) for name, field in FilterFor
 class SupervisionFiguresApi(StaffApi, APIView):
     @extend_schema(
         tags=[SUPERVISION_TAG],
-        summary="效能监督统计（与监督看板同一口径）",
+        summary=gettext_lazy("效能监督统计（与监督看板同一口径）"),
         description=(
-            "筛选条件同监督看板：统计期间（默认截止今日、约一年，最长三年）、行政区划（含下级）、部门、事项编码、"
-            "服务大厅、窗口、窗口人员。部门负责人只能查看本部门（其他部门 400）。好评率只计主动评价，"
-            "默认评价和申诉成立作废的评价单列。"
+            gettext_lazy(
+                "筛选条件同监督看板：统计期间（默认截止今日、约一年，最长三年）、行政区划（含下级）、部门、事项编码、"
+                "服务大厅、窗口、窗口人员。部门负责人只能查看本部门（其他部门 400）。好评率只计主动评价，"
+                "默认评价和申诉成立作废的评价单列。"
+            )
         ),
         parameters=FILTER_PARAMETERS,
         responses={200: SupervisionOutputSerializer, **READ_ERRORS, 400: ERROR_400},

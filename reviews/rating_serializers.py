@@ -8,6 +8,7 @@ reviews.evaluations and reviews.rectifications, whose messages the API handler r
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,7 +25,11 @@ from reviews.supervision import Figures
 # Named choice sets (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] refers to these by dotted path).
 RATING_CHANNELS = [(channel.value, channel.label) for channel in ONLINE_CHANNELS]
 FOLLOW_UP_CHOICES = [(level.value, level.label) for level in FOLLOW_UP_LEVELS]
-RATING_STATES = [("open", "待评价"), ("rated", "已评价"), ("not_yet", "办结后可评价")]
+RATING_STATES = [
+    ("open", gettext_lazy("待评价")),
+    ("rated", gettext_lazy("已评价")),
+    ("not_yet", gettext_lazy("办结后可评价")),
+]
 MAX_INDICATORS = 30
 
 
@@ -57,7 +62,7 @@ class IndicatorQuerySerializer(serializers.Serializer):
     scope = serializers.ChoiceField(
         choices=Indicator.Scope.choices,
         default=Indicator.Scope.ONLINE,
-        help_text="online：网上办事（一事一评）；hall：大厅窗口（一次一评）",
+        help_text=gettext_lazy("online：网上办事（一事一评）；hall：大厅窗口（一次一评）"),
     )
 
 
@@ -66,28 +71,28 @@ class IndicatorLevelOutputSerializer(serializers.Serializer):
 
     level = serializers.ChoiceField(choices=Level.choices)
     level_label = serializers.CharField()
-    is_negative = serializers.BooleanField(help_text="不满意、非常不满意：须选择或填写原因，并转部门整改")
+    is_negative = serializers.BooleanField(help_text=gettext_lazy("不满意、非常不满意：须选择或填写原因，并转部门整改"))
     indicators = IndicatorOutputSerializer(many=True)
 
 
 class RatingInputSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=Level.choices, help_text="1 非常满意 … 5 非常不满意")
+    level = serializers.ChoiceField(choices=Level.choices, help_text=gettext_lazy("1 非常满意 … 5 非常不满意"))
     indicators = serializers.ListField(
         child=id_field(),
         required=False,
         default=list,
         max_length=MAX_INDICATORS,
-        help_text="所选评价指标的 id，须属于所选等级（GET /api/v1/ratings/indicators/），否则 422",
+        help_text=gettext_lazy("所选评价指标的 id，须属于所选等级（GET /api/v1/ratings/indicators/），否则 422"),
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=COMMENT_MAX)
-    is_anonymous = serializers.BooleanField(default=False, help_text="公开时不显示姓名")
+    is_anonymous = serializers.BooleanField(default=False, help_text=gettext_lazy("公开时不显示姓名"))
     channel = serializers.ChoiceField(
-        choices=RATING_CHANNELS, default=Evaluation.Channel.MOBILE, help_text="评价渠道，默认移动端"
+        choices=RATING_CHANNELS, default=Evaluation.Channel.MOBILE, help_text=gettext_lazy("评价渠道，默认移动端")
     )
 
 
 class FollowUpInputSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=FOLLOW_UP_CHOICES, help_text="对整改结果的满意度")
+    level = serializers.ChoiceField(choices=FOLLOW_UP_CHOICES, help_text=gettext_lazy("对整改结果的满意度"))
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
 
 
@@ -129,7 +134,7 @@ class MyRatingOutputSerializer(serializers.Serializer):
     item_name = serializers.CharField(source="item.name")
     department = serializers.CharField(source="department.name")
     concluded_at = serializers.DateTimeField(allow_null=True)
-    state = serializers.SerializerMethodField(help_text="open 待评价，rated 已评价，not_yet 尚不能评价")
+    state = serializers.SerializerMethodField(help_text=gettext_lazy("open 待评价，rated 已评价，not_yet 尚不能评价"))
     evaluation = MyEvaluationOutputSerializer(allow_null=True, read_only=True)
     rectification = MyRectificationOutputSerializer(source="evaluation.rectification", allow_null=True, read_only=True)
 
@@ -146,14 +151,16 @@ class MyRatingOutputSerializer(serializers.Serializer):
 
 class RectificationQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=Rectification.Status.choices, required=False, help_text="不填时列出未办结的（不含已办结、申诉成立）"
+        choices=Rectification.Status.choices,
+        required=False,
+        help_text=gettext_lazy("不填时列出未办结的（不含已办结、申诉成立）"),
     )
 
 
 class RatedEvaluationOutputSerializer(MyEvaluationOutputSerializer):
     """The bad rating as the department sees it: the rater's name only when given in real name."""
 
-    rater_name = serializers.SerializerMethodField(help_text="匿名评价为空")
+    rater_name = serializers.SerializerMethodField(help_text=gettext_lazy("匿名评价为空"))
 
     class Meta(MyEvaluationOutputSerializer.Meta):
         fields = [*MyEvaluationOutputSerializer.Meta.fields, "rater_name"]
@@ -163,10 +170,10 @@ class RatedEvaluationOutputSerializer(MyEvaluationOutputSerializer):
 
 
 class RectificationOutputSerializer(serializers.ModelSerializer):
-    number = serializers.CharField(source="evaluation.application.number", help_text="办件编号")
+    number = serializers.CharField(source="evaluation.application.number", help_text=gettext_lazy("办件编号"))
     item_code = serializers.CharField(source="evaluation.item_code")
     item_name = serializers.CharField(source="evaluation.item_name")
-    department = serializers.CharField(source="department.name", help_text="责任部门")
+    department = serializers.CharField(source="department.name", help_text=gettext_lazy("责任部门"))
     status_label = serializers.CharField(source="get_status_display")
     light = serializers.ChoiceField(choices=Application.Light.choices)
     evaluation = RatedEvaluationOutputSerializer()
@@ -214,29 +221,31 @@ class RectificationOutputSerializer(serializers.ModelSerializer):
 
 
 class VerifyInputSerializer(serializers.Serializer):
-    is_true = serializers.BooleanField(help_text="反映情况是否属实")
+    is_true = serializers.BooleanField(help_text=gettext_lazy("反映情况是否属实"))
     classification = serializers.ChoiceField(choices=Rectification.Classification.choices)
-    note = required_text(help_text="核实情况")
+    note = required_text(help_text=gettext_lazy("核实情况"))
 
 
 class ReplyInputSerializer(serializers.Serializer):
-    result = required_text(help_text="整改情况")
-    reply = required_text(help_text="答复申请人的内容")
+    result = required_text(help_text=gettext_lazy("整改情况"))
+    reply = required_text(help_text=gettext_lazy("答复申请人的内容"))
 
 
 class StaffFollowUpInputSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=FOLLOW_UP_CHOICES, help_text="申请人对整改结果的满意度")
-    note = required_text(help_text="回访情况：回访方式、时间、申请人意见")
+    level = serializers.ChoiceField(choices=FOLLOW_UP_CHOICES, help_text=gettext_lazy("申请人对整改结果的满意度"))
+    note = required_text(help_text=gettext_lazy("回访情况：回访方式、时间、申请人意见"))
 
 
 class AppealInputSerializer(serializers.Serializer):
-    reason = required_text(help_text="申诉理由")
-    evidence = serializers.FileField(required=False, help_text="证据材料（PDF 或图片，按内容识别格式）")
+    reason = required_text(help_text=gettext_lazy("申诉理由"))
+    evidence = serializers.FileField(required=False, help_text=gettext_lazy("证据材料（PDF 或图片，按内容识别格式）"))
 
 
 class AppealDecisionInputSerializer(serializers.Serializer):
-    upheld = serializers.BooleanField(help_text="true 申诉成立（评价作废，不计入统计），false 不成立（继续整改）")
-    decision = required_text(help_text="审核意见")
+    upheld = serializers.BooleanField(
+        help_text=gettext_lazy("true 申诉成立（评价作废，不计入统计），false 不成立（继续整改）")
+    )
+    decision = required_text(help_text=gettext_lazy("审核意见"))
 
 
 # --- Supervision ---------------------------------------------------------------------------------
@@ -267,31 +276,31 @@ class MonthFiguresOutputSerializer(serializers.Serializer):
 class FiguresOutputSerializer(serializers.Serializer):
     """reviews.supervision.Figures: rates in percent (one decimal), null where the base is zero."""
 
-    received = serializers.IntegerField(help_text="期间内提交的办件")
+    received = serializers.IntegerField(help_text=gettext_lazy("期间内提交的办件"))
     accepted = serializers.IntegerField()
     concluded = serializers.IntegerField()
     on_time = serializers.IntegerField()
     on_time_rate = serializers.FloatField(allow_null=True)
-    overdue_now = serializers.IntegerField(help_text="当前已超期的在办件")
+    overdue_now = serializers.IntegerField(help_text=gettext_lazy("当前已超期的在办件"))
     online = serializers.IntegerField()
-    online_rate = serializers.FloatField(allow_null=True, help_text="一网通办率")
+    online_rate = serializers.FloatField(allow_null=True, help_text=gettext_lazy("一网通办率"))
     fully_online = serializers.IntegerField()
-    fully_online_rate = serializers.FloatField(allow_null=True, help_text="全程网办率")
-    avg_days_used = serializers.FloatField(allow_null=True, help_text="平均实际用时（工作日）")
-    avg_days_promised = serializers.FloatField(allow_null=True, help_text="平均承诺时限（工作日）")
-    ratings = serializers.SerializerMethodField(help_text="主动评价的等级分布")
-    given = serializers.IntegerField(help_text="主动评价数（不含默认、作废）")
+    fully_online_rate = serializers.FloatField(allow_null=True, help_text=gettext_lazy("全程网办率"))
+    avg_days_used = serializers.FloatField(allow_null=True, help_text=gettext_lazy("平均实际用时（工作日）"))
+    avg_days_promised = serializers.FloatField(allow_null=True, help_text=gettext_lazy("平均承诺时限（工作日）"))
+    ratings = serializers.SerializerMethodField(help_text=gettext_lazy("主动评价的等级分布"))
+    given = serializers.IntegerField(help_text=gettext_lazy("主动评价数（不含默认、作废）"))
     defaulted = serializers.IntegerField()
     invalidated = serializers.IntegerField()
-    good_rate = serializers.FloatField(allow_null=True, help_text="好评率")
+    good_rate = serializers.FloatField(allow_null=True, help_text=gettext_lazy("好评率"))
     negative = serializers.IntegerField()
     verified = serializers.IntegerField()
     rectified = serializers.IntegerField()
     followed_up = serializers.IntegerField()
-    verified_rate = serializers.SerializerMethodField(help_text="差评核实率")
-    rectified_rate = serializers.SerializerMethodField(help_text="差评整改率")
-    followed_up_rate = serializers.SerializerMethodField(help_text="差评回访率")
-    problems = serializers.IntegerField(help_text="办不成事反映数")
+    verified_rate = serializers.SerializerMethodField(help_text=gettext_lazy("差评核实率"))
+    rectified_rate = serializers.SerializerMethodField(help_text=gettext_lazy("差评整改率"))
+    followed_up_rate = serializers.SerializerMethodField(help_text=gettext_lazy("差评回访率"))
+    problems = serializers.IntegerField(help_text=gettext_lazy("办不成事反映数"))
     problems_answered = serializers.IntegerField()
     problems_overdue = serializers.IntegerField()
 
@@ -317,7 +326,9 @@ class SupervisionOutputSerializer(serializers.Serializer):
 
     date_from = serializers.DateField()
     date_to = serializers.DateField()
-    department = serializers.IntegerField(allow_null=True, help_text="统计范围限定的部门 id（部门负责人为本部门）")
+    department = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("统计范围限定的部门 id（部门负责人为本部门）")
+    )
     figures = FiguresOutputSerializer()
     departments = DepartmentFiguresOutputSerializer(many=True)
     trend = MonthFiguresOutputSerializer(many=True)

@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from applications.access import is_applicant
 from portal import outbox, workdays
@@ -29,6 +30,7 @@ from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Role
 from portal.services import record_audit
+from portal.stored_text import stored
 from portal.uploads import check_upload
 from reviews.models import Evaluation, Level, Rectification
 from reviews.policies import policy_for
@@ -56,13 +58,13 @@ def open_rectification(*, evaluation: Evaluation, clock: Clock = system_clock) -
     _tell_department(
         rectification,
         key="opened",
-        title=_("差评待整改：办件 %(number)s") % {"number": evaluation.application.number},
-        body=_("申请人对“%(item)s”作出“%(level)s”评价，请于 %(due)s 前核实、整改并答复。")
-        % {
-            "item": evaluation.item_name,
-            "level": evaluation.get_level_display(),
-            "due": rectification.due_on.isoformat(),
-        },
+        title=stored(gettext_noop("差评待整改：办件 %(number)s"), number=evaluation.application.number),
+        body=stored(
+            gettext_noop("申请人对“%(item)s”作出“%(level)s”评价，请于 %(due)s 前核实、整改并答复。"),
+            item=evaluation.item_name,
+            level=evaluation.get_level_display(),
+            due=rectification.due_on.isoformat(),
+        ),
     )
     return rectification
 
@@ -223,9 +225,13 @@ def appeal(
             "department_id": locked.department_id,
             "light": "red",
             "audience": "heads",
-            "title": _("差评申诉待审核：办件 %(number)s") % {"number": locked.evaluation.application.number},
-            "body": _("%(department)s 对一条差评提出申诉，请效能监督人员审核。")
-            % {"department": locked.department.name},
+            "title": stored(
+                gettext_noop("差评申诉待审核：办件 %(number)s"), number=locked.evaluation.application.number
+            ),
+            "body": stored(
+                gettext_noop("%(department)s 对一条差评提出申诉，请效能监督人员审核。"),
+                department=locked.department.name,
+            ),
             "link": f"/review/rectifications/{locked.pk}/",
         },
     )
@@ -253,8 +259,10 @@ def decide_appeal(
         _tell_applicant(
             locked,
             key="invalidated",
-            title=_("您对办件 %(number)s 的评价经申诉审核已作废") % {"number": evaluation.application.number},
-            body=_("审核意见：%(decision)s") % {"decision": locked.appeal_decision},
+            title=stored(
+                gettext_noop("您对办件 %(number)s 的评价经申诉审核已作废"), number=evaluation.application.number
+            ),
+            body=stored(gettext_noop("审核意见：%(decision)s"), decision=locked.appeal_decision),
         )
     else:
         locked.status = R.RECTIFYING
@@ -280,8 +288,11 @@ def reply(
     _tell_applicant(
         locked,
         key="replied",
-        title=_("%(department)s 已答复您对办件 %(number)s 的评价")
-        % {"department": locked.department.name, "number": locked.evaluation.application.number},
+        title=stored(
+            gettext_noop("%(department)s 已答复您对办件 %(number)s 的评价"),
+            department=locked.department.name,
+            number=locked.evaluation.application.number,
+        ),
         body=locked.reply,
     )
     return locked
@@ -352,15 +363,15 @@ def sweep_lights(*, clock: Clock = system_clock) -> int:
                 row,
                 key="overdue",
                 escalate=True,
-                title=_("差评整改已超期：办件 %(number)s") % {"number": number},
-                body=_("整改期限 %(due)s 已过，请尽快办结。") % {"due": row.due_on.isoformat()},
+                title=stored(gettext_noop("差评整改已超期：办件 %(number)s"), number=number),
+                body=stored(gettext_noop("整改期限 %(due)s 已过，请尽快办结。"), due=row.due_on.isoformat()),
             )
         else:
             _tell_department(
                 row,
                 key="warning",
-                title=_("差评整改即将到期：办件 %(number)s") % {"number": number},
-                body=_("整改期限为 %(due)s。") % {"due": row.due_on.isoformat()},
+                title=stored(gettext_noop("差评整改即将到期：办件 %(number)s"), number=number),
+                body=stored(gettext_noop("整改期限为 %(due)s。"), due=row.due_on.isoformat()),
             )
 
     rows = Rectification.objects.filter(status__in=RUNNING).select_related("evaluation__application")

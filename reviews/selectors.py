@@ -15,13 +15,14 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Least
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from applications.access import applications_visible_to_applicant
 from applications.models import Application, Extension, ReviewTask, TimelineEvent
 from applications.selectors import EXTRA_ACTION_LABELS
 from applications.transitions import TRANSITIONS
 from catalog.models import ProcessStep
+from portal import stored_text
 from portal.clock import Clock, system_clock
 from portal.exceptions import NotFound
 from portal.models import Role, User
@@ -187,7 +188,7 @@ def task_for(user: Any, task_id: int) -> ReviewTask:
         .first()
     )
     if task is None or not is_workbench_user(user):
-        raise NotFound("未找到该审查任务，或您无权查看。")
+        raise NotFound(gettext("未找到该审查任务，或您无权查看。"))
     return task
 
 
@@ -213,7 +214,7 @@ def timeline_for_staff(application: Application) -> list[StaffTimelineEntry]:
             else EXTRA_ACTION_LABELS.get(event.action, event.action),
             status_label=statuses.get(event.to_status, ""),
             actor=event.actor,
-            note=event.note,
+            note=stored_text.shown(event.data.get("note_text"), event.note),
             is_internal=not event.is_visible_to_applicant,
         )
         for event in events

@@ -7,6 +7,7 @@ applications.services, not here. The case itself is shown by applications.serial
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -29,9 +30,9 @@ class DeadlineSignalOutputSerializer(serializers.Serializer):
     """The worse of the case's light and the step's own, and whose it is (applications.deadlines.deadline_signal)."""
 
     light = serializers.ChoiceField(choices=Application.Light.choices)
-    source = serializers.ChoiceField(choices=SIGNAL_SOURCES, help_text="该灯属于办件还是本环节")
-    is_paused = serializers.BooleanField(help_text="暂停计时中（特别程序或受理后补正）")
-    label = serializers.CharField(help_text="如“红灯：本环节已超期”“黄灯：办件即将到期”")
+    source = serializers.ChoiceField(choices=SIGNAL_SOURCES, help_text=gettext_lazy("该灯属于办件还是本环节"))
+    is_paused = serializers.BooleanField(help_text=gettext_lazy("暂停计时中（特别程序或受理后补正）"))
+    label = serializers.CharField(help_text=gettext_lazy("如“红灯：本环节已超期”“黄灯：办件即将到期”"))
 
 
 class ReviewTaskOutputSerializer(serializers.ModelSerializer):
@@ -40,8 +41,8 @@ class ReviewTaskOutputSerializer(serializers.ModelSerializer):
 
     step = serializers.CharField(source="step.kind")
     step_label = serializers.CharField(source="step.get_kind_display")
-    assignee = serializers.SerializerMethodField(help_text="认领或分配给的审查人员；未分配为空")
-    signal = serializers.SerializerMethodField(help_text="办件与本环节时效灯中较紧急的一个")
+    assignee = serializers.SerializerMethodField(help_text=gettext_lazy("认领或分配给的审查人员；未分配为空"))
+    signal = serializers.SerializerMethodField(help_text=gettext_lazy("办件与本环节时效灯中较紧急的一个"))
     application = CaseBriefOutputSerializer()
 
     class Meta:
@@ -72,16 +73,18 @@ class ReviewTaskOutputSerializer(serializers.ModelSerializer):
 
 
 class OpinionInputSerializer(serializers.Serializer):
-    opinion = serializers.CharField(max_length=MAX_TEXT, help_text="审查意见（退回时为退回理由）")
+    opinion = serializers.CharField(max_length=MAX_TEXT, help_text=gettext_lazy("审查意见（退回时为退回理由）"))
 
 
 class DecideInputSerializer(serializers.Serializer):
     """准予 (licence number, validity) or 不予 (reasons, stated in the decision with the remedies)."""
 
     outcome = serializers.ChoiceField(choices=Application.Outcome.choices)
-    reasons = text_field(help_text="决定理由：准予的写明符合的法定条件，不予的说明理由（必填）")
-    certificate_number = text_field(60, help_text="证照编号；不填则按办件编号生成")
-    valid_until = serializers.DateField(required=False, allow_null=True, default=None, help_text="有效期至")
+    reasons = text_field(help_text=gettext_lazy("决定理由：准予的写明符合的法定条件，不予的说明理由（必填）"))
+    certificate_number = text_field(60, help_text=gettext_lazy("证照编号；不填则按办件编号生成"))
+    valid_until = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=gettext_lazy("有效期至")
+    )
 
 
 class SuspendInputSerializer(serializers.Serializer):
@@ -91,11 +94,13 @@ class SuspendInputSerializer(serializers.Serializer):
         choices=[(k, label) for k, label in Suspension.Kind.choices if k not in Suspension.ENDED_BY_MATERIAL]
     )
     reason = serializers.CharField(max_length=MAX_TEXT)
-    expected_days = serializers.IntegerField(min_value=1, max_value=MAX_PROCEDURE_DAYS, help_text="预计所需工作日")
+    expected_days = serializers.IntegerField(
+        min_value=1, max_value=MAX_PROCEDURE_DAYS, help_text=gettext_lazy("预计所需工作日")
+    )
 
 
 class ResumeInputSerializer(serializers.Serializer):
-    result = serializers.CharField(max_length=MAX_TEXT, help_text="特别程序的结果")
+    result = serializers.CharField(max_length=MAX_TEXT, help_text=gettext_lazy("特别程序的结果"))
 
 
 class ExtensionInputSerializer(serializers.Serializer):
@@ -106,4 +111,4 @@ class ExtensionInputSerializer(serializers.Serializer):
 
 
 class ExtensionDecisionInputSerializer(serializers.Serializer):
-    approve = serializers.BooleanField(help_text="true 批准延长，false 不予批准")
+    approve = serializers.BooleanField(help_text=gettext_lazy("true 批准延长，false 不予批准"))

@@ -9,6 +9,7 @@ applications.access.can_work_on reads: an assigned task is closed to the rest of
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm, remove_perm
 
 from applications.access import SEGREGATION_REFUSAL, barred_from_deciding
@@ -32,9 +33,9 @@ def _lock(task: ReviewTask) -> ReviewTask:
         .first()
     )
     if locked is None:
-        raise NotFound("未找到该审查任务。")
+        raise NotFound(gettext("未找到该审查任务。"))
     if locked.status != ReviewTask.Status.OPEN:
-        raise InvalidTransition("该审查任务已办结或已撤销，请刷新后重试。")
+        raise InvalidTransition(gettext("该审查任务已办结或已撤销，请刷新后重试。"))
     return locked
 
 
@@ -69,16 +70,16 @@ def claim_task(*, user: Any, task: ReviewTask) -> ReviewTask:
     """A reviewer of the case's department takes an unassigned task (认领)."""
     task = _lock(task)
     if not _in_department(user, task):
-        raise NotFound("未找到该审查任务，或您无权查看。")
+        raise NotFound(gettext("未找到该审查任务，或您无权查看。"))
     if not user.has_role(Role.REVIEWER, Role.DEPT_HEAD):
-        raise PermissionDenied("只有本部门审查人员可以认领审查任务。")
+        raise PermissionDenied(gettext("只有本部门审查人员可以认领审查任务。"))
     if barred_from_deciding(user, [task]):
         # Told here, before a decision form is ever filled in (decide_application refuses it too).
         raise PermissionDenied(SEGREGATION_REFUSAL)
     if task.assignee_id == user.pk:
         return task  # a double click: already mine, nothing to write
     if task.assignee_id is not None:
-        raise InvalidTransition(f"该任务已由{task.assignee}认领，请刷新队列。")
+        raise InvalidTransition(gettext("该任务已由%(assignee)s认领，请刷新队列。") % {"assignee": task.assignee})
     return _move(task, to=user, actor=user, action="review_task.claim")
 
 
@@ -87,13 +88,16 @@ def assign_task(*, head: Any, task: ReviewTask, reviewer: Any) -> ReviewTask:
     """The department head assigns or reassigns a task (分办) to one of the department's reviewers."""
     task = _lock(task)
     if not _in_department(head, task):
-        raise NotFound("未找到该审查任务，或您无权查看。")
+        raise NotFound(gettext("未找到该审查任务，或您无权查看。"))
     if not head.has_role(Role.DEPT_HEAD):
-        raise PermissionDenied("只有部门负责人可以分配审查任务。")
+        raise PermissionDenied(gettext("只有部门负责人可以分配审查任务。"))
     if not (reviewer.is_active and _in_department(reviewer, task) and reviewer.has_role(Role.REVIEWER)):
-        raise DomainError("只能分配给本部门的审查人员。", code="not_a_reviewer_of_department")
+        raise DomainError(gettext("只能分配给本部门的审查人员。"), code="not_a_reviewer_of_department")
     if barred_from_deciding(reviewer, [task]):
-        raise DomainError(f"{reviewer}已承办本件，按审批分离不能再审批。", code="segregation_of_duties")
+        raise DomainError(
+            gettext("%(reviewer)s已承办本件，按审批分离不能再审批。") % {"reviewer": reviewer},
+            code="segregation_of_duties",
+        )
     if task.assignee_id == reviewer.pk:
         return task
     return _move(
@@ -106,9 +110,9 @@ def release_task(*, user: Any, task: ReviewTask) -> ReviewTask:
     """The assignee (or the head) puts a task back into the department's queue."""
     task = _lock(task)
     if not _in_department(user, task):
-        raise NotFound("未找到该审查任务，或您无权查看。")
+        raise NotFound(gettext("未找到该审查任务，或您无权查看。"))
     if task.assignee_id is None:
         return task
     if task.assignee_id != user.pk and not user.has_role(Role.DEPT_HEAD):
-        raise PermissionDenied("只能退回自己认领的任务。")
+        raise PermissionDenied(gettext("只能退回自己认领的任务。"))
     return _move(task, to=None, actor=user, action="review_task.release")

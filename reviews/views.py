@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from applications import services as cases
@@ -63,7 +64,7 @@ UNPROCESSABLE = 422
 S = Application.Status
 TASK_ROLES = {Actor.REVIEWER, Actor.APPROVER}
 # What an on-the-spot grant of an immediate item (即办件) says for its reason.
-ON_THE_SPOT_REASONS = "申请材料齐全、符合法定形式和条件，当场准予。"
+ON_THE_SPOT_REASONS = gettext_lazy("申请材料齐全、符合法定形式和条件，当场准予。")
 
 
 def workbench_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -74,7 +75,7 @@ def workbench_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             if not selectors.is_workbench_user(request.user):
-                raise PermissionDenied("只有部门审查人员、部门负责人和首席代表可以使用审查工作台。")
+                raise PermissionDenied(gettext("只有部门审查人员、部门负责人和首席代表可以使用审查工作台。"))
             return view(request, *args, **kwargs)
         except DomainError as exc:
             return render_error(request, exc)
@@ -87,7 +88,7 @@ def _department_case(request: HttpRequest, number: str) -> Application:
     workbench cases: 404 here, as for any other department's case."""
     application, _ = get_application_for(request.user, number, VIEW)
     if application.department_id != request.user.department_id:
-        raise NotFound("未找到该办件，或您无权查看。")
+        raise NotFound(gettext("未找到该办件，或您无权查看。"))
     return application
 
 
@@ -108,7 +109,7 @@ def _act(request: HttpRequest, number: str, *, action: str | None, roles: set[st
         if role not in roles:
             role = min(roles_in_case(request.user, application) & roles, default=None)
     if role not in roles:
-        raise PermissionDenied("您不能对该办件执行此操作：任务未分配给您，或不属于您的职责。")
+        raise PermissionDenied(gettext("您不能对该办件执行此操作：任务未分配给您，或不属于您的职责。"))
     return application, role
 
 
@@ -175,7 +176,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def claim(request: HttpRequest, task_id: int) -> HttpResponse:
     task = services.claim_task(user=request.user, task=selectors.task_for(request.user, task_id))
-    messages.success(request, f"已认领办件 {task.application.number} 的{task.step.get_kind_display()}任务。")
+    messages.success(
+        request,
+        gettext("已认领办件 %(number)s 的%(kind)s任务。")
+        % {"number": task.application.number, "kind": task.step.get_kind_display()},
+    )
     return redirect("reviews:case", number=task.application.number)
 
 
@@ -184,14 +189,18 @@ def claim(request: HttpRequest, task_id: int) -> HttpResponse:
 def assign(request: HttpRequest, task_id: int) -> HttpResponse:
     task = selectors.task_for(request.user, task_id)
     if not request.user.has_role(Role.DEPT_HEAD):
-        raise PermissionDenied("只有部门负责人可以分配审查任务。")
+        raise PermissionDenied(gettext("只有部门负责人可以分配审查任务。"))
     form = AssignForm(request.POST, reviewers=selectors.department_reviewers(request.user.department_id))
     if not form.is_valid():
-        raise DomainError("只能分配给本部门的审查人员。", detail=[m for ms in form.errors.values() for m in ms])
+        raise DomainError(
+            gettext("只能分配给本部门的审查人员。"), detail=[m for ms in form.errors.values() for m in ms]
+        )
     reviewer = form.cleaned_data["reviewer"]
     services.assign_task(head=request.user, task=task, reviewer=reviewer)
     messages.success(
-        request, f"已将办件 {task.application.number} 的{task.step.get_kind_display()}任务分配给{reviewer}。"
+        request,
+        gettext("已将办件 %(number)s 的%(kind)s任务分配给%(reviewer)s。")
+        % {"number": task.application.number, "kind": task.step.get_kind_display(), "reviewer": reviewer},
     )
     return redirect("reviews:queue")
 
@@ -200,7 +209,7 @@ def assign(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def release(request: HttpRequest, task_id: int) -> HttpResponse:
     task = services.release_task(user=request.user, task=selectors.task_for(request.user, task_id))
-    messages.success(request, f"办件 {task.application.number} 的任务已退回部门队列。")
+    messages.success(request, gettext("办件 %(number)s 的任务已退回部门队列。") % {"number": task.application.number})
     return redirect("reviews:queue")
 
 
@@ -248,7 +257,7 @@ def _render_case(
     correction_initial = {"due_on": correction_due_date(system_clock.today())}
     forms_ = {
         "pass": OpinionForm(),
-        "return": OpinionForm(label="退回理由"),
+        "return": OpinionForm(label=gettext("退回理由")),
         "decide": DecisionForm(),
         "spot": OnTheSpotForm(),
         "suspend": SuspendForm(item=item),
@@ -342,7 +351,7 @@ def reveal_id_number(request: HttpRequest, number: str) -> HttpResponse:
     """查看完整号码 (the applicant's and those typed into the form): on this response only; audited."""
     application = _department_case(request, number)
     get_application_for(request.user, number, REVEAL)
-    purpose = f"部门审查办件 {application.number}"
+    purpose = gettext("部门审查办件 %(number)s") % {"number": application.number}
     full = cases.reveal_id_number(party=application.party, actor=request.user, purpose=purpose)
     form_data = cases.reveal_form_id_numbers(application=application, actor=request.user, purpose=purpose)
     return _render_case(request, application, revealed=(full, form_data))
@@ -362,7 +371,7 @@ def pass_on(request: HttpRequest, number: str) -> HttpResponse:
         run=lambda a, d, role: cases.pass_step(
             application=a, actor=request.user, opinion=d["opinion"], clock=system_clock
         ),
-        done="已提交审查意见，转下一环节。",
+        done=gettext("已提交审查意见，转下一环节。"),
     )
 
 
@@ -376,11 +385,11 @@ def send_back(request: HttpRequest, number: str) -> HttpResponse:
         action="return_step",
         roles=TASK_ROLES,
         name="return",
-        make_form=lambda a, data: OpinionForm(data, label="退回理由"),
+        make_form=lambda a, data: OpinionForm(data, label=gettext("退回理由")),
         run=lambda a, d, role: cases.return_step(
             application=a, actor=request.user, opinion=d["opinion"], clock=system_clock
         ),
-        done="已退回上一环节。",
+        done=gettext("已退回上一环节。"),
     )
 
 
@@ -406,7 +415,7 @@ def decide(request: HttpRequest, number: str) -> HttpResponse:
             valid_until=d["valid_until"],
             clock=system_clock,
         ),
-        done="已作出决定，决定书已生成。",
+        done=gettext("已作出决定，决定书已生成。"),
     )
 
 
@@ -431,7 +440,7 @@ def grant_on_the_spot(request: HttpRequest, number: str) -> HttpResponse:
             valid_until=d["valid_until"],
             clock=system_clock,
         ),
-        done="已当场准予，决定书已生成。",
+        done=gettext("已当场准予，决定书已生成。"),
     )
 
 
@@ -449,7 +458,9 @@ def accept(request: HttpRequest, number: str) -> HttpResponse:
         cases.accept_application(
             application=application, actor=request.user, actor_role=Actor.HANDLER, clock=system_clock
         )
-    messages.success(request, f"已受理，承诺办结日期 {application.due_on:%Y-%m-%d}。")
+    messages.success(
+        request, gettext("已受理，承诺办结日期 %(due_on)s。") % {"due_on": format(application.due_on, "%Y-%m-%d")}
+    )
     return redirect("reviews:case", number=application.number)
 
 
@@ -472,7 +483,7 @@ def request_correction(request: HttpRequest, number: str) -> HttpResponse:
             due_on=d["due_on"],
             clock=system_clock,
         ),
-        done="已出具一次性告知书。",
+        done=gettext("已出具一次性告知书。"),
     )
 
 
@@ -490,7 +501,7 @@ def refuse(request: HttpRequest, number: str) -> HttpResponse:
         run=lambda a, d, role: cases.refuse_application(
             application=a, actor=request.user, actor_role=Actor.HANDLER, clock=system_clock, **d
         ),
-        done="已出具不予受理决定书。",
+        done=gettext("已出具不予受理决定书。"),
     )
 
 
@@ -513,7 +524,7 @@ def suspend(request: HttpRequest, number: str) -> HttpResponse:
             expected_days=d["expected_days"],
             clock=system_clock,
         ),
-        done="已启动特别程序，暂停计时，告知书已生成。",
+        done=gettext("已启动特别程序，暂停计时，告知书已生成。"),
     )
 
 
@@ -537,7 +548,7 @@ def correction_after_acceptance(request: HttpRequest, number: str) -> HttpRespon
             due_on=d["due_on"],
             clock=system_clock,
         ),
-        done="已出具一次性告知书，暂停计时，待申请人补正。",
+        done=gettext("已出具一次性告知书，暂停计时，待申请人补正。"),
     )
 
 
@@ -555,7 +566,7 @@ def resume(request: HttpRequest, number: str) -> HttpResponse:
         run=lambda a, d, role: cases.resume_application(
             application=a, actor=request.user, actor_role=role, result=d["result"], clock=system_clock
         ),
-        done="特别程序已结束，恢复计时。",
+        done=gettext("特别程序已结束，恢复计时。"),
     )
 
 
@@ -597,7 +608,7 @@ def request_extension(request: HttpRequest, number: str) -> HttpResponse:
         run=lambda a, d, role: cases.request_extension(
             application=a, actor=request.user, days=d["days"], reason=d["reason"], clock=system_clock
         ),
-        done="已提交延长申请，待部门负责人批准。",
+        done=gettext("已提交延长申请，待部门负责人批准。"),
     )
 
 
@@ -609,13 +620,13 @@ def decide_extension(request: HttpRequest, number: str, extension_id: int) -> Ht
         application, _ = _act(request, number, action="extend", roles={Actor.DEPT_HEAD})
         extension = application.extensions.filter(pk=extension_id).first()
         if extension is None:
-            raise NotFound("未找到该延长申请。")
+            raise NotFound(gettext("未找到该延长申请。"))
         form = ExtensionDecisionForm(request.POST, auto_id="extension_decision-%s")
         if not form.is_valid():
             return _render_case(request, application, bound={"extension_decision": form}, status=UNPROCESSABLE)
         approve = form.cleaned_data["decision"] == "approve"
         cases.decide_extension(extension=extension, actor=request.user, approve=approve, clock=system_clock)
-    messages.success(request, "已批准延长，延长期限告知书已生成。" if approve else "已不予批准延长。")
+    messages.success(request, gettext("已批准延长，延长期限告知书已生成。") if approve else gettext("已不予批准延长。"))
     if request.POST.get("return_to") == "queue":
         return redirect("reviews:queue")
     return redirect("reviews:case", number=application.number)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin import ReadOnly, SysadminOnly
@@ -50,7 +51,7 @@ class WindowAdmin(SysadminOnly, admin.ModelAdmin):
 
 class ClerkChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.real_name or obj.username}（{obj.username}）"
+        return gettext("%(value)s（%(username)s）") % {"value": obj.real_name or obj.username, "username": obj.username}
 
 
 def _refusal_on(form: forms.Form, exc: ValidationError | DomainError) -> None:
@@ -119,7 +120,7 @@ def item_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         latest[code] = (name, department)
     groups: dict[str, list[tuple[str, str]]] = {}
     for code, (name, department) in sorted(latest.items(), key=lambda kv: (kv[1][1], kv[1][0], kv[0])):
-        groups.setdefault(department, []).append((code, f"{name}（{code}）"))
+        groups.setdefault(department, []).append((code, gettext("%(name)s（%(code)s）") % {"name": name, "code": code}))
     return [("", "---------"), *groups.items()]  # type: ignore[list-item]
 
 

@@ -11,6 +11,7 @@ The applicant's correction lives here too: a clerk may take the materials handed
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
@@ -47,13 +48,13 @@ from windows import services as window_services
 from windows.serializers import DeliverInputSerializer, RefuseInputSerializer, SettleFeeInputSerializer
 
 S = Application.Status
-WINDOW_TAG = "办件：综合窗口"
+WINDOW_TAG = gettext_lazy("办件：综合窗口")
 
 
 def _window_authorization(request: Request, application: Application) -> Any:
     authorization = window_selectors.authorization_for(request.user, application)
     if authorization is None:
-        raise PermissionDenied("您所在的窗口未获实施部门授权受理该事项。")
+        raise PermissionDenied(gettext("您所在的窗口未获实施部门授权受理该事项。"))
     return authorization
 
 
@@ -62,12 +63,12 @@ class WindowQueueApi(StaffApi, generics.ListAPIView):
 
     def check_clerk(self) -> None:
         if not self.request.user.has_role(Role.CLERK):
-            raise PermissionDenied("只有窗口工作人员可以查看窗口队列。")
+            raise PermissionDenied(gettext("只有窗口工作人员可以查看窗口队列。"))
 
 
 @extend_schema(
     tags=[WINDOW_TAG],
-    summary="预审队列：待窗口处理的网上申报（先到先办）",
+    summary=gettext_lazy("预审队列：待窗口处理的网上申报（先到先办）"),
     responses={200: CaseBriefOutputSerializer(many=True), **READ_ERRORS},
 )
 class PrereviewQueueApi(WindowQueueApi):
@@ -78,7 +79,7 @@ class PrereviewQueueApi(WindowQueueApi):
 
 @extend_schema(
     tags=[WINDOW_TAG],
-    summary="出件队列：本大厅已作出决定、待送达的办件",
+    summary=gettext_lazy("出件队列：本大厅已作出决定、待送达的办件"),
     responses={200: CaseBriefOutputSerializer(many=True), **READ_ERRORS},
 )
 class DeliveryQueueApi(WindowQueueApi):
@@ -90,10 +91,12 @@ class DeliveryQueueApi(WindowQueueApi):
 class ApplicationAcceptApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary="受理",
+        summary=gettext_lazy("受理"),
         description=(
-            "窗口：须获“收件即受理”授权；实施部门受理人员：仅限窗口已收件的办件。"
-            "受理后开始计时并生成受理凭证；已受理的再次受理返回 409。"
+            gettext_lazy(
+                "窗口：须获“收件即受理”授权；实施部门受理人员：仅限窗口已收件的办件。"
+                "受理后开始计时并生成受理凭证；已受理的再次受理返回 409。"
+            )
         ),
         parameters=[NUMBER_PARAMETER],
         request=None,
@@ -104,7 +107,7 @@ class ApplicationAcceptApi(CaseApi, APIView):
         # 受办分离: the window's clerk, or the department's handler once a window has received the case.
         if intake_role(request.user, application, "accept") == Actor.CLERK:
             if not _window_authorization(request, application).accepts_on_receipt:
-                raise PermissionDenied("本窗口仅获授权收件，受理由实施部门作出，请使用“收件”。")
+                raise PermissionDenied(gettext("本窗口仅获授权收件，受理由实施部门作出，请使用“收件”。"))
             window_services.take_in_application(clerk=request.user, application=application)
         else:
             services.accept_application(application=application, actor=request.user, actor_role=Actor.HANDLER)
@@ -114,8 +117,8 @@ class ApplicationAcceptApi(CaseApi, APIView):
 class ApplicationReceiveApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary="收件（转实施部门受理）",
-        description="仅获收件授权的窗口使用；行政许可法第三十二条的五个工作日自收件起算。",
+        summary=gettext_lazy("收件（转实施部门受理）"),
+        description=gettext_lazy("仅获收件授权的窗口使用；行政许可法第三十二条的五个工作日自收件起算。"),
         parameters=[NUMBER_PARAMETER],
         request=None,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -123,7 +126,7 @@ class ApplicationReceiveApi(CaseApi, APIView):
     def post(self, request: Request, number: str) -> Response:
         application, _ = case_for(request, number, "receive")
         if _window_authorization(request, application).accepts_on_receipt:
-            raise PermissionDenied("本窗口获授权收件即受理，请直接受理。")
+            raise PermissionDenied(gettext("本窗口获授权收件即受理，请直接受理。"))
         window_services.take_in_application(clerk=request.user, application=application)
         return detail_response(application)
 
@@ -131,8 +134,8 @@ class ApplicationReceiveApi(CaseApi, APIView):
 class ApplicationRequestCorrectionApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary="一次性告知补正",
-        description="列明全部需补正的材料和原因（行政许可法第三十二条），生成一次性告知书。",
+        summary=gettext_lazy("一次性告知补正"),
+        description=gettext_lazy("列明全部需补正的材料和原因（行政许可法第三十二条），生成一次性告知书。"),
         parameters=[NUMBER_PARAMETER],
         request=RequestCorrectionInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -159,8 +162,8 @@ class ApplicationRequestCorrectionApi(CaseApi, APIView):
 class ApplicationRefuseApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary="不予受理",
-        description="写明理由、法律依据和有权受理的机关，生成不予受理决定书（告知复议、诉讼权利）。",
+        summary=gettext_lazy("不予受理"),
+        description=gettext_lazy("写明理由、法律依据和有权受理的机关，生成不予受理决定书（告知复议、诉讼权利）。"),
         parameters=[NUMBER_PARAMETER],
         request=RefuseInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -180,10 +183,13 @@ class ApplicationDeliverApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary="出件（送达并办结）",
+        summary=gettext_lazy("出件（送达并办结）"),
         description=(
-            "窗口领取须核对领取人身份证件（他人代领须上传委托书）；邮寄须填快递单号；费用未结清返回 422。"
-            "网上申请的材料须核验纸质原件的，只能窗口领取：逐一核验原件后在 originals_checked 中列明，缺少的返回 422。"
+            gettext_lazy(
+                "窗口领取须核对领取人身份证件（他人代领须上传委托书）；邮寄须填快递单号；费用未结清返回 422。"
+                "网上申请的材料须核验纸质原件的，只能窗口领取："
+                "逐一核验原件后在 originals_checked 中列明，缺少的返回 422。"
+            )
         ),
         parameters=[NUMBER_PARAMETER],
         request={"application/json": DeliverInputSerializer, "multipart/form-data": DeliverInputSerializer},
@@ -193,7 +199,9 @@ class ApplicationDeliverApi(CaseApi, APIView):
         data = parse(DeliverInputSerializer, request)
         application, _ = case_for(request, number, "deliver")
         if application.status != S.DECIDED:
-            raise InvalidTransition(f"办件当前状态为“{application.get_status_display()}”，不能出件。")
+            raise InvalidTransition(
+                gettext("办件当前状态为“%(status)s”，不能出件。") % {"status": application.get_status_display()}
+            )
         window_services.deliver_at_window(
             clerk=request.user,
             application=application,
@@ -211,7 +219,7 @@ class ApplicationDeliverApi(CaseApi, APIView):
 class FeeSettleApi(CaseApi, APIView):
     @extend_schema(
         tags=[WINDOW_TAG],
-        summary="登记窗口缴费或减免",
+        summary=gettext_lazy("登记窗口缴费或减免"),
         parameters=[NUMBER_PARAMETER, FEE_PARAMETER],
         request=SettleFeeInputSerializer,
         responses={200: ApplicationDetailOutputSerializer, **WRITE_ERRORS},
@@ -220,10 +228,10 @@ class FeeSettleApi(CaseApi, APIView):
         data = parse(SettleFeeInputSerializer, request)
         application, _ = case_for(request, number)
         if Actor.CLERK not in roles_in_case(request.user, application):
-            raise PermissionDenied("只有办理该办件的窗口工作人员可以登记缴费或减免。")
+            raise PermissionDenied(gettext("只有办理该办件的窗口工作人员可以登记缴费或减免。"))
         fee = application.fee_assessments.filter(pk=fee_id).first()
         if fee is None:
-            raise NotFound("该办件没有这笔费用。")
+            raise NotFound(gettext("该办件没有这笔费用。"))
         services.settle_fee(
             fee=fee, actor=request.user, paid_reference=data["paid_reference"], waiver_basis=data["waiver_basis"]
         )
@@ -238,11 +246,13 @@ class ApplicationCorrectionApi(CaseApi, APIView):
 
     @extend_schema(
         tags=[APPLICANT_TAG],
-        summary="提交补正材料",
+        summary=gettext_lazy("提交补正材料"),
         description=(
-            "按一次性告知书列明的材料逐一提交：requirements 与 files 按顺序一一对应，不多不少。"
-            "受理前补正的，办件回到补正前的状态；受理后补正的，结束暂停、恢复计时，办结日期顺延。"
-            "申请人在网上提交，或由窗口工作人员代收（申请人到窗口补正）；没有待补正的告知返回 409。"
+            gettext_lazy(
+                "按一次性告知书列明的材料逐一提交：requirements 与 files 按顺序一一对应，不多不少。"
+                "受理前补正的，办件回到补正前的状态；受理后补正的，结束暂停、恢复计时，办结日期顺延。"
+                "申请人在网上提交，或由窗口工作人员代收（申请人到窗口补正）；没有待补正的告知返回 409。"
+            )
         ),
         parameters=[NUMBER_PARAMETER],
         request={"multipart/form-data": CorrectionInputSerializer},

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class WindowsConfig(AppConfig):
     name = "windows"
-    verbose_name = "服务大厅"
+    verbose_name = gettext_lazy("服务大厅")

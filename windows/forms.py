@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
 from applications.models import Application, Party
 from catalog.models import MaterialRequirement, ServiceItem
@@ -25,44 +26,56 @@ class WalkInForm(ChineseLabels, forms.Form):
     """
 
     applicant_kind = forms.ChoiceField(
-        label="申请人类型", choices=Party.Kind.choices, initial=Party.Kind.PERSON, widget=forms.RadioSelect
+        label=gettext_lazy("申请人类型"),
+        choices=Party.Kind.choices,
+        initial=Party.Kind.PERSON,
+        widget=forms.RadioSelect,
     )
-    applicant_name = forms.CharField(label="申请人姓名或单位名称", max_length=200)
+    applicant_name = forms.CharField(label=gettext_lazy("申请人姓名或单位名称"), max_length=200)
     id_number = forms.CharField(
-        label="公民身份号码或统一社会信用代码",
+        label=gettext_lazy("公民身份号码或统一社会信用代码"),
         max_length=30,
-        help_text="自然人填写居民身份证号码；单位填写统一社会信用代码。",
+        help_text=gettext_lazy("自然人填写居民身份证号码；单位填写统一社会信用代码。"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "class": "id-number"}),
     )
     phone = forms.CharField(
-        label="联系电话（手机）", max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+        label=gettext_lazy("联系电话（手机）"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
     )
-    legal_representative = forms.CharField(label="法定代表人（单位申请）", max_length=50, required=False)
-    agent_name = forms.CharField(label="经办人姓名（单位申请）", max_length=50, required=False)
+    legal_representative = forms.CharField(label=gettext_lazy("法定代表人（单位申请）"), max_length=50, required=False)
+    agent_name = forms.CharField(label=gettext_lazy("经办人姓名（单位申请）"), max_length=50, required=False)
     agent_id_number = forms.CharField(
-        label="经办人公民身份号码（单位申请）",
+        label=gettext_lazy("经办人公民身份号码（单位申请）"),
         max_length=30,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "class": "id-number"}),
     )
     delivery_method = forms.ChoiceField(
-        label="结果送达方式", choices=Application.DeliveryMethod.choices, initial=Application.DeliveryMethod.COLLECT
+        label=gettext_lazy("结果送达方式"),
+        choices=Application.DeliveryMethod.choices,
+        initial=Application.DeliveryMethod.COLLECT,
     )
-    delivery_address = forms.CharField(label="邮寄地址（邮寄送达时填写）", max_length=300, required=False)
+    delivery_address = forms.CharField(label=gettext_lazy("邮寄地址（邮寄送达时填写）"), max_length=300, required=False)
     declaration = forms.BooleanField(
-        label="申请人已签字确认",
+        label=gettext_lazy("申请人已签字确认"),
         required=False,
-        help_text="申请人已在承诺声明上签字：所填信息和提交材料真实有效，如有虚假愿承担法律责任。",
+        help_text=gettext_lazy("申请人已在承诺声明上签字：所填信息和提交材料真实有效，如有虚假愿承担法律责任。"),
     )
     ask_for_missing = forms.BooleanField(
-        label="材料不全：登记已收材料，对缺少的必要材料当场出具一次性告知书",
+        label=gettext_lazy("材料不全：登记已收材料，对缺少的必要材料当场出具一次性告知书"),
         required=False,
-        help_text="申请人未带齐必要材料时勾选；申请人补齐后在“收取补正材料”中收取（行政许可法第三十二条）。",
+        help_text=gettext_lazy(
+            "申请人未带齐必要材料时勾选；申请人补齐后在“收取补正材料”中收取（行政许可法第三十二条）。"
+        ),
     )
     deferral_pledged = forms.BooleanField(
-        label="容缺受理：申请人已签署容缺受理承诺书",
+        label=gettext_lazy("容缺受理：申请人已签署容缺受理承诺书"),
         required=False,
-        help_text="标注“容缺后补”的材料未收取时勾选：申请人承诺在受理后期限内补交，补齐前不作出准予决定。",
+        help_text=gettext_lazy(
+            "标注“容缺后补”的材料未收取时勾选：申请人承诺在受理后期限内补交，补齐前不作出准予决定。"
+        ),
     )
     commitment_signed = forms.BooleanField(
         label="告知承诺：申请人已阅知虚假承诺的法律后果并签署告知承诺书",
@@ -77,15 +90,22 @@ class WalkInForm(ChineseLabels, forms.Form):
         self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
         for material in materials:
             self.fields[f"m{material.pk}_originals"] = forms.IntegerField(
-                label=f"{material.name}：收取原件（份）", min_value=0, max_value=MAX_PIECES, initial=0
+                label=gettext("%(name)s：收取原件（份）") % {"name": material.name},
+                min_value=0,
+                max_value=MAX_PIECES,
+                initial=0,
             )
             self.fields[f"m{material.pk}_copies"] = forms.IntegerField(
-                label=f"{material.name}：收取复印件（份）", min_value=0, max_value=MAX_PIECES, initial=0
+                label=gettext("%(name)s：收取复印件（份）") % {"name": material.name},
+                min_value=0,
+                max_value=MAX_PIECES,
+                initial=0,
             )
             self.fields[f"m{material.pk}_scan"] = forms.FileField(
-                label=f"{material.name}：扫描件（可选）",
+                label=gettext("%(name)s：扫描件（可选）") % {"name": material.name},
                 required=False,
-                help_text=f"PDF、JPEG、PNG 或 OFD，不超过 {settings.UPLOAD_MAX_BYTES // 1048576} MB。",
+                help_text=gettext("PDF、JPEG、PNG 或 OFD，不超过 %(value)s MB。")
+                % {"value": settings.UPLOAD_MAX_BYTES // 1048576},
             )
             if material.allows_commitment:
                 self.fields[f"m{material.pk}_commit"] = forms.BooleanField(
@@ -96,7 +116,7 @@ class WalkInForm(ChineseLabels, forms.Form):
         try:
             return uuid.UUID(self.cleaned_data["idempotency_key"].strip()).hex
         except ValueError:
-            raise ValidationError("页面已失效，请刷新后重新提交。", code="bad_key") from None
+            raise ValidationError(gettext("页面已失效，请刷新后重新提交。"), code="bad_key") from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -109,11 +129,11 @@ class WalkInForm(ChineseLabels, forms.Form):
                 self.add_error("id_number", exc.messages[0])
         if kind == Party.Kind.ORGANIZATION:
             if not data.get("agent_name", "").strip():
-                self.add_error("agent_name", "单位申请须填写经办人姓名。")
+                self.add_error("agent_name", gettext("单位申请须填写经办人姓名。"))
             try:
                 data["agent_id_number"] = validate_resident_id(data.get("agent_id_number", ""))
             except ValidationError as exc:
-                self.add_error("agent_id_number", f"经办人：{exc.messages[0]}")
+                self.add_error("agent_id_number", gettext("经办人：%(messages)s") % {"messages": exc.messages[0]})
         if data.get("phone"):
             try:
                 data["phone"] = validate_phone(data["phone"])
@@ -167,31 +187,37 @@ class WalkInForm(ChineseLabels, forms.Form):
 class FeeForm(ChineseLabels, forms.Form):
     """Paid at the window (the payment's reference) or waived (the basis)."""
 
-    paid_reference = forms.CharField(label="支付流水号", max_length=64, required=False)
-    waiver_basis = forms.CharField(label="减免依据", max_length=300, required=False)
+    paid_reference = forms.CharField(label=gettext_lazy("支付流水号"), max_length=64, required=False)
+    waiver_basis = forms.CharField(label=gettext_lazy("减免依据"), max_length=300, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("paid_reference", "").strip() and not data.get("waiver_basis", "").strip():
-            raise ValidationError("请填写支付流水号，或填写减免依据。")
+            raise ValidationError(gettext("请填写支付流水号，或填写减免依据。"))
         return data
 
 
 class DeliveryForm(ChineseLabels, forms.Form):
     """出件: how the result leaves, and who collects it at the window."""
 
-    method = forms.ChoiceField(label="送达方式", choices=Application.DeliveryMethod.choices, widget=forms.RadioSelect)
-    recipient_name = forms.CharField(label="领取人姓名", max_length=50, required=False)
+    method = forms.ChoiceField(
+        label=gettext_lazy("送达方式"), choices=Application.DeliveryMethod.choices, widget=forms.RadioSelect
+    )
+    recipient_name = forms.CharField(label=gettext_lazy("领取人姓名"), max_length=50, required=False)
     recipient_id_number = forms.CharField(
-        label="领取人身份证件号码",
+        label=gettext_lazy("领取人身份证件号码"),
         max_length=30,
         required=False,
-        help_text="领取人本人的证件号码：申请人本人，单位办件为经办人或法定代表人；不填单位的统一社会信用代码。",
+        help_text=gettext_lazy(
+            "领取人本人的证件号码：申请人本人，单位办件为经办人或法定代表人；不填单位的统一社会信用代码。"
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "class": "id-number"}),
     )
-    is_proxy = forms.BooleanField(label="他人代领（须提交授权委托书）", required=False)
-    proxy_letter = forms.FileField(label="授权委托书扫描件", required=False, help_text="PDF、JPEG、PNG 或 OFD。")
-    tracking_number = forms.CharField(label="快递单号（邮寄送达）", max_length=40, required=False)
+    is_proxy = forms.BooleanField(label=gettext_lazy("他人代领（须提交授权委托书）"), required=False)
+    proxy_letter = forms.FileField(
+        label=gettext_lazy("授权委托书扫描件"), required=False, help_text=gettext_lazy("PDF、JPEG、PNG 或 OFD。")
+    )
+    tracking_number = forms.CharField(label=gettext_lazy("快递单号（邮寄送达）"), max_length=40, required=False)
 
     def __init__(self, *args: Any, originals: Iterable[MaterialRequirement] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -199,7 +225,9 @@ class DeliveryForm(ChineseLabels, forms.Form):
         self.originals = list(originals)
         for requirement in self.originals:
             self.fields[f"original_{requirement.pk}"] = forms.BooleanField(
-                label=f"已核验“{requirement.name}”原件 {requirement.originals} 份", required=False
+                label=gettext("已核验“%(name)s”原件 %(originals)s 份")
+                % {"name": requirement.name, "originals": requirement.originals},
+                required=False,
             )
 
     def clean(self) -> dict[str, Any]:

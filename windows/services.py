@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from applications import services as cases
 from applications.access import intake_role, roles_in_case
@@ -33,7 +34,7 @@ from windows.models import ClerkAssignment, DeliveryCheck, Intake, Window, Windo
 S = Application.Status
 MAX_PIECES = 99  # originals or copies of one material received at the window
 # The reason a one-time notice gives for a required material a walk-in did not bring.
-MISSING_AT_INTAKE = "窗口收件时未提交该材料，请按办事指南要求补齐。"
+MISSING_AT_INTAKE = gettext_lazy("窗口收件时未提交该材料，请按办事指南要求补齐。")
 
 # (originals, copies, scan or None) per material requirement id
 Received = dict[int, tuple[int, int, UploadedFile | None]]
@@ -75,18 +76,18 @@ def check_window_authorization(
     covers the window's hall, and to receive only: the home department accepts (受办分离 across regions).
     """
     if not (_is_sysadmin(actor) or (actor.has_role(Role.DEPT_HEAD) and actor.department_id == department.pk)):
-        raise PermissionDenied("只有实施部门负责人或系统管理员可以授权窗口受理事项。")
+        raise PermissionDenied(gettext("只有实施部门负责人或系统管理员可以授权窗口受理事项。"))
     item_code = item_code.strip()
     versions = ServiceItem.objects.filter(code=item_code, department=department)
     item = versions.filter(status=ServiceItem.Status.PUBLISHED).first() or versions.order_by("-version").first()
     if item is None:
-        raise ValidationError({"item_code": "该部门没有此实施编码的事项。"})
+        raise ValidationError({"item_code": gettext("该部门没有此实施编码的事项。")})
     if window is not None and not department.region.contains(window.hall.region):
         if problem := cross_region_problem(window=window, item=item):
             raise ValidationError({"item_code": problem})
         if accepts_on_receipt:
             raise ValidationError(
-                {"accepts_on_receipt": "跨域通办的窗口只收件，由属地实施部门受理：请取消“收件即受理”。"}
+                {"accepts_on_receipt": gettext("跨域通办的窗口只收件，由属地实施部门受理：请取消“收件即受理”。")}
             )
     return item_code
 
@@ -126,7 +127,7 @@ def grant_window_authorization(
 def revoke_window_authorization(*, actor: Any, authorization: WindowAuthorization) -> None:
     department = authorization.department
     if not (_is_sysadmin(actor) or (actor.has_role(Role.DEPT_HEAD) and actor.department_id == department.pk)):
-        raise PermissionDenied("只有实施部门负责人或系统管理员可以撤销窗口授权。")
+        raise PermissionDenied(gettext("只有实施部门负责人或系统管理员可以撤销窗口授权。"))
     record_audit(
         actor=actor,
         action="window.authorization_revoked",
@@ -139,9 +140,9 @@ def revoke_window_authorization(*, actor: Any, authorization: WindowAuthorizatio
 def check_clerk_assignment(*, actor: Any, clerk: Any) -> None:
     """Raise what assigning would refuse, so a form can show it before anything is written."""
     if not _is_sysadmin(actor):
-        raise PermissionDenied("只有系统管理员可以安排窗口人员。")
+        raise PermissionDenied(gettext("只有系统管理员可以安排窗口人员。"))
     if not clerk.has_role(Role.CLERK):
-        raise ValidationError({"clerk": "只能安排具有窗口工作人员角色的用户。"})
+        raise ValidationError({"clerk": gettext("只能安排具有窗口工作人员角色的用户。")})
 
 
 @transaction.atomic
@@ -162,7 +163,7 @@ def assign_clerk(*, actor: Any, window: Window, clerk: Any) -> ClerkAssignment:
 @transaction.atomic
 def remove_clerk(*, actor: Any, assignment: ClerkAssignment) -> None:
     if not _is_sysadmin(actor):
-        raise PermissionDenied("只有系统管理员可以调整窗口人员。")
+        raise PermissionDenied(gettext("只有系统管理员可以调整窗口人员。"))
     record_audit(
         actor=actor,
         action="window.clerk_removed",
@@ -201,7 +202,7 @@ def _record_intake(
 def _authorization_or_403(clerk: Any, application: Application) -> WindowAuthorization:
     authorization = selectors.authorization_for(clerk, application)
     if authorization is None:
-        raise PermissionDenied("您所在的窗口未获实施部门授权受理该事项。")
+        raise PermissionDenied(gettext("您所在的窗口未获实施部门授权受理该事项。"))
     return authorization
 
 
@@ -209,7 +210,7 @@ def _deciding_window(clerk: Any, application: Application, action: str) -> Windo
     """The authorisation under which the clerk takes an intake decision here; who decides at all
     (the window or the department's handler) is applications.access.intake_role's to say."""
     if intake_role(clerk, application, action) != Actor.CLERK:
-        raise PermissionDenied("窗口已收件的办件，由实施部门受理人员在审查工作台作出决定。")
+        raise PermissionDenied(gettext("窗口已收件的办件，由实施部门受理人员在审查工作台作出决定。"))
     return _authorization_or_403(clerk, application)
 
 
@@ -223,11 +224,13 @@ def _originals_problem(
     if has_file and electronic_counts:
         return ""
     if electronic_counts:
-        return f"“{requirement.name}”须收取原件 {requirement.originals} 份或其电子件，复印件不能代替原件。"
-    return (
-        f"“{requirement.name}”须收取原件 {requirement.originals} 份（已收原件 {originals} 份），"
-        "复印件或电子件不能代替原件。"
-    )
+        return gettext("“%(name)s”须收取原件 %(originals)s 份或其电子件，复印件不能代替原件。") % {
+            "name": requirement.name,
+            "originals": requirement.originals,
+        }
+    return gettext(
+        "“%(name)s”须收取原件 %(originals)s 份（已收原件 %(originals2)s 份），复印件或电子件不能代替原件。"
+    ) % {"name": requirement.name, "originals": requirement.originals, "originals2": originals}
 
 
 def _needs_originals_now(requirement: MaterialRequirement) -> bool:
@@ -276,7 +279,7 @@ def _check_originals_at_delivery(
         return []
     if method != Application.DeliveryMethod.COLLECT:
         raise DomainError(
-            "本办件须核验材料原件：请申请人到窗口领取结果，并出示原件。",
+            gettext("本办件须核验材料原件：请申请人到窗口领取结果，并出示原件。"),
             code="originals_at_collection",
             detail={"materials": [r.name for r in due]},
         )
@@ -284,7 +287,15 @@ def _check_originals_at_delivery(
     unseen = [r for r in due if r.pk not in seen]
     if unseen:
         raise ValidationError(
-            {"originals": [f"“{r.name}”的原件 {r.originals} 份未核验，核验原件后方可出件。" for r in unseen]}
+            {
+                "originals": [
+                    (
+                        gettext("“%(name)s”的原件 %(originals)s 份未核验，核验原件后方可出件。")
+                        % {"name": r.name, "originals": r.originals}
+                    )
+                    for r in unseen
+                ]
+            }
         )
     return [{"requirement_id": r.pk, "name": r.name, "originals": r.originals} for r in due]
 
@@ -312,15 +323,21 @@ def _check_received(application: Application, received: Received) -> dict[str, l
     for requirement_id, (originals, copies, scan) in received.items():
         requirement = listed.get(requirement_id)
         if requirement is None:
-            problems.setdefault("materials", []).append("所收材料不在本事项本情形的材料清单中。")
+            problems.setdefault("materials", []).append(gettext("所收材料不在本事项本情形的材料清单中。"))
             continue
         if not (0 <= originals <= MAX_PIECES and 0 <= copies <= MAX_PIECES):
-            problems.setdefault("materials", []).append(f"“{requirement.name}”的份数应在 0–{MAX_PIECES} 之间。")
+            problems.setdefault("materials", []).append(
+                gettext("“%(name)s”的份数应在 0–%(MAX_PIECES)s 之间。")
+                % {"name": requirement.name, "MAX_PIECES": MAX_PIECES}
+            )
         if scan is not None:
             try:
                 check_upload(scan, allowed=DOCUMENT_KINDS)
             except ValidationError as exc:
-                problems.setdefault("materials", []).append(f"“{requirement.name}”的扫描件：{exc.messages[0]}")
+                problems.setdefault("materials", []).append(
+                    gettext("“%(name)s”的扫描件：%(messages)s")
+                    % {"name": requirement.name, "messages": exc.messages[0]}
+                )
         if (originals or copies or scan is not None) and _needs_originals_now(requirement):
             problem = _originals_problem(
                 requirement,
@@ -370,10 +387,10 @@ def file_walk_in(
         earlier = Application.objects.filter(idempotency_key=idempotency_key).select_related("intake").first()
         if earlier is not None:
             if getattr(earlier, "intake", None) is None or earlier.intake.window_id != window.pk:
-                raise PermissionDenied("该请求标识已被使用。")
+                raise PermissionDenied(gettext("该请求标识已被使用。"))
             return earlier
     if not window.clerks.filter(pk=clerk.pk).exists():
-        raise PermissionDenied("您不在该窗口上岗，不能在此收件。")
+        raise PermissionDenied(gettext("您不在该窗口上岗，不能在此收件。"))
     authorization = WindowAuthorization.objects.filter(
         window=window, item_code=item.code, department=item.department_id
     ).first()
@@ -381,9 +398,9 @@ def file_walk_in(
     if problem := cross_region_problem(window=window, item=item):
         raise PermissionDenied(problem)
     if authorization is None:
-        raise PermissionDenied("本窗口未获实施部门授权受理该事项。")
+        raise PermissionDenied(gettext("本窗口未获实施部门授权受理该事项。"))
     if party.kind == Party.Kind.ORGANIZATION and agent is None:
-        raise ValidationError({"agent": "单位申请须核验经办人身份。"})
+        raise ValidationError({"agent": gettext("单位申请须核验经办人身份。")})
 
     application = cases.start_application(
         user=None,
@@ -415,12 +432,14 @@ def file_walk_in(
         problems["commitment_signed"] = told
     missing = [m for m in _missing_required(application, received) if m.pk not in chosen]
     if missing and not ask_for_missing:
-        problems.setdefault("materials", []).extend(f"未收取必要材料：{m.name}" for m in missing)
-        problems["materials"].append("申请人未带齐的，可勾选“材料不全”登记已收材料，并当场出具一次性告知书。")
+        problems.setdefault("materials", []).extend(
+            (gettext("未收取必要材料：%(name)s") % {"name": m.name}) for m in missing
+        )
+        problems["materials"].append(gettext("申请人未带齐的，可勾选“材料不全”登记已收材料，并当场出具一次性告知书。"))
     if application.delivery_method == Application.DeliveryMethod.POST and not application.delivery_address:
-        problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
+        problems["delivery_address"] = [gettext("选择邮寄送达的，请填写邮寄地址。")]
     if not declaration_signed:
-        problems["declaration"] = ["请由申请人在承诺声明上签字确认后再提交。"]
+        problems["declaration"] = [gettext("请由申请人在承诺声明上签字确认后再提交。")]
     if pledge := cases.pledge_problems(application, pledged=deferral_pledged, received=brought | chosen):
         problems["deferral_pledged"] = pledge
     if problems:
@@ -540,7 +559,7 @@ def take_correction(
     one-time notice lists, scanned. Before acceptance the case goes back to where it was; after it
     (a suspension for correction) the clock runs again, as when the applicant uploads them online."""
     if Actor.CLERK not in roles_in_case(clerk, application):
-        raise PermissionDenied("该办件不在您的窗口办理范围内。")
+        raise PermissionDenied(gettext("该办件不在您的窗口办理范围内。"))
     authorization = _authorization_or_403(clerk, application)
     cases.resubmit_correction(application=application, actor=clerk, actor_role=Actor.CLERK, files=files, clock=clock)
     _record_intake(application=application, authorization=authorization, clerk=clerk, clock=clock)
@@ -615,20 +634,22 @@ def deliver_at_window(
     applications.services.deliver_result refuses while a fee is due (422) and concludes the case.
     """
     if method not in Application.DeliveryMethod.values:
-        raise ValidationError({"method": "请选择送达方式。"})
+        raise ValidationError({"method": gettext("请选择送达方式。")})
     originals = _check_originals_at_delivery(application, method, originals_checked)
     check: dict[str, Any] | None = None
     if method == Application.DeliveryMethod.COLLECT:
         number = recipient_id_number.strip().upper()
         if not number:
-            raise ValidationError({"recipient_id_number": "请填写领取人的身份证件号码。"})
+            raise ValidationError({"recipient_id_number": gettext("请填写领取人的身份证件号码。")})
         digest = id_number_digest(number)
         party = application.party
         if _is_uscc(number) or (party.kind == Party.Kind.ORGANIZATION and digest == party.id_number_digest):
             # The result is signed for by a person: a company cannot sign the 送达回证 itself.
             raise DomainError(
-                "单位不能作为领取人：请填写到场领取人本人的身份证件号码（经办人、法定代表人，"
-                "或持授权委托书的代领人）。",
+                gettext(
+                    "单位不能作为领取人：请填写到场领取人本人的身份证件号码（经办人、法定代表人，"
+                    "或持授权委托书的代领人）。"
+                ),
                 code="recipient_is_organization",
             )
         if is_proxy:
@@ -637,15 +658,16 @@ def deliver_at_window(
             except ValidationError as exc:
                 raise ValidationError({"recipient_id_number": exc.messages}) from exc
             if proxy_letter is None:
-                raise ValidationError({"proxy_letter": "他人代领须上传申请人签署的授权委托书。"})
+                raise ValidationError({"proxy_letter": gettext("他人代领须上传申请人签署的授权委托书。")})
             try:
                 check_upload(proxy_letter, allowed=DOCUMENT_KINDS)
             except ValidationError as exc:
                 raise ValidationError({"proxy_letter": exc.messages}) from exc
         elif not _recipient_may_collect(application, digest):
-            whom = "申请人" if party.kind == Party.Kind.PERSON else "该单位的经办人、法定代表人"
+            whom = gettext("申请人") if party.kind == Party.Kind.PERSON else gettext("该单位的经办人、法定代表人")
             raise DomainError(
-                f"领取人身份证件号码与{whom}不符，不能领取；他人代领须勾选“他人代领”并上传授权委托书。",
+                gettext("领取人身份证件号码与%(whom)s不符，不能领取；他人代领须勾选“他人代领”并上传授权委托书。")
+                % {"whom": whom},
                 code="recipient_mismatch",
             )
         check = {

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import services as cases
@@ -40,6 +41,7 @@ from applications.models import Application, FeeAssessment, Party
 from applications.selectors import EXTRA_ACTION_LABELS, application_detail, open_correction
 from applications.transitions import TRANSITIONS, Actor, allowed_actions
 from catalog.selectors import chosen_options, published_items
+from portal import stored_text
 from portal.clock import system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied, render_error
 from portal.models import Role
@@ -59,7 +61,7 @@ def clerk_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             if not request.user.has_role(Role.CLERK):
-                raise PermissionDenied("只有窗口工作人员可以使用窗口工作台。")
+                raise PermissionDenied(gettext("只有窗口工作人员可以使用窗口工作台。"))
             return view(request, *args, **kwargs)
         except DomainError as exc:
             return render_error(request, exc)
@@ -75,9 +77,9 @@ def _case_at_window(request: HttpRequest, number: str, action: str = VIEW) -> Ap
     """The case, if this clerk sees it; the window's actions need the clerk's part in it."""
     application, role = get_application_for(request.user, number, action)
     if role is None and Actor.CLERK not in roles_in_case(request.user, application):
-        raise PermissionDenied("该办件不在您的窗口办理范围内。")
+        raise PermissionDenied(gettext("该办件不在您的窗口办理范围内。"))
     if role is not None and role != Actor.CLERK:
-        raise PermissionDenied("只能以窗口工作人员身份在工作台办理。")
+        raise PermissionDenied(gettext("只能以窗口工作人员身份在工作台办理。"))
     return application
 
 
@@ -183,7 +185,7 @@ def _timeline(application: Application, *, internal: bool = True) -> list[dict[s
             else EXTRA_ACTION_LABELS.get(event.action, event.action),
             "status": statuses.get(event.to_status, ""),
             "actor": event.actor,
-            "note": event.note,
+            "note": stored_text.shown(event.data.get("note_text"), event.note),
         }
         for event in events
     ]
@@ -200,7 +202,7 @@ def reveal_id_number(request: HttpRequest, number: str) -> HttpResponse:
     """查看完整号码: shown once on this response, never stored in the page's URL; audited."""
     application = _case_at_window(request, number)
     get_application_for(request.user, number, REVEAL)
-    purpose = f"窗口核验办件 {application.number}"
+    purpose = gettext("窗口核验办件 %(number)s") % {"number": application.number}
     full = cases.reveal_id_number(party=application.party, actor=request.user, purpose=purpose)
     form_data = cases.reveal_form_id_numbers(application=application, actor=request.user, purpose=purpose)
     return _render_case(request, application, revealed_id_number=full, revealed_form_data=form_data)
@@ -225,9 +227,13 @@ def take_in(request: HttpRequest, number: str) -> HttpResponse:
         return render(request, "windows/take_in.html", context)
     services.take_in_application(clerk=request.user, application=application, clock=system_clock)
     if application.status == Application.Status.IN_REVIEW:
-        messages.success(request, f"已受理，承诺办结日期 {application.due_on:%Y-%m-%d}。请打印受理凭证交申请人。")
+        messages.success(
+            request,
+            gettext("已受理，承诺办结日期 %(due_on)s。请打印受理凭证交申请人。")
+            % {"due_on": format(application.due_on, "%Y-%m-%d")},
+        )
     else:
-        messages.success(request, "已收件，转实施部门受理。")
+        messages.success(request, gettext("已收件，转实施部门受理。"))
     return redirect("windows:case", number=application.number)
 
 
@@ -259,7 +265,7 @@ def request_correction(request: HttpRequest, number: str) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, "已出具一次性告知书，请打印交申请人。")
+            messages.success(request, gettext("已出具一次性告知书，请打印交申请人。"))
             return redirect("windows:case", number=application.number)
     status = UNPROCESSABLE if form.is_bound else 200
     return render(request, "windows/correction.html", {"application": application, "form": form}, status=status)
@@ -273,7 +279,7 @@ def take_correction(request: HttpRequest, number: str) -> HttpResponse:
     application = application_detail(_case_at_window(request, number, "resubmit"))
     notice = open_correction(application)
     if notice is None:
-        raise InvalidTransition("该办件当前无需补正。")
+        raise InvalidTransition(gettext("该办件当前无需补正。"))
     problems: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
@@ -287,9 +293,9 @@ def take_correction(request: HttpRequest, number: str) -> HttpResponse:
             problems = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         else:
             if application.status == Application.Status.IN_REVIEW:
-                messages.success(request, "已收取补正材料，办件恢复计时，转实施部门继续审查。")
+                messages.success(request, gettext("已收取补正材料，办件恢复计时，转实施部门继续审查。"))
             else:
-                messages.success(request, "已收取补正材料，请重新预审。")
+                messages.success(request, gettext("已收取补正材料，请重新预审。"))
             return redirect("windows:case", number=application.number)
     context = {
         "application": application,
@@ -316,7 +322,7 @@ def refuse(request: HttpRequest, number: str) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, "已出具不予受理决定书，请打印交申请人。")
+            messages.success(request, gettext("已出具不予受理决定书，请打印交申请人。"))
             return redirect("windows:case", number=application.number)
     status = UNPROCESSABLE if form.is_bound else 200
     return render(request, "windows/refuse.html", {"application": application, "form": form}, status=status)
@@ -349,7 +355,7 @@ def settle_fee(request: HttpRequest, number: str, fee_id: int) -> HttpResponse:
     application = _case_at_window(request, number)
     fee = application.fee_assessments.filter(pk=fee_id).first()
     if fee is None:
-        raise NotFound("该办件没有这笔费用。")
+        raise NotFound(gettext("该办件没有这笔费用。"))
     form = FeeForm(request.POST, auto_id=f"id_fee{fee.pk}_%s")
     if form.is_valid():
         try:
@@ -364,7 +370,11 @@ def settle_fee(request: HttpRequest, number: str, fee_id: int) -> HttpResponse:
             add_errors(form, exc)
         else:
             waived = bool(form.cleaned_data["waiver_basis"].strip())
-            messages.success(request, f"“{fee.name}”已登记为{'减免' if waived else '已缴费'}。")
+            messages.success(
+                request,
+                gettext("“%(name)s”已登记为%(value)s。")
+                % {"name": fee.name, "value": gettext("减免") if waived else gettext("已缴费")},
+            )
             return redirect("windows:fees", number=application.number)
     return _render_fees(request, application, (fee.pk, form))
 
@@ -375,7 +385,9 @@ def deliver(request: HttpRequest, number: str) -> HttpResponse:
     """出件: identity check (or a proxy's 委托书), then hand over, post or release for download."""
     application = _case_at_window(request, number, "deliver")
     if application.status != Application.Status.DECIDED:
-        raise InvalidTransition(f"办件当前状态为“{application.get_status_display()}”，不能出件。")
+        raise InvalidTransition(
+            gettext("办件当前状态为“%(status)s”，不能出件。") % {"status": application.get_status_display()}
+        )
     form = DeliveryForm(
         _posted(request),
         request.FILES if request.method == "POST" else None,
@@ -398,8 +410,10 @@ def deliver(request: HttpRequest, number: str) -> HttpResponse:
                 raise
             form.add_error(None, exc.message)  # a fee still due, a recipient who is not the applicant
         else:
-            note = "请打印送达回证由领取人签收。" if delivery.method == Application.DeliveryMethod.COLLECT else ""
-            messages.success(request, f"已出件，办件办结。{note}")
+            note = (
+                gettext("请打印送达回证由领取人签收。") if delivery.method == Application.DeliveryMethod.COLLECT else ""
+            )
+            messages.success(request, gettext("已出件，办件办结。%(note)s") % {"note": note})
             return redirect("windows:case", number=application.number)
     context = {"application": application, "form": form, "amount_due": cases.amount_due(application)}
     return render(request, "windows/deliver.html", context, status=UNPROCESSABLE if form.is_bound else 200)
@@ -423,7 +437,7 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
     """Step 2: the applicant, the situation, the item's form, the checklist and the signature."""
     window = selectors.windows_of(request.user).filter(pk=window_id).first()
     if window is None:
-        raise NotFound("未找到该窗口，或您不在该窗口上岗。")
+        raise NotFound(gettext("未找到该窗口，或您不在该窗口上岗。"))
     item = (
         selectors.authorized_items(request.user, window)
         .filter(pk=item_id)
@@ -434,7 +448,7 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
         other = published_items().filter(pk=item_id).select_related("department__region").first()
         # 跨域通办: say why an item of another region is not taken in here.
         problem = services.cross_region_problem(window=window, item=other) if other is not None else ""
-        raise NotFound(problem or "本窗口未获授权受理该事项。")
+        raise NotFound(problem or gettext("本窗口未获授权受理该事项。"))
     posted = request.method == "POST"
     situations = list(item.situations.all())
     options = [
@@ -458,7 +472,7 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
             if rest:
                 add_errors(form, ValidationError(rest))
             if problems:
-                form.add_error(None, "申请表填写有误，请按提示修改。")
+                form.add_error(None, gettext("申请表填写有误，请按提示修改。"))
         else:
             if application.status == Application.Status.RECEIVED:  # 跨域通办: received for the home department
                 department = application.department
@@ -470,10 +484,14 @@ def walk_in_form(request: HttpRequest, window_id: int, item_id: int) -> HttpResp
             elif application.status == Application.Status.CORRECTION_REQUESTED:
                 messages.success(
                     request,
-                    f"已收件登记，办件编号 {application.number}；缺少的材料已出具一次性告知书，请打印交申请人。",
+                    gettext("已收件登记，办件编号 %(number)s；缺少的材料已出具一次性告知书，请打印交申请人。")
+                    % {"number": application.number},
                 )
             else:
-                messages.success(request, f"已收件登记，办件编号 {application.number}。请选择办理结果。")
+                messages.success(
+                    request,
+                    gettext("已收件登记，办件编号 %(number)s。请选择办理结果。") % {"number": application.number},
+                )
             return redirect("windows:case", number=application.number)
     chosen = set(options)
     context = {
@@ -574,7 +592,7 @@ def supply_deferred(request: HttpRequest, number: str, requirement_id: int) -> H
     except ValidationError as exc:
         problems = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return _render_case(request, application, status=422, deferral_problems=problems)
-    messages.success(request, "已收取容缺后补材料。")
+    messages.success(request, gettext("已收取容缺后补材料。"))
     return redirect("windows:case", number=application.number)
 
 
@@ -598,7 +616,7 @@ def link_account(request: HttpRequest) -> HttpResponse:
         account = User.objects.filter(username=values["account"]).first() if values["account"] else None
         try:
             if account is None:
-                raise NotFound("未找到该登录账号。")
+                raise NotFound(gettext("未找到该登录账号。"))
             party = cases.link_party_to_account(
                 clerk=request.user, id_number=request.POST.get("id_number", ""), account=account
             )
@@ -607,6 +625,10 @@ def link_account(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error, status = exc.message, exc.status_code
         else:
-            messages.success(request, f"已将 {party.id_number_masked} 名下的办件关联到账户 {account.username}。")
+            messages.success(
+                request,
+                gettext("已将 %(id_number_masked)s 名下的办件关联到账户 %(username)s。")
+                % {"id_number_masked": party.id_number_masked, "username": account.username},
+            )
             return redirect("windows:link_account")
     return render(request, "windows/link_account.html", {"values": values, "error": error}, status=status)

@@ -9,6 +9,7 @@ someone else's licence at a window (a proxy), gets a 404 like for a number that 
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from applications.access import applications_visible_to, roles_in_case
 from applications.licences.models import License
@@ -18,7 +19,7 @@ from portal.exceptions import NotFound
 from portal.idnumbers import id_number_digest
 
 STAFF_ACTORS = {Actor.CLERK, Actor.HANDLER, Actor.REVIEWER, Actor.APPROVER, Actor.DEPT_HEAD, Actor.CHIEF_REP}
-NOT_FOUND = "未找到该电子证照，或您无权查看。"
+NOT_FOUND = gettext_lazy("未找到该电子证照，或您无权查看。")
 
 
 def licences_held_by(user: Any) -> QuerySet[License]:

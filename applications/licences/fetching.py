@@ -17,19 +17,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from applications.licences.models import License
 from applications.licences.registry import LicenceRecord, licence_registry
 from applications.models import Application, SubmittedMaterial, TimelineEvent
 from catalog.models import MaterialRequirement
 from catalog.selectors import materials_for
-from portal import crypto
+from portal import crypto, stored_text
 from portal.clock import Clock, system_clock
 
-PROXY_ONLINE = "代他人网上申请的，不调取委托人的电子证照，请上传该材料。"
-NOT_FOUND = "电子证照库中未查到申请人的“{kind}”，请上传该材料。"
-REVOKED = "申请人的“{kind}”（编号 {number}）已注销（吊销），不能调取，请提交该材料。"
-EXPIRED = "申请人的“{kind}”（编号 {number}）已于 {until:%Y-%m-%d} 过期，不能调取，请提交有效的材料。"
+PROXY_ONLINE = gettext_lazy("代他人网上申请的，不调取委托人的电子证照，请上传该材料。")
+NOT_FOUND = gettext_lazy("电子证照库中未查到申请人的“{kind}”，请上传该材料。")
+REVOKED = gettext_lazy("申请人的“{kind}”（编号 {number}）已注销（吊销），不能调取，请提交该材料。")
+EXPIRED = gettext_lazy("申请人的“{kind}”（编号 {number}）已于 {until:%Y-%m-%d} 过期，不能调取，请提交有效的材料。")
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def filled_in_requirement_ids(application: Application, *, today: dt.date) -> se
 def record_fetched_licences(*, application: Application, actor: Any, clock: Clock = system_clock) -> list[str]:
     """At submission: each material a valid licence fills in becomes a verified material of the case."""
     numbers = []
+    listed: list[Any] = []
     for check in live_checks(application, today=clock.today()):
         licence = check.licence
         if licence is None:
@@ -133,7 +135,7 @@ def record_fetched_licences(*, application: Application, actor: Any, clock: Cloc
         SubmittedMaterial.objects.create(
             application=application,
             requirement=check.requirement,
-            original_name=f"{licence.kind}（电子证照）",
+            original_name=gettext("%(kind)s（电子证照）") % {"kind": licence.kind},
             licence_number=licence.number,
             licence_issuer=licence.issuer,
             licence_issued_on=licence.issued_on,
@@ -141,13 +143,18 @@ def record_fetched_licences(*, application: Application, actor: Any, clock: Cloc
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
         numbers.append(f"{licence.kind}（{licence.number}）")
+        listed.append(
+            stored_text.stored(gettext_noop("%(kind)s（%(number)s）"), kind=licence.kind, number=licence.number)
+        )
     if numbers:
+        note = stored_text.stored(gettext_noop("已从电子证照库调取：%(licences)s"), licences=stored_text.listed(listed))
         TimelineEvent.objects.create(
             application=application,
             at=clock.now(),
             actor=actor if getattr(actor, "pk", None) else None,
             action="licences_fetched",
-            note="已从电子证照库调取：" + "、".join(numbers),
+            note=stored_text.source(note),
+            data={"note_text": note},
             is_visible_to_applicant=True,
         )
     return numbers

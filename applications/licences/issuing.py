@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from applications.licences.models import LicenceKind, License
 from applications.licences.pdf import render_licence
@@ -55,7 +56,9 @@ def licence_number_for(application: Any) -> str:
 def check_number_free(number: str) -> None:
     """A licence number names one licence for ever (it is how a material is fetched later)."""
     if License.objects.filter(number=number).exists():
-        raise ValidationError({"certificate_number": f"证照编号 {number} 已被使用，请核对。"})
+        raise ValidationError(
+            {"certificate_number": gettext("证照编号 %(number)s 已被使用，请核对。") % {"number": number}}
+        )
 
 
 @transaction.atomic
@@ -74,7 +77,7 @@ def record_licence(
 ) -> License:
     """One licence of one holder in our own table (the demo registry; a grant's licence)."""
     if valid_until is not None and valid_until < issued_on:
-        raise ValidationError({"valid_until": "证照有效期截止日期不能早于发证日期。"})
+        raise ValidationError({"valid_until": gettext("证照有效期截止日期不能早于发证日期。")})
     check_number_free(number)
     return License.objects.create(
         kind=kind,
@@ -137,7 +140,7 @@ def hand_over_licences(*, application: Any, clock: Clock = system_clock) -> list
 def revoke_licence(*, licence: License, reason: str, clock: Clock = system_clock) -> License:
     """注销 / 吊销: the licence stays on record, no longer valid, and no longer fills in a material."""
     if not reason.strip():
-        raise ValidationError({"reason": "请填写注销（吊销）原因。"})
+        raise ValidationError({"reason": gettext("请填写注销（吊销）原因。")})
     locked = License.objects.select_for_update().get(pk=licence.pk)
     if locked.revoked_at is None:
         locked.revoked_at, locked.revocation_reason = clock.now(), reason.strip()[:300]

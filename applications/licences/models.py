@@ -4,19 +4,20 @@ and where the portal keeps the licences its grants issued, with their signed PDF
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class LicenceKind(models.Model):
     """One kind of licence (证照类型), named as materials (``license_code``) and results (``result_name``) name it."""
 
-    name = models.CharField("证照类型", max_length=100, unique=True)
+    name = models.CharField(gettext_lazy("证照类型"), max_length=100, unique=True)
     # None: valid without end (长期有效); an approver's own end date still wins (decide_application).
-    valid_years = models.PositiveSmallIntegerField("有效期（年）", null=True, blank=True)
-    number_prefix = models.CharField("编号前缀", max_length=20, blank=True)
+    valid_years = models.PositiveSmallIntegerField(gettext_lazy("有效期（年）"), null=True, blank=True)
+    number_prefix = models.CharField(gettext_lazy("编号前缀"), max_length=20, blank=True)
 
     class Meta:
-        verbose_name = "证照类型"
-        verbose_name_plural = "证照类型"
+        verbose_name = gettext_lazy("证照类型")
+        verbose_name_plural = gettext_lazy("证照类型")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -27,45 +28,45 @@ class License(models.Model):
     """电子证照: one licence or certificate of one holder."""
 
     class HolderType(models.TextChoices):
-        PERSON = "person", "自然人"
-        ORGANIZATION = "organization", "法人或其他组织"
+        PERSON = "person", gettext_lazy("自然人")
+        ORGANIZATION = "organization", gettext_lazy("法人或其他组织")
 
     class Status(models.TextChoices):
-        VALID = "valid", "有效"
-        REVOKED = "revoked", "已注销（吊销）"
-        EXPIRED = "expired", "已过有效期"
+        VALID = "valid", gettext_lazy("有效")
+        REVOKED = "revoked", gettext_lazy("已注销（吊销）")
+        EXPIRED = "expired", gettext_lazy("已过有效期")
 
-    kind = models.CharField("证照类型", max_length=100, db_index=True)
-    number = models.CharField("证照编号", max_length=60, unique=True)
-    holder_type = models.CharField("持证主体类型", max_length=12, choices=HolderType.choices)
+    kind = models.CharField(gettext_lazy("证照类型"), max_length=100, db_index=True)
+    number = models.CharField(gettext_lazy("证照编号"), max_length=60, unique=True)
+    holder_type = models.CharField(gettext_lazy("持证主体类型"), max_length=12, choices=HolderType.choices)
     # Party.IdType's values; the number as Party keeps it: a keyed digest to find it, a masked form to show.
-    holder_id_type = models.CharField("持证主体证件类型", max_length=20)
-    holder_id_digest = models.CharField("持证主体证件号码摘要", max_length=64)
-    holder_id_masked = models.CharField("持证主体证件号码（脱敏）", max_length=40)
-    holder_name = models.CharField("持证主体名称", max_length=200)
-    issuer = models.CharField("发证机关", max_length=200)
-    issued_on = models.DateField("发证日期")
-    valid_until = models.DateField("有效期至", null=True, blank=True)
-    revoked_at = models.DateTimeField("注销（吊销）时间", null=True, blank=True)
-    revocation_reason = models.CharField("注销（吊销）原因", max_length=300, blank=True)
+    holder_id_type = models.CharField(gettext_lazy("持证主体证件类型"), max_length=20)
+    holder_id_digest = models.CharField(gettext_lazy("持证主体证件号码摘要"), max_length=64)
+    holder_id_masked = models.CharField(gettext_lazy("持证主体证件号码（脱敏）"), max_length=40)
+    holder_name = models.CharField(gettext_lazy("持证主体名称"), max_length=200)
+    issuer = models.CharField(gettext_lazy("发证机关"), max_length=200)
+    issued_on = models.DateField(gettext_lazy("发证日期"))
+    valid_until = models.DateField(gettext_lazy("有效期至"), null=True, blank=True)
+    revoked_at = models.DateTimeField(gettext_lazy("注销（吊销）时间"), null=True, blank=True)
+    revocation_reason = models.CharField(gettext_lazy("注销（吊销）原因"), max_length=300, blank=True)
     # The case whose grant issued it (None for licences the registry holds from elsewhere).
     application = models.ForeignKey(
         "applications.Application",
-        verbose_name="发证办件",
+        verbose_name=gettext_lazy("发证办件"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="licences",
     )
-    delivered_at = models.DateTimeField("交付时间", null=True, blank=True)
+    delivered_at = models.DateTimeField(gettext_lazy("交付时间"), null=True, blank=True)
     file = models.FileField(upload_to="licences/%Y/%m/", blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "电子证照"
-        verbose_name_plural = "电子证照"
+        verbose_name = gettext_lazy("电子证照")
+        verbose_name_plural = gettext_lazy("电子证照")
         ordering = ["kind", "-issued_on"]
         indexes = [models.Index(fields=["holder_id_type", "holder_id_digest", "kind"], name="licence_holder_kind")]
 

@@ -9,6 +9,7 @@ import logging
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from applications.documents import chinese_date, sign_pdf
 from applications.licences.models import License
@@ -69,8 +70,8 @@ def render_licence(licence: License, *, clock: Clock = system_clock) -> bytes:
             pdf = handle.read()
     except (FileNotFoundError, ValueError):
         logger.error("licence %s: stored file %r is missing", licence.pk, licence.file.name)
-        raise DomainError("该电子证照文件暂不可用，请联系发证机关。", code="licence_unavailable") from None
+        raise DomainError(gettext("该电子证照文件暂不可用，请联系发证机关。"), code="licence_unavailable") from None
     if hashlib.sha256(pdf).hexdigest() != licence.sha256:
         logger.error("licence %s: stored file %r does not match its SHA-256", licence.pk, licence.file.name)
-        raise DomainError("该电子证照文件校验失败，请联系发证机关。", code="licence_unavailable")
+        raise DomainError(gettext("该电子证照文件校验失败，请联系发证机关。"), code="licence_unavailable")
     return pdf

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from applications.licences.models import License
 from portal.exceptions import NotFound
@@ -98,7 +99,7 @@ class DatabaseLicenceRegistry:
 
         row = License.objects.filter(number=number).first()
         if row is None:
-            raise NotFound("电子证照库中未找到该证照。")
+            raise NotFound(gettext("电子证照库中未找到该证照。"))
         return render_licence(row)
 
     def publish(self, number: str, pdf: bytes) -> None:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines, documents
 from applications.models import (
@@ -13,9 +14,10 @@ from applications.models import (
     TimelineEvent,
 )
 from applications.transitions import TRANSITIONS
-from portal import outbox
+from portal import outbox, stored_text
 from portal.clock import Clock, system_clock
 from portal.exceptions import InvalidTransition, PermissionDenied
+from portal.stored_text import StoredText
 
 # --- The one place a status changes ---------------------------------------------------------
 
@@ -27,7 +29,7 @@ def transition(
     action: str,
     actor_role: str,
     actor: Any = None,
-    note: str = "",
+    note: str | StoredText = "",
     changes: dict[str, Any] | None = None,
     visible_to_applicant: bool = True,
     target: str | None = None,
@@ -53,13 +55,16 @@ def transition(
         action=action,
         from_status=from_status,
         to_status=to_status,
-        note=note,
+        note=stored_text.source(note),
+        data={"note_text": note} if stored_text.is_stored(note) else {},
         is_visible_to_applicant=visible_to_applicant,
     )
     if visible_to_applicant:
         _notify_applicant(
             locked,
-            f"{move.label}：{locked.get_status_display()}",
+            stored_text.stored(
+                gettext_noop("%(action)s：%(status)s"), action=move.label, status=Application.Status(to_status).label
+            ),
             note,
             key=f"{locked.pk}:{action}:{clock.now().isoformat()}",
         )
@@ -78,25 +83,28 @@ def _locked_for(application: Application, action: str, actor_role: str) -> Appli
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if locked.status not in move.sources:
         raise InvalidTransition(
-            f"办件当前状态为“{locked.get_status_display()}”，不能{move.label}。",
+            gettext("办件当前状态为“%(status)s”，不能%(action)s。")
+            % {"status": locked.get_status_display(), "action": move.label},
             detail={"status": locked.status, "action": action},
         )
     if actor_role not in move.actors:
-        raise PermissionDenied(f"您不能对该办件执行“{move.label}”。")
+        raise PermissionDenied(gettext("您不能对该办件执行“%(action)s”。") % {"action": move.label})
     return locked
 
 
-def _notify_applicant(application: Application, title: str, body: str, *, key: str) -> None:
+def _notify_applicant(application: Application, title: str | StoredText, body: str | StoredText, *, key: str) -> None:
+    """Tell the applicant; ``title`` and ``body`` are stored texts (or plain text), the title names the case."""
     if application.applicant_user_id is None and not application.contact_phone:
         return
+    if application.number:
+        title = stored_text.stored(gettext_noop("办件 %(number)s %(title)s"), number=application.number, title=title)
     outbox.enqueue(
         kind="notification",
         key=f"notify:{key}",
         payload={
             "user_id": application.applicant_user_id,
             "phone": application.contact_phone,
-            "title": f"办件 {application.number or ''} {title}".strip(),
-            "body": body,
+            **stored_text.payload(title=title, body=body),
             "link": f"/applications/{application.number}/" if application.number else "",
         },
     )
@@ -123,7 +131,7 @@ def _open_first_task(application: Application, clock: Clock) -> None:
 def _open_task(application: Application) -> ReviewTask:
     task = application.tasks.select_for_update().filter(status=ReviewTask.Status.OPEN).select_related("step").first()
     if task is None:
-        raise InvalidTransition("该办件当前没有待办的审查环节。")
+        raise InvalidTransition(gettext("该办件当前没有待办的审查环节。"))
     return task
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines
 from applications.models import (
@@ -20,9 +21,10 @@ from applications.services.deferrals import owed_by
 from applications.services.drafts import _store_material
 from applications.services.procedures import _end_suspension
 from applications.transitions import Actor
-from portal import outbox, workdays
+from portal import outbox, stored_text, workdays
 from portal.clock import Clock, system_clock
 from portal.exceptions import InvalidTransition
+from portal.stored_text import label, stored
 from portal.uploads import DOCUMENT_KINDS, check_upload
 
 S = Application.Status
@@ -39,17 +41,17 @@ def _correction_entries(
         reason = str(entry.get("reason", "")).strip()
         requirement_id = entry.get("requirement_id")
         if requirement_id is not None and int(requirement_id) not in own:
-            raise ValidationError({"entries": "补正内容引用了不属于本事项的材料。"})
+            raise ValidationError({"entries": gettext("补正内容引用了不属于本事项的材料。")})
         name = own[int(requirement_id)].name if requirement_id is not None else str(entry.get("name", "")).strip()
         if not name or not reason:
-            raise ValidationError({"entries": "每项补正内容须写明材料名称和补正原因。"})
+            raise ValidationError({"entries": gettext("每项补正内容须写明材料名称和补正原因。")})
         cleaned.append({"requirement_id": requirement_id and int(requirement_id), "name": name, "reason": reason[:500]})
     if not cleaned:
-        raise ValidationError({"entries": "请列出需要补正的全部材料。"})
+        raise ValidationError({"entries": gettext("请列出需要补正的全部材料。")})
     today = clock.today()
     due = due_on or deadlines.correction_due_date(today)
     if due <= today:
-        raise ValidationError({"due_on": "补正期限须晚于今天。"})
+        raise ValidationError({"due_on": gettext("补正期限须晚于今天。")})
     try:
         deadlines.check_correction_due_date(due, today)
     except ValidationError as exc:
@@ -78,7 +80,11 @@ def request_correction(
         actor_role=actor_role,
         actor=actor,
         changes={"correction_due_on": due, "status_before_correction": application.status, "auto_accept_on": None},
-        note=f"请于 {due:%Y-%m-%d} 前补正：" + "；".join(e["name"] for e in cleaned),
+        note=stored(
+            gettext_noop("请于 %(due)s 前补正：%(names)s"),
+            due=f"{due:%Y-%m-%d}",
+            names="；".join(e["name"] for e in cleaned),
+        ),
         clock=clock,
     )
     _new_document(application, Document.Kind.CORRECTION_NOTICE, {"notice_id": notice.pk}, clock)
@@ -100,7 +106,7 @@ def suspend_for_correction(
     locked = _locked_for(application, "suspend", actor_role)
     # 一次性告知: what review finds missing is told in one notice, not asked for piece by piece.
     if locked.correction_notices.filter(after_acceptance=True).exists():
-        raise InvalidTransition("受理后的补正只能一次性告知，本办件已告知过补正，不能再次要求补正。")
+        raise InvalidTransition(gettext("受理后的补正只能一次性告知，本办件已告知过补正，不能再次要求补正。"))
     cleaned, due = _correction_entries(application, entries, due_on, clock)
     today = clock.today()
     notice = CorrectionNotice.objects.create(
@@ -115,7 +121,7 @@ def suspend_for_correction(
     Suspension.objects.create(
         application=application,
         kind=Suspension.Kind.CORRECTION,
-        reason=f"补正材料：{names}",
+        reason=gettext("补正材料：%(names)s") % {"names": names},
         expected_days=workdays.workdays_between(today, due),
         started_on=today,
         started_by=actor,
@@ -126,7 +132,9 @@ def suspend_for_correction(
         actor_role=actor_role,
         actor=actor,
         changes={"suspended_on": today, "correction_due_on": due},
-        note=f"请于 {due:%Y-%m-%d} 前补正：{names}（补正期间不计入办理时限）",
+        note=stored(
+            gettext_noop("请于 %(due)s 前补正：%(names)s（补正期间不计入办理时限）"), due=f"{due:%Y-%m-%d}", names=names
+        ),
         clock=clock,
     )
     _new_document(application, Document.Kind.CORRECTION_NOTICE, {"notice_id": notice.pk}, clock)
@@ -152,13 +160,13 @@ def resubmit_correction(
     if locked.status == S.SUSPENDED:
         suspension = locked.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.CORRECTION).first()
     if notice is None or (locked.status == S.SUSPENDED and suspension is None):
-        raise InvalidTransition("该办件当前无需补正。", detail={"status": locked.status})
+        raise InvalidTransition(gettext("该办件当前无需补正。"), detail={"status": locked.status})
     listed = {e["requirement_id"] for e in notice.entries if e.get("requirement_id")}
     if set(files) - listed:
-        raise ValidationError({"files": "只能提交补正告知书中列明的材料。"})
+        raise ValidationError({"files": gettext("只能提交补正告知书中列明的材料。")})
     if listed - set(files):
         names = [e["name"] for e in notice.entries if e.get("requirement_id") in listed - set(files)]
-        raise ValidationError({"files": [f"请提交：{n}" for n in names]})
+        raise ValidationError({"files": [(gettext("请提交：%(n)s") % {"n": n}) for n in names]})
     requirements = {m.id: m for m in application.item.materials.filter(id__in=listed)}
     # Every file checked before the first is stored: a refused correction leaves no file behind.
     kinds: dict[int, str] = {}
@@ -167,7 +175,10 @@ def resubmit_correction(
         try:
             kinds[requirement_id] = check_upload(file, allowed=DOCUMENT_KINDS).code
         except ValidationError as exc:
-            problems.append(f"“{requirements[requirement_id].name}”：{exc.messages[0]}")
+            problems.append(
+                gettext("“%(name)s”：%(messages)s")
+                % {"name": requirements[requirement_id].name, "messages": exc.messages[0]}
+            )
     if problems:
         raise ValidationError({"files": problems})
     for requirement_id, file in files.items():
@@ -177,7 +188,7 @@ def resubmit_correction(
     # A 容缺后补 material the notice listed came with it: it is no longer owed (applications.services.deferrals).
     owed_since = {"deferral_due_on": owed_by(locked)} if locked.deferral_due_on is not None else {}
     if suspension is not None:
-        pause = _end_suspension(locked, suspension, result="已提交补正材料。", clock=clock)
+        pause = _end_suspension(locked, suspension, result=gettext("已提交补正材料。"), clock=clock)
         _tell_the_step_the_correction_came_back(locked, notice, clock)
         return transition(
             application=application,
@@ -186,7 +197,7 @@ def resubmit_correction(
             actor=actor,
             target=S.IN_REVIEW,
             changes={**pause.changes, "correction_due_on": None, **owed_since},
-            note=f"已提交补正材料，{pause.note}",
+            note=stored(gettext_noop("已提交补正材料，%(pause)s"), pause=pause.note),
             clock=clock,
         )
     back_to = locked.status_before_correction or S.SUBMITTED
@@ -201,7 +212,7 @@ def resubmit_correction(
         actor=actor,
         target=back_to,
         changes=changes,
-        note="已提交补正材料。",
+        note=stored(gettext_noop("已提交补正材料。")),
         clock=clock,
     )
 
@@ -221,9 +232,18 @@ def _tell_the_step_the_correction_came_back(application: Application, notice: Co
             "application_id": application.pk,
             "department_id": application.department_id,
             "assignee_id": task.assignee_id,
-            "title": f"办件 {application.number} 已补正，请继续审查",
-            "body": f"办件 {application.number}（{application.item.name}）的申请人已于 {clock.now():%Y-%m-%d %H:%M} "
-            f"提交补正材料，办件恢复计时，请继续{task.step.get_kind_display()}。",
+            **stored_text.payload(
+                title=stored(gettext_noop("办件 %(number)s 已补正，请继续审查"), number=application.number),
+                body=stored(
+                    gettext_noop(
+                        "办件 %(number)s（%(item)s）的申请人已于 %(at)s 提交补正材料，办件恢复计时，请继续%(step)s。"
+                    ),
+                    number=application.number,
+                    item=application.item.name,
+                    at=f"{clock.now():%Y-%m-%d %H:%M}",
+                    step=label(task.step, "kind"),
+                ),
+            ),
             "link": _case_link(application),
         },
     )

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines
 from applications.access import barred_from_deciding
@@ -23,6 +24,7 @@ from applications.services.deferrals import check_nothing_owed_for_grant
 from applications.transitions import Actor
 from portal.clock import Clock, system_clock
 from portal.exceptions import InvalidTransition, PermissionDenied
+from portal.stored_text import stored
 
 
 @transaction.atomic
@@ -41,18 +43,18 @@ def decide_application(
     task = _open_task(application)
     if actor_role != Actor.CHIEF_REP:
         if application.item.steps.filter(order__gt=task.step.order).exists():
-            raise InvalidTransition("尚未到最后审查环节，不能作出决定。")
+            raise InvalidTransition(gettext("尚未到最后审查环节，不能作出决定。"))
         if barred_from_deciding(actor, [task]):  # 审批分离, the same rule the claim refuses by
-            raise PermissionDenied("承办人不能批准自己承办的办件。")
+            raise PermissionDenied(gettext("承办人不能批准自己承办的办件。"))
     if outcome not in Application.Outcome.values:
-        raise ValidationError({"outcome": "请选择准予或不予。"})
+        raise ValidationError({"outcome": gettext("请选择准予或不予。")})
     if outcome == Application.Outcome.GRANTED:
         check_nothing_owed_for_grant(application)
         check_no_false_commitment_for_grant(application)
     if not reasons.strip():  # a grant states its reason as a denial does (the decision letter prints it)
         if outcome == Application.Outcome.DENIED:
-            raise ValidationError({"reasons": "不予许可须说明理由。"})
-        raise ValidationError({"reasons": "准予许可须写明理由（申请符合的法定条件和标准）。"})
+            raise ValidationError({"reasons": gettext("不予许可须说明理由。")})
+        raise ValidationError({"reasons": gettext("准予许可须写明理由（申请符合的法定条件和标准）。")})
     now, today = clock.now(), clock.today()
     if valid_until is not None:
         try:
@@ -97,7 +99,9 @@ def decide_application(
             "light": "",
             "certificate_due_on": deadlines.certificate_due_date(today),
         },
-        note="准予许可。" if outcome == Application.Outcome.GRANTED else f"不予许可：{reasons.strip()}",
+        note=stored(gettext_noop("准予许可。"))
+        if outcome == Application.Outcome.GRANTED
+        else stored(gettext_noop("不予许可：%(reasons)s"), reasons=reasons.strip()),
         clock=clock,
     )
     kind = Document.Kind.GRANT_DECISION if outcome == Application.Outcome.GRANTED else Document.Kind.DENIAL_DECISION

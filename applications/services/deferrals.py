@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications.models import Application, Document, ReviewTask, SubmittedMaterial, Suspension
 from applications.services.core import _locked_for, _new_document, _notify_applicant, transition
@@ -25,6 +26,7 @@ from applications.transitions import Actor
 from catalog.models import DeferralLapse
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition
+from portal.stored_text import StoredText, stored
 from portal.uploads import DOCUMENT_KINDS, check_upload
 from portal.workdays import add_workdays
 
@@ -63,7 +65,8 @@ def check_nothing_owed_for_grant(application: Application) -> None:
     names = [m.requirement.name for m in owed(application)]
     if names:
         raise DomainError(
-            f"容缺后补材料{'、'.join(f'“{n}”' for n in names)}尚未补交，补齐后方可作出准予决定。",
+            gettext("容缺后补材料%(names)s尚未补交，补齐后方可作出准予决定。")
+            % {"names": "、".join(f"“{n}”" for n in names)},
             code="deferred_materials_owed",
             detail={"materials": names},
         )
@@ -86,14 +89,19 @@ def supply_deferred(
     locked = _locked_for(application, "supply_deferred", actor_role)
     placeholder = next((m for m in owed(locked) if m.requirement_id == requirement_id), None)
     if placeholder is None:
-        raise InvalidTransition("该材料不是本办件待补交的容缺材料，或已补交。", code="not_owed")
+        raise InvalidTransition(gettext("该材料不是本办件待补交的容缺材料，或已补交。"), code="not_owed")
     requirement = placeholder.requirement
     if actor_role == Actor.APPLICANT and file is None:
-        raise ValidationError({"file": f"请上传“{requirement.name}”。"})
+        raise ValidationError({"file": gettext("请上传“%(name)s”。") % {"name": requirement.name}})
     if not (0 <= originals <= MAX_PIECES and 0 <= copies <= MAX_PIECES):
-        raise ValidationError({"originals": f"份数应在 0–{MAX_PIECES} 之间。"})
+        raise ValidationError({"originals": gettext("份数应在 0–%(max)s 之间。") % {"max": MAX_PIECES}})
     if file is None and not (originals or copies):
-        raise ValidationError({"originals": f"请登记收取“{requirement.name}”的原件或复印件份数，或上传扫描件。"})
+        raise ValidationError(
+            {
+                "originals": gettext("请登记收取“%(name)s”的原件或复印件份数，或上传扫描件。")
+                % {"name": requirement.name}
+            }
+        )
     if file is not None:
         material = _store_material(locked, requirement, file, check_upload(file, allowed=DOCUMENT_KINDS).code, actor)
     else:
@@ -105,12 +113,12 @@ def supply_deferred(
 
     still_owed = owed(locked)
     changes: dict[str, Any] = {"deferral_due_on": still_owed[0].deferred_until if still_owed else None}
-    note = f"已补交容缺材料“{requirement.name}”。"
+    note: Any = stored(gettext_noop("已补交容缺材料“%(name)s”。"), name=requirement.name)
     pause = locked.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.DEFERRAL).first()
     if pause is not None and not still_owed:
-        ended = _end_suspension(locked, pause, result="容缺材料已补齐。", clock=clock)
+        ended = _end_suspension(locked, pause, result=gettext("容缺材料已补齐。"), clock=clock)
         changes.update(ended.changes)
-        note += ended.note
+        note = stored(gettext_noop("%(supplied)s%(pause)s"), supplied=note, pause=ended.note)
         return transition(
             application=application,
             action="supply_deferred",
@@ -175,19 +183,23 @@ def sweep_deferral_reminders(*, clock: Clock = system_clock, batch: int = 200) -
             Application.objects.filter(pk=application.pk).update(deferral_reminded_at=clock.now())
             _notify_applicant(
                 application,
-                "容缺材料补交提醒",
-                f"请于 {application.deferral_due_on:%Y-%m-%d} 前补交容缺后补材料{names}，"
-                f"逾期未补交的，{_consequence(application)}。",
+                stored(gettext_noop("容缺材料补交提醒")),
+                stored(
+                    gettext_noop("请于 %(due_on)s 前补交容缺后补材料%(names)s，逾期未补交的，%(consequence)s。"),
+                    due_on=f"{application.deferral_due_on:%Y-%m-%d}",
+                    names=names,
+                    consequence=_consequence(application),
+                ),
                 key=f"deferral-remind:{application.pk}:{application.deferral_due_on}",
             )
             reminded += 1
     return reminded
 
 
-def _consequence(application: Application) -> str:
+def _consequence(application: Application) -> StoredText:
     if application.item.deferral_lapse == DeferralLapse.RETURN:
-        return "终止办理，予以退件"
-    return "暂停计时，补齐后恢复"
+        return stored(gettext_noop("终止办理，予以退件"))
+    return stored(gettext_noop("暂停计时，补齐后恢复"))
 
 
 def sweep_lapsed_deferrals(*, clock: Clock = system_clock, batch: int = 200) -> int:
@@ -214,7 +226,9 @@ def sweep_lapsed_deferrals(*, clock: Clock = system_clock, batch: int = 200) -> 
                     action="deferral_expired",
                     actor_role=Actor.SYSTEM,
                     changes={"light": "", "deferral_due_on": None},
-                    note=f"容缺后补材料{names}逾期未补交，依承诺终止办理，予以退件。",
+                    note=stored(
+                        gettext_noop("容缺后补材料%(names)s逾期未补交，依承诺终止办理，予以退件。"), names=names
+                    ),
                     clock=clock,
                 )
                 _new_document(application, Document.Kind.RETURN_NOTICE, {"deferral": True}, clock)
@@ -222,7 +236,7 @@ def sweep_lapsed_deferrals(*, clock: Clock = system_clock, batch: int = 200) -> 
             Suspension.objects.create(
                 application=application,
                 kind=Suspension.Kind.DEFERRAL,
-                reason=f"容缺后补材料{names}逾期未补交",
+                reason=gettext("容缺后补材料%(names)s逾期未补交") % {"names": names},
                 started_on=today,
             )
             transition(
@@ -230,7 +244,7 @@ def sweep_lapsed_deferrals(*, clock: Clock = system_clock, batch: int = 200) -> 
                 action="deferral_lapsed",
                 actor_role=Actor.SYSTEM,
                 changes={"suspended_on": today},
-                note=f"容缺后补材料{names}逾期未补交，暂停计时，补交后恢复。",
+                note=stored(gettext_noop("容缺后补材料%(names)s逾期未补交，暂停计时，补交后恢复。"), names=names),
                 clock=clock,
             )
     return lapsed

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications.bundles import delivery_held
 from applications.licences import issuing
@@ -19,8 +20,10 @@ from applications.services.bundles import advance_after
 from applications.services.core import _new_document, transition
 from applications.services.fees import amount_due
 from applications.transitions import Actor
+from portal import stored_text
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
+from portal.stored_text import stored
 from portal.workdays import workdays_between
 
 S = Application.Status
@@ -43,11 +46,11 @@ def deliver_result(
     if held := delivery_held(application):
         raise DomainError(held, code="bundle_delivery_held")
     if amount_due(application):
-        raise DomainError("尚有未缴纳的费用，缴费或减免后方可出件。", code="fee_due")
+        raise DomainError(gettext("尚有未缴纳的费用，缴费或减免后方可出件。"), code="fee_due")
     if method == Application.DeliveryMethod.POST and not tracking_number.strip():
-        raise ValidationError({"tracking_number": "邮寄送达须填写快递单号。"})
+        raise ValidationError({"tracking_number": gettext("邮寄送达须填写快递单号。")})
     if method == Application.DeliveryMethod.COLLECT and not recipient_name.strip():
-        raise ValidationError({"recipient_name": "请填写领取人姓名。"})
+        raise ValidationError({"recipient_name": gettext("请填写领取人姓名。")})
     now = clock.now()
     transition(
         application=application,
@@ -55,18 +58,23 @@ def deliver_result(
         actor_role=actor_role,
         actor=actor,
         changes={"concluded_at": now, **_workdays(application, clock.today())},
-        note="办理结果已送达，办结。",
+        note=stored(gettext_noop("办理结果已送达，办结。")),
         clock=clock,
     )
     # The licence itself goes with the decision letter (行政许可法 art. 44); the holder downloads it from now on.
     handed_over = issuing.hand_over_licences(application=application, clock=clock)
     if handed_over:
+        note = stored(
+            gettext_noop("证照已交付：%(licences)s（电子证照已归集至电子证照库）"),
+            licences=stored_text.listed(handed_over),
+        )
         TimelineEvent.objects.create(
             application=application,
             at=now,
             actor=actor if getattr(actor, "pk", None) else None,
             action="licence_delivered",
-            note="证照已交付：" + "、".join(handed_over) + "（电子证照已归集至电子证照库）",
+            note=stored_text.source(note),
+            data={"note_text": note},
             is_visible_to_applicant=True,
         )
     delivery = Delivery.objects.create(
@@ -110,7 +118,7 @@ def withdraw_application(
         actor_role=Actor.APPLICANT,
         actor=actor,
         changes={"light": ""},
-        note=reason.strip() or "申请人撤回申请。",
+        note=reason.strip() or stored(gettext_noop("申请人撤回申请。")),
         clock=clock,
     )
     advance_after(withdrawn, clock=clock)  # 一件事: a part that needed this one is not started

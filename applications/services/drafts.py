@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, prefill_form_data, validate_form_data
 from applications.licences import fetching
@@ -29,6 +30,7 @@ from portal import crypto, validators
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.idnumbers import id_number_digest
+from portal.stored_text import stored
 from portal.uploads import DOCUMENT_KINDS, check_upload, original_name
 
 S = Application.Status
@@ -39,12 +41,15 @@ S = Application.Status
 
 def _check_item_open(item: ServiceItem, *, online: bool, clock: Clock) -> None:
     if item.status != ServiceItem.Status.PUBLISHED:
-        raise DomainError("该事项版本已停止使用，请从最新的办事指南重新申请。", code="item_not_current")
+        raise DomainError(gettext("该事项版本已停止使用，请从最新的办事指南重新申请。"), code="item_not_current")
     effective = item.lifecycle_effective_on
     if item.lifecycle != ServiceItem.Lifecycle.IN_FORCE and (effective is None or effective <= clock.today()):
-        raise DomainError(f"该事项已{item.get_lifecycle_display()}，暂不受理申请。", code="item_not_in_force")
+        raise DomainError(
+            gettext("该事项已%(lifecycle)s，暂不受理申请。") % {"lifecycle": item.get_lifecycle_display()},
+            code="item_not_in_force",
+        )
     if online and not (item.accepts_on_pc or item.accepts_on_mobile):
-        raise DomainError("该事项暂不支持网上申报，请到窗口办理。", code="not_online")
+        raise DomainError(gettext("该事项暂不支持网上申报，请到窗口办理。"), code="not_online")
 
 
 @transaction.atomic
@@ -69,13 +74,13 @@ def start_application(
         existing = Application.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.applicant_user_id != getattr(user, "pk", None):
-                raise InvalidTransition("该请求标识已被使用。")
+                raise InvalidTransition(gettext("该请求标识已被使用。"))
             return existing
     _check_item_open(item, online=channel == Application.Channel.ONLINE, clock=clock)
     _check_service_object(item, party)
     # Online, nobody at a window sees the principal's signature: the letter comes with the draft.
     if acting_as == Application.ActingAs.PROXY and channel == Application.Channel.ONLINE and proxy_letter is None:
-        raise ValidationError({"proxy_letter": "代他人申请须上传委托人签字的授权委托书。"})
+        raise ValidationError({"proxy_letter": gettext("代他人申请须上传委托人签字的授权委托书。")})
     if proxy_letter is not None:
         try:
             check_upload(proxy_letter, allowed=DOCUMENT_KINDS)
@@ -121,10 +126,10 @@ def _check_service_object(item: ServiceItem, party: Party) -> None:
         return
     if party.kind == Party.Kind.PERSON and ServiceObject.NATURAL_PERSON not in objects:
         raise ValidationError(
-            {"acting_as": "本事项的服务对象为法人或其他组织，个人不能申请；请以单位经办人身份为单位申请。"}
+            {"acting_as": gettext("本事项的服务对象为法人或其他组织，个人不能申请；请以单位经办人身份为单位申请。")}
         )
     if party.kind == Party.Kind.ORGANIZATION and objects == {ServiceObject.NATURAL_PERSON}:
-        raise ValidationError({"acting_as": "本事项只面向自然人，单位不能申请；请以本人名义申请。"})
+        raise ValidationError({"acting_as": gettext("本事项只面向自然人，单位不能申请；请以本人名义申请。")})
 
 
 def _known_facts(application: Application, user: Any) -> dict[str, str]:
@@ -164,7 +169,7 @@ def check_own_id_number(*, user: Any, id_number: str) -> str:
     number = validators.validate_resident_id(id_number)
     if not user.id_number_digest or id_number_digest(number) != user.id_number_digest:
         raise ValidationError(
-            "该号码与您实名认证的身份证号码不一致。为他人申请请选择“受他人委托代为申请”。", code=ID_MISMATCH
+            gettext("该号码与您实名认证的身份证号码不一致。为他人申请请选择“受他人委托代为申请”。"), code=ID_MISMATCH
         )
     return number
 
@@ -215,21 +220,23 @@ def online_party(
     """Who an online application from ``user`` is for, checked (the party and the name as typed);
     shared by one item's start and a bundle's (applications.services.bundles)."""
     if not user.is_real_name_verified:
-        raise PermissionDenied("网上申请前，请先完成实名认证。", code="real_name_required")
+        raise PermissionDenied(gettext("网上申请前，请先完成实名认证。"), code="real_name_required")
     if acting_as == Application.ActingAs.SELF:
         try:
             number = check_own_id_number(user=user, id_number=id_number)
         except ValidationError as exc:
             raise ValidationError({"id_number": exc.error_list}) from None
         if name.strip() and name.strip() != user.real_name:
-            raise ValidationError({"name": ValidationError("姓名与您实名认证的姓名不一致。", code=ID_MISMATCH)})
+            raise ValidationError(
+                {"name": ValidationError(gettext("姓名与您实名认证的姓名不一致。"), code=ID_MISMATCH)}
+            )
         typed_name = user.real_name
         party = register_party(
             kind=Party.Kind.PERSON, name=user.real_name, id_type=Party.IdType.RESIDENT_ID, id_number=number
         )
     elif acting_as == Application.ActingAs.AGENT:
         if organization is None or not user.agencies.active().filter(organization=organization).exists():
-            raise PermissionDenied("您不是该单位已核验的经办人，不能以该单位名义申请。")
+            raise PermissionDenied(gettext("您不是该单位已核验的经办人，不能以该单位名义申请。"))
         typed_name = organization.name
         party = register_party(
             kind=Party.Kind.ORGANIZATION,
@@ -241,20 +248,22 @@ def online_party(
     elif acting_as == Application.ActingAs.PROXY:
         problems: dict[str, list[ValidationError]] = {}
         if not name.strip():
-            problems["name"] = [ValidationError("请填写委托人姓名。", code="required")]
+            problems["name"] = [ValidationError(gettext("请填写委托人姓名。"), code="required")]
         try:
             number = validators.validate_resident_id(id_number)
         except ValidationError as exc:
             problems["id_number"] = exc.error_list
         else:
             if id_number_digest(number) == user.id_number_digest:
-                problems["id_number"] = [ValidationError("委托人不能是您本人，请选择本人申请。", code=ID_MISMATCH)]
+                problems["id_number"] = [
+                    ValidationError(gettext("委托人不能是您本人，请选择本人申请。"), code=ID_MISMATCH)
+                ]
         if problems:
             raise ValidationError(problems)
         typed_name = name
         party = register_party(kind=Party.Kind.PERSON, name=name, id_type=Party.IdType.RESIDENT_ID, id_number=number)
     else:
-        raise ValidationError({"acting_as": "请选择申请身份。"})
+        raise ValidationError({"acting_as": gettext("请选择申请身份。")})
     return party, typed_name
 
 
@@ -270,7 +279,7 @@ def save_draft(
     """Keep what the applicant typed so far; only drafts (and cases asked to correct) change."""
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if locked.status != S.DRAFT:
-        raise InvalidTransition("只有草稿可以修改。")
+        raise InvalidTransition(gettext("只有草稿可以修改。"))
     fields = []
     if form_data is not None:
         # ID numbers typed into the form are stored encrypted (applications.forms_runtime).
@@ -282,7 +291,7 @@ def save_draft(
         fields.append("situation_options")
     if delivery_method is not None:
         if delivery_method not in Application.DeliveryMethod.values:
-            raise ValidationError({"delivery_method": "请选择有效的结果送达方式。"})
+            raise ValidationError({"delivery_method": gettext("请选择有效的结果送达方式。")})
         locked.delivery_method, fields = delivery_method, [*fields, "delivery_method"]
     if delivery_address is not None:
         locked.delivery_address, fields = delivery_address.strip()[:300], [*fields, "delivery_address"]
@@ -300,10 +309,10 @@ def restart_draft(*, application: Application, user: Any, clock: Clock = system_
     # Locked, and read with filter(): a double click's second request finds the draft already gone.
     locked = Application.objects.select_for_update().filter(pk=application.pk, status=S.DRAFT).first()
     if locked is None:
-        raise NotFound("未找到该草稿，或已按最新版本重新填报。")
+        raise NotFound(gettext("未找到该草稿，或已按最新版本重新填报。"))
     current = ServiceItem.objects.filter(code=locked.item.code, status=ServiceItem.Status.PUBLISHED).first()
     if current is None:
-        raise DomainError("该事项目前没有在用版本，暂不能申请。", code="item_not_current")
+        raise DomainError(gettext("该事项目前没有在用版本，暂不能申请。"), code="item_not_current")
     if current.pk == locked.item_id:
         return locked
     fresh = start_application(
@@ -345,9 +354,9 @@ def attach_material(
 ) -> SubmittedMaterial:
     """Store one uploaded file (checked by content) for a material; it replaces the previous one."""
     if application.status not in (S.DRAFT, S.CORRECTION_REQUESTED, S.SUBMITTED):
-        raise InvalidTransition("当前状态不能上传材料。")
+        raise InvalidTransition(gettext("当前状态不能上传材料。"))
     if requirement.item_id != application.item_id:
-        raise ValidationError({"requirement": "该材料不属于本事项。"})
+        raise ValidationError({"requirement": gettext("该材料不属于本事项。")})
     return _store_material(application, requirement, file, check_upload(file, allowed=DOCUMENT_KINDS).code, actor)
 
 
@@ -400,7 +409,10 @@ def pledge_problems(application: Application, *, pledged: bool, received: set[in
         return []
     names = "、".join(f"“{m.name}”" for m in missing)
     days = application.item.deferral_workdays
-    return [f"{names}可容缺后补：请签署容缺受理承诺，承诺在受理后 {days} 个工作日内补交；也可现在提交该材料。"]
+    return [
+        gettext("%(names)s可容缺后补：请签署容缺受理承诺，承诺在受理后 %(days)s 个工作日内补交；也可现在提交该材料。")
+        % {"names": names, "days": days}
+    ]
 
 
 def next_number(application: Application, *, on: dt.date) -> str:
@@ -459,12 +471,14 @@ def submit_application(
     if application.status != S.DRAFT:
         if application.status == S.SUBMITTED:  # a double click: the first submit stands
             return application
-        raise InvalidTransition(f"办件当前状态为“{application.get_status_display()}”，不能申报。")
+        raise InvalidTransition(
+            gettext("办件当前状态为“%(status)s”，不能申报。") % {"status": application.get_status_display()}
+        )
     _check_item_open(application.item, online=application.channel == Application.Channel.ONLINE, clock=clock)
     problems = validate_form_data(application.item.form_definition, decrypt_id_numbers(application.form_data))
     # Told together with everything else, so the applicant fixes the whole page at once.
     if not declaration:
-        problems["declaration"] = ["请阅读并确认承诺声明：所填信息和提交材料真实有效。"]
+        problems["declaration"] = [gettext("请阅读并确认承诺声明：所填信息和提交材料真实有效。")]
     chosen = set(commitments)
     present = set(application.materials.filter(is_current=True).values_list("requirement_id", flat=True))
     listed = required_materials(application, clock=clock)
@@ -472,13 +486,13 @@ def submit_application(
         problems["commitments"] = told
     missing = [m for m in missing_materials(application, clock=clock) if m.id not in chosen]
     if materials_to_follow and not (actor_role == Actor.CLERK and application.channel == Application.Channel.WINDOW):
-        raise PermissionDenied("只有窗口收件时可以先登记、再一次性告知补正缺少的材料。")
+        raise PermissionDenied(gettext("只有窗口收件时可以先登记、再一次性告知补正缺少的材料。"))
     if missing and not materials_to_follow:
-        problems["materials"] = [f"请上传：{m.name}" for m in missing]
+        problems["materials"] = [(gettext("请上传：%(name)s") % {"name": m.name}) for m in missing]
     if pledge := pledge_problems(application, pledged=deferral_pledged, received=chosen):
         problems["deferral_pledged"] = pledge
     if application.delivery_method == Application.DeliveryMethod.POST and not application.delivery_address:
-        problems["delivery_address"] = ["选择邮寄送达的，请填写邮寄地址。"]
+        problems["delivery_address"] = [gettext("选择邮寄送达的，请填写邮寄地址。")]
     if problems:
         raise ValidationError(problems)
     fetching.record_fetched_licences(application=application, actor=actor, clock=clock)
@@ -497,7 +511,9 @@ def submit_application(
             if deferral_pledged and deferrable_missing(application, received=chosen)
             else None,
         },
-        note="申请人已提交申请。" + ("申请人已签署告知承诺书。" if chosen else ""),
+        note=stored(gettext_noop("申请人已提交申请。申请人已签署告知承诺书。"))
+        if chosen
+        else stored(gettext_noop("申请人已提交申请。")),
         clock=clock,
     )
     sign_commitments(submitted, chosen, clock=clock)

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from applications.models import (
     Application,
@@ -23,13 +24,13 @@ def settle_fee(
 ) -> FeeAssessment:
     fee = FeeAssessment.objects.select_for_update().get(pk=fee.pk)
     if fee.status != FeeAssessment.Status.DUE:
-        raise InvalidTransition("该费用已结清。")
+        raise InvalidTransition(gettext("该费用已结清。"))
     if waiver_basis.strip():
         fee.status, fee.waiver_basis = FeeAssessment.Status.WAIVED, waiver_basis.strip()
     elif paid_reference.strip():
         fee.status, fee.payment_reference = FeeAssessment.Status.PAID, paid_reference.strip()
     else:
-        raise ValidationError({"fee": "请提供支付流水号或减免依据。"})
+        raise ValidationError({"fee": gettext("请提供支付流水号或减免依据。")})
     fee.settled_at = clock.now()
     fee.save(update_fields=["status", "waiver_basis", "payment_reference", "settled_at"])
     return fee
@@ -52,14 +53,17 @@ def pay_fee_online(
     once, and settle_fee, under its row lock, refuses the second settlement (409).
     """
     if fee.application_id != application.pk:
-        raise NotFound("未找到该收费项目。")
+        raise NotFound(gettext("未找到该收费项目。"))
     if not application.item.supports_online_payment:
-        raise DomainError("该事项不支持网上缴费，请到窗口缴费。", code="no_online_payment")
+        raise DomainError(gettext("该事项不支持网上缴费，请到窗口缴费。"), code="no_online_payment")
     if fee.status != FeeAssessment.Status.DUE:
-        raise InvalidTransition(f"该费用{fee.get_status_display()}，无需再缴。", detail={"status": fee.status})
+        raise InvalidTransition(
+            gettext("该费用%(status)s，无需再缴。") % {"status": fee.get_status_display()},
+            detail={"status": fee.status},
+        )
     receipt = get_payment_provider().pay(
         order_id=f"fee-{fee.pk}", amount_yuan=fee.amount_yuan, description=f"{application.number} {fee.name}"
     )
     if receipt.amount_yuan != fee.amount_yuan:
-        raise DomainError("支付金额与应缴金额不符，请联系窗口核对。", code="payment_mismatch")
+        raise DomainError(gettext("支付金额与应缴金额不符，请联系窗口核对。"), code="payment_mismatch")
     return settle_fee(fee=fee, actor=actor, paid_reference=receipt.reference, clock=clock)

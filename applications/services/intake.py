@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from applications import deadlines
 from applications.models import (
@@ -17,6 +18,7 @@ from applications.services.core import _new_document, _open_first_task, transiti
 from applications.services.deferrals import defer_missing
 from applications.transitions import Actor
 from portal.clock import Clock, system_clock
+from portal.stored_text import stored
 
 # --- Intake at the window ---------------------------------------------------------------------
 
@@ -49,8 +51,11 @@ def accept_application(
             "light": Application.Light.GREEN,
             "auto_accept_on": None,
         },
-        note=f"已受理，承诺办结日期 {due.due_on:%Y-%m-%d}。"
-        + ("（依据临时工作日历，发布后重新计算）" if due.is_provisional else ""),
+        note=stored(
+            gettext_noop("已受理，承诺办结日期 %(due_on)s。%(provisional)s"),
+            due_on=f"{due.due_on:%Y-%m-%d}",
+            provisional=stored(gettext_noop("（依据临时工作日历，发布后重新计算）")) if due.is_provisional else "",
+        ),
         clock=clock,
     )
     _open_first_task(application, clock)
@@ -80,7 +85,7 @@ def receive_application(
         actor_role=actor_role,
         actor=actor,
         changes={"received_on": today, "auto_accept_on": deadlines.auto_accept_date(today)},
-        note="窗口已收件，转部门受理。",
+        note=stored(gettext_noop("窗口已收件，转部门受理。")),
         clock=clock,
     )
 

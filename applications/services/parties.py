@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from applications.forms_runtime import decrypt_id_numbers, is_encrypted
 from applications.models import (
@@ -15,10 +16,11 @@ from applications.models import (
     Party,
 )
 from applications.selectors import PublicProgress, public_progress
-from portal import crypto, outbox, validators
+from portal import crypto, outbox, stored_text, validators
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, NotFound, PermissionDenied, Throttled
 from portal.idnumbers import id_number_digest, mask_id_number
+from portal.stored_text import stored
 
 # --- Parties ---------------------------------------------------------------------------------
 
@@ -50,11 +52,11 @@ def register_party(
     a stranger's online start may have written first.
     """
     if kind == Party.Kind.ORGANIZATION and id_type != Party.IdType.USCC:
-        raise ValidationError({"id_type": "法人或其他组织须以统一社会信用代码申请。"})
+        raise ValidationError({"id_type": gettext("法人或其他组织须以统一社会信用代码申请。")})
     check = ID_VALIDATORS.get(id_type)
     number = check(id_number) if check else id_number.strip().upper()
     if not check and not 5 <= len(number) <= 20:
-        raise ValidationError({"id_number": "证件号码长度不正确。"})
+        raise ValidationError({"id_number": gettext("证件号码长度不正确。")})
     if phone:
         phone = validators.validate_phone(phone)
     digest = id_number_digest(number)
@@ -95,7 +97,7 @@ def claim_application(*, user: Any, number: str, access_code: str, clock: Clock 
     from portal.services import record_audit
 
     if not user.is_real_name_verified:
-        raise PermissionDenied("认领办件前，请先完成实名认证。", code="real_name_required")
+        raise PermissionDenied(gettext("认领办件前，请先完成实名认证。"), code="real_name_required")
     number, code = number.strip()[:40], access_code.strip().upper()[:12]
     with transaction.atomic():
         # The account's row is locked while its failures are counted and a new one written, so guesses
@@ -121,9 +123,9 @@ def claim_application(*, user: Any, number: str, access_code: str, clock: Clock 
         if not throttled and not matches:
             record_audit(actor=user, action="application.claim_failed", detail={"number": number})
     if throttled:
-        raise Throttled("查询码错误次数过多，请一小时后再试，或携带身份证件到政务服务大厅办理。")
+        raise Throttled(gettext("查询码错误次数过多，请一小时后再试，或携带身份证件到政务服务大厅办理。"))
     if not matches:
-        raise NotFound("办件编号或查询码不正确，或该办件的申请人不是您本人。", code="claim_refused")
+        raise NotFound(gettext("办件编号或查询码不正确，或该办件的申请人不是您本人。"), code="claim_refused")
     assert application is not None
     with transaction.atomic():
         Application.objects.filter(pk=application.pk).update(claimed_by=user)
@@ -159,12 +161,12 @@ def look_up_progress(*, number: str, access_code: str, ip: str | None, clock: Cl
         # Audited under its own action, so hammering a locked number does not extend its lock.
         record_audit(actor=None, action=LOOKUP_THROTTLED, detail={"number": number}, ip=ip)
         raise Throttled(
-            "查询码错误次数过多，请一小时后再试，或携带受理凭证到政务服务大厅查询。", code="lookup_throttled"
+            gettext("查询码错误次数过多，请一小时后再试，或携带受理凭证到政务服务大厅查询。"), code="lookup_throttled"
         )
     progress = public_progress(number, access_code)
     if progress is None:
         record_audit(actor=None, action=LOOKUP_FAILED, detail={"number": number}, ip=ip)
-        raise NotFound("办件编号或查询码不正确，请核对受理凭证后重新输入。", code="lookup_refused")
+        raise NotFound(gettext("办件编号或查询码不正确，请核对受理凭证后重新输入。"), code="lookup_refused")
     return progress
 
 
@@ -176,14 +178,14 @@ def link_party_to_account(*, clerk: Any, id_number: str, account: Any) -> Party:
     from portal.services import record_audit
 
     if not clerk.has_role(Role.CLERK):
-        raise PermissionDenied("只有窗口工作人员可以核验身份并关联账户。")
+        raise PermissionDenied(gettext("只有窗口工作人员可以核验身份并关联账户。"))
     number = validators.validate_resident_id(id_number)
     digest = id_number_digest(number)
     if not account.is_real_name_verified or account.id_number_digest != digest:
-        raise DomainError("该账户实名认证的身份证件号码与所持身份证件不一致。", code="id_mismatch")
+        raise DomainError(gettext("该账户实名认证的身份证件号码与所持身份证件不一致。"), code="id_mismatch")
     party = Party.objects.select_for_update().filter(id_type=Party.IdType.RESIDENT_ID, id_number_digest=digest).first()
     if party is None:
-        raise NotFound("该身份证件号码名下没有办件。")
+        raise NotFound(gettext("该身份证件号码名下没有办件。"))
     party.account = account
     party.save(update_fields=["account"])
     record_audit(actor=clerk, action="party.account_linked", obj=party, detail={"account": account.pk})
@@ -215,9 +217,18 @@ def handle_identity_bound(*, message_id: int, clock: Clock = system_clock) -> in
                     payload={
                         "user_id": None,
                         "phone": phone,
-                        "title": "身份证件绑定提醒",
-                        "body": f"您的身份证件（{party.id_number_masked}）已于 {bound_at} 绑定一网通办账户。"
-                        f"如非本人操作，请致电 {settings.SERVICE_HOTLINE}。",
+                        **stored_text.payload(
+                            title=stored(gettext_noop("身份证件绑定提醒")),
+                            body=stored(
+                                gettext_noop(
+                                    "您的身份证件（%(id)s）已于 %(at)s 绑定一网通办账户。"
+                                    "如非本人操作，请致电 %(hotline)s。"
+                                ),
+                                id=party.id_number_masked,
+                                at=bound_at,
+                                hotline=settings.SERVICE_HOTLINE,
+                            ),
+                        ),
                         "link": "",
                     },
                     clock=clock,

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines
 from applications.models import (
@@ -16,9 +17,10 @@ from applications.models import (
 )
 from applications.services.core import _case_link, _locked_for, _new_document, _notify_applicant, transition
 from applications.transitions import TRANSITIONS, Actor
-from portal import outbox
+from portal import outbox, stored_text
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition
+from portal.stored_text import label, stored
 
 S = Application.Status
 
@@ -29,16 +31,16 @@ def suspend_application(
 ) -> Suspension:
     """特别程序: the clock stops (行政许可法 art. 45). A correction after acceptance is suspend_for_correction."""
     if kind == Suspension.Kind.CORRECTION:
-        raise ValidationError({"kind": "受理后补正须出具一次性告知书，列明补正材料和期限。"})
+        raise ValidationError({"kind": gettext("受理后补正须出具一次性告知书，列明补正材料和期限。")})
     if kind == Suspension.Kind.DEFERRAL:
-        raise ValidationError({"kind": "容缺材料逾期未补时由系统暂停计时。"})
+        raise ValidationError({"kind": gettext("容缺材料逾期未补时由系统暂停计时。")})
     if kind not in Suspension.Kind.values:
-        raise ValidationError({"kind": "请选择特别程序类型。"})
+        raise ValidationError({"kind": gettext("请选择特别程序类型。")})
     # Exactly the item's list, as the reviewer's form offers it: an item listing none allows none.
     if kind not in (application.item.special_procedures or []):
-        raise DomainError("该事项未设置此特别程序。")
+        raise DomainError(gettext("该事项未设置此特别程序。"))
     if not reason.strip():
-        raise ValidationError({"reason": "请写明暂停计时的原因。"})
+        raise ValidationError({"reason": gettext("请写明暂停计时的原因。")})
     today = clock.today()
     suspension = Suspension.objects.create(
         application=application,
@@ -54,7 +56,11 @@ def suspend_application(
         actor_role=Actor.REVIEWER,
         actor=actor,
         changes={"suspended_on": today},
-        note=f"{suspension.get_kind_display()}：{reason.strip()}（所需时间不计入办理时限）",
+        note=stored(
+            gettext_noop("%(kind)s：%(reason)s（所需时间不计入办理时限）"),
+            kind=label(suspension, "kind"),
+            reason=reason.strip(),
+        ),
         clock=clock,
     )
     _new_document(application, Document.Kind.SUSPENSION_NOTICE, {"suspension_id": suspension.pk}, clock)
@@ -95,9 +101,11 @@ def _end_suspension(application: Application, suspension: Suspension, *, result:
         ),
         "warn_on": deadlines.shift(application.warn_on, moved, unit),
     }
-    note = (
-        f"恢复计时，暂停 {moved} 个{'工作日' if unit == 'workday' else '自然日'}，"
-        f"承诺办结日期顺延至 {due_on:%Y-%m-%d}。"
+    note = stored(
+        gettext_noop("恢复计时，暂停 %(moved)s 个%(unit)s，承诺办结日期顺延至 %(due_on)s。"),
+        moved=moved,
+        unit=stored(gettext_noop("工作日") if unit == "workday" else gettext_noop("自然日")),
+        due_on=f"{due_on:%Y-%m-%d}",
     )
     return _Pause(changes, note, moved, unit)
 
@@ -116,14 +124,14 @@ def resume_application(
     locked = _locked_for(application, "resume", actor_role)
     suspension = locked.suspensions.filter(ended_on__isnull=True).first()
     if suspension is None or locked.status != S.SUSPENDED:
-        raise InvalidTransition("该办件未处于暂停计时状态。")
+        raise InvalidTransition(gettext("该办件未处于暂停计时状态。"))
     if suspension.kind == Suspension.Kind.CORRECTION:
         # The notice is answered by the materials it lists, not closed by the reviewer (resubmit_correction).
-        raise InvalidTransition("受理后补正的办件，在申请人提交补正材料后自动恢复计时。")
+        raise InvalidTransition(gettext("受理后补正的办件，在申请人提交补正材料后自动恢复计时。"))
     if suspension.kind == Suspension.Kind.DEFERRAL:
-        raise InvalidTransition("容缺材料逾期未补的办件，在申请人补交材料后自动恢复计时。")
+        raise InvalidTransition(gettext("容缺材料逾期未补的办件，在申请人补交材料后自动恢复计时。"))
     if not result.strip():
-        raise ValidationError({"result": "请记录特别程序的结果。"})
+        raise ValidationError({"result": gettext("请记录特别程序的结果。")})
     pause = _end_suspension(locked, suspension, result=result.strip(), clock=clock)
     moved, unit, due_on = pause.days, pause.unit, pause.changes["due_on"]
     transition(
@@ -141,9 +149,18 @@ def resume_application(
         notice = _new_document(application, Document.Kind.SUSPENSION_END_NOTICE, refs, clock)
         _notify_applicant(
             application,
-            f"{suspension.get_kind_display()}已结束",
-            f"结果：{suspension.result}。暂停计时 {moved} 个{'工作日' if unit == 'workday' else '自然日'}，"
-            f"承诺办结日期顺延至 {due_on:%Y-%m-%d}。详见《{notice.get_kind_display()}》。",
+            stored(gettext_noop("%(kind)s已结束"), kind=label(suspension, "kind")),
+            stored(
+                gettext_noop(
+                    "结果：%(result)s。暂停计时 %(moved)s 个%(unit)s，承诺办结日期顺延至 %(due_on)s。"
+                    "详见《%(notice)s》。"
+                ),
+                result=suspension.result,
+                moved=moved,
+                unit=stored(gettext_noop("工作日") if unit == "workday" else gettext_noop("自然日")),
+                due_on=f"{due_on:%Y-%m-%d}",
+                notice=label(notice, "kind"),
+            ),
             key=f"{application.pk}:document:{notice.pk}",
         )
     return application
@@ -154,13 +171,18 @@ def request_extension(
     *, application: Application, actor: Any, days: int, reason: str, clock: Clock = system_clock
 ) -> Extension:
     if application.status not in TRANSITIONS["extend"].sources:
-        raise InvalidTransition("当前状态不能申请延长。")
+        raise InvalidTransition(gettext("当前状态不能申请延长。"))
     if application.is_extended or application.extensions.filter(status=Extension.Status.REQUESTED).exists():
-        raise InvalidTransition("延长只能申请一次。")
+        raise InvalidTransition(gettext("延长只能申请一次。"))
     if not 1 <= days <= application.item.extension_days:
-        raise ValidationError({"days": f"延长期限为 1–{application.item.extension_days} 个工作日。"})
+        raise ValidationError(
+            {
+                "days": gettext("延长期限为 1–%(extension_days)s 个工作日。")
+                % {"extension_days": application.item.extension_days}
+            }
+        )
     if not reason.strip():
-        raise ValidationError({"reason": "请写明延长理由。"})
+        raise ValidationError({"reason": gettext("请写明延长理由。")})
     extension = Extension.objects.create(
         application=application, days=days, reason=reason.strip(), requested_by=actor, requested_at=clock.now()
     )
@@ -173,10 +195,24 @@ def request_extension(
             "department_id": application.department_id,
             "application_id": application.pk,
             "audience": "heads",
-            "title": f"办件 {application.number} 申请延长 {days} 个工作日，待您批准",
-            "body": f"{getattr(actor, 'real_name', '') or actor}申请将办件 {application.number}"
-            f"（{application.item.name}）的办理期限延长 {days} 个工作日，理由：{extension.reason}。"
-            "请在审查队列的部门概况中批准或不予批准。",
+            **stored_text.payload(
+                title=stored(
+                    gettext_noop("办件 %(number)s 申请延长 %(days)s 个工作日，待您批准"),
+                    number=application.number,
+                    days=days,
+                ),
+                body=stored(
+                    gettext_noop(
+                        "%(actor)s申请将办件 %(number)s（%(item)s）的办理期限延长 %(days)s 个工作日，理由：%(reason)s。"
+                        "请在审查队列的部门概况中批准或不予批准。"
+                    ),
+                    actor=getattr(actor, "real_name", "") or actor,
+                    number=application.number,
+                    item=application.item.name,
+                    days=days,
+                    reason=extension.reason,
+                ),
+            ),
             "link": _case_link(application),
         },
     )
@@ -188,7 +224,7 @@ def decide_extension(*, extension: Extension, actor: Any, approve: bool, clock: 
     """The department head approves (行政许可法 art. 42) and the applicant is told the reason."""
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
     if extension.status != Extension.Status.REQUESTED:
-        raise InvalidTransition("该延长申请已处理。")
+        raise InvalidTransition(gettext("该延长申请已处理。"))
     extension.status = Extension.Status.APPROVED if approve else Extension.Status.REJECTED
     extension.decided_by, extension.decided_at = actor, clock.now()
     extension.save(update_fields=["status", "decided_by", "decided_at"])
@@ -206,7 +242,9 @@ def decide_extension(*, extension: Extension, actor: Any, approve: bool, clock: 
                 "statutory_due_on": deadlines.shift(application.statutory_due_on, extension.days),
                 "warn_on": deadlines.shift(application.warn_on, extension.days),
             },
-            note=f"经批准延长 {extension.days} 个工作日：{extension.reason}",
+            note=stored(
+                gettext_noop("经批准延长 %(days)s 个工作日：%(reason)s"), days=extension.days, reason=extension.reason
+            ),
             clock=clock,
         )
         # The new date as of the approval: the notice is rendered later, when the date may have moved on.

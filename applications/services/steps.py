@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines
 from applications.models import Application, ReviewTask
@@ -12,6 +13,7 @@ from applications.transitions import Actor
 from catalog.models import ProcessStep
 from portal.clock import Clock, system_clock
 from portal.exceptions import InvalidTransition
+from portal.stored_text import label, stored
 
 # --- Back-office review -------------------------------------------------------------------------
 
@@ -53,9 +55,9 @@ def pass_step(*, application: Application, actor: Any, opinion: str, clock: Cloc
     current = task.step
     following = application.item.steps.filter(order__gt=current.order).order_by("order", "id").first()
     if following is None:
-        raise InvalidTransition("当前已是最后一个环节，请作出准予或不予的决定。")
+        raise InvalidTransition(gettext("当前已是最后一个环节，请作出准予或不予的决定。"))
     if not opinion.strip():
-        raise ValidationError({"opinion": "请填写审查意见。"})
+        raise ValidationError({"opinion": gettext("请填写审查意见。")})
     return _move(
         application,
         task,
@@ -64,7 +66,9 @@ def pass_step(*, application: Application, actor: Any, opinion: str, clock: Cloc
         action="pass_step",
         actor=actor,
         opinion=opinion.strip(),
-        note=f"{current.get_kind_display()}完成，转{following.get_kind_display()}。",
+        note=stored(
+            gettext_noop("%(step)s完成，转%(next)s。"), step=label(current, "kind"), next=label(following, "kind")
+        ),
         clock=clock,
     )
 
@@ -76,9 +80,9 @@ def return_step(*, application: Application, actor: Any, opinion: str, clock: Cl
     current = task.step
     previous = application.item.steps.filter(order__lt=current.order).order_by("-order", "-id").first()
     if previous is None:
-        raise InvalidTransition("当前已是第一个环节，无法退回。")
+        raise InvalidTransition(gettext("当前已是第一个环节，无法退回。"))
     if not opinion.strip():
-        raise ValidationError({"opinion": "退回须写明理由。"})
+        raise ValidationError({"opinion": gettext("退回须写明理由。")})
     return _move(
         application,
         task,
@@ -87,6 +91,6 @@ def return_step(*, application: Application, actor: Any, opinion: str, clock: Cl
         action="return_step",
         actor=actor,
         opinion=opinion.strip(),
-        note=f"退回{previous.get_kind_display()}：{opinion.strip()}",
+        note=stored(gettext_noop("退回%(step)s：%(opinion)s"), step=label(previous, "kind"), opinion=opinion.strip()),
         clock=clock,
     )

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines
 from applications.models import (
@@ -15,8 +16,9 @@ from applications.models import (
 from applications.services.core import _case_link, _new_document, transition
 from applications.services.intake import accept_application
 from applications.transitions import Actor
-from portal import outbox
+from portal import outbox, stored_text
 from portal.clock import Clock, system_clock
+from portal.stored_text import StoredText, label, stored
 
 S = Application.Status
 
@@ -30,11 +32,21 @@ def _claim(queryset: Any, batch: int, by: str) -> Iterable[Application]:
     return queryset.select_for_update(skip_locked=True).order_by(by, "pk")[:batch]
 
 
-def _light_body(application: Application, light: str) -> str:
+def _light_body(application: Application, light: str) -> StoredText:
     due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
     if light == Application.Light.RED:
-        return f"办件 {application.number}（{application.item.name}）已超过承诺办结日期 {due}，已同时告知效能监督。"
-    return f"办件 {application.number}（{application.item.name}）承诺办结日期为 {due}，即将到期，请抓紧办理。"
+        return stored(
+            gettext_noop("办件 %(number)s（%(name)s）已超过承诺办结日期 %(due)s，已同时告知效能监督。"),
+            number=application.number,
+            name=application.item.name,
+            due=due,
+        )
+    return stored(
+        gettext_noop("办件 %(number)s（%(name)s）承诺办结日期为 %(due)s，即将到期，请抓紧办理。"),
+        number=application.number,
+        name=application.item.name,
+        due=due,
+    )
 
 
 def sweep_auto_accept(*, clock: Clock = system_clock, batch: int = 20, most: int = 500) -> int:
@@ -77,7 +89,7 @@ def sweep_expired_corrections(*, clock: Clock = system_clock, batch: int = 500) 
             if application.status == S.SUSPENDED:
                 # 受理后补正: the pause ends with the case, and its review step with it.
                 ended = application.suspensions.filter(ended_on__isnull=True, kind=Suspension.Kind.CORRECTION).update(
-                    ended_on=clock.today(), result="逾期未补正，退件。"
+                    ended_on=clock.today(), result=gettext("逾期未补正，退件。")
                 )
                 if not ended:
                     continue
@@ -86,7 +98,7 @@ def sweep_expired_corrections(*, clock: Clock = system_clock, batch: int = 500) 
                 application=application,
                 action="correction_expired",
                 actor_role=Actor.SYSTEM,
-                note="补正期限已过，未收到补正材料，予以退件。",
+                note=stored(gettext_noop("补正期限已过，未收到补正材料，予以退件。")),
                 changes={"light": "", "suspended_on": None},
                 clock=clock,
             )
@@ -114,8 +126,15 @@ def sweep_lights(*, clock: Clock = system_clock, batch: int = 2000) -> int:
                     "department_id": application.department_id,
                     "application_id": application.pk,
                     "light": light,
-                    "title": f"办件 {application.number} {'即将到期' if light == 'yellow' else '已超期'}",
-                    "body": _light_body(application, light),
+                    **stored_text.payload(
+                        title=stored(
+                            gettext_noop("办件 %(number)s 即将到期")
+                            if light == "yellow"
+                            else gettext_noop("办件 %(number)s 已超期"),
+                            number=application.number,
+                        ),
+                        body=_light_body(application, light),
+                    ),
                     "link": _case_link(application),
                 },
             )
@@ -140,10 +159,18 @@ def sweep_late_certificates(*, clock: Clock = system_clock, batch: int = 500) ->
                     "department_id": application.department_id,
                     "application_id": application.pk,
                     "light": Application.Light.RED,
-                    "title": f"办件 {application.number} 逾期未送达许可证件",
-                    "body": f"办件 {application.number} 已于 {application.decided_at:%Y-%m-%d} 作出决定，"
-                    f"许可证件应于 {application.certificate_due_on:%Y-%m-%d} 前颁发、送达（行政许可法第四十四条），"
-                    "至今未送达，已同时告知效能监督。",
+                    **stored_text.payload(
+                        title=stored(gettext_noop("办件 %(number)s 逾期未送达许可证件"), number=application.number),
+                        body=stored(
+                            gettext_noop(
+                                "办件 %(number)s 已于 %(decided)s 作出决定，许可证件应于 %(due)s 前颁发、送达"
+                                "（行政许可法第四十四条），至今未送达，已同时告知效能监督。"
+                            ),
+                            number=application.number,
+                            decided=f"{application.decided_at:%Y-%m-%d}",
+                            due=f"{application.certificate_due_on:%Y-%m-%d}",
+                        ),
+                    ),
                     "link": _case_link(application),
                 },
             )
@@ -193,9 +220,24 @@ def sweep_overdue_steps(*, clock: Clock = system_clock, batch: int = 2000) -> in
                     # of the department; and the department's head.
                     "department_id": application.department_id,
                     "assignee_id": task.assignee_id,
-                    "title": f"办件 {application.number} {task.step.get_kind_display()}环节已超期",
-                    "body": f"办件 {application.number}（{application.item.name}）的{task.step.get_kind_display()}"
-                    f"环节办理期限为 {due}，已超期，请抓紧办理。办件承诺办结日期为 {case_due}。",
+                    **stored_text.payload(
+                        title=stored(
+                            gettext_noop("办件 %(number)s %(step)s环节已超期"),
+                            number=application.number,
+                            step=label(task.step, "kind"),
+                        ),
+                        body=stored(
+                            gettext_noop(
+                                "办件 %(number)s（%(item)s）的%(step)s环节办理期限为 %(due)s，已超期，请抓紧办理。"
+                                "办件承诺办结日期为 %(case_due)s。"
+                            ),
+                            number=application.number,
+                            item=application.item.name,
+                            step=label(task.step, "kind"),
+                            due=due,
+                            case_due=case_due,
+                        ),
+                    ),
                     "link": _case_link(application),
                 },
             )

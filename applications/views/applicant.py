@@ -18,6 +18,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from applications import forms, selectors, services
@@ -55,11 +56,11 @@ def _problems(exc: ValidationError) -> dict[str, list[str]]:
 
 def _file_response(file: FieldFile, download_name: str) -> FileResponse:
     if not file:
-        raise NotFound("该文件不存在。")
+        raise NotFound(gettext("该文件不存在。"))
     try:
         handle = file.open("rb")
     except FileNotFoundError:
-        raise NotFound("该文件不存在。") from None
+        raise NotFound(gettext("该文件不存在。")) from None
     return FileResponse(handle, as_attachment=True, filename=download_name)
 
 
@@ -100,12 +101,12 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     """Choose who applies; a draft is made once per form (the Idempotency-Key hidden field)."""
     user = _user(request)
     if not user.is_real_name_verified:
-        messages.info(request, "网上申请前，请先完成实名认证。")
+        messages.info(request, gettext("网上申请前，请先完成实名认证。"))
         return redirect(f"{reverse('accounts:real_name')}?{urlencode({'next': request.path})}")
     try:
         item = catalog_selectors.published_item(code)
         if not (item.accepts_on_pc or item.accepts_on_mobile):
-            raise DomainError("该事项暂不支持网上申报，请到窗口办理。", code="not_online")
+            raise DomainError(gettext("该事项暂不支持网上申报，请到窗口办理。"), code="not_online")
     except DomainError as exc:
         return render_error(request, exc)
     form = forms.StartForm(
@@ -211,7 +212,7 @@ def _error_links(
     """The error summary: each problem with the id of the input to fix it in ("" for none), in page order."""
 
     def named(name: str, message: str) -> str:
-        return message if name in message else f"{name}：{message}"
+        return message if name in message else (gettext("%(name)s：%(message)s") % {"name": name, "message": message})
 
     links = [
         (f"{f.html_id}_1" if f.is_choice_group else f.html_id, named(f.label, e)) for f in fields for e in f.errors
@@ -232,7 +233,7 @@ def _attach_uploads(request: HttpRequest, application: Application) -> dict[str,
     for requirement_id, file in forms.read_files(request.FILES, forms.MATERIAL_FILE).items():
         requirement = allowed.get(requirement_id)
         if requirement is None:
-            raise BadInput("上传的材料不在本申请的材料清单中。")
+            raise BadInput(gettext("上传的材料不在本申请的材料清单中。"))
         try:
             services.attach_material(application=application, requirement=requirement, file=file, actor=request.user)
         except ValidationError as exc:
@@ -245,7 +246,7 @@ def _submitted_instead(request: HttpRequest, pk: int) -> HttpResponse | None:
     application = applications_visible_to_applicant(request.user).filter(pk=pk).exclude(number=None).first()
     if application is None:
         return None
-    messages.info(request, f"该申请已提交，办件编号 {application.number}。")
+    messages.info(request, (gettext("该申请已提交，办件编号 %(number)s。") % {"number": application.number}))
     return redirect(_page_of(application))
 
 
@@ -270,7 +271,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
     status = 422
     try:
         if action not in ("save", "submit"):
-            raise BadInput("未知的操作。")
+            raise BadInput(gettext("未知的操作。"))
         method, address = forms.read_delivery(request.POST)
         item = application.item
         application = services.save_draft(
@@ -291,7 +292,10 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
                 commitment_signed=commitment[1],
             )
             application.refresh_from_db()
-            messages.success(request, f"申请已提交，办件编号 {application.number}。窗口预审后会通知您。")
+            messages.success(
+                request,
+                gettext("申请已提交，办件编号 %(number)s。窗口预审后会通知您。") % {"number": application.number},
+            )
             return redirect(_page_of(application))
     except ValidationError as exc:
         problems.update(_problems(exc))
@@ -302,7 +306,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
             return render_error(request, exc)
         problems["__all__"] = [exc.message]
     if not problems:
-        messages.success(request, "草稿已保存。")
+        messages.success(request, gettext("草稿已保存。"))
         return redirect(_page_of(application))
     application.refresh_from_db()
     return render(
@@ -321,7 +325,7 @@ def draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.withdraw_application(application=application, actor=request.user)
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, "草稿已删除。")
+    messages.success(request, gettext("草稿已删除。"))
     return redirect("applications:list")
 
 
@@ -334,7 +338,7 @@ def draft_restart(request: HttpRequest, pk: int) -> HttpResponse:
         fresh = services.restart_draft(application=application, user=request.user)
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, "已按最新版本生成新草稿，已填写的内容已带入，请重新选择情形并上传材料。")
+    messages.success(request, gettext("已按最新版本生成新草稿，已填写的内容已带入，请重新选择情形并上传材料。"))
     return redirect(_page_of(fresh))
 
 
@@ -345,7 +349,7 @@ def draft_material(request: HttpRequest, pk: int, material_id: int) -> HttpRespo
         application = get_draft_for(request.user, pk)
         material = application.materials.select_related("requirement").filter(pk=material_id).first()
         if material is None:
-            raise NotFound("该材料不存在。")
+            raise NotFound(gettext("该材料不存在。"))
         return _file_response(material.file, f"{material.requirement.name}.{_extension(material.file)}")
     except DomainError as exc:
         return render_error(request, exc)
@@ -381,7 +385,7 @@ def claim(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error, status = exc.message, exc.status_code
         else:
-            messages.success(request, f"已认领办件 {application.number}。")
+            messages.success(request, gettext("已认领办件 %(number)s。") % {"number": application.number})
             return redirect("applications:detail", number=application.number)
     return render(request, "applications/claim.html", {"values": values, "error": error}, status=status)
 
@@ -471,7 +475,7 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
         )
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, "申请已撤回。")
+    messages.success(request, gettext("申请已撤回。"))
     return redirect("applications:detail", number=number)
 
 
@@ -490,9 +494,9 @@ def correct(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as exc:
         return render_error(request, exc)
     if application.status == S.IN_REVIEW:  # a correction after acceptance: the review goes on
-        messages.success(request, "补正材料已提交，恢复计时，审查部门将继续审查。")
+        messages.success(request, gettext("补正材料已提交，恢复计时，审查部门将继续审查。"))
     else:
-        messages.success(request, "补正材料已提交，窗口将重新审核。")
+        messages.success(request, gettext("补正材料已提交，窗口将重新审核。"))
     return redirect("applications:detail", number=number)
 
 
@@ -509,7 +513,7 @@ def supply_deferred(request: HttpRequest, number: str, requirement_id: int) -> H
     try:
         application, role = get_application_for(request.user, number, "supply_deferred")
         if role != Actor.APPLICANT:
-            raise PermissionDenied("窗口人员请在窗口工作台登记补交的容缺材料。")
+            raise PermissionDenied(gettext("窗口人员请在窗口工作台登记补交的容缺材料。"))
         services.supply_deferred(
             application=application,
             requirement_id=requirement_id,
@@ -523,7 +527,7 @@ def supply_deferred(request: HttpRequest, number: str, requirement_id: int) -> H
         )
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, "容缺材料已补交。")
+    messages.success(request, gettext("容缺材料已补交。"))
     return redirect(_page_of(application))
 
 
@@ -534,14 +538,16 @@ def pay_fee(request: HttpRequest, number: str, fee_id: int) -> HttpResponse:
     try:
         application, _ = get_application_for(request.user, number, VIEW)
         if not is_applicant(request.user, application):
-            raise PermissionDenied("只有申请人可以在网上缴费。")
+            raise PermissionDenied(gettext("只有申请人可以在网上缴费。"))
         fee = application.fee_assessments.filter(pk=fee_id).first()
         if fee is None:
-            raise NotFound("未找到该收费项目。")
+            raise NotFound(gettext("未找到该收费项目。"))
         fee = services.pay_fee_online(application=application, fee=fee, actor=request.user)
     except DomainError as exc:
         return render_error(request, exc)
-    messages.success(request, f"缴费成功，支付流水号 {fee.payment_reference}。")
+    messages.success(
+        request, gettext("缴费成功，支付流水号 %(payment_reference)s。") % {"payment_reference": fee.payment_reference}
+    )
     return redirect("applications:detail", number=number)
 
 
@@ -553,7 +559,7 @@ def material_file(request: HttpRequest, number: str, material_id: int) -> HttpRe
         application, _ = get_application_for(request.user, number, DOWNLOAD)
         material = application.materials.select_related("requirement").filter(pk=material_id).first()
         if material is None:
-            raise NotFound("该材料不存在。")
+            raise NotFound(gettext("该材料不存在。"))
         return _file_response(material.file, f"{material.requirement.name}.{_extension(material.file)}")
     except DomainError as exc:
         return render_error(request, exc)
@@ -565,7 +571,9 @@ def proxy_letter(request: HttpRequest, number: str) -> HttpResponse:
     try:
         application, _ = get_application_for(request.user, number, DOWNLOAD)
         return _file_response(
-            application.proxy_letter, f"授权委托书-{application.number}.{_extension(application.proxy_letter)}"
+            application.proxy_letter,
+            gettext("授权委托书-%(number)s.%(extension)s")
+            % {"number": application.number, "extension": _extension(application.proxy_letter)},
         )
     except DomainError as exc:
         return render_error(request, exc)

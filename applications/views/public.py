@@ -7,6 +7,7 @@ never cached. The page shows progress only (applications.selectors.public_progre
 from axes.helpers import get_client_ip_address
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -28,9 +29,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
             # A longer value is no number or code of ours: refused rather than cut, so a cut value
             # never matches by accident. NUL and surrogates are refused before (UnsafeInputMiddleware).
             if len(number) > NUMBER_MAX_LENGTH or len(code) > CODE_MAX_LENGTH:
-                raise BadInput("办件编号或查询码过长，请核对受理凭证后重新输入。")
+                raise BadInput(gettext("办件编号或查询码过长，请核对受理凭证后重新输入。"))
             if not number.strip() or not code.strip():
-                raise BadInput("请填写办件编号和查询码。")
+                raise BadInput(gettext("请填写办件编号和查询码。"))
             progress = services.look_up_progress(
                 number=number, access_code=code, ip=get_client_ip_address(request) or None
             )

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.conf import settings
 from django.db.models import Choices
+from django.utils.translation import override
 
 DATA_DIR = Path(__file__).with_name("data")
 _SHOWN_FROM = DATA_DIR.parents[2]  # paths in messages are relative to the checkout
@@ -103,7 +105,8 @@ def money(value: Any, at: At) -> Decimal | None:
 
 def choice(choices: type[Choices]) -> Reader:
     """A choice written as the catalog shows it (its label, as in the import); returns the stored value."""
-    by_label = {str(label): value for value, label in choices.choices}
+    with override(settings.LANGUAGE_CODE):  # the data files are written in the source language
+        by_label = {str(label): value for value, label in choices.choices}
 
     def read(value: Any, at: At) -> Any:
         if value not in by_label:

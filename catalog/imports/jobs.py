@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
@@ -9,9 +10,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog import access, services
 from catalog.imports import reading
@@ -47,7 +50,7 @@ def _write_row(plan: RowPlan, actor: Any, job: ImportJob) -> ServiceItem:
         item=item,
         action=ItemEvent.Action.IMPORTED,
         actor=actor,
-        comment=f"由导入文件“{job.file_name}”第 {plan.row} 行生成",
+        comment=gettext("由导入文件“%(file_name)s”第 %(row)s 行生成") % {"file_name": job.file_name, "row": plan.row},
     )
     return item
 
@@ -71,7 +74,9 @@ def _try_write(plan: RowPlan, actor: Any, job: ImportJob, sheet: str) -> tuple[S
         return None, [problem("", exc.message)]
     except (IntegrityError, DataError) as exc:
         logger.info("import row %s of job %s hit a database constraint: %s", plan.row, job.pk, exc)
-        return None, [problem("", "该行数据与目录中已有数据冲突或不符合数据约束，请核对实施编码、时限等内容。")]
+        return None, [
+            problem("", gettext("该行数据与目录中已有数据冲突或不符合数据约束，请核对实施编码、时限等内容。"))
+        ]
 
 
 def _stored_problems(problems: list[Problem]) -> list[dict[str, Any]]:
@@ -86,10 +91,10 @@ def _job_file(job: ImportJob) -> tuple[ParsedFile, str]:
 def start_import(*, actor: Any, upload: UploadedFile) -> ImportJob:
     """Check an uploaded file and keep it as a queued job; BadInput (400) if the file is malformed."""
     if not access.is_catalog_editor(actor):
-        raise PermissionDenied("只有事项编辑人员可以导入实施清单。")
+        raise PermissionDenied(gettext("只有事项编辑人员可以导入实施清单。"))
     file_format, encoding, parsed = check_import_upload(upload)
     if parsed is not None and not parsed.rows:
-        raise file_error("文件中没有事项行，请按模板填写后重新上传。")
+        raise file_error(gettext("文件中没有事项行，请按模板填写后重新上传。"))
     upload.seek(0)
     return ImportJob.objects.create(
         created_by=actor,
@@ -123,7 +128,7 @@ def validate_import(*, job_id: int) -> ImportJob:
     try:
         parsed, _ = _job_file(job)
         if not parsed.rows:  # a large XLSX is read here for the first time
-            raise file_error("文件中没有事项行，请按模板填写后重新上传。")
+            raise file_error(gettext("文件中没有事项行，请按模板填写后重新上传。"))
         plans, problems = plan_rows(parsed, job.created_by)
         total, done = len(parsed.rows), len(parsed.rows) - len(plans)
         ImportJob.objects.filter(pk=job.pk).update(total_rows=total, processed_rows=done)
@@ -143,7 +148,9 @@ def validate_import(*, job_id: int) -> ImportJob:
         return _finish(job, ImportJob.Status.FAILED, error_message=exc.message)
     except Exception:
         _finish(
-            job, ImportJob.Status.FAILED, error_message="校验过程中出现系统错误，请稍后重新上传；如仍失败请联系管理员。"
+            job,
+            ImportJob.Status.FAILED,
+            error_message=gettext("校验过程中出现系统错误，请稍后重新上传；如仍失败请联系管理员。"),
         )
         raise
     problems.sort(key=lambda p: (p.sheet != parsed.sheet, p.sheet, p.row or 0))
@@ -163,6 +170,11 @@ def _finish(job: ImportJob, status: str, *, problems: list[Problem] | None = Non
     if problems is not None:
         fields["problems"] = _stored_problems(problems)
         fields["problem_count"] = len(problems)
+    # Labels in the preview and problems may be lazy texts (verbose names, choices): stored as text.
+    fields = {
+        k: json.loads(json.dumps(v, cls=DjangoJSONEncoder)) if isinstance(v, list | dict) else v
+        for k, v in fields.items()
+    }
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     job.refresh_from_db()
     return job
@@ -172,7 +184,7 @@ def get_import_job_for(user: Any, job_id: int) -> ImportJob:
     """A job is seen by the editor who uploaded it; to anyone else it does not exist (404)."""
     job = ImportJob.objects.filter(pk=job_id, created_by_id=getattr(user, "pk", None)).first()
     if job is None:
-        raise NotFound("未找到该导入任务，或您无权查看。")
+        raise NotFound(gettext("未找到该导入任务，或您无权查看。"))
     return job
 
 
@@ -181,11 +193,14 @@ def confirm_import(*, actor: Any, job_id: int) -> ImportJob:
     """The editor confirms a valid job; only the first confirmation counts (409 after that)."""
     job = ImportJob.objects.select_for_update().filter(pk=job_id, created_by_id=actor.pk).first()
     if job is None:
-        raise NotFound("未找到该导入任务，或您无权查看。")
+        raise NotFound(gettext("未找到该导入任务，或您无权查看。"))
     if job.status != ImportJob.Status.VALID:
         if job.status in (ImportJob.Status.IMPORTING, ImportJob.Status.IMPORTED):
-            raise InvalidTransition("该文件已确认导入，不会重复写入。")
-        raise InvalidTransition(f"该导入任务当前为“{job.get_status_display()}”，只有校验通过的文件才能确认导入。")
+            raise InvalidTransition(gettext("该文件已确认导入，不会重复写入。"))
+        raise InvalidTransition(
+            gettext("该导入任务当前为“%(status)s”，只有校验通过的文件才能确认导入。")
+            % {"status": job.get_status_display()}
+        )
     job.status = ImportJob.Status.IMPORTING
     job.confirmed_at = timezone.now()
     job.save(update_fields=["status", "confirmed_at"])
@@ -219,7 +234,7 @@ def write_import(*, job_id: int) -> ImportJob:
                             plan.row,
                             plan.name,
                             CODE,
-                            "校验后该事项已发布了新版本，确认前看到的变更已不准确，请重新上传以查看新的变更。",
+                            gettext("校验后该事项已发布了新版本，确认前看到的变更已不准确，请重新上传以查看新的变更。"),
                         )
                     )
                     continue
@@ -241,13 +256,15 @@ def write_import(*, job_id: int) -> ImportJob:
             job,
             ImportJob.Status.FAILED,
             problems=aborted.problems,
-            error_message="写入时发现问题（目录在校验后可能已有变化），没有导入任何事项。请根据问题清单修改后重新上传。",
+            error_message=gettext(
+                "写入时发现问题（目录在校验后可能已有变化），没有导入任何事项。请根据问题清单修改后重新上传。"
+            ),
         )
     except Exception:
         _finish(
             ImportJob.objects.get(pk=job_id),
             ImportJob.Status.FAILED,
-            error_message="导入过程中出现系统错误，没有导入任何事项。",
+            error_message=gettext("导入过程中出现系统错误，没有导入任何事项。"),
         )
         raise
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from catalog import access, rules, services
 from catalog.imports.cells import CellError, read_cell
@@ -114,7 +115,11 @@ def _read_children(raw: RawRow, key: str, report: _RowProblems, topics: dict[str
     child = CHILD_BY_KEY[key]
     entries = raw.children.get(key, [])
     if len(entries) > MAX_ENTRIES_PER_LIST:
-        report.add(child.sheet, f"条目过多（{len(entries)} 条），每个事项最多 {MAX_ENTRIES_PER_LIST} 条。")
+        report.add(
+            child.sheet,
+            gettext("条目过多（%(len)s 条），每个事项最多 %(MAX_ENTRIES_PER_LIST)s 条。")
+            % {"len": len(entries), "MAX_ENTRIES_PER_LIST": MAX_ENTRIES_PER_LIST},
+        )
         return []
     values_list = []
     for entry in entries:
@@ -142,39 +147,54 @@ def _plan_row(raw: RawRow, parsed: ParsedFile, lookups: Lookups, report: _RowPro
     values = raw.values
     for header, text in values.items():
         if len(text) > MAX_CELL_CHARS:
-            report.add(header, f"内容过长（{len(text)} 字），单元格最多 {MAX_CELL_CHARS} 字。")
+            report.add(
+                header,
+                gettext("内容过长（%(len)s 字），单元格最多 %(MAX_CELL_CHARS)s 字。")
+                % {"len": len(text), "MAX_CELL_CHARS": MAX_CELL_CHARS},
+            )
             return None
     # Identity: department, basic item, existing item.
     uscc = values.get(DEPARTMENT_USCC, "").strip().upper()
     department = lookups.departments.get(uscc)
     if not uscc:
-        report.add(DEPARTMENT_USCC, "此项必填。")
+        report.add(DEPARTMENT_USCC, gettext("此项必填。"))
     elif department is None:
-        report.add(DEPARTMENT_USCC, f"未找到统一社会信用代码为“{uscc}”的实施机关。")
+        report.add(DEPARTMENT_USCC, gettext("未找到统一社会信用代码为“%(uscc)s”的实施机关。") % {"uscc": uscc})
     elif department.pk not in lookups.editable_ids:
-        report.add(DEPARTMENT_USCC, f"您无权编辑“{department}”的事项，只能导入本部门（或经授权部门）的事项。")
+        report.add(
+            DEPARTMENT_USCC,
+            gettext("您无权编辑“%(department)s”的事项，只能导入本部门（或经授权部门）的事项。")
+            % {"department": department},
+        )
         department = None
     basic_code = values.get(BASIC_CODE, "").strip()
     basic_item = lookups.basic_item_for(basic_code, department) if department and basic_code else None
     if not basic_code:
-        report.add(BASIC_CODE, "此项必填。")
+        report.add(BASIC_CODE, gettext("此项必填。"))
     elif department is not None and basic_item is None:
-        report.add(BASIC_CODE, f"未找到基本编码为“{basic_code}”的基本目录事项（按实施机关所在区划及其上级查找）。")
+        report.add(
+            BASIC_CODE,
+            gettext("未找到基本编码为“%(basic_code)s”的基本目录事项（按实施机关所在区划及其上级查找）。")
+            % {"basic_code": basic_code},
+        )
     code = values.get(CODE, "").strip()
     existing = None
     if code:
         existing = lookups.published.get(code)
         owner = lookups.known_codes.get(code)
         if owner is None:
-            report.add(CODE, f"未找到实施编码为“{code}”的事项；新建事项请将实施编码留空。")
+            report.add(CODE, gettext("未找到实施编码为“%(code)s”的事项；新建事项请将实施编码留空。") % {"code": code})
         elif department is not None and owner != department.pk:
-            report.add(CODE, "实施编码对应的事项不属于本行填写的实施机关。")
+            report.add(CODE, gettext("实施编码对应的事项不属于本行填写的实施机关。"))
         elif code in lookups.open_drafts:
-            report.add(CODE, "该事项已有未发布的草稿或待审核版本，请先处理后再导入新版本。")
+            report.add(CODE, gettext("该事项已有未发布的草稿或待审核版本，请先处理后再导入新版本。"))
         elif existing is None:
-            report.add(CODE, "该事项没有已发布的版本，无法在其基础上新建草稿。")
+            report.add(CODE, gettext("该事项没有已发布的版本，无法在其基础上新建草稿。"))
         elif basic_item is not None and existing.basic_item.code != basic_item.code:
-            report.add(BASIC_CODE, f"已有事项的基本编码为“{existing.basic_item.code}”，导入不能更改基本编码。")
+            report.add(
+                BASIC_CODE,
+                gettext("已有事项的基本编码为“%(code)s”，导入不能更改基本编码。") % {"code": existing.basic_item.code},
+            )
     # Fields: only the columns the file has; a missing column keeps the existing version's value.
     spec: dict[str, Any] = {}
     for column in ITEM_COLUMNS:
@@ -210,13 +230,18 @@ def _check_material_names(spec: dict[str, Any], report: _RowProblems) -> None:
     names = [m.get("name", "") for m in spec["materials"]]
     duplicated = sorted({n for n in names if n and names.count(n) > 1})
     if duplicated:
-        report.add("材料", f"材料名称重复：{'、'.join(duplicated)}（情形按名称引用材料，名称须唯一）。")
+        report.add(
+            gettext("材料"),
+            gettext("材料名称重复：%(join)s（情形按名称引用材料，名称须唯一）。") % {"join": "、".join(duplicated)},
+        )
     for situation in spec.get("situations", []):
         for option in situation["options"]:
             for name in (*option["adds"], *option["drops"]):
                 if name not in names:
                     report.add(
-                        "情形", f"情形“{situation['question']}”的选项“{option['label']}”引用了不存在的材料“{name}”。"
+                        gettext("情形"),
+                        gettext("情形“%(question)s”的选项“%(label)s”引用了不存在的材料“%(name)s”。")
+                        % {"question": situation["question"], "label": option["label"], "name": name},
                     )
 
 
@@ -254,12 +279,18 @@ def plan_rows(parsed: ParsedFile, actor: Any) -> tuple[list[RowPlan], list[Probl
         key = raw.values.get(KEY, "").strip()
         code = raw.values.get(CODE, "").strip()
         if not key:
-            report.add(KEY, "此项必填。")
+            report.add(KEY, gettext("此项必填。"))
         elif key in seen_keys:
-            report.add(KEY, f"序号“{key}”与第 {seen_keys[key]} 行重复。")
+            report.add(
+                KEY, gettext("序号“%(key)s”与第 %(seen_keys)s 行重复。") % {"key": key, "seen_keys": seen_keys[key]}
+            )
         seen_keys.setdefault(key, raw.row)
         if code and code in seen_codes:
-            report.add(CODE, f"实施编码“{code}”与第 {seen_codes[code]} 行重复，同一事项在一个文件中只能出现一次。")
+            report.add(
+                CODE,
+                gettext("实施编码“%(code)s”与第 %(seen_codes)s 行重复，同一事项在一个文件中只能出现一次。")
+                % {"code": code, "seen_codes": seen_codes[code]},
+            )
         if code:
             seen_codes.setdefault(code, raw.row)
         plan = _plan_row(raw, parsed, lookups, report)

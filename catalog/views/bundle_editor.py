@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog import access, bundle_services, selectors
@@ -51,7 +52,7 @@ def bundle_editor_list(request: HttpRequest) -> HttpResponse:
 def bundle_editor_create(request: HttpRequest) -> HttpResponse:
     departments = access.editable_departments(request.user)
     if not departments.exists():
-        raise PermissionDenied("您没有可编辑事项的部门。")
+        raise PermissionDenied(gettext("您没有可编辑事项的部门。"))
     form = BundleForm(request.POST or None, departments=departments)
     status = 200
     if request.method == "POST":
@@ -65,7 +66,7 @@ def bundle_editor_create(request: HttpRequest) -> HttpResponse:
                 _form_errors(form, exc)
                 status = 422
             else:
-                messages.success(request, f"已创建一件事草稿，编码 {bundle.code}。")
+                messages.success(request, (gettext("已创建一件事草稿，编码 %(code)s。") % {"code": bundle.code}))
                 return redirect("catalog:bundle_editor_detail", bundle.pk)
     context = {"form": form, "bundle": None, "items": _member_choices(request)}
     return _render(request, "catalog/editor/bundle_edit.html", context, status=status)
@@ -76,7 +77,9 @@ def bundle_editor_create(request: HttpRequest) -> HttpResponse:
 def bundle_editor_edit(request: HttpRequest, pk: int) -> HttpResponse:
     bundle = access.get_bundle_for(request.user, pk, access.EDIT)
     if bundle.status != Status.DRAFT:
-        raise InvalidTransition(f"该一件事当前为“{bundle.get_status_display()}”，只有草稿可以修改。")
+        raise InvalidTransition(
+            gettext("该一件事当前为“%(status)s”，只有草稿可以修改。") % {"status": bundle.get_status_display()}
+        )
     form = BundleForm(request.POST or None, initial=BundleForm.initial_of(bundle_services.bundle_spec(bundle)))
     status = 200
     if request.method == "POST":
@@ -88,7 +91,7 @@ def bundle_editor_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 _form_errors(form, exc)
                 status = 422
             else:
-                messages.success(request, "草稿已保存。")
+                messages.success(request, gettext("草稿已保存。"))
                 return redirect("catalog:bundle_editor_detail", bundle.pk)
     context = {"form": form, "bundle": bundle, "items": _member_choices(request)}
     return _render(request, "catalog/editor/bundle_edit.html", context, status=status)
@@ -122,7 +125,7 @@ def bundle_editor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def bundle_editor_submit(request: HttpRequest, pk: int) -> HttpResponse:
     bundle = access.get_bundle_for(request.user, pk, access.EDIT)
     bundle_services.submit_bundle(actor=request.user, bundle=bundle, comment=request.POST.get("comment", "")[:2000])
-    messages.success(request, "已提交审核，等待发布审核人员处理。")
+    messages.success(request, gettext("已提交审核，等待发布审核人员处理。"))
     return redirect("catalog:bundle_editor_detail", bundle.pk)
 
 
@@ -131,7 +134,7 @@ def bundle_editor_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def bundle_editor_publish(request: HttpRequest, pk: int) -> HttpResponse:
     bundle = access.get_bundle_for(request.user, pk, access.PUBLISH)
     bundle_services.publish_bundle(actor=request.user, bundle=bundle)
-    messages.success(request, f"已发布第 {bundle.version} 版。")
+    messages.success(request, (gettext("已发布第 %(version)s 版。") % {"version": bundle.version}))
     return redirect("catalog:bundle_editor_detail", bundle.pk)
 
 
@@ -149,7 +152,7 @@ def bundle_editor_return(request: HttpRequest, pk: int) -> HttpResponse:
             raise
         form.add_error("comment", exc.message)
         return _detail(request, bundle, status=422, return_form=form)
-    messages.success(request, "已退回修改，编辑人员将看到审核意见。")
+    messages.success(request, gettext("已退回修改，编辑人员将看到审核意见。"))
     return redirect("catalog:bundle_editor_detail", bundle.pk)
 
 
@@ -158,7 +161,13 @@ def bundle_editor_return(request: HttpRequest, pk: int) -> HttpResponse:
 def bundle_editor_new_version(request: HttpRequest, pk: int) -> HttpResponse:
     bundle = access.get_bundle_for(request.user, pk, access.EDIT)
     draft = bundle_services.start_new_bundle_version(actor=request.user, bundle=bundle)
-    messages.success(request, f"已基于已发布版本创建第 {draft.version} 版草稿，成员事项已更新为当前发布版本。")
+    messages.success(
+        request,
+        (
+            gettext("已基于已发布版本创建第 %(version)s 版草稿，成员事项已更新为当前发布版本。")
+            % {"version": draft.version}
+        ),
+    )
     return redirect("catalog:bundle_editor_detail", draft.pk)
 
 
@@ -167,5 +176,7 @@ def bundle_editor_new_version(request: HttpRequest, pk: int) -> HttpResponse:
 def bundle_editor_discard(request: HttpRequest, pk: int) -> HttpResponse:
     bundle = access.get_bundle_for(request.user, pk, access.EDIT)
     bundle_services.discard_bundle_draft(actor=request.user, bundle=bundle)
-    messages.success(request, f"已放弃“{bundle.name}”第 {bundle.version} 版草稿。")
+    messages.success(
+        request, (gettext("已放弃“%(name)s”第 %(version)s 版草稿。") % {"name": bundle.name, "version": bundle.version})
+    )
     return redirect("catalog:bundle_editor_list")

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog import access, services
@@ -45,14 +46,14 @@ def catalog_staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             if not access.is_catalog_staff(request.user):
-                raise PermissionDenied("只有事项编辑和发布审核人员可以使用事项管理。")
+                raise PermissionDenied(gettext("只有事项编辑和发布审核人员可以使用事项管理。"))
             return view(request, *args, **kwargs)
         except DomainError as exc:
             return render_error(request, exc)
         except ValidationError as exc:
             # A rule failing outside a form, e.g. a draft that no longer passes when submitted.
             error = DomainError(
-                "事项内容未通过校验，请修改草稿后再提交。", detail=_messages_of(exc), code="validation_error"
+                gettext("事项内容未通过校验，请修改草稿后再提交。"), detail=_messages_of(exc), code="validation_error"
             )
             return render_error(request, error)
 
@@ -104,7 +105,7 @@ def editor_list(request: HttpRequest) -> HttpResponse:
 def editor_queue(request: HttpRequest) -> HttpResponse:
     """The publisher's queue: versions waiting for approval in the publisher's region."""
     if not access.is_catalog_publisher(request.user):
-        raise PermissionDenied("只有事项发布审核人员可以查看待审核队列。")
+        raise PermissionDenied(gettext("只有事项发布审核人员可以查看待审核队列。"))
     items = (
         access.service_items_visible_to(request.user)
         .filter(status=Status.PENDING_APPROVAL, department__in=access.publishable_departments(request.user))
@@ -133,7 +134,7 @@ def _add_rule_errors(form: Any, error: ValidationError) -> None:
 def editor_create(request: HttpRequest) -> HttpResponse:
     departments = access.editable_departments(request.user)
     if not departments.exists():
-        raise PermissionDenied("您没有可编辑事项的部门。")
+        raise PermissionDenied(gettext("您没有可编辑事项的部门。"))
     form = CreateItemForm(request.POST or None, departments=departments, initial={"visits": 1})
     status = 200
     if request.method == "POST":
@@ -150,7 +151,9 @@ def editor_create(request: HttpRequest) -> HttpResponse:
                 _add_rule_errors(form, exc)
                 status = 422
             else:
-                messages.success(request, f"已创建草稿，实施编码 {item.code}。请继续完善事项内容。")
+                messages.success(
+                    request, gettext("已创建草稿，实施编码 %(code)s。请继续完善事项内容。") % {"code": item.code}
+                )
                 return redirect("catalog:editor_edit", item.pk)
     return _render(request, "catalog/editor/create.html", {"form": form}, status=status)
 
@@ -160,7 +163,9 @@ def editor_create(request: HttpRequest) -> HttpResponse:
 def editor_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.get_service_item_for(request.user, pk, access.EDIT)
     if item.status != Status.DRAFT:
-        raise InvalidTransition(f"该事项当前为“{item.get_status_display()}”，只有草稿可以修改。")
+        raise InvalidTransition(
+            gettext("该事项当前为“%(status)s”，只有草稿可以修改。") % {"status": item.get_status_display()}
+        )
     data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
     editor = DraftEditor(item=item, spec=item_spec(item), data=data[0], files=data[1])
     status = 200
@@ -173,7 +178,7 @@ def editor_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 editor.add_rule_errors(exc)
                 status = 422
             else:
-                messages.success(request, "草稿已保存。")
+                messages.success(request, gettext("草稿已保存。"))
                 return redirect("catalog:editor_edit", item.pk)
     context = {"item": item, "editor": editor, "errors": editor.error_summary() if status != 200 else []}
     return _render(request, "catalog/editor/edit.html", context, status=status)
@@ -215,7 +220,7 @@ def editor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def editor_submit(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.get_service_item_for(request.user, pk, access.EDIT)
     services.submit_for_approval(actor=request.user, item=item, comment=request.POST.get("comment", "")[:2000])
-    messages.success(request, "已提交审核，等待发布审核人员处理。")
+    messages.success(request, gettext("已提交审核，等待发布审核人员处理。"))
     return redirect("catalog:editor_detail", item.pk)
 
 
@@ -224,7 +229,9 @@ def editor_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def editor_discard(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.get_service_item_for(request.user, pk, access.EDIT)
     services.discard_draft(actor=request.user, item=item)
-    messages.success(request, f"已放弃“{item.name}”第 {item.version} 版草稿。")
+    messages.success(
+        request, gettext("已放弃“%(name)s”第 %(version)s 版草稿。") % {"name": item.name, "version": item.version}
+    )
     return redirect("catalog:editor_list")
 
 
@@ -233,7 +240,7 @@ def editor_discard(request: HttpRequest, pk: int) -> HttpResponse:
 def editor_new_version(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.get_service_item_for(request.user, pk, access.EDIT)
     draft = services.start_new_version(actor=request.user, item=item)
-    messages.success(request, f"已基于已发布版本创建第 {draft.version} 版草稿。")
+    messages.success(request, gettext("已基于已发布版本创建第 %(version)s 版草稿。") % {"version": draft.version})
     return redirect("catalog:editor_edit", draft.pk)
 
 
@@ -242,7 +249,7 @@ def editor_new_version(request: HttpRequest, pk: int) -> HttpResponse:
 def editor_publish(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.get_service_item_for(request.user, pk, access.PUBLISH)
     services.publish_service_item(actor=request.user, item=item)
-    messages.success(request, f"已发布第 {item.version} 版。")
+    messages.success(request, gettext("已发布第 %(version)s 版。") % {"version": item.version})
     return redirect("catalog:editor_detail", item.pk)
 
 
@@ -260,7 +267,7 @@ def editor_return(request: HttpRequest, pk: int) -> HttpResponse:
             raise
         form.add_error("comment", exc.message)
         return _detail(request, item, status=422, return_form=form)
-    messages.success(request, "已退回修改，编辑人员将看到审核意见。")
+    messages.success(request, gettext("已退回修改，编辑人员将看到审核意见。"))
     return redirect("catalog:editor_detail", item.pk)
 
 
@@ -280,7 +287,7 @@ def editor_lifecycle(request: HttpRequest, pk: int) -> HttpResponse:
             for text in texts:
                 form.add_error(field if field in form.fields else None, text)
         return _detail(request, item, status=422, lifecycle_form=form)
-    messages.success(request, "事项状态已变更。")
+    messages.success(request, gettext("事项状态已变更。"))
     return redirect("catalog:editor_detail", item.pk)
 
 
@@ -319,7 +326,11 @@ def editor_history(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, "catalog/editor/history.html", {"item": item, "page": page})
 
 
-FILE_LABELS = {"result_sample": "审批结果样本", "blank_form": "空白表格", "sample": "示例样表"}
+FILE_LABELS = {
+    "result_sample": gettext_lazy("审批结果样本"),
+    "blank_form": gettext_lazy("空白表格"),
+    "sample": gettext_lazy("示例样表"),
+}
 
 
 @catalog_staff_view
@@ -327,17 +338,20 @@ def editor_file(request: HttpRequest, pk: int, field: str, material_pk: int | No
     """A blank form, sample or result sample of a version the user may see."""
     item = access.get_service_item_for(request.user, pk, access.VIEW)
     if field == "result_sample" and material_pk is None:
-        stored, title = item.result_sample, f"{item.result_name or item.name}（样本）"
+        stored, title = item.result_sample, gettext("%(value)s（样本）") % {"value": item.result_name or item.name}
     elif field in ("blank_form", "sample") and material_pk is not None:
         material = item.materials.filter(pk=material_pk).first()
         if material is None:
-            raise NotFound("未找到该材料。")
+            raise NotFound(gettext("未找到该材料。"))
         stored = getattr(material, field)
-        title = f"{material.name}（{'空白表格' if field == 'blank_form' else '示例样表'}）"
+        title = gettext("%(name)s（%(value)s）") % {
+            "name": material.name,
+            "value": gettext("空白表格") if field == "blank_form" else gettext("示例样表"),
+        }
     else:
-        raise NotFound("未找到该文件。")
+        raise NotFound(gettext("未找到该文件。"))
     if not stored or not stored.storage.exists(stored.name):
-        raise NotFound("该文件不存在或已被删除。")
+        raise NotFound(gettext("该文件不存在或已被删除。"))
     # Stored names are random (portal.uploads.RandomName): the download is named after what it is.
     filename = f"{title}{os.path.splitext(stored.name)[1].lower()}"
     return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)

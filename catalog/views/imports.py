@@ -19,6 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import access, exports, imports, selectors
@@ -39,15 +40,15 @@ PREVIEW_OPEN_ROWS = 20
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label="导入文件",
-        help_text="Excel（.xlsx）或 CSV（.csv），请使用上方的模板。",
+        label=gettext_lazy("导入文件"),
+        help_text=gettext_lazy("Excel（.xlsx）或 CSV（.csv），请使用上方的模板。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv", "aria-describedby": "id_file-help"}),
     )
 
 
 def _require_editor(request: HttpRequest) -> None:
     if not access.is_catalog_editor(request.user):
-        raise PermissionDenied("只有事项编辑人员可以导入或导出实施清单。")
+        raise PermissionDenied(gettext("只有事项编辑人员可以导入或导出实施清单。"))
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -74,7 +75,7 @@ def _enqueue(task: Any, job_id: int) -> None:
                 pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.IMPORTING]
             ).update(
                 status=ImportJob.Status.FAILED,
-                error_message="后台任务服务暂时不可用，没有导入任何事项，请稍后重新上传。",
+                error_message=gettext("后台任务服务暂时不可用，没有导入任何事项，请稍后重新上传。"),
             )
 
     transaction.on_commit(send)
@@ -172,12 +173,14 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     job = imports.get_import_job_for(request.user, job_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["工作表", "行号", "事项名称", "字段", "问题"])
+    writer.writerow([gettext("工作表"), gettext("行号"), gettext("事项名称"), gettext("字段"), gettext("问题")])
     for problem in job.problems:
         writer.writerow(
             csv_row([problem["sheet"], problem["row"] or "", problem["name"], problem["field"], problem["message"]])
         )
-    return _download(buffer.getvalue().encode("utf-8-sig"), f"导入校验报告-{job.pk}.csv", CSV_TYPE)
+    return _download(
+        buffer.getvalue().encode("utf-8-sig"), gettext("导入校验报告-%(pk)s.csv") % {"pk": job.pk}, CSV_TYPE
+    )
 
 
 @catalog_staff_view
@@ -193,7 +196,9 @@ def import_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
         return redirect("catalog:import_job", job_id=job.pk)
     job = imports.write_import(job_id=job.pk)
     if job.status == ImportJob.Status.IMPORTED:
-        messages.success(request, f"已导入 {len(job.imported_codes)} 个事项草稿，请检查后提交审核。")
+        messages.success(
+            request, gettext("已导入 %(len)s 个事项草稿，请检查后提交审核。") % {"len": len(job.imported_codes)}
+        )
         return redirect("catalog:import_job", job_id=job.pk)
     return _job_page(request, job, status=422)
 
@@ -211,9 +216,9 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
         "csv": (exports.template_csv, CSV_TYPE),
     }
     if fmt not in writers:
-        raise NotFound("没有这种格式的模板。")
+        raise NotFound(gettext("没有这种格式的模板。"))
     writer, content_type = writers[fmt]
-    return _download(writer(department, basic_item), f"实施清单导入模板.{fmt}", content_type)
+    return _download(writer(department, basic_item), gettext("实施清单导入模板.%(fmt)s") % {"fmt": fmt}, content_type)
 
 
 @catalog_staff_view
@@ -231,20 +236,24 @@ def export_download(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
     fmt = request.GET.get("format", "xlsx")
     if fmt not in ("xlsx", "csv"):
-        raise BadInput("导出格式只能是 xlsx 或 csv。")
+        raise BadInput(gettext("导出格式只能是 xlsx 或 csv。"))
     department = None
     raw_department = request.GET.get("department", "").strip()
     if raw_department:
         if not raw_department.isdigit() or len(raw_department) > 18:
-            raise NotFound("未找到该实施机关。")
+            raise NotFound(gettext("未找到该实施机关。"))
         department = Department.objects.filter(pk=int(raw_department)).first()
         if department is None:
-            raise NotFound("未找到该实施机关。")
+            raise NotFound(gettext("未找到该实施机关。"))
         if not access.can_edit_department(request.user, department):
-            raise PermissionDenied("您只能导出本部门（或经授权部门）的事项。")
+            raise PermissionDenied(gettext("您只能导出本部门（或经授权部门）的事项。"))
     items = exports.exportable_items(request.user, department)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = f"实施清单-{department.name if department else '全部'}-{stamp}.{fmt}"
+    name = gettext("实施清单-%(value)s-%(stamp)s.%(fmt)s") % {
+        "value": department.name if department else gettext("全部"),
+        "stamp": stamp,
+        "fmt": fmt,
+    }
     if fmt == "csv":
         return _download(exports.export_items_csv(items), name, CSV_TYPE)
     return _download(exports.export_items_xlsx(items), name, XLSX_TYPE)

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog import bundles, selectors
@@ -25,8 +26,8 @@ from portal.pdf import qr_png_data_uri, render_pdf
 
 PAGE_SIZE = 20
 SITUATION_PARAM = re.compile(r"s[0-9]{1,18}")
-SERVICE_OBJECT_FILTERS = {"person": "自然人", "organisation": "法人及其他组织"}
-FILE_KINDS = {"blank": ("blank_form", "空白表格"), "sample": ("sample", "示例样表")}
+SERVICE_OBJECT_FILTERS = {"person": gettext_lazy("自然人"), "organisation": gettext_lazy("法人及其他组织")}
+FILE_KINDS = {"blank": ("blank_form", gettext_lazy("空白表格")), "sample": ("sample", gettext_lazy("示例样表"))}
 GUIDE_PDF_CACHE_SECONDS = 3600
 # The visitor's own region (办事地区), remembered in a cookie so it works before sign-in.
 REGION_COOKIE = "region"
@@ -133,7 +134,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def topic(request: HttpRequest, code: str) -> HttpResponse:
     found = selectors.topic_by_code(code)
     if found is None:
-        raise NotFound("未找到该主题。")
+        raise NotFound(gettext("未找到该主题。"))
     page = _paginate(request, selectors.search_published_items(topic=found).only(*selectors.ITEM_LIST_FIELDS))
     questionnaire = found.questionnaire if not bundles.questionnaire_problems(found.questionnaire) else []
     answers = _answers(request.GET, questionnaire)
@@ -282,9 +283,9 @@ def guide_pdf(request: HttpRequest, code: str) -> HttpResponse:
     if pdf is None:
         online_url = request.build_absolute_uri(item.get_absolute_url() + (f"?{query}" if query else ""))
         context |= {
-            "document_title": "办事指南",
+            "document_title": gettext("办事指南"),
             "issuing_body": item.department.name,
-            "document_number": f"实施编码：{item.code}",
+            "document_number": gettext("实施编码：%(code)s") % {"code": item.code},
             "online_guide_url": online_url,
             "qr_data_uri": qr_png_data_uri(online_url),
             "generated_on": today,
@@ -303,11 +304,11 @@ def guide_pdf(request: HttpRequest, code: str) -> HttpResponse:
 
 def _file_response(file: FieldFile, download_name: str) -> HttpResponse:
     if not file:
-        raise NotFound("该文件不存在。")
+        raise NotFound(gettext("该文件不存在。"))
     try:
         handle = file.open("rb")
     except (FileNotFoundError, IsADirectoryError):
-        raise NotFound("该文件不存在。") from None
+        raise NotFound(gettext("该文件不存在。")) from None
     # FileResponse sets Content-Type from the extension and an RFC 5987 filename.
     return FileResponse(handle, as_attachment=True, filename=download_name)
 
@@ -316,11 +317,15 @@ def _file_response(file: FieldFile, download_name: str) -> HttpResponse:
 @_renders_domain_errors
 def material_file(request: HttpRequest, code: str, material_id: int, kind: str) -> HttpResponse:
     if kind not in FILE_KINDS or material_id > selectors.MAX_ID:
-        raise NotFound("该文件不存在。")
+        raise NotFound(gettext("该文件不存在。"))
     field_name, label = FILE_KINDS[kind]
     material = selectors.published_material(code, material_id)
     file: FieldFile = getattr(material, field_name)
-    return _file_response(file, f"{material.name}（{label}）{PurePath(file.name or '').suffix.lower()}")
+    return _file_response(
+        file,
+        gettext("%(name)s（%(label)s）%(lower)s")
+        % {"name": material.name, "label": label, "lower": PurePath(file.name or "").suffix.lower()},
+    )
 
 
 @require_safe
@@ -328,7 +333,11 @@ def material_file(request: HttpRequest, code: str, material_id: int, kind: str) 
 def result_sample(request: HttpRequest, code: str) -> HttpResponse:
     item = selectors.published_item(code)
     file = item.result_sample
-    return _file_response(file, f"{item.result_name or item.name}（样本）{PurePath(file.name or '').suffix.lower()}")
+    return _file_response(
+        file,
+        gettext("%(value)s（样本）%(lower)s")
+        % {"value": item.result_name or item.name, "lower": PurePath(file.name or "").suffix.lower()},
+    )
 
 
 def my_region_of(request: HttpRequest) -> Region | None:

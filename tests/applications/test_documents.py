@@ -219,7 +219,7 @@ def test_each_kind_renders_a_chinese_pdf_with_embedded_cjk_fonts(submitted, kind
     pdf = documents.render_document(document)
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf, tmp_path)
-    assert K(kind).label in text
+    assert str(K(kind).label) in text
     assert submitted.number in text
     assert submitted.department.name in text
     assert "扫码核验" in text and "（印章）" in text

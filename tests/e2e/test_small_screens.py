@@ -119,6 +119,13 @@ def test_lists_and_the_case_page_fit_a_phone_and_the_heads_queue_fits_a_desktop(
     desk.goto("/review/")
     expect(desk.get_by_role("button", name="分配").first).to_be_visible()
     assert_no_sideways_scroll(desk, "1280-head-queue")
+    # The same queue in English: longer words, still no sideways scroll.
+    desk.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    desk.goto("/review/")
+    expect(desk.get_by_role("button", name="Assign").first).to_be_visible()
+    desk.screenshot(path="var/screenshots/1280-head-queue-en.png", full_page=True)
+    assert_no_sideways_scroll(desk, "1280-head-queue-en")
+    desk.context.clear_cookies(name="django_language")
     desk.goto("/items/")
     expect(desk.get_by_label("实施机关")).to_be_visible()
     expect(desk.locator("details.filter-toggle > summary")).to_be_hidden()

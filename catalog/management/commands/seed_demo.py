@@ -32,5 +32,5 @@ class Command(BaseCommand):
             report.created["account"] += len(create_demo_accounts())
         self.stdout.write(report.summary())
         published = ServiceItem.objects.filter(status=ServiceItem.Status.PUBLISHED)
-        types = sorted({ItemType(t).label for t in published.values_list("item_type", flat=True).distinct()})
+        types = sorted({str(ItemType(t).label) for t in published.values_list("item_type", flat=True).distinct()})
         self.stdout.write(f"已发布事项共 {published.count()} 项，覆盖 {len(types)} 类：{'、'.join(types)}。")

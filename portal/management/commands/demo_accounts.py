@@ -21,7 +21,7 @@ class Command(BaseCommand):
         labels = dict(Role.choices)
         self.stdout.write(f"演示账户（密码均为 {DEMO_PASSWORD}）：")
         for user in users:
-            roles = "、".join(labels.get(group.name, group.name) for group in user.groups.all()) or "无角色"
+            roles = "、".join(str(labels.get(group.name, group.name)) for group in user.groups.all()) or "无角色"
             line = f"  {user.username:<20} {DEMO_PASSWORD}  {user.real_name or '-':<6} {roles}"
             if user.is_portal_staff:
                 line += f"  （动态验证码：python manage.py demo_totp {user.username}）"
