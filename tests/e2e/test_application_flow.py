@@ -71,7 +71,7 @@ def test_a_citizen_applies_corrects_and_collects_her_licence(world, browser, liv
     citizen.get_by_role("checkbox", name=re.compile("本人承诺")).check()
     shoot(citizen, "flow-02-citizen-draft")
     citizen.get_by_role("button", name="提交申请").click()
-    expect(status_of(citizen)).to_have_text(S.SUBMITTED.label)
+    expect(status_of(citizen)).to_have_text(str(S.SUBMITTED.label))
     number = Application.objects.get(applicant_user=world.citizen).number
     expect(citizen.get_by_text(number).first).to_be_visible()
     shoot(citizen, "flow-03-citizen-submitted")
@@ -91,13 +91,13 @@ def test_a_citizen_applies_corrects_and_collects_her_licence(world, browser, liv
 
     # --- The citizen sees what is asked of her and replaces exactly that material.
     citizen.reload()
-    expect(status_of(citizen)).to_have_text(S.CORRECTION_REQUESTED.label)
+    expect(status_of(citizen)).to_have_text(str(S.CORRECTION_REQUESTED.label))
     expect(citizen.get_by_role("heading", name="补正材料")).to_be_visible()
     expect(citizen.get_by_text("平面图未标注功能分区和面积").first).to_be_visible()
     shoot(citizen, "flow-06-citizen-correction-asked")
     citizen.get_by_label(FLOOR_PLAN).set_input_files(pdf_file(tmp_path, "平面图（修改）.pdf"))
     citizen.get_by_role("button", name="提交补正材料").click()
-    expect(status_of(citizen)).to_have_text(S.SUBMITTED.label)
+    expect(status_of(citizen)).to_have_text(str(S.SUBMITTED.label))
 
     # --- The clerk accepts (收件即受理): the clock starts, the handle task opens.
     clerk.goto(f"/hall/cases/{number}/")
@@ -126,7 +126,7 @@ def test_a_citizen_applies_corrects_and_collects_her_licence(world, browser, liv
     approver.get_by_role("textbox", name="理由").fill("经审查，申请符合公共场所卫生许可条件。")
     shoot(approver, "flow-10-approver-decide")
     approver.get_by_role("button", name="提交决定").click()
-    expect(approver.get_by_text(S.DECIDED.label).first).to_be_visible()
+    expect(approver.get_by_text(str(S.DECIDED.label)).first).to_be_visible()
     assert Application.objects.get(number=number).status == S.DECIDED
 
     # --- The clerk hands the licence over at the window after checking her ID.
@@ -139,15 +139,15 @@ def test_a_citizen_applies_corrects_and_collects_her_licence(world, browser, liv
     clerk.get_by_label("领取人身份证件号码").fill(ALICE_ID)
     shoot(clerk, "flow-12-clerk-deliver")
     clerk.get_by_role("button", name="确认出件").click()
-    expect(clerk.get_by_text(S.CONCLUDED.label).first).to_be_visible()
+    expect(clerk.get_by_text(str(S.CONCLUDED.label)).first).to_be_visible()
 
     # --- The citizen: her case is concluded, granted, with the steps meant for her on the timeline.
     citizen.goto("/applications/")
     shoot(citizen, "flow-13-citizen-list")
     row = citizen.get_by_role("row").filter(has_text=number)
-    expect(row.get_by_text(S.CONCLUDED.label)).to_be_visible()
+    expect(row.get_by_text(str(S.CONCLUDED.label))).to_be_visible()
     row.get_by_role("link", name=number).click()
-    expect(status_of(citizen)).to_have_text(S.CONCLUDED.label)
+    expect(status_of(citizen)).to_have_text(str(S.CONCLUDED.label))
     expect(citizen.get_by_text("（准予）")).to_be_visible()
     shoot(citizen, "flow-14-citizen-concluded")
     # Internal opinions stay internal (DOMAIN: the applicant's timeline).

@@ -40,7 +40,7 @@ def test_a_citizen_signs_a_commitment_and_the_department_checks_it(world, browse
     citizen.get_by_role("checkbox", name=re.compile("本人承诺：所填信息")).check()
     shoot(citizen, "commitment-01-citizen-draft")
     citizen.get_by_role("button", name="提交申请").click()
-    expect(citizen.locator(".status").first).to_have_text(Application.Status.SUBMITTED.label)
+    expect(citizen.locator(".status").first).to_have_text(str(Application.Status.SUBMITTED.label))
     text = fetch_pdf(citizen, re.compile("告知承诺书"), tmp_path, "commitment-02-pdf")
     assert "经营场所平面图" in text and "第六十九条" in text
 

@@ -97,7 +97,7 @@ def test_a_site_inspection_stops_the_clock_and_moves_the_promised_date(world, ac
     shoot(reviewer, "special-1-start-inspection")
     reviewer.get_by_role("button", name="启动特别程序").click()
     expect(reviewer.get_by_text("已启动特别程序").first).to_be_visible()
-    expect(reviewer.get_by_text(S.SUSPENDED.label).first).to_be_visible()
+    expect(reviewer.get_by_text(str(S.SUSPENDED.label)).first).to_be_visible()
     assert shown_due_date(reviewer).startswith(f"{old_due:%Y-%m-%d}")
     shoot(reviewer, "special-2-suspended")
 
@@ -115,7 +115,7 @@ def test_a_site_inspection_stops_the_clock_and_moves_the_promised_date(world, ac
     reviewer.get_by_role("textbox", name="特别程序结果").fill("经现场勘验，经营场所布局和卫生设施符合要求。")
     reviewer.get_by_role("button", name="记录结果并恢复计时").click()
     expect(reviewer.get_by_text("特别程序已结束，恢复计时").first).to_be_visible()
-    expect(reviewer.get_by_text(S.IN_REVIEW.label).first).to_be_visible()
+    expect(reviewer.get_by_text(str(S.IN_REVIEW.label)).first).to_be_visible()
     assert shown_due_date(reviewer).startswith(f"{new_due:%Y-%m-%d}")
     shoot(reviewer, "special-3-resumed")
     accepted.refresh_from_db()
