@@ -8,6 +8,9 @@ PDF (PAdES, pyHanko) with the key from the environment, so the signing time is t
 keeps the file with its SHA-256, which the public verification page shows. A download that comes before
 the worker renders it itself (the same code under the same row lock). Every later download serves those
 same bytes, so the hash a third party checks never changes.
+
+Kept in one module: issuing, snapshotting, rendering, signing and serving one document is one
+lifecycle whose invariants (same bytes, same hash, signed at issue) are easiest to check side by side.
 """
 
 import contextlib

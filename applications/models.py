@@ -4,6 +4,9 @@ The state table of DOMAIN.md ("The application lifecycle") lives in applications
 data; every change of ``Application.status`` goes through ``applications.services.transition``.
 Bundles (一件事) will group several applications under one parent: nothing here assumes a case has
 exactly one department beyond ``item``.
+
+Kept in one module: the case and the rows that only exist with it (parties, materials, events, tasks,
+suspensions, documents) are one aggregate; bundles and licences have their own modules.
 """
 
 from typing import Any

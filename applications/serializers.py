@@ -5,6 +5,9 @@ The rules of a case (a complete form, the required materials, the state table, h
 are not repeated here: applications.services checks them and the API handler turns them into 422
 or 409. ID numbers leave the API only masked (个人信息保护法): the party's masked column, and the
 masked form of any ID number typed into the item's form.
+
+Kept in one module: the input and output shapes of the applicant's API, one small class per operation,
+kept beside each other so a field's input check and its output form are read together.
 """
 
 import re

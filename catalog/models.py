@@ -4,6 +4,10 @@ Three layers (DOMAIN.md, "The catalog"): BasicItem (what may exist, by law) → 
 implements it, where, how; versioned rows sharing a stable ``code``) → the guide (a view of a
 published ServiceItem). Every child row (materials, situations, steps, fees, FAQ) belongs to one
 version, so a published version never changes under an application filed on it.
+
+Kept in one module: the version tree (a ServiceItem and its ~15 kinds of child rows, the bundles that pin
+versions) is one schema whose tables point at each other; read together, one screen shows what a
+version holds, and a package would only split the foreign keys from what they point at.
 """
 
 from django.conf import settings

@@ -1,4 +1,9 @@
-"""Every write about accounts, organisations and the audit trail (STYLE.md rule 1)."""
+"""Every write about accounts, organisations and the audit trail (STYLE.md rule 1).
+
+Kept in one module: accounts, organisations, agents and the audit trail are written together (an agent's
+confirmation writes the account, the party and the audit row in one transaction) and share the same
+locking and audit helpers.
+"""
 
 import datetime as dt
 import hashlib

@@ -5,6 +5,9 @@ case) → one service → redirect or render. Another department's case or task 
 whose action the user may not take is 403 (a task assigned to someone else, a handler approving their
 own case, a chief representative on an item that is not immediate); a state that does not allow the
 action is 409; a rule the input breaks is 422 with the case page shown again. Actions are POST only.
+
+Kept in one module: one small view per back-office action, each the same parse → authorise → service
+shape; the ratings, rectifications, problems and supervision pages already have their own modules.
 """
 
 from collections.abc import Callable

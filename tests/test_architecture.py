@@ -155,3 +155,17 @@ def later():
 """
     modules = {"a.b", "a.b.c", "p.sibling", "p.other", "z.y", "p.here"}
     assert _imported("p.here", source, modules=modules) == {"a.b", "a.b.c", "p.sibling", "p.other", "z.y"}
+
+
+# A module past this many lines becomes a package by capability, unless its docstring says why not in
+# a paragraph starting "Kept in one module" (docs/architecture.md, "Floors").
+MAX_LINES = 600
+
+
+def test_long_modules_say_why_they_stay_whole():
+    unexplained = []
+    for module, path in sorted(MODULES.items()):
+        source = path.read_text(encoding="utf-8")
+        if source.count("\n") > MAX_LINES and "Kept in one module" not in (ast.get_docstring(ast.parse(source)) or ""):
+            unexplained.append(f"{module} ({source.count(chr(10))} lines)")
+    assert unexplained == []

@@ -3,6 +3,10 @@
 Every change of a case goes through applications.services (受办分离: the window takes in and hands
 over, the department decides); this module adds what only the window knows — which window, which
 clerk, which authorisation, what paper was received, who collected the result.
+
+Kept in one module: every function here is one step a clerk takes on one case at one window, and they
+share the window's own checks (authorisation, assignment, the hall); the case rules themselves are in
+applications.services, so a split would cut the clerk's sequence into files without separating concerns.
 """
 
 import hashlib

@@ -4,6 +4,9 @@ Each view: parse → authorise (applications.access.get_application_for, the one
 case) → one service or selector → render. What a clerk may not see is 404 (hall B's cases for a
 clerk of hall A); a workbench page for someone who is not a clerk is 403; a state that does not
 allow the action is 409; a rule the input breaks is 422 with the form shown again.
+
+Kept in one module: one small view per window action, each the same parse → authorise → service →
+render shape, in the order a clerk meets them.
 """
 
 from collections.abc import Callable
