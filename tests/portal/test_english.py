@@ -288,12 +288,17 @@ class TestEnglishForEveryRole:
         walk(english("demo_publisher"), [reverse("catalog:editor_queue"), reverse("catalog:editor_list")], demo)
 
     def test_the_supervisor(self, english, demo):
-        from applications.models import CreditRecord
+        from applications.models import Commitment, CreditRecord
 
         case = _case()
+        requirement = case.item.materials.order_by("pk").first()
+        commitment = Commitment.objects.create(
+            application=case, requirement=requirement, text="承诺", signed_at=case.created_at
+        )
         CreditRecord.objects.create(
             party=case.party,
             application=case,
+            commitment=commitment,
             subject_name=case.applicant_name,
             reason="虚假承诺",
             recorded_at=case.created_at,
