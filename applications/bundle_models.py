@@ -6,6 +6,7 @@ rules they serve are in applications/services/bundles.py.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from portal.uploads import RandomName
 
@@ -15,8 +16,8 @@ class BundleApplication(models.Model):
     submitted; then the parent of its member cases (``parts``), which carry everything else."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        SUBMITTED = "submitted", "已申报"
+        DRAFT = "draft", gettext_lazy("草稿")
+        SUBMITTED = "submitted", gettext_lazy("已申报")
 
     bundle = models.ForeignKey(
         "catalog.Bundle", verbose_name="一件事（申请时版本）", on_delete=models.PROTECT, related_name="applications"
@@ -50,9 +51,9 @@ class BundlePart(models.Model):
     """One member of a submitted bundle application: its case, and whether it has been started."""
 
     class State(models.TextChoices):
-        WAITING = "waiting", "等待前序事项"
-        STARTED = "started", "已申报"
-        BLOCKED = "blocked", "未启动"
+        WAITING = "waiting", gettext_lazy("等待前序事项")
+        STARTED = "started", gettext_lazy("已申报")
+        BLOCKED = "blocked", gettext_lazy("未启动")
 
     bundle_application = models.ForeignKey(BundleApplication, on_delete=models.CASCADE, related_name="parts")
     member = models.ForeignKey("catalog.BundleMember", on_delete=models.PROTECT, related_name="+")
@@ -62,6 +63,7 @@ class BundlePart(models.Model):
     state = models.CharField("启动状态", max_length=10, choices=State.choices, default=State.WAITING)
     # Why a part was not started (a prerequisite denied), told to the applicant.
     note = models.TextField("说明", blank=True)
+    note_text = models.JSONField(default=dict, blank=True)  # the note as a stored text (portal/stored_text.py)
     started_at = models.DateTimeField("申报时间", null=True, blank=True)
 
     class Meta:

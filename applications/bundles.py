@@ -19,12 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from applications.models import Application, BundleApplication, BundlePart, TimelineEvent
+from applications.transitions import TRANSITIONS
+from portal import stored_text
 
 S = Application.Status
 DONE = (S.DECIDED, S.CONCLUDED, S.REFUSED, S.WITHDRAWN, S.RETURNED)
-JOINED_DELIVERY_RULE = "统一出件：各事项全部办结后，办理结果一并送达；已作出决定的事项在此之前显示“待统一出件”。"
+JOINED_DELIVERY_RULE = gettext_lazy(
+    "统一出件：各事项全部办结后，办理结果一并送达；已作出决定的事项在此之前显示“待统一出件”。"
+)
 
 
 def is_done(part: BundlePart) -> bool:
@@ -50,7 +55,11 @@ def delivery_held(application: Application) -> str:
     pending = [p.member.item.name for p in parts_of(part.bundle_application) if p.pk != part.pk and not is_done(p)]
     if not pending:
         return ""
-    return f"本件属于一件事，统一出件：{'、'.join(pending)}尚未办结，办结后一并出件。"
+    return gettext("本件属于一件事，统一出件：%(pending)s尚未办结，办结后一并出件。") % {"pending": _listed(pending)}
+
+
+def _listed(names: list[str]) -> str:
+    return stored_text.render(stored_text.listed(list(names)))
 
 
 @dataclass
@@ -69,21 +78,24 @@ class PartView:
 def _meaning(part: BundlePart, needed_by: list[str], needs: list[str]) -> str:
     """What this part's state means for the rest of the bundle, in the applicant's words."""
     application = part.application
-    later = f"需要其结果的{'、'.join(needed_by)}" if needed_by else ""
+    later = gettext("需要其结果的%(names)s") % {"names": _listed(needed_by)} if needed_by else ""
     if part.state == BundlePart.State.BLOCKED:
-        return part.note
+        return stored_text.shown(part.note_text, part.note)
     if part.state == BundlePart.State.WAITING:
-        waits_for = "、".join(f"“{name}”" for name in needs) or "前一阶段的事项"
-        return f"等待{waits_for}办结后自动申报，无需再次提交。"
+        waits_for = stored_text.render(stored_text.quoted(needs)) if needs else gettext("前一阶段的事项")
+        return gettext("等待%(waits_for)s办结后自动申报，无需再次提交。") % {"waits_for": waits_for}
     if application.status == S.CORRECTION_REQUESTED or (
         application.status == S.SUSPENDED and application.correction_due_on
     ):
-        rest = f"；{later}待本事项办结后启动" if later else ""
-        return f"本事项需要补正，请按一次性告知书补正；其他事项照常办理{rest}。"
+        if later:
+            return gettext("本事项需要补正，请按一次性告知书补正；其他事项照常办理；%(later)s待本事项办结后启动。") % {
+                "later": later
+            }
+        return gettext("本事项需要补正，请按一次性告知书补正；其他事项照常办理。")
     if application.status in DONE and not is_granted(part):
         if later:
-            return f"本事项未获准予，{later}不再启动；其他事项照常办理，办结后统一出件。"
-        return "本事项未获准予；其他事项照常办理，办结后统一出件。"
+            return gettext("本事项未获准予，%(later)s不再启动；其他事项照常办理，办结后统一出件。") % {"later": later}
+        return gettext("本事项未获准予；其他事项照常办理，办结后统一出件。")
     return ""
 
 
@@ -99,7 +111,7 @@ def overview(bundle_application: BundleApplication) -> dict[str, Any]:
         if part.state == BundlePart.State.STARTED:
             status = application.get_status_display()
             if application.status == S.DECIDED:
-                status = f"{application.get_outcome_display()}，待统一出件"
+                status = gettext("%(outcome)s，待统一出件") % {"outcome": application.get_outcome_display()}
         else:
             status = part.get_state_display()
         views.append(
@@ -115,13 +127,22 @@ def overview(bundle_application: BundleApplication) -> dict[str, Any]:
                 needed_by=needed_by,
             )
         )
-    timeline = (
+    events = (
         TimelineEvent.objects.filter(application__bundle_part__bundle_application=bundle_application)
         .filter(is_visible_to_applicant=True)
         .exclude(action="start")
         .select_related("application__item")
         .order_by("at", "id")
     )
+    timeline = [
+        {
+            "at": e.at,
+            "item": e.application.item.name,
+            "note": stored_text.shown(e.data.get("note_text"), e.note)
+            or (TRANSITIONS[e.action].label if e.action in TRANSITIONS else e.action),
+        }
+        for e in events
+    ]
     return {
         "bundle_application": bundle_application,
         "parts": views,
@@ -135,7 +156,7 @@ def delivery_state(parts: list[BundlePart]) -> str:
     if not parts:
         return ""
     if not all(is_done(p) for p in parts):
-        return "办理中"
+        return gettext("办理中")
     if any(p.application.status == S.DECIDED for p in parts):
-        return "待统一出件"
-    return "已统一出件"
+        return gettext("待统一出件")
+    return gettext("已统一出件")

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
 from applications.models import Application, ReviewTask
@@ -177,7 +178,7 @@ class DeadlineSignal:
         words = {"green": gettext("绿灯"), "yellow": gettext("黄灯"), "red": gettext("红灯")}
 
         def part(name: str, light: str, due_on: dt.date | None) -> str:
-            date = f"{due_on:%Y-%m-%d}" if due_on else "—"
+            date = date_format(due_on, "SHORT_DATE_FORMAT") if due_on else "—"
             return (
                 (gettext("%(name)s %(date)s（%(words)s）") % {"name": name, "date": date, "words": words[light]})
                 if light in words

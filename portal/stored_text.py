@@ -10,13 +10,16 @@ a page renders those in the reader's language:
     event.data["note_text"] = note             # {"text": "退回%(step)s：%(opinion)s", "params": {...}}
     stored_text.render(note)                   # in English: Returned to first review: 材料不全
 
-A parameter is a plain value (a number, a date as text, what a person typed: shown as written), a lazy
-label (a choice's label: stored by its msgid, translated too) or another stored text.
+A parameter is a plain value (a number, what a person typed: shown as written), a day (``day(d)``:
+shown in the reader's date format), a lazy label (a choice's label: stored by its msgid, translated
+too) or another stored text.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop, override
 
@@ -28,9 +31,16 @@ def stored(msgid: str, **params: Any) -> StoredText:
     return {"text": str(msgid), "params": {name: _param(value) for name, value in params.items()}}
 
 
+def day(value: dt.date) -> dict[str, str]:
+    """A date as a parameter: kept as ISO, shown in the reader's format (2026年12月2日, Dec. 2, 2026)."""
+    return {"date": value.isoformat()}
+
+
 def _param(value: Any) -> Any:
-    if isinstance(value, dict) and "text" in value:
+    if isinstance(value, dict) and ("text" in value or "date" in value):
         return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return day(value)
     if isinstance(value, Promise):  # a lazy label: its msgid, so that it is translated on display too
         with override(settings.LANGUAGE_CODE):
             return {"text": str(value), "params": {}}
@@ -47,9 +57,20 @@ def render(value: Any) -> str:
     """The text in the active language (a plain string is shown as it was stored)."""
     if not is_stored(value):
         return "" if value is None else str(value)
-    params = {name: render(param) if is_stored(param) else param for name, param in value.get("params", {}).items()}
+    params = {name: _shown_param(param) for name, param in value.get("params", {}).items()}
     text = gettext(value["text"]) if value["text"] else ""
     return text % params if params else text
+
+
+def _shown_param(param: Any) -> Any:
+    if is_stored(param):
+        return render(param)
+    if isinstance(param, dict) and isinstance(param.get("date"), str):
+        try:
+            return date_format(dt.date.fromisoformat(param["date"]))
+        except ValueError:
+            return param["date"]
+    return param
 
 
 def source(value: Any) -> str:
@@ -71,6 +92,21 @@ def listed(texts: list[Any]) -> Any:
     for text in reversed(texts[:-1]):
         out = stored(gettext_noop("%(first)s、%(rest)s"), first=text, rest=out)
     return out
+
+
+def joined(texts: list[Any]) -> Any:
+    """Sentences (stored or plain) one after the other, as one text (no separator: each ends itself)."""
+    if not texts:
+        return ""
+    out = texts[-1]
+    for text in reversed(texts[:-1]):
+        out = stored(gettext_noop("%(first)s%(rest)s"), first=text, rest=out)
+    return out
+
+
+def quoted(names: list[str]) -> Any:
+    """Names (data, as written) each in quotation marks, listed: “出生医学证明”、“户口簿”."""
+    return listed([stored(gettext_noop("“%(name)s”"), name=name) for name in names])
 
 
 def payload(**texts: Any) -> dict[str, Any]:

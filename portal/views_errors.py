@@ -64,7 +64,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response: HttpResponse = JsonResponse(error_body(code, message), status=status)
     else:
         # No request passed: the context processors (user, counts, unread notices) stay out.
-        context = {"message": message, "PORTAL_NAME": settings.PORTAL_NAME, "SERVICE_HOTLINE": settings.SERVICE_HOTLINE}
+        context = {
+            "message": message,
+            "PORTAL_NAME": _(settings.PORTAL_NAME),
+            "SERVICE_HOTLINE": settings.SERVICE_HOTLINE,
+        }
         response = HttpResponse(loader.get_template(f"{status}.html").render(context), status=status)
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)

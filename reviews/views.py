@@ -23,6 +23,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
@@ -462,7 +463,8 @@ def accept(request: HttpRequest, number: str) -> HttpResponse:
             application=application, actor=request.user, actor_role=Actor.HANDLER, clock=system_clock
         )
     messages.success(
-        request, gettext("已受理，承诺办结日期 %(due_on)s。") % {"due_on": format(application.due_on, "%Y-%m-%d")}
+        request,
+        gettext("已受理，承诺办结日期 %(due_on)s。") % {"due_on": date_format(application.due_on, "SHORT_DATE_FORMAT")},
     )
     return redirect("reviews:case", number=application.number)
 

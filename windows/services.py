@@ -59,11 +59,17 @@ def cross_region_problem(*, window: Window, item: ServiceItem) -> str:
         return ""
     home = item.department.region.full_name
     if item.cross_region == ServiceItem.CrossRegion.NONE:
-        return f"“{item.name}”不是跨域通办事项，须到{home}的窗口办理，{region.full_name}的窗口不能收件。"
-    return (
-        f"“{item.name}”为{item.get_cross_region_display()}事项，{region.full_name}不在其通办范围内，"
-        f"须到{home}或通办范围内的窗口办理。"
-    )
+        return gettext("“%(item)s”不是跨域通办事项，须到%(home)s的窗口办理，%(here)s的窗口不能收件。") % {
+            "item": item.name,
+            "home": home,
+            "here": region.full_name,
+        }
+    return gettext("“%(item)s”为%(scope)s事项，%(here)s不在其通办范围内，须到%(home)s或通办范围内的窗口办理。") % {
+        "item": item.name,
+        "scope": item.get_cross_region_display(),
+        "here": region.full_name,
+        "home": home,
+    }
 
 
 def check_window_authorization(

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -233,7 +234,7 @@ def take_in(request: HttpRequest, number: str) -> HttpResponse:
         messages.success(
             request,
             gettext("已受理，承诺办结日期 %(due_on)s。请打印受理凭证交申请人。")
-            % {"due_on": format(application.due_on, "%Y-%m-%d")},
+            % {"due_on": date_format(application.due_on, "SHORT_DATE_FORMAT")},
         )
     else:
         messages.success(request, gettext("已收件，转实施部门受理。"))

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from applications.bundles import is_done, is_granted
 from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, prefill_form_data, validate_form_data
@@ -30,9 +31,10 @@ from applications.services.drafts import (
 )
 from catalog import bundles as rules
 from catalog.models import Bundle, BundleMember, MaterialRequirement
-from portal import outbox
+from portal import outbox, stored_text
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition
+from portal.stored_text import StoredText, stored
 from portal.uploads import DOCUMENT_KINDS, check_upload, original_name
 
 B = BundleApplication.Status
@@ -74,19 +76,22 @@ def asked_materials(bundle: Bundle) -> list[rules.MergedMaterial]:
 def check_bundle_open(bundle: Bundle, *, clock: Clock = system_clock) -> list[BundleMember]:
     """A bundle one may apply for now: published, every member's pinned version still open, one form."""
     if bundle.status != Bundle.Status.PUBLISHED:
-        raise DomainError("该一件事版本已停止使用，请从最新的办事指南重新申请。", code="bundle_not_current")
+        raise DomainError(gettext("该一件事版本已停止使用，请从最新的办事指南重新申请。"), code="bundle_not_current")
     members = members_of(bundle)
     for member in members:
         try:
             _check_item_open(member.item, online=True, clock=clock)
         except DomainError as exc:
             raise DomainError(
-                f"“{bundle.name}”的成员事项“{member.item.name}”暂不能申请：{exc.message}"
-                "一件事暂不能网上申请，请等待更新后的一件事指南，或分别申请各事项。",
+                gettext(
+                    "“%(bundle)s”的成员事项“%(item)s”暂不能申请：%(why)s"
+                    "一件事暂不能网上申请，请等待更新后的一件事指南，或分别申请各事项。"
+                )
+                % {"bundle": bundle.name, "item": member.item.name, "why": exc.message},
                 code="bundle_member_closed",
             ) from None
     if rules.merged_form([rules.part_of(m) for m in members])[1]:
-        raise DomainError("该一件事的合并申请表尚未统一，暂不能申请。", code="bundle_form_conflict")
+        raise DomainError(gettext("该一件事的合并申请表尚未统一，暂不能申请。"), code="bundle_form_conflict")
     return members
 
 
@@ -110,11 +115,11 @@ def start_bundle_application(
         existing = BundleApplication.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.applicant_user_id != user.pk:
-                raise InvalidTransition("该请求标识已被使用。")
+                raise InvalidTransition(gettext("该请求标识已被使用。"))
             return existing
     check_bundle_open(bundle, clock=clock)
     if acting_as == Application.ActingAs.PROXY:
-        raise ValidationError({"acting_as": "一件事暂不支持网上代他人申请，请委托人本人申请或到窗口办理。"})
+        raise ValidationError({"acting_as": gettext("一件事暂不支持网上代他人申请，请委托人本人申请或到窗口办理。")})
     party, typed_name = online_party(user=user, acting_as=acting_as, id_number=id_number, organization=organization)
     try:
         with transaction.atomic():
@@ -139,7 +144,7 @@ def start_bundle_application(
 def _locked_draft(bundle_application: BundleApplication) -> BundleApplication:
     locked = BundleApplication.objects.select_for_update().get(pk=bundle_application.pk)
     if locked.status != B.DRAFT:
-        raise InvalidTransition("该一件事申请已提交，不能再修改。")
+        raise InvalidTransition(gettext("该一件事申请已提交，不能再修改。"))
     return locked
 
 
@@ -160,7 +165,7 @@ def attach_bundle_material(*, bundle_application: BundleApplication, key: str, f
     locked = _locked_draft(bundle_application)
     material = next((m for m in asked_materials(locked.bundle) if key_of(m) == key), None)
     if material is None:
-        raise ValidationError({"material": "该材料不属于本一件事。"})
+        raise ValidationError({"material": gettext("该材料不属于本一件事。")})
     kind = check_upload(file, allowed=DOCUMENT_KINDS)
     locked.uploads.filter(material_key=key).delete()
     return BundleUpload.objects.create(
@@ -185,7 +190,7 @@ def _bundle_problems(locked: BundleApplication, *, declaration: bool) -> dict[st
     definition = [f.as_definition() for f in merged_fields(locked.bundle)]
     problems = validate_form_data(definition, decrypt_id_numbers(locked.form_data))
     if not declaration:
-        problems["declaration"] = ["请阅读并确认承诺声明：所填信息和提交材料真实有效。"]
+        problems["declaration"] = [gettext("请阅读并确认承诺声明：所填信息和提交材料真实有效。")]
     uploaded = set(locked.uploads.values_list("material_key", flat=True))
     missing = [
         m.name
@@ -193,7 +198,7 @@ def _bundle_problems(locked: BundleApplication, *, declaration: bool) -> dict[st
         if m.necessity == MaterialRequirement.Necessity.REQUIRED and key_of(m) not in uploaded
     ]
     if missing:
-        problems["materials"] = [f"请上传：{name}" for name in missing]
+        problems["materials"] = [gettext("请上传：%(name)s") % {"name": name} for name in missing]
     return problems
 
 
@@ -259,24 +264,24 @@ def _provide_results(part: BundlePart, needed: list[BundlePart]) -> None:
                 break
 
 
-def _tell(bundle_application: BundleApplication, title: str, body: str, key: str) -> None:
+def _tell(bundle_application: BundleApplication, title: StoredText, body: StoredText, key: str) -> None:
     outbox.enqueue(
         kind="notification",
         key=f"notify:bundle:{key}",
         payload={
             "user_id": bundle_application.applicant_user_id,
             "phone": bundle_application.contact_phone,
-            "title": title,
-            "body": body,
+            **stored_text.payload(title=title, body=body),
             "link": f"/applications/bundles/{bundle_application.pk}/",
         },
     )
 
 
-def _block(part: BundlePart, note: str) -> None:
-    part.state, part.note = BundlePart.State.BLOCKED, note
-    part.save(update_fields=["state", "note"])
-    _tell(part.bundle_application, f"一件事：{part.member.item.name}未启动", note, f"{part.pk}:blocked")
+def _block(part: BundlePart, note: StoredText) -> None:
+    part.state, part.note, part.note_text = BundlePart.State.BLOCKED, stored_text.source(note), note
+    part.save(update_fields=["state", "note", "note_text"])
+    title = stored(gettext_noop("一件事：%(item)s未启动"), item=part.member.item.name)
+    _tell(part.bundle_application, title, note, f"{part.pk}:blocked")
 
 
 @transaction.atomic
@@ -299,8 +304,13 @@ def advance_bundle(*, bundle_application: BundleApplication, strict: bool = Fals
         needed = [by_code[c] for c in part.member.needs_results_of or [] if c in by_code]
         failed = [p for p in needed if is_done(p) and not is_granted(p)]
         if failed:
-            names = "、".join(f"“{p.member.item.name}”" for p in failed)
-            _block(part, f"{names}未获准予，本事项需要其办理结果，因此未启动；其他事项照常办理。")
+            names = stored_text.quoted([p.member.item.name for p in failed])
+            _block(
+                part,
+                stored(
+                    gettext_noop("%(names)s未获准予，本事项需要其办理结果，因此未启动；其他事项照常办理。"), names=names
+                ),
+            )
             continue
         earlier = [p for p in parts if p.member.stage < part.member.stage]
         if not all(is_done(p) for p in earlier):
@@ -315,7 +325,8 @@ def advance_bundle(*, bundle_application: BundleApplication, strict: bool = Fals
             if strict:
                 raise
             messages = exc.messages if isinstance(exc, ValidationError) else [exc.message]
-            _block(part, f"本事项未能自动申报：{'；'.join(messages)}")
+            # The messages come from the part's own submission, in the language active then (a sweep's: Chinese).
+            _block(part, stored(gettext_noop("本事项未能自动申报：%(why)s"), why="；".join(messages)))
             continue
         part.application.refresh_from_db()
         part.state, part.started_at = BundlePart.State.STARTED, clock.now()

@@ -17,14 +17,18 @@ from collections.abc import Collection
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext, gettext_noop
 
 from applications.licences.issuing import revoke_licence
 from applications.models import Application, Commitment, CreditRecord, Document, Result
 from applications.services.core import _case_link, _locked_for, _new_document, transition
 from catalog.models import CommitmentConsequence, MaterialRequirement
-from portal import outbox
+from portal import outbox, stored_text
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition, NotFound
+from portal.stored_text import StoredText, stored
 from portal.workdays import add_workdays
 
 S = Application.Status
@@ -45,12 +49,12 @@ def commitment_problems(
     for requirement_id in chosen:
         material = by_id.get(requirement_id)
         if material is None or not material.allows_commitment:
-            name = f"“{material.name}”" if material else "所选材料"
-            problems.append(f"{name}不适用告知承诺制，请提交该材料。")
+            name = gettext("“%(name)s”") % {"name": material.name} if material else gettext("所选材料")
+            problems.append(gettext("%(name)s不适用告知承诺制，请提交该材料。") % {"name": name})
         elif requirement_id in present:
-            problems.append(f"“{material.name}”已提交，无需再作告知承诺。")
+            problems.append(gettext("“%(name)s”已提交，无需再作告知承诺。") % {"name": material.name})
     if chosen and not problems and not signed:
-        problems.append("请阅读虚假承诺的法律后果，并确认签署告知承诺书。")
+        problems.append(gettext("请阅读虚假承诺的法律后果，并确认签署告知承诺书。"))
     return problems
 
 
@@ -77,7 +81,8 @@ def check_no_false_commitment_for_grant(application: Application) -> None:
     names = list(application.commitments.filter(outcome=O.FAILED).values_list("requirement__name", flat=True))
     if names:
         raise DomainError(
-            f"告知承诺{'、'.join(f'“{n}”' for n in names)}经核查不实，不能作出准予决定。",
+            gettext("告知承诺%(names)s经核查不实，不能作出准予决定。")
+            % {"names": stored_text.render(stored_text.quoted(names))},
             code="false_commitment",
             detail={"materials": names},
         )
@@ -99,17 +104,18 @@ def record_commitment_check(
     locked = _locked_for(application, "check_commitment", actor_role)
     commitment = locked.commitments.select_for_update().filter(pk=commitment_id).select_related("requirement").first()
     if commitment is None:
-        raise NotFound("本办件没有该告知承诺。")
+        raise NotFound(gettext("本办件没有该告知承诺。"))
     if commitment.outcome != O.PENDING:
         raise InvalidTransition(
-            f"告知承诺“{commitment.requirement.name}”已于 {commitment.checked_at:%Y-%m-%d} 核查，不能重复核查。",
+            gettext("告知承诺“%(name)s”已于 %(on)s 核查，不能重复核查。")
+            % {"name": commitment.requirement.name, "on": date_format(localtime(commitment.checked_at).date())},
             code="already_checked",
         )
     note = note.strip()
     if not passed and not note:
-        raise ValidationError({"note": "核查不实的，请写明核查情况。"})
+        raise ValidationError({"note": gettext("核查不实的，请写明核查情况。")})
     if len(note) > MAX_NOTE:
-        raise ValidationError({"note": f"核查说明不超过 {MAX_NOTE} 字。"})
+        raise ValidationError({"note": gettext("核查说明不超过 %(max)s 字。") % {"max": MAX_NOTE}})
     name = commitment.requirement.name
     commitment.outcome = O.PASSED if passed else O.FAILED
     commitment.check_note, commitment.checked_at = note, clock.now()
@@ -121,17 +127,18 @@ def record_commitment_check(
             action="check_commitment",
             actor_role=actor_role,
             actor=actor,
-            note=f"告知承诺“{name}”经核查属实。",
+            note=stored(gettext_noop("告知承诺“%(name)s”经核查属实。"), name=name),
             clock=clock,
         )
         return commitment
     consequence = locked.item.commitment_consequence
-    told = [f"告知承诺“{name}”经核查不实：{note}"]
-    revoked = _revoke_result(locked, f"告知承诺“{name}”经核查不实：{note}", clock) if consequence in REVOKES else None
+    false = stored(gettext_noop("告知承诺“%(name)s”经核查不实：%(note)s"), name=name, note=note)
+    told: list[StoredText] = [false]
+    revoked = _revoke_result(locked, stored_text.source(false), clock) if consequence in REVOKES else None
     if revoked is not None:
-        told.append("依法撤销已作出的准予决定，撤销行政许可决定书已出具。")
+        told.append(stored(gettext_noop("依法撤销已作出的准予决定，撤销行政许可决定书已出具。")))
     elif consequence in REVOKES and locked.status in (S.IN_REVIEW, S.SUSPENDED):
-        told.append("不能作出准予决定。")
+        told.append(stored(gettext_noop("不能作出准予决定。")))
     if consequence in RECORDS_CREDIT:
         CreditRecord.objects.create(
             party=locked.party,
@@ -142,13 +149,13 @@ def record_commitment_check(
             recorded_at=clock.now(),
             recorded_by=commitment.checked_by,
         )
-        told.append("虚假承诺情况已记入信用记录。")
+        told.append(stored(gettext_noop("虚假承诺情况已记入信用记录。")))
     transition(
         application=application,
         action="check_commitment",
         actor_role=actor_role,
         actor=actor,
-        note="".join(told),
+        note=stored_text.joined(told),
         clock=clock,
     )
     if revoked is not None:
@@ -195,7 +202,6 @@ def sweep_commitment_checks(*, clock: Clock = system_clock, batch: int = 500) ->
             application, overdue = commitment.application, commitment.check_due_on < today
             fields = {"overdue_notified_at": clock.now()} if overdue else {}
             Commitment.objects.filter(pk=commitment.pk).update(due_notified_at=clock.now(), **fields)
-            state = "已超过核查期限" if overdue else "即将到核查期限"
             outbox.enqueue(
                 kind="notification",
                 clock=clock,
@@ -204,11 +210,36 @@ def sweep_commitment_checks(*, clock: Clock = system_clock, batch: int = 500) ->
                     "department_id": application.department_id,
                     "application_id": application.pk,
                     "light": Application.Light.RED if overdue else Application.Light.YELLOW,
-                    "title": f"办件 {application.number} 告知承诺{state}",
-                    "body": f"办件 {application.number}（{application.item.name}）的告知承诺"
-                    f"“{commitment.requirement.name}”应于 {commitment.check_due_on:%Y-%m-%d} 前核查，"
-                    f"{'至今未核查，已同时告知效能监督' if overdue else '请及时核查并登记结果'}。",
+                    **stored_text.payload(
+                        title=_check_title(application, overdue), body=_check_body(commitment, overdue)
+                    ),
                     "link": _case_link(application),
                 },
             )
     return len(due)
+
+
+def _check_title(application: Application, overdue: bool) -> StoredText:
+    if overdue:
+        return stored(gettext_noop("办件 %(number)s 告知承诺已超过核查期限"), number=application.number)
+    return stored(gettext_noop("办件 %(number)s 告知承诺即将到核查期限"), number=application.number)
+
+
+def _check_body(commitment: Commitment, overdue: bool) -> StoredText:
+    params = {
+        "number": commitment.application.number,
+        "item": commitment.application.item.name,
+        "name": commitment.requirement.name,
+        "due_on": stored_text.day(commitment.check_due_on),
+    }
+    if overdue:
+        return stored(
+            gettext_noop(
+                "办件 %(number)s（%(item)s）的告知承诺“%(name)s”应于 %(due_on)s 前核查，至今未核查，已同时告知效能监督。"  # noqa: E501
+            ),
+            **params,
+        )
+    return stored(
+        gettext_noop("办件 %(number)s（%(item)s）的告知承诺“%(name)s”应于 %(due_on)s 前核查，请及时核查并登记结果。"),
+        **params,
+    )

@@ -24,6 +24,7 @@ from applications.services.drafts import _store_material, deferrable_missing
 from applications.services.procedures import _end_suspension
 from applications.transitions import Actor
 from catalog.models import DeferralLapse
+from portal import stored_text
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError, InvalidTransition
 from portal.stored_text import StoredText, stored
@@ -66,7 +67,7 @@ def check_nothing_owed_for_grant(application: Application) -> None:
     if names:
         raise DomainError(
             gettext("容缺后补材料%(names)s尚未补交，补齐后方可作出准予决定。")
-            % {"names": "、".join(f"“{n}”" for n in names)},
+            % {"names": stored_text.render(stored_text.quoted(names))},
             code="deferred_materials_owed",
             detail={"materials": names},
         )
@@ -179,14 +180,14 @@ def sweep_deferral_reminders(*, clock: Clock = system_clock, batch: int = 200) -
             still = _still_owed(application)
             if not still or application.deferral_due_on > horizon:
                 continue
-            names = "、".join(f"“{m.requirement.name}”" for m in still)
+            names = stored_text.quoted([m.requirement.name for m in still])
             Application.objects.filter(pk=application.pk).update(deferral_reminded_at=clock.now())
             _notify_applicant(
                 application,
                 stored(gettext_noop("容缺材料补交提醒")),
                 stored(
                     gettext_noop("请于 %(due_on)s 前补交容缺后补材料%(names)s，逾期未补交的，%(consequence)s。"),
-                    due_on=f"{application.deferral_due_on:%Y-%m-%d}",
+                    due_on=stored_text.day(application.deferral_due_on),
                     names=names,
                     consequence=_consequence(application),
                 ),
@@ -218,7 +219,7 @@ def sweep_lapsed_deferrals(*, clock: Clock = system_clock, batch: int = 200) -> 
             if not still or application.deferral_due_on >= today:
                 continue
             lapsed += 1
-            names = "、".join(f"“{m.requirement.name}”" for m in still)
+            names = stored_text.quoted([m.requirement.name for m in still])
             if application.item.deferral_lapse == DeferralLapse.RETURN:
                 application.tasks.filter(status=ReviewTask.Status.OPEN).update(status=ReviewTask.Status.CANCELLED)
                 transition(
@@ -236,7 +237,7 @@ def sweep_lapsed_deferrals(*, clock: Clock = system_clock, batch: int = 200) -> 
             Suspension.objects.create(
                 application=application,
                 kind=Suspension.Kind.DEFERRAL,
-                reason=gettext("容缺后补材料%(names)s逾期未补交") % {"names": names},
+                reason=gettext("容缺后补材料%(names)s逾期未补交") % {"names": stored_text.render(names)},
                 started_on=today,
             )
             transition(

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from applications import bundles, forms
@@ -33,7 +34,7 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     """Who applies for the bundle (oneself, or a company one is 经办人 of); one draft per form."""
     user = request.user
     if not user.is_real_name_verified:  # type: ignore[union-attr]
-        messages.info(request, "网上申请前，请先完成实名认证。")
+        messages.info(request, gettext("网上申请前，请先完成实名认证。"))
         return redirect(f"{reverse('accounts:real_name')}?{urlencode({'next': request.path})}")
     try:
         bundle = catalog_selectors.published_bundle(code)
@@ -82,7 +83,7 @@ def _draft_context(draft: BundleApplication, problems: dict[str, list[str]], dec
             "index": index,
             "material": m,
             "uploaded": uploads.get(bundle_services.key_of(m)),
-            "errors": problems.get(f"material_{index}", []) + [e for e in missing if e.endswith(f"：{m.name}")],
+            "errors": problems.get(f"material_{index}", []) + [e for e in missing if e.endswith(m.name)],
         }
         for index, m in enumerate(bundle_services.asked_materials(draft.bundle))
     ]
@@ -111,7 +112,7 @@ def _save(request: HttpRequest, draft: BundleApplication) -> dict[str, list[str]
     problems: dict[str, list[str]] = {}
     for index, file in forms.read_files(request.FILES, forms.BUNDLE_MATERIAL_FILE).items():
         if index >= len(asked):
-            raise BadInput("上传的材料不在本一件事的材料清单中。")
+            raise BadInput(gettext("上传的材料不在本一件事的材料清单中。"))
         try:
             bundle_services.attach_bundle_material(
                 bundle_application=draft, key=bundle_services.key_of(asked[index]), file=file
@@ -131,7 +132,7 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
         return render_error(request, exc)
     if draft.status == BundleApplication.Status.SUBMITTED:
         if request.method == "POST":  # a second click on submit: the first one stands
-            messages.info(request, "该一件事申请已提交。")
+            messages.info(request, gettext("该一件事申请已提交。"))
             return redirect("applications:bundle", pk=pk)
         return render(request, "applications/bundle_detail.html", bundles.overview(draft))
     if request.method != "POST":
@@ -139,13 +140,13 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
     action, declaration = request.POST.get("action"), request.POST.get("declaration") == "on"
     try:
         if action not in ("save", "submit"):
-            raise BadInput("未知的操作。")
+            raise BadInput(gettext("未知的操作。"))
         problems = _save(request, draft)
         if action == "submit" and not problems:
             bundle_services.submit_bundle_application(
                 bundle_application=draft, actor=request.user, declaration=declaration
             )
-            messages.success(request, "一件事申请已提交，各部门将按顺序办理，结果统一出件。")
+            messages.success(request, gettext("一件事申请已提交，各部门将按顺序办理，结果统一出件。"))
             return redirect("applications:bundle", pk=pk)
     except ValidationError as exc:
         problems = _problems(exc)
@@ -154,7 +155,7 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
             return render_error(request, exc)
         problems = {"__all__": [exc.message]}
     if not problems:
-        messages.success(request, "草稿已保存。")
+        messages.success(request, gettext("草稿已保存。"))
         return redirect("applications:bundle", pk=pk)
     draft.refresh_from_db()
     return render(request, "applications/bundle_draft.html", _draft_context(draft, problems, declaration), status=422)

@@ -388,3 +388,30 @@ def test_submitting_the_draft_page_incomplete_is_422_with_the_message_and_no_cas
     assert not Application.objects.exists()
     assert decrypt_id_numbers(BundleApplication.objects.get().form_data)["premises"] == "中山路1号"  # kept
     assert client.post(url, {"action": "delete"}).status_code == 400
+
+
+def test_a_blocked_part_and_the_bundle_page_read_in_english(client, submitted, applicant):
+    from django.conf import settings
+    from django.utils import translation
+
+    from tests.portal.test_english import HAN, interface_han
+
+    parts = _parts(submitted)
+    _decide(parts["个体工商户设立登记"].application, "denied")
+    food = BundlePart.objects.get(pk=parts["食品经营许可"].pk)
+    assert food.note.startswith("“个体工商户设立登记”未获准予")  # the source text, as SMS and admin see it
+    client.force_login(applicant)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(settings.LANGUAGE_CODE):  # the request's English stays in the request
+        html = client.get(reverse("applications:bundle", args=[submitted.pk])).content.decode()
+    data = [
+        "依法审查。",
+        submitted.bundle.name,
+        submitted.applicant_name,
+        *(p.member.item.name for p in parts.values()),
+    ]
+    data += [p.member.item.department.name for p in parts.values()]
+    assert not interface_han(html, sorted(data, key=len, reverse=True))
+    assert "was not granted" in html
+    notice = OutboxMessage.objects.get(idempotency_key=f"notify:bundle:{food.pk}:blocked")
+    assert notice.payload["texts"]["title"]["text"] == "一件事：%(item)s未启动" and HAN.search(notice.payload["title"])

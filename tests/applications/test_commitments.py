@@ -23,6 +23,7 @@ from tests.applications.test_deferrals import draft
 from tests.applications.test_documents import pdf_text
 from tests.conftest import login_verified
 from tests.factories import BasicItemFactory, MaterialRequirementFactory, UserFactory, make_resident_id
+from tests.portal.test_english import HAN
 
 S = Application.Status
 MONDAY = dt.date(2026, 3, 2)
@@ -364,3 +365,42 @@ def test_the_catalog_says_which_material_allows_it_and_with_what_text(editor_x, 
     assert body["commitment_check_workdays"] == 15 and body["commitment_consequence"] == "credit"
     assert body["materials"][0]["allows_commitment"] is True
     assert body["materials"][0]["commitment_text"] == "本人无犯罪记录。"
+
+
+# --- In the reader's language ---------------------------------------------------------------------
+
+
+def test_the_check_notes_are_stored_in_chinese_and_read_in_english(accepted, reviewer):
+    from django.utils import translation
+
+    from applications.selectors import timeline_for_applicant
+
+    granted = grant(accepted)
+    check(granted, reviewer, passed=False, note="有犯罪记录")
+    event = granted.timeline.filter(action="check_commitment").get()
+    assert event.note.startswith("告知承诺“无犯罪记录证明”经核查不实：有犯罪记录")  # what SMS, admin, search see
+    with translation.override("en"):
+        (entry,) = [e for e in timeline_for_applicant(granted) if "有犯罪记录" in e.note]
+    assert entry.note.startswith("The commitment “无犯罪记录证明” was found untrue on checking: 有犯罪记录")
+    assert "credit record" in entry.note
+    assert not HAN.search(entry.note.replace("无犯罪记录证明", "").replace("有犯罪记录", ""))
+
+
+def test_the_sweeps_notice_to_the_department_reads_in_english(accepted):
+    from django.utils import translation
+
+    from portal.models import Notification
+    from portal.notifications import create_notifications
+
+    services.sweep_commitment_checks(clock=clock_at(dt.date(2026, 3, 31)))
+    message = OutboxMessage.objects.get(idempotency_key__startswith="commitment-overdue:")
+    assert "已超过核查期限" in message.payload["title"] and "2026年3月30日" in message.payload["body"]
+    UserFactory(username="head_commitments", department=accepted.department, roles=[Role.DEPT_HEAD])
+    create_notifications(message=message)
+    notification = Notification.objects.filter(title=message.payload["title"]).first()
+    assert notification is not None
+    with translation.override("en"):
+        assert "past its check date" in notification.shown_title
+        assert "30 March 2026" in notification.shown_body and not HAN.search(
+            notification.shown_body.replace(accepted.item.name, "").replace("无犯罪记录证明", "")
+        )

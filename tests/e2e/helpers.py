@@ -14,7 +14,8 @@ from typing import Any
 
 import chinese_calendar
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
@@ -118,26 +119,40 @@ def current_totp(user) -> str:
     return f"{token:0{device.digits}d}"
 
 
-def open_page(browser: Browser, base_url: str, **options: Any) -> Page:
-    """A person's own browser context; options go to new_context (viewport, user_agent, reduced_motion…)."""
+def t(text: Any, language: str = "zh-hans") -> str:
+    """What the interface says for ``text`` (a msgid or a lazy label) in ``language``."""
+    with translation.override(language):
+        return gettext(text) if isinstance(text, str) else str(text)
+
+
+def fits(page: Page) -> bool:
+    """Nothing makes the page scroll sideways."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def open_page(browser: Browser, base_url: str, *, language: str = "", **options: Any) -> Page:
+    """A person's own browser context; options go to new_context (viewport, user_agent, reduced_motion…).
+    ``language``: the language this person chose with the header's switcher (its cookie)."""
     context = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True, **options)
+    if language:
+        context.add_cookies([{"name": "django_language", "value": language, "url": base_url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
 
 
-def sign_in(page: Page, user, *, staff: bool) -> None:
+def sign_in(page: Page, user, *, staff: bool, language: str = "zh-hans") -> None:
     """Through the login form; staff then type the current code of their TOTP device."""
     code = current_totp(user) if staff else ""
     page.goto("/accounts/login/")
-    page.get_by_label("手机号码 / 电子邮箱 / 用户名").fill(user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="登录").click()
+    page.get_by_label(t("手机号码 / 电子邮箱 / 用户名", language)).fill(user.username)
+    page.get_by_label(t("密码", language)).fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name=t("登录", language)).click()
     if staff:
-        expect(page.get_by_role("heading", level=1)).to_have_text("输入动态验证码")
-        page.get_by_role("textbox", name="动态验证码").fill(code)
-        page.get_by_role("button", name="验证").click()
-    expect(page.get_by_role("banner").get_by_role("button", name="退出")).to_be_visible()
+        expect(page.get_by_role("heading", level=1)).to_have_text(t("输入动态验证码", language))
+        page.get_by_role("textbox", name=t("动态验证码", language)).fill(code)
+        page.get_by_role("button", name=t("验证", language)).click()
+    expect(page.get_by_role("banner").get_by_role("button", name=t("退出", language))).to_be_visible()
 
 
 def shoot(page: Page, name: str) -> Path:

@@ -179,6 +179,45 @@ class TestEnglishForEveryRole:
             if status == 404:
                 assert not interface_han(response.content.decode(), []), url
 
+    @pytest.mark.urls("tests.portal.error_urls")
+    def test_the_error_pages_in_production(self, demo):
+        with override_settings(DEBUG=False):
+            client = Client(raise_request_exception=False)
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+            for url, status in (("/no-such-page/", 404), ("/forbidden/", 403), ("/suspicious/", 400), ("/boom/", 500)):
+                response = client.get(url)
+                assert response.status_code == status, url
+                html = response.content.decode()
+                assert 'lang="en"' in html and not interface_han(html, []), (url, interface_han(html, []))
+
+    def test_the_citizens_bundle_application_deferred_material_and_licences(self, english, demo):
+        from applications.models import SubmittedMaterial
+        from applications.services import bundles as bundle_services
+
+        user = User.objects.get(username=CITIZEN)
+        bundle = Bundle.objects.filter(status="published").order_by("pk").first()
+        draft = bundle_services.start_bundle_application(
+            user=user,
+            bundle=bundle,
+            acting_as=Application.ActingAs.SELF,
+            id_number="320115199003071230",
+            phone=user.phone or "",
+        )
+        urls = [
+            reverse("applications:bundle", args=[draft.pk]),
+            reverse("applications:bundle_start", args=[bundle.code]),
+            reverse("catalog:bundle_list"),
+            reverse("catalog:bundle_guide", args=[bundle.code]),
+            reverse("applications:licences"),
+        ]
+        # A case in review that owes a 容缺后补 material: its page offers the upload.
+        case = _case(applicant_user=user, status=Application.Status.IN_REVIEW)
+        if case:
+            requirement = case.item.materials.order_by("pk").first()
+            SubmittedMaterial.objects.create(application=case, requirement=requirement, deferred_until=case.due_on)
+            urls.append(reverse("applications:detail", args=[case.number]))
+        walk(english(CITIZEN), urls, demo)
+
     def test_the_citizen(self, english, demo):
         user = User.objects.get(username=CITIZEN)
         item = ServiceItem.objects.filter(status="published").order_by("pk").first()
@@ -249,7 +288,26 @@ class TestEnglishForEveryRole:
         walk(english("demo_publisher"), [reverse("catalog:editor_queue"), reverse("catalog:editor_list")], demo)
 
     def test_the_supervisor(self, english, demo):
-        urls = [reverse("supervision:dashboard"), reverse("reviews:rectifications")]
+        from applications.models import Commitment, CreditRecord
+
+        case = _case()
+        requirement = case.item.materials.order_by("pk").first()
+        commitment = Commitment.objects.create(
+            application=case, requirement=requirement, text="承诺", signed_at=case.created_at
+        )
+        CreditRecord.objects.create(
+            party=case.party,
+            application=case,
+            commitment=commitment,
+            subject_name=case.applicant_name,
+            reason="虚假承诺",
+            recorded_at=case.created_at,
+        )
+        urls = [
+            reverse("supervision:dashboard"),
+            reverse("reviews:rectifications"),
+            reverse("supervision:credit_records"),
+        ]
         rectification = Rectification.objects.order_by("pk").first()
         if rectification:
             urls.append(reverse("reviews:rectification", args=[rectification.pk]))
