@@ -343,7 +343,7 @@ def _with_members(bundles: QuerySet[Bundle]) -> QuerySet[Bundle]:
         Prefetch(
             "members",
             queryset=BundleMember.objects.select_related("item__department", "item__region").prefetch_related(
-                "item__materials"
+                "item__materials", "item__situations__options__adds", "item__situations__options__drops"
             ),
         )
     )

@@ -227,6 +227,7 @@ def bundle_guide_context(bundle: Any) -> dict[str, Any]:
             for stage, group in bundles.stages(parts)
         ],
         "conditions": bundles.merged_conditions(bundle.acceptance_conditions, parts),
+        "situations": [(s, len(s.asked_by) < len(parts)) for s in bundles.merged_situations(parts)],
         "asked_materials": [(m, named(m.needed_by)) for m in materials if m.is_asked],
         "provided_materials": [(m, names.get(m.provided_by, m.provided_by)) for m in materials if not m.is_asked],
         "material_count": sum(len(p.materials) for p in parts),
