@@ -34,6 +34,13 @@ class BundleApplication(models.Model):
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     # The merged form's answers (catalog.bundles.merged_form), ID numbers encrypted like a case's.
     form_data = models.JSONField("一件事申请表", default=dict, blank=True)
+    # The answers to the merged situations (catalog.bundles.merged_situations): key → option position.
+    situation_answers = models.JSONField("办理情形", default=dict, blank=True)
+    # 告知承诺: the merged materials (by key, applications.services.bundles.key_of) signed for instead.
+    commitment_keys = models.JSONField("告知承诺材料", default=list, blank=True)
+    commitments_signed_at = models.DateTimeField("告知承诺签署时间", null=True, blank=True)
+    # 容缺受理: the applicant's pledge to bring the 容缺后补 materials left out, for every part.
+    deferral_pledged_at = models.DateTimeField("容缺受理承诺时间", null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField("申报时间", null=True, blank=True)

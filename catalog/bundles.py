@@ -25,12 +25,24 @@ written down once here (docs/architecture.md points here):
   that key; it is required if any member requires it. The same key with a different type or different
   options is a conflict the editor must resolve before the bundle can be published.
 - **Conditions.** The bundle's own conditions first, then each member's, under its name.
+- **Situations (情形) asked once.** Two members' situations are the same question when their
+  normalised questions and their normalised option labels (in order) are equal; the applicant answers
+  it once and each member gets its own option of that label. A question that differs in wording or
+  options stays apart, headed with its member's name. Each member's material list is then tailored
+  exactly as its own guide does (``tailored``: the base list plus what a chosen option adds, minus
+  what one drops; a drop wins), and the tailored lists are merged as above.
+- **告知承诺.** A merged material offers a commitment instead of the proof only when every member
+  that needs it allows one: where one member still needs the proof, it is uploaded anyway and a
+  commitment would spare nothing. The commitment texts of the members are kept, each once; the
+  commitment counts for every member that needs the material.
+- **容缺后补.** A merged material is 容缺后补 only when no member requires it outright (the necessity
+  rank above); leaving it out then needs the applicant's pledge, which each member's case carries.
 """
 
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext
@@ -54,6 +66,8 @@ class Part:
     needs_results_of: tuple[str, ...] = ()
     materials: tuple[dict[str, Any], ...] = ()
     form_fields: tuple[dict[str, Any], ...] = ()
+    # {"question", "options": ({"id", "label", "adds": (material ids), "drops": (material ids)}, …)}
+    situations: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -67,6 +81,8 @@ class MergedMaterial:
     material_type: str = ""
     notes: str = ""
     is_situational: bool = True
+    allows_commitment: bool = False
+    commitment_texts: list[str] = field(default_factory=list)
     needed_by: list[str] = field(default_factory=list)  # member item codes
     provided_by: str = ""  # code of the earlier member whose result this is; not asked when set
 
@@ -100,6 +116,21 @@ class MergedField:
         return definition
 
 
+@dataclass
+class MergedOption:
+    label: str
+    chosen_by: list[tuple[str, int]] = field(default_factory=list)  # (member item code, its option id)
+
+
+@dataclass
+class MergedSituation:
+    key: str  # stable across requests: the normalised question and labels
+    question: str
+    options: list[MergedOption]
+    asked_by: list[str] = field(default_factory=list)  # member item codes
+    names: list[str] = field(default_factory=list)  # their names, shown when the question is not shared
+
+
 @dataclass(frozen=True)
 class FieldConflict:
     name: str
@@ -122,6 +153,7 @@ def part_of(member: Any) -> Part:
         needs_results_of=tuple(member.needs_results_of or ()),
         materials=tuple(
             {
+                "id": m.id,
                 "name": m.name,
                 "source": m.source,
                 "necessity": m.necessity,
@@ -131,10 +163,28 @@ def part_of(member: Any) -> Part:
                 "material_type": m.material_type,
                 "notes": m.notes,
                 "is_situational": m.is_situational,
+                "allows_commitment": m.allows_commitment,
+                "commitment_text": m.commitment_text,
+                "by_licence": m.is_satisfied_by_license,
             }
             for m in item.materials.all()
         ),
         form_fields=tuple(item.form_definition or ()),
+        situations=tuple(
+            {
+                "question": s.question,
+                "options": tuple(
+                    {
+                        "id": o.id,
+                        "label": o.label,
+                        "adds": tuple(m.id for m in o.adds.all()),
+                        "drops": tuple(m.id for m in o.drops.all()),
+                    }
+                    for o in s.options.all()
+                ),
+            }
+            for s in item.situations.all()
+        ),
     )
 
 
@@ -267,8 +317,10 @@ def merged_materials(parts: Sequence[Part]) -> list[MergedMaterial]:
                         material_type=m.get("material_type", ""),
                         notes=m.get("notes", ""),
                         is_situational=bool(m.get("is_situational")),
+                        allows_commitment=bool(m.get("allows_commitment")),
                     )
                 else:
+                    one.allows_commitment = one.allows_commitment and bool(m.get("allows_commitment"))
                     if NECESSITY_RANK.get(m.get("necessity", ""), 0) < NECESSITY_RANK.get(one.necessity, 0):
                         one.necessity = m["necessity"]
                     one.originals = max(one.originals, m.get("originals", 0))
@@ -277,10 +329,83 @@ def merged_materials(parts: Sequence[Part]) -> list[MergedMaterial]:
                     one.is_situational = one.is_situational and bool(m.get("is_situational"))
                 if part.code not in one.needed_by:
                     one.needed_by.append(part.code)
+                text = (m.get("commitment_text") or "").strip()
+                if text and text not in one.commitment_texts:
+                    one.commitment_texts.append(text)
                 for candidate in (normalised_name(m.get("name", "")), normalised_name(m.get("license_code", ""))):
                     if candidate and candidate in provided and not one.provided_by:
                         one.provided_by = provided[candidate]
     return list(merged.values())
+
+
+def situation_key(situation: dict[str, Any]) -> str:
+    """Which situations are the same question (the rule in the module docstring), as one string."""
+    labels = [normalised_name(o.get("label", "")) for o in situation.get("options", ())]
+    return "|".join([normalised_name(situation.get("question", "")), *labels])
+
+
+def merged_situations(parts: Sequence[Part]) -> list[MergedSituation]:
+    """Every member's situations, each question asked once, in the order they first appear."""
+    merged: dict[str, MergedSituation] = {}
+    for _, group in stages(parts):
+        for part in group:
+            for situation in part.situations:
+                options = list(situation.get("options", ()))
+                if not options:
+                    continue
+                key = situation_key(situation)
+                one = merged.get(key)
+                if one is None:
+                    one = merged[key] = MergedSituation(
+                        key=key,
+                        question=situation.get("question", ""),
+                        options=[MergedOption(label=o.get("label", "")) for o in options],
+                    )
+                if part.code in one.asked_by:  # the same question twice in one item: its first one counts
+                    continue
+                one.asked_by.append(part.code)
+                one.names.append(part.name)
+                for merged_option, option in zip(one.options, options, strict=True):
+                    merged_option.chosen_by.append((part.code, option["id"]))
+    return list(merged.values())
+
+
+def member_options(situations: Iterable[MergedSituation], answers: dict[str, Any]) -> dict[str, list[int]]:
+    """The option ids each member gets from the answers (situation key → option position); an answer
+    to an unknown question or out of range is ignored."""
+    out: dict[str, list[int]] = {}
+    for situation in situations:
+        position = answers.get(situation.key)
+        if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position < len(situation.options):
+            continue
+        for code, option_id in situation.options[position].chosen_by:
+            out.setdefault(code, []).append(option_id)
+    return out
+
+
+def tailored(part: Part, option_ids: Iterable[int]) -> Part:
+    """The part with the material list its chosen options make (catalog.selectors.materials_for's rule:
+    the non-situational materials plus what an option adds, minus what one drops; a drop wins)."""
+    chosen = set(option_ids)
+    added: set[int] = set()
+    dropped: set[int] = set()
+    for situation in part.situations:
+        for option in situation.get("options", ()):
+            if option.get("id") in chosen:
+                added.update(option.get("adds", ()))
+                dropped.update(option.get("drops", ()))
+    materials = tuple(
+        m
+        for m in part.materials
+        if (not m.get("is_situational") or m.get("id") in added) and m.get("id") not in dropped
+    )
+    return replace(part, materials=materials)
+
+
+def tailored_parts(parts: Sequence[Part], answers: dict[str, Any]) -> list[Part]:
+    """Every part tailored to the applicant's answers to the merged situations."""
+    options = member_options(merged_situations(parts), answers)
+    return [tailored(p, options.get(p.code, ())) for p in parts]
 
 
 def merged_form(parts: Sequence[Part]) -> tuple[list[MergedField], list[FieldConflict]]:

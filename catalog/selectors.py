@@ -130,15 +130,18 @@ def _items_of_topics_named(word: str) -> QuerySet:
     return ServiceItem.topics.through.objects.filter(topic__in=topics).values("serviceitem_id")
 
 
-def _relevance(query: str) -> Case:
+def _relevance(query: str, *, listed: str = "common_names", exact: str = "keywords") -> Case:
     """0 the exact name, 1 a 俗称 or keyword that is the query, 2 a name that starts with it, 3 a name
-    that contains every word, 4 the rest (a match in the department, region, code or a topic)."""
+    that contains every word, 4 the rest (a match in the department, region, code or a topic).
+
+    ``listed`` is the field holding a list of aliases (one of them may be the query), ``exact`` the
+    one that counts only as a whole; a bundle has its keywords only, as a list."""
     words = query.split()
-    alias = Q()
+    alias = Q(**{f"{exact}__iexact": query}) if exact else Q()
     for separator in (",", "，", " ", "、"):
-        alias |= Q(common_names__iexact=query) | Q(common_names__istartswith=query + separator)
-        alias |= Q(common_names__icontains=separator + query + separator)
-        alias |= Q(common_names__iendswith=separator + query) | Q(keywords__iexact=query)
+        alias |= Q(**{f"{listed}__iexact": query}) | Q(**{f"{listed}__istartswith": query + separator})
+        alias |= Q(**{f"{listed}__icontains": separator + query + separator})
+        alias |= Q(**{f"{listed}__iendswith": separator + query})
     name_has_all = Q()
     for word in words:
         name_has_all &= Q(name__icontains=word)
@@ -340,19 +343,74 @@ def _with_members(bundles: QuerySet[Bundle]) -> QuerySet[Bundle]:
         Prefetch(
             "members",
             queryset=BundleMember.objects.select_related("item__department", "item__region").prefetch_related(
-                "item__materials"
+                "item__materials", "item__situations__options__adds", "item__situations__options__drops"
             ),
         )
     )
 
 
-def published_bundles(*, audience: str = "", topic: Topic | None = None) -> QuerySet[Bundle]:
+def published_bundles(
+    *, audience: str = "", topic: Topic | None = None, serving: Region | None = None
+) -> QuerySet[Bundle]:
+    """Published bundles; ``serving`` (the visitor's 办事地区) keeps those every member of which serves
+    that region (``bundles_serving``)."""
     bundles = Bundle.objects.filter(status=ServiceItem.Status.PUBLISHED).select_related("department", "region")
     if audience:
         bundles = bundles.filter(audience=audience)
     if topic is not None:
         bundles = bundles.filter(topics=topic)
+    if serving is not None:
+        bundles = bundles_serving(bundles, serving)
     return bundles.order_by("name", "code")
+
+
+def bundles_serving(bundles: QuerySet[Bundle], region: Region) -> QuerySet[Bundle]:
+    """The bundles all of whose member items serve someone in ``region`` (an item of the region or of a
+    level above it, as ``search_published_items(serving=…)``): a bundle with one member of another
+    district cannot be applied for there as one thing, so it is not offered."""
+    elsewhere = BundleMember.objects.exclude(item__region__in=region_and_above(region)).values("bundle_id")
+    return bundles.exclude(pk__in=elsewhere)
+
+
+def search_published_bundles(
+    *,
+    query: str = "",
+    serving: Region | None = None,
+    region: Region | None = None,
+    topic: Topic | None = None,
+    audience: str = "",
+    department_id: int | None = None,
+) -> QuerySet[Bundle]:
+    """Published bundles matching a query, the most relevant first (``_relevance`` as for items), else by name.
+
+    A word matches the bundle's name, keywords or summary, a member item's ``search_text`` (its name,
+    俗称, department…: "营业执照" finds 开办餐饮店) or a topic of the bundle named by it. ``region`` is
+    "this region and below" (the lead department's), ``department_id`` the lead department or a
+    member's, ``serving`` the visitor's own region (``bundles_serving``).
+    """
+    bundles = published_bundles(audience=audience, topic=topic, serving=serving)
+    query = clean_query(query).lower()
+    for word in query.split():
+        members = BundleMember.objects.filter(item__search_text__contains=word).values("bundle_id")
+        topics = Topic.objects.filter(Q(name__icontains=word) | Q(keywords__icontains=word))
+        bundles = bundles.filter(
+            Q(name__icontains=word)
+            | Q(keywords__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(pk__in=members)
+            | Q(topics__in=topics)
+        )
+    if region is not None:
+        bundles = bundles.filter(Q(region=region) | Q(region__code__startswith=region_prefix(region)))
+    if department_id is not None:
+        led_or_member = BundleMember.objects.filter(item__department_id=department_id).values("bundle_id")
+        bundles = bundles.filter(Q(department_id=department_id) | Q(pk__in=led_or_member))
+    # A word matching two topics of one bundle would list it twice.
+    bundles = Bundle.objects.filter(pk__in=bundles.values("pk")).select_related("department", "region")
+    if not query:
+        return bundles.order_by("name", "code")
+    relevance = _relevance(query, listed="keywords", exact="")
+    return bundles.annotate(relevance=relevance).order_by("relevance", "name", "code")
 
 
 def published_bundle(code: str) -> Bundle:

@@ -26,7 +26,7 @@ from applications.api import (
     detail_response,
     parse,
 )
-from applications.models import Application, Extension, ReviewTask
+from applications.models import Application, Commitment, Extension, ReviewTask
 from applications.serializers import (
     ApplicationDetailOutputSerializer,
     RequestCorrectionInputSerializer,
@@ -37,6 +37,8 @@ from portal.exceptions import NotFound, PermissionDenied
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from reviews.serializers import (
+    CommitmentCheckInputSerializer,
+    CommitmentOutputSerializer,
     DecideInputSerializer,
     ExtensionDecisionInputSerializer,
     ExtensionInputSerializer,
@@ -258,3 +260,54 @@ class ExtensionDecideApi(CaseApi, APIView):
         case_for(request, extension.application.number, "extend")
         extension = services.decide_extension(extension=extension, actor=request.user, approve=data["approve"])
         return Response(ExtensionOutputSerializer(extension).data)
+
+
+COMMITMENT_PARAMETER = OpenApiParameter(
+    "commitment_id", int, OpenApiParameter.PATH, description=gettext_lazy("告知承诺 id")
+)
+
+
+def _commitments(application: Application) -> QuerySet[Commitment]:
+    return application.commitments.select_related("requirement", "credit_record", "application__result")
+
+
+class ApplicationCommitmentListApi(CaseApi, APIView):
+    @extend_schema(
+        tags=[REVIEW_TAG],
+        summary=gettext_lazy("办件的告知承诺及核查情况"),
+        description=gettext_lazy("实施部门的工作人员查看；其他部门看不到该办件（404）。"),
+        parameters=[NUMBER_PARAMETER],
+        responses={200: CommitmentOutputSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, number: str) -> Response:
+        application, role = case_for(request, number)
+        if Actor.HANDLER not in roles_in_case(request.user, application):
+            raise PermissionDenied(gettext("只有实施部门的工作人员可以查看告知承诺核查情况。"))
+        return Response(CommitmentOutputSerializer(_commitments(application), many=True).data)
+
+
+class CommitmentCheckApi(CaseApi, APIView):
+    @extend_schema(
+        tags=[REVIEW_TAG],
+        summary=gettext_lazy("登记告知承诺核查结果"),
+        description=gettext_lazy(
+            "作出决定的实施部门登记核查结果；核查不实的须写明情况，并按事项规定撤销已作出的准予决定（连同电子证照）"
+            "和/或记入信用记录；已核查的不能重复核查（409）。"
+        ),
+        parameters=[NUMBER_PARAMETER, COMMITMENT_PARAMETER],
+        request=CommitmentCheckInputSerializer,
+        responses={200: CommitmentOutputSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, number: str, commitment_id: int) -> Response:
+        data = parse(CommitmentCheckInputSerializer, request)
+        with transaction.atomic():
+            application, role = review_role(request, number, action="check_commitment", roles={Actor.HANDLER})
+            commitment = services.record_commitment_check(
+                application=application,
+                commitment_id=commitment_id,
+                actor=request.user,
+                actor_role=role,
+                passed=data["outcome"] == Commitment.Outcome.PASSED,
+                note=data["note"],
+            )
+        return Response(CommitmentOutputSerializer(_commitments(application).get(pk=commitment.pk)).data)

@@ -21,4 +21,11 @@ urlpatterns = [
     path("applications/<str:number>/resume/", api.ApplicationResumeApi.as_view(), name="resume"),
     path("applications/<str:number>/extension/", api.ApplicationExtensionApi.as_view(), name="extension"),
     path("extensions/<int:extension_id>/decide/", api.ExtensionDecideApi.as_view(), name="extension_decide"),
+    # 告知承诺制: the department's later check of a commitment.
+    path("applications/<str:number>/commitments/", api.ApplicationCommitmentListApi.as_view(), name="commitments"),
+    path(
+        "applications/<str:number>/commitments/<int:commitment_id>/check/",
+        api.CommitmentCheckApi.as_view(),
+        name="commitment_check",
+    ),
 ]

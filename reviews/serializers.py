@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from applications.deadlines import SIGNAL_SOURCES, deadline_signal
 from applications.forms_runtime import MAX_TEXT
-from applications.models import Application, Extension, ReviewTask, Suspension
+from applications.models import Application, Commitment, Extension, ReviewTask, Suspension
 from applications.serializers import CaseBriefOutputSerializer, text_field
 from reviews.forms import MAX_PROCEDURE_DAYS  # the HTML form's bound, the same for the API
 
@@ -112,3 +112,41 @@ class ExtensionInputSerializer(serializers.Serializer):
 
 class ExtensionDecisionInputSerializer(serializers.Serializer):
     approve = serializers.BooleanField(help_text=gettext_lazy("true 批准延长，false 不予批准"))
+
+
+CHECK_OUTCOMES = [
+    (Commitment.Outcome.PASSED, gettext_lazy("核查属实")),
+    (Commitment.Outcome.FAILED, gettext_lazy("核查不实")),
+]
+
+
+class CommitmentCheckInputSerializer(serializers.Serializer):
+    """告知承诺核查: what the department found; a false commitment has the item's consequences."""
+
+    outcome = serializers.ChoiceField(choices=CHECK_OUTCOMES)
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text=gettext_lazy("核查不实的须写明")
+    )
+
+
+class CommitmentOutputSerializer(serializers.ModelSerializer):
+    """One 告知承诺 of a case, its check and what a failed one led to."""
+
+    material = serializers.CharField(source="requirement.name", read_only=True)
+    credit_recorded = serializers.SerializerMethodField()
+    result_revoked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id", "material", "text", "signed_at", "check_due_on", "outcome", "check_note", "checked_at",
+            "credit_recorded", "result_revoked",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_credit_recorded(self, obj: Any) -> bool:
+        return hasattr(obj, "credit_record")
+
+    def get_result_revoked(self, obj: Any) -> bool:
+        result = getattr(obj.application, "result", None)
+        return obj.outcome == Commitment.Outcome.FAILED and result is not None and result.revoked_at is not None

@@ -19,6 +19,8 @@ from applications.models import (
     Result,
     SubmittedMaterial,
 )
+from applications.services import bundle_choices as choices
+from applications.services.bundle_choices import key_of
 from applications.services.drafts import (
     _check_item_open,
     _known_facts,
@@ -41,36 +43,25 @@ B = BundleApplication.Status
 
 
 def members_of(bundle: Bundle) -> list[BundleMember]:
-    return list(bundle.members.select_related("item__department", "item__region").prefetch_related("item__materials"))
+    return list(
+        bundle.members.select_related("item__department", "item__region").prefetch_related(
+            "item__materials", "item__situations__options__adds", "item__situations__options__drops"
+        )
+    )
 
 
 def merged_fields(bundle: Bundle) -> list[rules.MergedField]:
     return rules.merged_form([rules.part_of(m) for m in members_of(bundle)])[0]
 
 
-def key_of(material: dict[str, Any] | rules.MergedMaterial) -> str:
-    """catalog.bundles.material_key as one string (a form field name, a column)."""
-    if not isinstance(material, dict):
-        material = {"name": material.name, "source": material.source, "license_code": material.license_code}
-    return "|".join(rules.material_key(material))
-
-
 def _as_dict(requirement: MaterialRequirement) -> dict[str, Any]:
     return {"name": requirement.name, "source": requirement.source, "license_code": requirement.license_code}
 
 
-def asked_materials(bundle: Bundle) -> list[rules.MergedMaterial]:
-    """The merged materials the applicant uploads: asked of the applicant (not an earlier part's
-    result) and on some member's own list (not situational, not proven by an e-licence)."""
-    members = members_of(bundle)
-    listed = {
-        key_of(_as_dict(r))
-        for m in members
-        for r in m.item.materials.all()
-        if not r.is_situational and not r.is_satisfied_by_license
-    }
-    merged = rules.merged_materials([rules.part_of(m) for m in members])
-    return [m for m in merged if m.is_asked and key_of(m) in listed]
+def asked_materials(bundle: Bundle, answers: dict[str, Any] | None = None) -> list[rules.MergedMaterial]:
+    """The merged materials the applicant uploads for the answers to the situations
+    (applications.services.bundle_choices.asked)."""
+    return choices.asked(members_of(bundle), answers or {})
 
 
 def check_bundle_open(bundle: Bundle, *, clock: Clock = system_clock) -> list[BundleMember]:
@@ -149,13 +140,35 @@ def _locked_draft(bundle_application: BundleApplication) -> BundleApplication:
 
 
 @transaction.atomic
-def save_bundle_draft(*, bundle_application: BundleApplication, form_data: dict[str, Any]) -> BundleApplication:
+def save_bundle_draft(
+    *,
+    bundle_application: BundleApplication,
+    form_data: dict[str, Any],
+    situation_answers: dict[int, int] | None = None,
+    commitments: list[str] | None = None,
+    commitment_signed: bool | None = None,
+    deferral_pledged: bool | None = None,
+    clock: Clock = system_clock,
+) -> BundleApplication:
+    """Keep the form and the choices (situations by position, 告知承诺 by material key, the pledges;
+    ``None`` leaves one as it was): applications.services.bundle_choices."""
     locked = _locked_draft(bundle_application)
     definition = [f.as_definition() for f in merged_fields(locked.bundle)]
     names = {f["name"] for f in definition}
     typed = {k: v for k, v in form_data.items() if k in names}
     locked.form_data = encrypt_id_numbers(definition, typed, previous=locked.form_data)
-    locked.save(update_fields=["form_data"])
+    members = members_of(locked.bundle)
+    answers = choices.clean_answers(members, situation_answers) if situation_answers is not None else None
+    fields = choices.record_choices(
+        locked,
+        members=members,
+        answers=answers,
+        commitments=commitments,
+        commitment_signed=commitment_signed,
+        deferral_pledged=deferral_pledged,
+        clock=clock,
+    )
+    locked.save(update_fields=["form_data", *fields])
     return locked
 
 
@@ -163,7 +176,7 @@ def save_bundle_draft(*, bundle_application: BundleApplication, form_data: dict[
 def attach_bundle_material(*, bundle_application: BundleApplication, key: str, file: UploadedFile) -> BundleUpload:
     """One file for one merged material; it replaces the previous one."""
     locked = _locked_draft(bundle_application)
-    material = next((m for m in asked_materials(locked.bundle) if key_of(m) == key), None)
+    material = next((m for m in asked_materials(locked.bundle, locked.situation_answers) if key_of(m) == key), None)
     if material is None:
         raise ValidationError({"material": gettext("该材料不属于本一件事。")})
     kind = check_upload(file, allowed=DOCUMENT_KINDS)
@@ -192,13 +205,10 @@ def _bundle_problems(locked: BundleApplication, *, declaration: bool) -> dict[st
     if not declaration:
         problems["declaration"] = [gettext("请阅读并确认承诺声明：所填信息和提交材料真实有效。")]
     uploaded = set(locked.uploads.values_list("material_key", flat=True))
-    missing = [
-        m.name
-        for m in asked_materials(locked.bundle)
-        if m.necessity == MaterialRequirement.Necessity.REQUIRED and key_of(m) not in uploaded
-    ]
-    if missing:
+    materials = asked_materials(locked.bundle, locked.situation_answers)
+    if missing := choices.missing_required(materials, uploaded, locked.commitment_keys or ()):
         problems["materials"] = [gettext("请上传：%(name)s") % {"name": name} for name in missing]
+    problems.update(choices.choice_problems(locked, materials, uploaded))
     return problems
 
 
@@ -217,6 +227,7 @@ def submit_bundle_application(
         raise ValidationError(problems)
     answers = rules.split_answers(decrypt_id_numbers(locked.form_data), merged_fields(locked.bundle))
     uploads = {u.material_key: u for u in locked.uploads.all()}
+    options = choices.member_options(members, locked.situation_answers)
     for member in members:
         case = start_application(
             user=actor,
@@ -229,7 +240,11 @@ def submit_bundle_application(
             clock=clock,
         )
         own = answers.get(member.item.code, {})
-        case = save_draft(application=case, form_data={**decrypt_id_numbers(case.form_data), **own})
+        case = save_draft(
+            application=case,
+            form_data={**decrypt_id_numbers(case.form_data), **own},
+            situation_options=options.get(member.item.code, []),
+        )
         for requirement in required_materials(case):
             upload = uploads.get(key_of(_as_dict(requirement)))
             if upload is not None:
@@ -319,7 +334,11 @@ def advance_bundle(*, bundle_application: BundleApplication, strict: bool = Fals
             with transaction.atomic():
                 _provide_results(part, needed)
                 submit_application(
-                    application=part.application, actor=locked.applicant_user, declaration=True, clock=clock
+                    application=part.application,
+                    actor=locked.applicant_user,
+                    declaration=True,
+                    clock=clock,
+                    **choices.submit_options(locked, part.application),
                 )
         except (ValidationError, DomainError) as exc:
             if strict:

@@ -1,6 +1,7 @@
 """一件事申请 pages: start from the bundle's guide, fill one form and one set of materials, submit;
 then one page for the whole bundle. Thin: the rules are in applications/services/bundles.py."""
 
+import re
 import uuid
 from typing import Any
 from urllib.parse import urlencode
@@ -17,11 +18,15 @@ from django.views.decorators.http import require_http_methods
 
 from applications import bundles, forms
 from applications.access import get_bundle_application_for
+from applications.documents import LEGAL_CONSEQUENCES
 from applications.forms_runtime import decrypt_id_numbers
 from applications.models import Application, BundleApplication
+from applications.services import bundle_choices as choices
 from applications.services import bundles as bundle_services
 from catalog import selectors as catalog_selectors
 from portal.exceptions import BadInput, DomainError, render_error
+
+BUNDLE_SITUATION = re.compile(r"bs([0-9]{1,3})")
 
 
 def _problems(exc: ValidationError) -> dict[str, list[str]]:
@@ -78,17 +83,37 @@ def _draft_context(draft: BundleApplication, problems: dict[str, list[str]], dec
     definition = [f.as_definition() for f in bundle_services.merged_fields(draft.bundle)]
     uploads = {u.material_key: u for u in draft.uploads.all()}
     missing = problems.get("materials", [])
+    members = bundle_services.members_of(draft.bundle)
+    asked = choices.asked(members, draft.situation_answers)
+    committed = set(draft.commitment_keys or ())
     materials = [
         {
             "index": index,
             "material": m,
-            "uploaded": uploads.get(bundle_services.key_of(m)),
+            "key": choices.key_of(m),
+            "committed": choices.key_of(m) in committed,
+            "uploaded": uploads.get(choices.key_of(m)),
             "errors": problems.get(f"material_{index}", []) + [e for e in missing if e.endswith(m.name)],
         }
-        for index, m in enumerate(bundle_services.asked_materials(draft.bundle))
+        for index, m in enumerate(asked)
     ]
-    known = {"materials", "declaration"} | {f["name"] for f in definition}
+    situations = choices.situations(members)
+    known = {"materials", "declaration", "situations", "commitments", "deferral_pledged"} | {
+        f["name"] for f in definition
+    }
     return {
+        "situations": [
+            (index, s, draft.situation_answers.get(s.key), len(s.asked_by) < len(members))
+            for index, s in enumerate(situations)
+        ],
+        "deferrable": [
+            m["material"] for m in materials if m["material"].necessity == "deferrable" and not m["uploaded"]
+        ],
+        "deferral_days": sorted({m.item.deferral_workdays for m in members}),
+        "pledged": draft.deferral_pledged_at is not None,
+        "commitment_items": choices.consequences(members, asked),
+        "commitment_signed": draft.commitments_signed_at is not None,
+        "legal_consequences": LEGAL_CONSEQUENCES,
         "draft": draft,
         "bundle": draft.bundle,
         "fields": forms.form_field_views(definition, decrypt_id_numbers(draft.form_data), problems),
@@ -103,12 +128,22 @@ def _draft_context(draft: BundleApplication, problems: dict[str, list[str]], dec
     }
 
 
+def _positions(post: Any) -> dict[int, int]:
+    """``bs<question position>=<option position>`` from the page; anything malformed is bad input."""
+    answers = {}
+    for key, value in post.items():
+        match = BUNDLE_SITUATION.fullmatch(key)
+        if match is None:
+            continue
+        if not (value.isascii() and value.isdigit() and len(value) <= 3):
+            raise BadInput(gettext("所选办理情形无效。"))
+        answers[int(match.group(1))] = int(value)
+    return answers
+
+
 def _save(request: HttpRequest, draft: BundleApplication) -> dict[str, list[str]]:
-    definition = [f.as_definition() for f in bundle_services.merged_fields(draft.bundle)]
-    bundle_services.save_bundle_draft(
-        bundle_application=draft, form_data=forms.read_form_data(definition, request.POST)
-    )
-    asked = bundle_services.asked_materials(draft.bundle)
+    # The files belong to the list the page showed, i.e. to the answers as they were stored.
+    asked = bundle_services.asked_materials(draft.bundle, draft.situation_answers)
     problems: dict[str, list[str]] = {}
     for index, file in forms.read_files(request.FILES, forms.BUNDLE_MATERIAL_FILE).items():
         if index >= len(asked):
@@ -119,6 +154,16 @@ def _save(request: HttpRequest, draft: BundleApplication) -> dict[str, list[str]
             )
         except ValidationError as exc:
             problems[f"material_{index}"] = exc.messages
+    definition = [f.as_definition() for f in bundle_services.merged_fields(draft.bundle)]
+    post = request.POST
+    bundle_services.save_bundle_draft(
+        bundle_application=draft,
+        form_data=forms.read_form_data(definition, post),
+        situation_answers=_positions(post),
+        commitments=post.getlist("commitments")[: forms.MAX_CHECKBOX_VALUES],
+        commitment_signed=post.get("commitment_signed") == "on",
+        deferral_pledged=post.get("deferral_pledged") == "on",
+    )
     return problems
 
 

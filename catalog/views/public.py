@@ -78,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "person_topics": [t for t in topics if t.audience == Topic.Audience.PERSON],
             "business_topics": [t for t in topics if t.audience == Topic.Audience.BUSINESS],
             "popular_items": selectors.popular_items(),
-            "bundles": selectors.published_bundles()[:HOME_BUNDLES],
+            "bundles": selectors.published_bundles(serving=my_region_of(request))[:HOME_BUNDLES],
             "departments": selectors.departments_with_published_items()[:HOME_DEPARTMENTS],
         },
     )
@@ -119,6 +119,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "filters_active": any(value for key, value in filters.items() if key != "serving"),
             "my_region": my_region,
             "page": page,
+            "bundles": _search_bundles(query, filters) if page.number == 1 else [],
             "departments": selectors.departments_with_published_items(),
             "regions": _region_options(),
             "topics": selectors.topics_with_item_counts(),
@@ -127,6 +128,28 @@ def search(request: HttpRequest) -> HttpResponse:
             "online_depths": ServiceItem.OnlineDepth.choices,
         },
     )
+
+
+BUNDLE_AUDIENCE_OF_OBJECT = {"person": Topic.Audience.PERSON, "organisation": Topic.Audience.BUSINESS}
+SEARCH_BUNDLES = 6
+
+
+def _search_bundles(query: str, filters: dict[str, Any]) -> list[Any]:
+    """The bundles (一件事) a search finds, shown above the items on its first page. A filter that only an
+    item has (item type, online depth) leaves them out; the others apply as they mean for a bundle."""
+    if filters["item_type"] or filters["min_online_depth"] is not None:
+        return []
+    if not query and not any(filters[key] for key in ("department_id", "region", "topic", "service_object")):
+        return []  # the bare list of items; the bundles have their own list
+    found = selectors.search_published_bundles(
+        query=query,
+        serving=filters["serving"],
+        region=filters["region"],
+        topic=filters["topic"],
+        audience=BUNDLE_AUDIENCE_OF_OBJECT.get(filters["service_object"], ""),
+        department_id=filters["department_id"],
+    )
+    return list(found[:SEARCH_BUNDLES])
 
 
 @require_safe
@@ -142,13 +165,14 @@ def topic(request: HttpRequest, code: str) -> HttpResponse:
     recommended_items: list[Any] = []
     if answers:
         bundle_codes, basic_codes = bundles.recommend(questionnaire, answers)
-        by_code = {b.code: b for b in selectors.published_bundles().filter(code__in=bundle_codes)}
+        serving = my_region_of(request)
+        by_code = {b.code: b for b in selectors.published_bundles(serving=serving).filter(code__in=bundle_codes)}
         recommended_bundles = [by_code[c] for c in bundle_codes if c in by_code]
-        recommended_items = list(selectors.items_of_basic_codes(basic_codes, serving=my_region_of(request)))
+        recommended_items = list(selectors.items_of_basic_codes(basic_codes, serving=serving))
     context = {
         "topic": found,
         "page": page,
-        "bundles": selectors.published_bundles(topic=found),
+        "bundles": selectors.published_bundles(topic=found, serving=my_region_of(request)),
         "questions": [(index, q, answers.get(index)) for index, q in enumerate(questionnaire)],
         "answered": bool(answers),
         "recommended_bundles": recommended_bundles,
@@ -171,8 +195,9 @@ def _answers(params: QueryDict, questionnaire: list[dict[str, Any]]) -> dict[int
 
 @require_safe
 def bundle_list(request: HttpRequest) -> HttpResponse:
-    """高效办成一件事: every published bundle, for individuals and for organisations."""
-    published = list(selectors.published_bundles())
+    """高效办成一件事: every published bundle that serves the visitor's region, for individuals and for
+    organisations."""
+    published = list(selectors.published_bundles(serving=my_region_of(request)))
     return render(
         request,
         "catalog/bundle_list.html",
@@ -202,6 +227,7 @@ def bundle_guide_context(bundle: Any) -> dict[str, Any]:
             for stage, group in bundles.stages(parts)
         ],
         "conditions": bundles.merged_conditions(bundle.acceptance_conditions, parts),
+        "situations": [(s, len(s.asked_by) < len(parts)) for s in bundles.merged_situations(parts)],
         "asked_materials": [(m, named(m.needed_by)) for m in materials if m.is_asked],
         "provided_materials": [(m, names.get(m.provided_by, m.provided_by)) for m in materials if not m.is_asked],
         "material_count": sum(len(p.materials) for p in parts),

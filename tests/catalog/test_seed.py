@@ -184,6 +184,22 @@ class TestTheSeededDemo:
         assert len({p.department for p in parts}) >= 2
         assert [m.name for m in bundles.merged_materials(parts) if not m.is_asked] == ["营业执照"]
 
+    def test_the_demo_finds_bundles_in_search_and_offers_situations_and_a_commitment(self):
+        """Issue 11: 开办餐饮店 is found by what people type, asks the members' situations once and lets
+        the applicant sign a commitment instead of a proof."""
+        from catalog import bundles, selectors
+        from catalog.models import Bundle
+
+        found = [b.name for b in selectors.search_published_bundles(query="开饭店")]
+        assert "开办餐饮店“一件事”" in found
+        assert "开办餐饮店“一件事”" in [b.name for b in selectors.search_published_bundles(query="营业执照")]
+        restaurant = selectors.published_bundle(Bundle.objects.get(name="开办餐饮店“一件事”").code)
+        parts = [bundles.part_of(m) for m in restaurant.members.all()]
+        questions = [s.question for s in bundles.merged_situations(parts)]
+        assert "经营场所是自有房产还是租赁房产？" in questions and "是否经营冷藏冷冻食品？" in questions
+        assert any(m.allows_commitment for m in bundles.merged_materials(parts))
+        assert any(m.necessity == "deferrable" for m in bundles.merged_materials(parts))
+
     def test_the_words_people_use_find_a_topics_items(self):
         from catalog import selectors
 
