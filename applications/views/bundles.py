@@ -129,7 +129,7 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
         draft = get_bundle_application_for(request.user, pk)
     except DomainError as exc:
         return render_error(request, exc)
-    if draft.status == BundleApplication.Status.SUBMITTED:
+    if draft.status != BundleApplication.Status.DRAFT:
         if request.method == "POST":  # a second click on submit: the first one stands
             messages.info(request, "该一件事申请已提交。")
             return redirect("applications:bundle", pk=pk)
