@@ -54,7 +54,9 @@ def held_for_joined_delivery() -> QuerySet[BundlePart]:
     """For an ``Exists`` over cases: the other parts of the outer case's bundle still being handled,
     so the outer case's result waits for them (统一出件). Empty for a case outside any bundle."""
     return (
-        BundlePart.objects.filter(bundle_application=OuterRef("bundle_part__bundle_application"))
+        # Joined inside the subquery (not through the outer case's optional bundle_part), so the outer
+        # query stays one table that the sweep may lock FOR UPDATE.
+        BundlePart.objects.filter(bundle_application__parts__application=OuterRef("pk"))
         .exclude(state=BundlePart.State.BLOCKED)
         .exclude(application__status__in=DONE)
     )

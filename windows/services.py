@@ -252,12 +252,15 @@ def originals_to_check_at_delivery(application: Application) -> list[MaterialReq
         return []
     current = application.materials.filter(is_current=True)
     received: dict[int, tuple[int, bool]] = {}
+    # Issued by the government itself (an e-licence, or an earlier part's result in a 一件事): nothing
+    # was handed in, so there is no original to see.
+    provided = {m.requirement_id for m in current if _handed_in_by_nobody(m)}
     for material in current:
         originals, has_file = received.get(material.requirement_id, (0, False))
         received[material.requirement_id] = (originals + material.originals_received, has_file or bool(material.file))
     due = []
     for requirement in cases.required_materials(application):
-        if requirement.id not in received or not _needs_originals_now(requirement):
+        if requirement.id not in received or requirement.id in provided or not _needs_originals_now(requirement):
             continue
         originals, has_file = received[requirement.id]
         problem = _originals_problem(
@@ -269,6 +272,10 @@ def originals_to_check_at_delivery(application: Application) -> list[MaterialReq
         if problem:
             due.append(requirement)
     return due
+
+
+def _handed_in_by_nobody(material: SubmittedMaterial) -> bool:
+    return not material.file and not material.originals_received and not material.copies_received
 
 
 def _check_originals_at_delivery(
