@@ -322,3 +322,49 @@ def test_a_clerk_without_authorisation_gets_404_and_a_receipt_only_window_403(su
         window_bundles.take_in_bundle(clerk=receiver, bundle_application=submitted, clock=CLOCK)
     assert "仅有收件授权" in refused.value.message
     assert all(p.application.status == S.SUBMITTED for p in _parts(submitted).values() if p.state == "started")
+
+
+# --- Over HTTP ----------------------------------------------------------------------------------------------
+
+
+def test_the_clerk_accepts_the_bundle_once_over_http_and_the_applicant_sees_its_deadline(
+    client, submitted, clerk_a, clerk_other_hall, applicant
+):
+    from django.urls import reverse
+
+    from tests.conftest import login_verified
+
+    login_verified(client, clerk_a)
+    listing = client.get(reverse("windows:bundles")).content.decode()
+    assert "开办餐饮店一件事" in listing
+    page = client.get(reverse("windows:bundle", args=[submitted.pk])).content.decode()
+    assert "卫生健康委员会" in page and "一次受理并出具一件事受理凭证" in page
+    url = reverse("windows:bundle_take_in", args=[submitted.pk])
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 409  # a double click: the first acceptance stands
+    submitted.refresh_from_db()
+    assert _receipts(submitted).count() == 1
+    client.logout()
+    login_verified(client, clerk_other_hall)
+    assert client.get(reverse("windows:bundle", args=[submitted.pk])).status_code == 404
+    assert client.post(url).status_code == 404
+    client.logout()
+    client.force_login(applicant)
+    assert client.post(url).status_code == 403  # not a clerk
+    own = client.get(reverse("applications:bundle", args=[submitted.pk])).content.decode()
+    assert f"{submitted.due_on:%Y-%m-%d}" in own and "一件事受理凭证" in own
+
+
+def test_joined_delivery_over_http_is_refused_while_a_part_is_open(client, accepted, clerk_a):
+    from django.urls import reverse
+
+    from tests.conftest import login_verified
+
+    _decide(_parts(accepted)["公共场所卫生许可"].application, Application.Outcome.GRANTED)
+    login_verified(client, clerk_a)
+    response = client.post(
+        reverse("windows:bundle_deliver", args=[accepted.pk]),
+        {"recipient_name": "张三", "recipient_id_number": ID_NUMBER},
+    )
+    assert response.status_code == 422 and "统一出件" in response.content.decode()
+    assert not Application.objects.filter(status=S.CONCLUDED).exists()
