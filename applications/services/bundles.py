@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from applications import deadlines
 from applications.bundles import is_done, is_granted
 from applications.forms_runtime import decrypt_id_numbers, encrypt_id_numbers, prefill_form_data, validate_form_data
+from applications.licences import fetching
 from applications.models import (
     Application,
     BundleApplication,
@@ -75,6 +76,25 @@ def asked_materials(bundle: Bundle) -> list[rules.MergedMaterial]:
     }
     merged = rules.merged_materials([rules.part_of(m) for m in members])
     return [m for m in merged if m.is_asked and key_of(m) in listed]
+
+
+def licence_checks(
+    bundle_application: BundleApplication, *, clock: Clock = system_clock
+) -> list[fetching.LicenceCheck]:
+    """免证办 for the whole bundle: each material an e-licence may fill in, asked once (by kind), with
+    the applicant's licence that does or why none does — shown as fetched, never silently dropped."""
+    seen: dict[str, fetching.LicenceCheck] = {}
+    for member in members_of(bundle_application.bundle):
+        probe = Application(
+            item=member.item,
+            party=bundle_application.party,
+            acting_as=bundle_application.acting_as,
+            channel=Application.Channel.ONLINE,
+            situation_options=[],
+        )
+        for check in fetching.live_checks(probe, today=clock.today()):
+            seen.setdefault(fetching.licence_kind(check.requirement), check)
+    return list(seen.values())
 
 
 def check_bundle_open(bundle: Bundle, *, clock: Clock = system_clock, online: bool = True) -> list[BundleMember]:

@@ -99,6 +99,7 @@ def _draft_context(draft: BundleApplication, problems: dict[str, list[str]], dec
         "max_upload_mb": settings.UPLOAD_MAX_BYTES / 1048576,
         "accept": forms.DOCUMENT_ACCEPT,
         "declaration": declaration,
+        "licence_checks": bundle_services.licence_checks(draft),
     }
 
 
