@@ -84,7 +84,10 @@ def licence_checks(
     """免证办 for the whole bundle: each material an e-licence may fill in, asked once (by kind), with
     the applicant's licence that does or why none does — shown as fetched, never silently dropped."""
     seen: dict[str, fetching.LicenceCheck] = {}
-    for member in members_of(bundle_application.bundle):
+    members = members_of(bundle_application.bundle)
+    # An earlier part's result (营业执照 from 个体工商户设立登记) is provided by that part, not fetched.
+    results = {rules.normalised_name(m.item.result_name) for m in members if m.item.result_name}
+    for member in members:
         probe = Application(
             item=member.item,
             party=bundle_application.party,
@@ -93,6 +96,8 @@ def licence_checks(
             situation_options=[],
         )
         for check in fetching.live_checks(probe, today=clock.today()):
+            if rules.normalised_name(fetching.licence_kind(check.requirement)) in results:
+                continue
             seen.setdefault(fetching.licence_kind(check.requirement), check)
     return list(seen.values())
 
