@@ -17,13 +17,25 @@ class BundleApplication(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", gettext_lazy("草稿")
-        SUBMITTED = "submitted", gettext_lazy("已申报")
+        SUBMITTED = "submitted", gettext_lazy("已申报，待窗口受理")
+        # One acceptance for every part (windows.bundles.take_in_bundle); the bundle's clock runs from it.
+        ACCEPTED = "accepted", gettext_lazy("已受理")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", gettext_lazy("网上申报")
+        WINDOW = "window", gettext_lazy("窗口收件")
 
     bundle = models.ForeignKey(
         "catalog.Bundle", verbose_name="一件事（申请时版本）", on_delete=models.PROTECT, related_name="applications"
     )
+    # None for a walk-in at the window (the party is who applies).
     applicant_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="申报账户", on_delete=models.PROTECT, related_name="bundle_applications"
+        settings.AUTH_USER_MODEL,
+        verbose_name="申报账户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bundle_applications",
     )
     party = models.ForeignKey(
         "applications.Party", verbose_name="申请人", on_delete=models.PROTECT, related_name="bundle_applications"
@@ -32,6 +44,7 @@ class BundleApplication(models.Model):
     applicant_name = models.CharField("申请人姓名/名称", max_length=200)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
+    channel = models.CharField("申报渠道", max_length=8, choices=Channel.choices, default=Channel.ONLINE)
     # The merged form's answers (catalog.bundles.merged_form), ID numbers encrypted like a case's.
     form_data = models.JSONField("一件事申请表", default=dict, blank=True)
     # The answers to the merged situations (catalog.bundles.merged_situations): key → option position.
@@ -44,6 +57,18 @@ class BundleApplication(models.Model):
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField("申报时间", null=True, blank=True)
+    # The one acceptance (一次受理) and the bundle's own promised limit counted from it, in working days.
+    accepted_on = models.DateField(gettext_lazy("受理日期"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    due_on = models.DateField(gettext_lazy("一件事承诺办结日期"), null=True, blank=True)
+    is_provisional_deadline = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "一件事申请"

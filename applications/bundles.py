@@ -18,10 +18,10 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
-from applications.models import Application, BundleApplication, BundlePart, TimelineEvent
+from applications.models import Application, BundleApplication, BundlePart, Document, TimelineEvent
 from applications.transitions import TRANSITIONS
 from portal import stored_text
 
@@ -45,6 +45,26 @@ def is_granted(part: BundlePart) -> bool:
 
 def parts_of(bundle_application: BundleApplication) -> QuerySet[BundlePart]:
     return bundle_application.parts.select_related("member__item__department", "application")
+
+
+def awaiting_bundle_intake(application: Application) -> bool:
+    """A part of a 一件事 still waiting for the bundle's one acceptance: the window accepts the bundle,
+    not this case alone."""
+    return BundlePart.objects.filter(
+        application=application, bundle_application__status=BundleApplication.Status.SUBMITTED
+    ).exists()
+
+
+def held_for_joined_delivery() -> QuerySet[BundlePart]:
+    """For an ``Exists`` over cases: the other parts of the outer case's bundle still being handled,
+    so the outer case's result waits for them (统一出件). Empty for a case outside any bundle."""
+    return (
+        # Joined inside the subquery (not through the outer case's optional bundle_part), so the outer
+        # query stays one table that the sweep may lock FOR UPDATE.
+        BundlePart.objects.filter(bundle_application__parts__application=OuterRef("pk"))
+        .exclude(state=BundlePart.State.BLOCKED)
+        .exclude(application__status__in=DONE)
+    )
 
 
 def delivery_held(application: Application) -> str:
@@ -143,8 +163,18 @@ def overview(bundle_application: BundleApplication) -> dict[str, Any]:
         }
         for e in events
     ]
+    receipt = (
+        Document.objects.filter(
+            application__bundle_part__bundle_application=bundle_application,
+            kind=Document.Kind.ACCEPTANCE_RECEIPT,
+            context__has_key="bundle",
+        )
+        .select_related("application")
+        .first()
+    )
     return {
         "bundle_application": bundle_application,
+        "receipt": receipt,
         "parts": views,
         "timeline": timeline,
         "delivery": delivery_state(parts),

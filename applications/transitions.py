@@ -44,6 +44,8 @@ OPEN_BEFORE_DECISION = {S.DRAFT, S.SUBMITTED, S.RECEIVED, S.CORRECTION_REQUESTED
 TRANSITIONS: dict[str, Move] = {
     "submit": _move({S.DRAFT}, S.SUBMITTED, {Actor.APPLICANT, Actor.CLERK}, gettext_lazy("申报")),
     "accept": _move({S.SUBMITTED, S.RECEIVED}, S.IN_REVIEW, {Actor.CLERK, Actor.HANDLER}, gettext_lazy("受理")),
+    # 一件事: a later part, started when its turn comes, stands accepted by the bundle's one acceptance.
+    "accept_bundled": _move({S.SUBMITTED}, S.IN_REVIEW, {Actor.SYSTEM}, gettext_lazy("随一件事受理")),
     "receive": _move({S.SUBMITTED}, S.RECEIVED, {Actor.CLERK}, gettext_lazy("收件")),
     "request_correction": _move(
         {S.SUBMITTED, S.RECEIVED}, S.CORRECTION_REQUESTED, {Actor.CLERK, Actor.HANDLER}, gettext_lazy("一次性告知补正")

@@ -30,7 +30,7 @@ from applications.licences.demo import seed_demo_licences
 from applications.models import Application, BundleApplication, Party
 from applications.transitions import Actor
 from catalog.demo import accounts, places
-from catalog.models import Bundle, Department, Region, ServiceItem
+from catalog.models import Bundle, BundleMember, Department, Region, ServiceItem
 from catalog.selectors import published_items
 from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
@@ -101,7 +101,8 @@ def seed_demo_hall(*, clock: Clock = system_clock) -> HallReport:
     department = _department(DEPARTMENT_KEY)
     items = list(intake_items(department))
     with transaction.atomic():
-        _load_hall(HALL, department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report)
+        windows = _load_hall(HALL, department=department, items=items, clerk=clerk, sysadmin=sysadmin, report=report)
+        _authorize_bundle_members(windows, sysadmin=sysadmin, report=report)
     # The demo citizens' and company's e-licences first: the cases fill in 张三's ID card from them (免证办).
     report.created["licence"] += seed_demo_licences()
     _load_cases(items=items, clerk=clerk, report=report, clock=clock)
@@ -160,6 +161,32 @@ def _load_hall(
             report.created["authorization"] += 1
         windows.append(window)
     return windows
+
+
+def _authorize_bundle_members(windows: list[Window], *, sysadmin: User, report: HallReport) -> None:
+    """一件事 (一窗受理): the comprehensive window takes in every member of the region's published bundles,
+    also those of other departments (the 卫健委's 公共场所卫生许可 in 开办餐饮店), as their departments
+    authorise it; the receive-only window gets them as receive-only."""
+    region = windows[0].hall.region if windows else None
+    if region is None:
+        return
+    members = BundleMember.objects.filter(bundle__status=Bundle.Status.PUBLISHED).select_related("item__department")
+    for window in windows:
+        accepts = next(w[2] for w in HALL.windows if w[0] == window.number)
+        known = set(WindowAuthorization.objects.filter(window=window).values_list("item_code", flat=True))
+        for member in members:
+            item = member.item
+            if item.code in known or not region.contains(item.department.region):
+                continue
+            services.grant_window_authorization(
+                actor=sysadmin,
+                department=item.department,
+                window=window,
+                item_code=item.code,
+                accepts_on_receipt=accepts,
+            )
+            known.add(item.code)
+            report.created["authorization"] += 1
 
 
 # --- Cases ------------------------------------------------------------------------------------------

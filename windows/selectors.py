@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from applications.access import home_delivery_filter, remembered
-from applications.models import Application
+from applications.models import Application, BundleApplication
 from catalog.models import ServiceItem
 from catalog.selectors import published_items
 from windows.models import ServiceHall, Window, WindowAuthorization
@@ -76,11 +76,24 @@ def _at_my_halls(clerk: Any) -> Q:
 
 
 def prereview_queue(clerk: Any) -> QuerySet[Application]:
-    """Submissions waiting for a window's outcome: online ones for my items, and my hall's, oldest first."""
+    """Submissions waiting for a window's outcome: online ones for my items, and my hall's, oldest first.
+    The parts of a 一件事 waiting for its one acceptance are in ``bundle_prereview_queue`` instead."""
     return (
         Application.objects.filter(status=S.SUBMITTED)
         .filter(_at_my_halls(clerk))
+        .exclude(bundle_part__bundle_application__status=BundleApplication.Status.SUBMITTED)
         .select_related("item", "party", "department")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def bundle_prereview_queue(clerk: Any) -> QuerySet[BundleApplication]:
+    """一件事 submitted and waiting for their one acceptance, with a part for my items, oldest first."""
+    waiting = Application.objects.filter(status=S.SUBMITTED).filter(_at_my_halls(clerk))
+    return (
+        BundleApplication.objects.filter(status=BundleApplication.Status.SUBMITTED, parts__application__in=waiting)
+        .select_related("bundle", "party")
+        .distinct()
         .order_by("submitted_at", "pk")
     )
 

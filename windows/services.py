@@ -20,6 +20,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from applications import services as cases
 from applications.access import intake_role, roles_in_case
+from applications.bundles import awaiting_bundle_intake
 from applications.forms_runtime import validate_form_data
 from applications.models import Application, CorrectionNotice, Delivery, Party, SubmittedMaterial
 from applications.transitions import Actor
@@ -27,7 +28,7 @@ from catalog.models import Department, MaterialRequirement, ServiceItem
 from catalog.selectors import materials_for
 from portal import crypto, validators
 from portal.clock import Clock, system_clock
-from portal.exceptions import DomainError, PermissionDenied
+from portal.exceptions import DomainError, InvalidTransition, PermissionDenied
 from portal.idnumbers import id_number_digest, mask_id_number
 from portal.models import Organization, Role
 from portal.services import record_audit
@@ -261,12 +262,15 @@ def originals_to_check_at_delivery(application: Application) -> list[MaterialReq
         return []
     current = application.materials.filter(is_current=True)
     received: dict[int, tuple[int, bool]] = {}
+    # Issued by the government itself (an e-licence, or an earlier part's result in a 一件事): nothing
+    # was handed in, so there is no original to see.
+    provided = {m.requirement_id for m in current if _handed_in_by_nobody(m)}
     for material in current:
         originals, has_file = received.get(material.requirement_id, (0, False))
         received[material.requirement_id] = (originals + material.originals_received, has_file or bool(material.file))
     due = []
     for requirement in cases.required_materials(application):
-        if requirement.id not in received or not _needs_originals_now(requirement):
+        if requirement.id not in received or requirement.id in provided or not _needs_originals_now(requirement):
             continue
         originals, has_file = received[requirement.id]
         problem = _originals_problem(
@@ -278,6 +282,10 @@ def originals_to_check_at_delivery(application: Application) -> list[MaterialReq
         if problem:
             due.append(requirement)
     return due
+
+
+def _handed_in_by_nobody(material: SubmittedMaterial) -> bool:
+    return not material.file and not material.originals_received and not material.copies_received
 
 
 def _check_originals_at_delivery(
@@ -508,6 +516,11 @@ def take_in_application(*, clerk: Any, application: Application, clock: Clock = 
     applications.services.transition, and no intake of their own is recorded.
     """
     authorization = _deciding_window(clerk, application, "accept")  # 收件 or 受理: the same people decide
+    if awaiting_bundle_intake(application):
+        raise InvalidTransition(
+            gettext("本件属于一件事，请在一件事受理页面统一受理（一次受理、一张受理凭证）。"),
+            detail={"status": application.status, "action": "accept"},
+        )
     # An online case's paper originals are seen at delivery (originals_to_check_at_delivery).
     # Recorded before the outcome: the receipt issued with it names this window and its hall's phone.
     _record_intake(application=application, authorization=authorization, clerk=clerk, clock=clock)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from windows import views
+from windows import bundle_views, views
 
 app_name = "windows"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("prereview/", views.prereview_list, name="prereview_queue"),
     path("delivery/", views.delivery_list, name="delivery_queue"),
     path("walk-in/", views.walk_in, name="walk_in"),
+    path("bundles/", bundle_views.bundle_list, name="bundles"),
+    path("bundles/<int:pk>/", bundle_views.bundle_detail, name="bundle"),
+    path("bundles/<int:pk>/take-in/", bundle_views.bundle_take_in, name="bundle_take_in"),
+    path("bundles/<int:pk>/deliver/", bundle_views.bundle_deliver, name="bundle_deliver"),
     path("identity/", views.link_account, name="link_account"),
     path("walk-in/<int:window_id>/<int:item_id>/", views.walk_in_form, name="walk_in_form"),
     path("cases/<str:number>/", views.case_detail, name="case"),

@@ -102,6 +102,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "prereview_count": prereview.count(),
         "delivery": delivery[:HOME_QUEUE_LENGTH],
         "delivery_count": delivery.count(),
+        "bundle_count": selectors.bundle_prereview_queue(user).count(),
         "today": system_clock.today(),
     }
     return render(request, "windows/workbench.html", context)

@@ -4,9 +4,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists
 from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines
+from applications.bundles import held_for_joined_delivery
 from applications.models import (
     Application,
     Document,
@@ -144,11 +146,16 @@ def sweep_lights(*, clock: Clock = system_clock, batch: int = 2000) -> int:
 
 def sweep_late_certificates(*, clock: Clock = system_clock, batch: int = 500) -> int:
     """行政许可法 art. 44: the decision's certificate is due within 10 working days. A decided case not
-    delivered by then turns red and the department (and the supervisors) hear of it, once."""
+    delivered by then turns red and the department (and the supervisors) hear of it, once.
+
+    A part of a 一件事 whose result waits for the others (统一出件) is not late: it may not go out yet,
+    and its ten days start again when the last part is done (services.bundles._open_joined_delivery)."""
     today = clock.today()
     changed = 0
     with transaction.atomic():
-        late = Application.objects.filter(status=S.DECIDED, light="", certificate_due_on__lt=today)
+        late = Application.objects.filter(status=S.DECIDED, light="", certificate_due_on__lt=today).exclude(
+            Exists(held_for_joined_delivery())
+        )
         for application in _claim(late, batch, "certificate_due_on"):
             Application.objects.filter(pk=application.pk).update(light=Application.Light.RED)
             outbox.enqueue(

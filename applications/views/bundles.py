@@ -125,6 +125,7 @@ def _draft_context(draft: BundleApplication, problems: dict[str, list[str]], dec
         "max_upload_mb": settings.UPLOAD_MAX_BYTES / 1048576,
         "accept": forms.DOCUMENT_ACCEPT,
         "declaration": declaration,
+        "licence_checks": bundle_services.licence_checks(draft),
     }
 
 
@@ -175,7 +176,7 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
         draft = get_bundle_application_for(request.user, pk)
     except DomainError as exc:
         return render_error(request, exc)
-    if draft.status == BundleApplication.Status.SUBMITTED:
+    if draft.status != BundleApplication.Status.DRAFT:
         if request.method == "POST":  # a second click on submit: the first one stands
             messages.info(request, gettext("该一件事申请已提交。"))
             return redirect("applications:bundle", pk=pk)
