@@ -22,7 +22,7 @@ def database_url(name: str) -> str:
 def portal_env(db_name: str) -> dict[str, str]:
     """What the seeder, the server, the worker and beat read (portal/settings.py)."""
     redis_db = os.environ.get("PORTAL_REDIS_DB", "7")
-    VAR.mkdir(parents=True, exist_ok=True)
+    (VAR / "static").mkdir(parents=True, exist_ok=True)  # API only: no collectstatic, but whitenoise looks
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",

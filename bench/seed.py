@@ -24,7 +24,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-SEED_VERSION = "3"
+SEED_VERSION = "4"
 SWEEP_DAY = dt.date(2027, 3, 2)  # the sweeps' clock; due rows lie before it, all others after it
 DUE_ON = dt.date(2027, 2, 15)
 LATER = dt.date(2027, 4, 1)  # not-due clock columns start here
@@ -313,12 +313,15 @@ def seed_cases(world: World, scale: int, users: int) -> dict[str, int]:
     from portal.models import User
 
     rng = random.Random(12)
-    copiers = {m: Copier(m) for m in (Application, SubmittedMaterial, TimelineEvent, ReviewTask, Result, Delivery)}
+    from reviews.models import Invitation
+
+    models_ = (Application, SubmittedMaterial, TimelineEvent, ReviewTask, Result, Delivery, Invitation)
+    copiers = {m: Copier(m) for m in models_}
     first_user = User.objects.filter(username="bench_citizen_0").values_list("pk", flat=True).get()
     first_party = Party.objects.filter(name="市民0").values_list("pk", flat=True).get()
     app_id, material_id = _next_id(Application), _next_id(SubmittedMaterial)
     event_id, task_id = _next_id(TimelineEvent), _next_id(ReviewTask)
-    ids = {"result": _next_id(Result), "delivery": _next_id(Delivery)}
+    ids = {"result": _next_id(Result), "delivery": _next_id(Delivery), "invitation": _next_id(Invitation)}
     rows: dict[Any, list[dict[str, Any]]] = {m: [] for m in copiers}
     year_start = dt.date(2025, 12, 1)
     staff_by_dept = world.reviewers
@@ -407,6 +410,19 @@ def seed_cases(world: World, scale: int, users: int) -> dict[str, int]:
                     }
                 )
                 ids["delivery"] += 1
+                # 好差评: invited at delivery, reminded, the window closed; the due ones wait for a reminder.
+                waiting = clock.pop("_remind_on", None)
+                rows[Invitation].append(
+                    {
+                        "id": ids["invitation"],
+                        "application_id": pk,
+                        "invited_at": _at(done, 11),
+                        "remind_on": waiting or done + dt.timedelta(days=3),
+                        "reminded_at": None if waiting else _at(done + dt.timedelta(days=3), 9),
+                        "closed_at": None if waiting else _at(done + dt.timedelta(days=15), 9),
+                    }
+                )
+                ids["invitation"] += 1
         app |= clock
         rows[Application].append(app)
         for order, req in enumerate(item.req_ids[: (2 if filed else rng.randrange(3))]):
@@ -489,6 +505,7 @@ def seed_cases(world: World, scale: int, users: int) -> dict[str, int]:
         "lights": ("in_review", 0, {"warn_on": DUE_ON, "due_on": DUE_ON + dt.timedelta(days=5)}),
         "certificates": ("decided", 3, {"certificate_due_on": DUE_ON}),
         "steps": ("in_review", 1, {"_task_due": DUE_ON}),
+        "follow_ups": ("concluded", 3, {"_remind_on": DUE_ON}),
     }
     for status, steps, clock in due.values():
         for _ in range(DUE_ROWS):
