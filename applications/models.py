@@ -218,6 +218,10 @@ class Application(models.Model):
             models.Index(
                 fields=["certificate_due_on"], name="app_certificate_clock", condition=Q(status="decided", light="")
             ),
+            # What the 好差评 invitation sweep reads every minute (reviews/evaluations.py _invite): the
+            # cases concluded or refused in the last 30 days, not a scan of every case (make bench).
+            models.Index(fields=["concluded_at"], name="app_recently_concluded", condition=Q(status="concluded")),
+            models.Index(fields=["updated_at"], name="app_recently_refused", condition=Q(status="refused")),
             # What 效能监督's figures read (reviews/supervision.py): concluded cases by their local day of
             # conclusion, with every column the figures sum, so a year of them is an index-only scan,
             # not a scan of the whole table (make bench, 100k cases: 247 → 52 ms in EXPLAIN ANALYZE).
