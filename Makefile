@@ -34,7 +34,12 @@ run: install ## Start the whole portal with demo data (web, Celery worker and be
 test: install ## Run the whole test suite (PostgreSQL and Redis when they listen locally)
 	bash scripts/test.sh
 
-bench: install ## Print performance figures (not part of `make test`)
+# SCALE=10k|100k|1m (bench_<scale>, seeded once and reused); BENCH_ARGS="--seconds 120 --clients 6 --reseed".
+SCALE ?= 10k
+bench: install ## Seed bench_$(SCALE), drive a production-like server, print the table (not part of `make test`)
+	PORTAL_REDIS_DB=$${PORTAL_REDIS_DB:-7} nice -n 10 $(PY) -m bench.run --scale $(SCALE) $(BENCH_ARGS)
+
+bench-micro: install ## The in-process figures of tests/perf (catalog search, import, supervision)
 	bash scripts/test.sh --bench
 
 lint: install ## ruff check and format check
@@ -62,4 +67,4 @@ DEPLOY_CHECK_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom 
 deploy-check: install ## manage.py check --deploy with production settings (real services, strong keys)
 	$(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
-.PHONY: help system-deps install run test bench lint deploy-check
+.PHONY: help system-deps install run test bench bench-micro lint deploy-check

