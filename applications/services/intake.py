@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from applications import deadlines
+from applications.licences import rechecking
 from applications.models import (
     Application,
     Document,
@@ -64,6 +65,7 @@ def accept_application(
         Application.objects.filter(pk=application.pk).update(**owed)
         application.deferral_due_on = owed["deferral_due_on"]
     start_checks(application, accepted_on=on)  # 告知承诺: the department checks them from now
+    rechecking.recheck_at_acceptance(application=application, clock=clock)  # 免证办: still valid?
     _new_document(
         application,
         Document.Kind.ACCEPTANCE_RECEIPT,
