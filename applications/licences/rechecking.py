@@ -99,13 +99,13 @@ def recheck_at_acceptance(*, application: Application, clock: Clock = system_clo
 
 def check_licences_still_valid_for_grant(application: Application, *, today: dt.date) -> None:
     """Before a grant: every licence the case rests on still valid, else the grant is refused."""
-    dropped = set(
-        application.materials.filter(is_current=False)
-        .exclude(licence_number="")
-        .values_list("requirement_id", flat=True)
-    )
-    present = set(application.materials.filter(is_current=True).values_list("requirement_id", flat=True))
-    if owed := sorted(application.item.materials.filter(pk__in=dropped - present).values_list("name", flat=True)):
+    rows = list(application.materials.values_list("requirement_id", "is_current", "licence_number"))
+    if not any(number for _, _, number in rows):
+        return  # one query for the cases that used no e-licence
+    present = {r for r, current, _ in rows if current}
+    dropped = {r for r, current, number in rows if number and not current} - present
+    if dropped:
+        owed = sorted(application.item.materials.filter(pk__in=dropped).values_list("name", flat=True))
         raise DomainError(
             gettext("%(names)s的电子证照复核未通过，尚未补交，不能作出准予决定：请一次性告知申请人补交。")
             % {"names": "、".join(f"“{n}”" for n in owed)},
