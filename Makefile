@@ -62,7 +62,10 @@ DEPLOY_CHECK_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom 
 	SMS_GATEWAY_SECRET=$$(head -c 32 /dev/urandom | base64) \
 	ORGANIZATION_REGISTRY=portal.registry.HttpOrganizationRegistry \
 	ORGANIZATION_REGISTRY_URL=https://registry.example.gov.cn/v1/lookup ORGANIZATION_REGISTRY_APP_ID=zwfw-portal \
-	ORGANIZATION_REGISTRY_SECRET=$$(head -c 32 /dev/urandom | base64)
+	ORGANIZATION_REGISTRY_SECRET=$$(head -c 32 /dev/urandom | base64) \
+	PORTAL_LICENCE_REGISTRY=applications.licences.registry.HttpLicenceRegistry \
+	PORTAL_LICENCE_REGISTRY_URL=https://licences.example.gov.cn/v1 PORTAL_LICENCE_REGISTRY_APP_ID=zwfw-portal \
+	PORTAL_LICENCE_REGISTRY_SECRET=$$(head -c 32 /dev/urandom | base64)
 
 deploy-check: install ## manage.py check --deploy with production settings (real services, strong keys)
 	$(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING

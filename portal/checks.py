@@ -60,6 +60,7 @@ PROVIDER_SETTINGS = (
     ("PAYMENT_PROVIDER", "网上缴费", "portal.E011"),
     ("SMS_BACKEND", "短信发送", "portal.E012"),
     ("ORGANIZATION_REGISTRY", "单位登记信息（法定代表人）", "portal.E017"),
+    ("PORTAL_LICENCE_REGISTRY", "电子证照库（免证办、证照归集）", "portal.E024"),
 )
 # 32 random bytes, as the keys of HMAC-SHA256 and of Fernet need.
 MIN_KEY_BYTES = 32

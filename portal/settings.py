@@ -359,6 +359,9 @@ ORGANIZATION_REGISTRY_SECRET = env.str("ORGANIZATION_REGISTRY_SECRET", default="
 PORTAL_LICENCE_REGISTRY = env.str(
     "PORTAL_LICENCE_REGISTRY", default="applications.licences.registry.DatabaseLicenceRegistry"
 )
+PORTAL_LICENCE_REGISTRY_URL = env.str("PORTAL_LICENCE_REGISTRY_URL", default="")
+PORTAL_LICENCE_REGISTRY_APP_ID = env.str("PORTAL_LICENCE_REGISTRY_APP_ID", default="")
+PORTAL_LICENCE_REGISTRY_SECRET = env.str("PORTAL_LICENCE_REGISTRY_SECRET", default="")
 # Seconds to wait for a provider to connect and to answer; a person is waiting for the first two.
 PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10.0)
 

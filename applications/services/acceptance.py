@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from applications import deadlines
+from applications.licences import rechecking
 from applications.models import Application, Document
 from applications.services.commitments import start_checks
 from applications.services.core import _new_document, _open_first_task, transition
@@ -66,6 +67,7 @@ def accept_application(
         Application.objects.filter(pk=application.pk).update(**owed)
         application.deferral_due_on = owed["deferral_due_on"]
     start_checks(application, accepted_on=on)  # 告知承诺: the department checks them from now
+    rechecking.recheck_at_acceptance(application=application, clock=clock)  # 免证办: still valid?
     if receipt:
         _new_document(
             application,

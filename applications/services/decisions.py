@@ -9,7 +9,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines
 from applications.access import barred_from_deciding
-from applications.licences import issuing
+from applications.licences import issuing, rechecking
 from applications.models import (
     Application,
     Document,
@@ -51,6 +51,7 @@ def decide_application(
     if outcome == Application.Outcome.GRANTED:
         check_nothing_owed_for_grant(application)
         check_no_false_commitment_for_grant(application)
+        rechecking.check_licences_still_valid_for_grant(application, today=clock.today())
     if not reasons.strip():  # a grant states its reason as a denial does (the decision letter prints it)
         if outcome == Application.Outcome.DENIED:
             raise ValidationError({"reasons": gettext("不予许可须说明理由。")})

@@ -53,9 +53,9 @@ LIMITS = {
     "upload": 12,
     "submit": 42,
     "delete_draft": 27,
-    "accept": 46,
+    "accept": 47,  # +1: the live re-check of the e-licences the case was filled in from (licences.rechecking)
     "receive": 29,
-    "department_accept": 35,
+    "department_accept": 36,  # +1: the same re-check
     "request_correction": 37,
     "resubmit_correction": 23,
     "refuse": 33,
@@ -63,7 +63,7 @@ LIMITS = {
     "claim": 20,
     "pass": 27,
     "return": 27,
-    "decide": 38,
+    "decide": 39,  # +1: a grant asks whether an e-licence it rests on still counts
     "suspend": 24,
     "resume": 35,
     "suspend_for_correction": 35,
@@ -77,7 +77,7 @@ LIMITS = {
     "review_queue": 5,
     "prereview_queue": 5,
     "delivery_queue": 3,
-    "lifecycle": 288,
+    "lifecycle": 290,  # +2: the e-licence re-checks at acceptance and at the grant
 }
 
 

@@ -17,6 +17,7 @@ REAL_SERVICES = {
     "PAYMENT_PROVIDER": "applications.payments.HttpPaymentProvider",
     "SMS_BACKEND": "portal.sms.HttpSmsBackend",
     "ORGANIZATION_REGISTRY": "portal.registry.HttpOrganizationRegistry",
+    "PORTAL_LICENCE_REGISTRY": "applications.licences.registry.HttpLicenceRegistry",
 }
 ADAPTER_CONFIG = {
     f"{prefix}_{suffix}": value
@@ -25,6 +26,7 @@ ADAPTER_CONFIG = {
         ("PAYMENT_PROVIDER", "pay"),
         ("SMS_GATEWAY", "sms"),
         ("ORGANIZATION_REGISTRY", "registry"),
+        ("PORTAL_LICENCE_REGISTRY", "licences"),
     )
     for suffix, value in (("URL", f"https://{host}.example.gov.cn/api"), ("APP_ID", "portal"), ("SECRET", "s3cret"))
 }
@@ -62,6 +64,7 @@ def test_it_passes_real_services_with_strong_keys(production):
         ("PAYMENT_PROVIDER", "applications.payments.DemoPaymentProvider", "portal.E011"),
         ("SMS_BACKEND", "portal.sms.LoggingSmsBackend", "portal.E012"),
         ("ORGANIZATION_REGISTRY", "portal.registry.DemoOrganizationRegistry", "portal.E017"),
+        ("PORTAL_LICENCE_REGISTRY", "applications.licences.registry.DatabaseLicenceRegistry", "portal.E024"),
     ],
 )
 def test_it_refuses_a_demo_service_outside_demo_mode(production, setting, demo, check_id):
@@ -176,7 +179,17 @@ def check_deploy(extra: dict[str, str]) -> subprocess.CompletedProcess:
         name: value
         for name, value in os.environ.items()
         if not name.startswith(
-            ("DJANGO_", "REAL_NAME_", "PAYMENT_", "SMS_", "ORGANIZATION_", "EMAIL_", "ID_NUMBER_", "FIELD_")
+            (
+                "DJANGO_",
+                "REAL_NAME_",
+                "PAYMENT_",
+                "SMS_",
+                "ORGANIZATION_",
+                "PORTAL_LICENCE_",
+                "EMAIL_",
+                "ID_NUMBER_",
+                "FIELD_",
+            )
         )
     }
     env = {
@@ -203,7 +216,7 @@ def check_deploy(extra: dict[str, str]) -> subprocess.CompletedProcess:
 def test_check_deploy_fails_on_the_demo_services_and_passes_on_real_ones():
     demo = check_deploy({})
     assert demo.returncode != 0
-    for check_id in ("portal.E010", "portal.E011", "portal.E012", "portal.E017"):
+    for check_id in ("portal.E010", "portal.E011", "portal.E012", "portal.E017", "portal.E024"):
         assert check_id in demo.stderr, demo.stderr
 
     real = check_deploy({**REAL_SERVICES, **ADAPTER_CONFIG})

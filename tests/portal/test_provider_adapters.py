@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from applications.licences.registry import HttpLicenceRegistry
 from applications.payments import HttpPaymentProvider
 from portal.exceptions import BadInput, DomainError
 from portal.idnumbers import id_number_digest
@@ -56,12 +57,24 @@ def look_up_company():
     return HttpOrganizationRegistry().lookup(COMPANY_USCC)
 
 
+LICENCE = {
+    "kind": "营业执照", "number": "JY2026000017", "holder_type": "organization", "holder_id_type": "uscc",
+    "holder_id_masked": "913201********0126", "holder_name": "南京示例科技有限公司", "issuer": "玄武区市场监督管理局",
+    "issued_on": "2026-01-05", "valid_until": None, "is_revoked": False,
+}  # fmt: skip
+
+
+def get_licence():
+    return HttpLicenceRegistry().get(LICENCE["number"])
+
+
 # Each adapter: its settings prefix, a call, and an answer that call takes as success.
 ADAPTERS = {
     "real-name": ("REAL_NAME_VERIFIER", verify_alice, {"match": True, "assurance": "basic"}),
     "payment": ("PAYMENT_PROVIDER", pay_fee_7, PAID),
     "sms": ("SMS_GATEWAY", text_alice, {"status": "accepted"}),
     "registry": ("ORGANIZATION_REGISTRY", look_up_company, REGISTERED),
+    "licences": ("PORTAL_LICENCE_REGISTRY", get_licence, {"found": True, "licence": LICENCE}),
 }
 
 
