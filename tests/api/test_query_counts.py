@@ -53,8 +53,9 @@ LIMITS = {
     "upload": 12,
     "submit": 42,
     "delete_draft": 27,
-    "accept": 46,
-    "receive": 29,
+    # +1 (h11a): the window asks whether the case waits for its 一件事's one acceptance (awaiting_bundle_intake).
+    "accept": 47,
+    "receive": 30,  # +1: the same question (h11a)
     "department_accept": 35,
     "request_correction": 37,
     "resubmit_correction": 23,
@@ -77,7 +78,7 @@ LIMITS = {
     "review_queue": 5,
     "prereview_queue": 5,
     "delivery_queue": 3,
-    "lifecycle": 288,
+    "lifecycle": 290,  # h11a: +1 at take-in (awaiting_bundle_intake), headroom of 1
 }
 
 
