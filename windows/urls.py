@@ -10,6 +10,7 @@ urlpatterns = [
     path("delivery/", views.delivery_list, name="delivery_queue"),
     path("walk-in/", views.walk_in, name="walk_in"),
     path("bundles/", bundle_views.bundle_list, name="bundles"),
+    path("bundles/walk-in/<int:window_id>/<str:code>/", bundle_views.bundle_walk_in, name="bundle_walk_in"),
     path("bundles/<int:pk>/", bundle_views.bundle_detail, name="bundle"),
     path("bundles/<int:pk>/take-in/", bundle_views.bundle_take_in, name="bundle_take_in"),
     path("bundles/<int:pk>/deliver/", bundle_views.bundle_deliver, name="bundle_deliver"),

@@ -53,9 +53,9 @@ LIMITS = {
     "upload": 12,
     "submit": 42,
     "delete_draft": 27,
-    "accept": 47,  # +1: the live re-check of the e-licences the case was filled in from (licences.rechecking)
-    "receive": 29,
-    "department_accept": 36,  # +1: the same re-check
+    "accept": 48,  # +1 the live re-check of the e-licences (licences.rechecking); +1 the 一件事 intake question
+    "receive": 30,  # +1: whether the case waits for its 一件事's one acceptance (awaiting_bundle_intake)
+    "department_accept": 36,  # +1: the e-licence re-check
     "request_correction": 37,
     "resubmit_correction": 23,
     "refuse": 33,
@@ -77,7 +77,7 @@ LIMITS = {
     "review_queue": 5,
     "prereview_queue": 5,
     "delivery_queue": 3,
-    "lifecycle": 290,  # +2: the e-licence re-checks at acceptance and at the grant
+    "lifecycle": 292,  # +2 the e-licence re-checks at acceptance and at the grant; +1 the 一件事 question, headroom 1
 }
 
 

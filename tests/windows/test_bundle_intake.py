@@ -368,3 +368,31 @@ def test_joined_delivery_over_http_is_refused_while_a_part_is_open(client, accep
     )
     assert response.status_code == 422 and "统一出件" in response.content.decode()
     assert not Application.objects.filter(status=S.CONCLUDED).exists()
+
+
+def test_a_walk_in_bundle_over_http_is_filed_and_accepted_and_a_missing_signature_is_422(client, bundle, clerk_a):
+    from django.urls import reverse
+
+    from applications.forms import FORM_FIELD_PREFIX
+    from tests.conftest import login_verified
+
+    login_verified(client, clerk_a)
+    window = Window.objects.get(clerks=clerk_a)
+    url = reverse("windows:bundle_walk_in", args=[window.pk, bundle.code])
+    assert "开办餐饮店一件事" in client.get(url).content.decode()
+    data = {
+        "applicant_name": "王五", "id_number": ID_NUMBER, "phone": "13900000009",
+        f"{FORM_FIELD_PREFIX}premises": "玄武区中山路2号", f"{FORM_FIELD_PREFIX}seats": "12",
+        "idempotency_key": "walk-http", **{f"originals_{i}": "1" for i in range(2)},
+    }  # fmt: skip
+    refused = client.post(url, data)
+    assert refused.status_code == 422 and "承诺声明" in refused.content.decode()
+    assert not BundleApplication.objects.exists()
+    response = client.post(url, {**data, "declaration": "on"})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    filed = BundleApplication.objects.get()
+    assert filed.status == B.ACCEPTED and filed.channel == "window" and _receipts(filed).count() == 1
+    far = UserFactory(username="clerk_far2", roles=[Role.CLERK])
+    client.logout()
+    login_verified(client, far)
+    assert client.get(url).status_code == 404
