@@ -39,9 +39,30 @@ _ID_NUMBER_IN_TEXT = re.compile(
 _HALF_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 
 
+# A first-generation (1984–2004) 15-digit number: 6-digit region, YYMMDD, 3-digit sequence, no check
+# character, still found on old certificates people copy from. Not a piece of a longer run (a 22-digit
+# 办件编号, a 16–17 digit account number), and its YYMMDD must be a date, so an arbitrary 15-digit run
+# is left alone; an 11-digit mobile number and the 8-character 查询码 never match.
+_OLD_ID_NUMBER_IN_TEXT = re.compile(
+    rf"(?<![{_NOT_AROUND}])({_DIGIT}{{6}})[ \-]?({_DIGIT}{{6}})[ \-]?({_DIGIT}{{3}})(?![{_NOT_AROUND}])"
+)
+
+
+def _is_yymmdd(digits: str) -> bool:
+    month, day = int(digits[2:4]), int(digits[4:6])
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _mask_old(match: re.Match[str]) -> str:
+    region, birth, sequence = (part.translate(_HALF_WIDTH) for part in match.groups())
+    return mask_id_number(region + birth + sequence) if _is_yymmdd(birth) else match.group(0)
+
+
 def mask_id_numbers_in_text(text: str) -> str:
-    """Free text (a rating's comment, a report, a reply) with every ID number in it masked."""
-    return _ID_NUMBER_IN_TEXT.sub(lambda match: mask_id_number("".join(match.groups()).translate(_HALF_WIDTH)), text)
+    """Free text (a rating's comment, a report, a reply) with every ID number in it masked: the
+    18-character ones and the old 15-digit ones."""
+    text = _ID_NUMBER_IN_TEXT.sub(lambda match: mask_id_number("".join(match.groups()).translate(_HALF_WIDTH)), text)
+    return _OLD_ID_NUMBER_IN_TEXT.sub(_mask_old, text)
 
 
 def id_number_digest(value: str) -> str:

@@ -148,6 +148,8 @@ PRIVATE_PATH_PREFIXES = (
     "/api/v1/extensions/",
     "/api/v1/hall/",
     "/api/v1/review/",
+    "/api/v1/ratings/",
+    "/api/v1/rectifications/",
 )
 
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext
 from portal import outbox
 from portal.clock import Clock, system_clock
 from portal.exceptions import NotFound
+from portal.idnumbers import mask_id_numbers_in_text
 from portal.models import Notification, OutboxMessage, Role, User
 from portal.sms import send_sms
 
@@ -262,7 +263,8 @@ def sms_text(title: str, body: str, link: str) -> str:
 def _text(notification: Notification, clock: Clock) -> None:
     if notification.texted_at is not None or not notification.phone:
         return
-    text = sms_text(notification.title, notification.body, notification.link)
+    # Masked at enqueue already (portal.outbox); again here for rows written before that rule.
+    text = mask_id_numbers_in_text(sms_text(notification.title, notification.body, notification.link))
     send_sms(phone=notification.phone, text=text, key=notification.idempotency_key)
     _mark_sent(notification, "texted_at", clock.now())
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from portal import stored_text
 from portal.clock import Clock, system_clock
+from portal.idnumbers import mask_id_numbers_in_text
 from portal.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,10 @@ def enqueue(*, kind: str, payload: dict[str, Any], key: str, clock: Clock = syst
     """Write one outbox row, once per key: a second enqueue with the same key returns the first row.
 
     A title or body given as a stored text (portal.stored_text) is written in the source language, its
-    msgid and parameters kept under "texts" so that the notification shows in its reader's language."""
+    msgid and parameters kept under "texts" so that the notification shows in its reader's language.
+    Any ID number in a title or body (what someone typed: a reply, an answer, a comment) is masked
+    here, the one way into an inbox, an e-mail or a text message."""
+    payload = {**payload, **{name: _masked(payload[name]) for name in ("title", "body") if name in payload}}
     stored = {name: payload[name] for name in ("title", "body") if stored_text.is_stored(payload.get(name))}
     if stored:
         texts = {**payload.get("texts", {}), **stored}
@@ -66,6 +70,15 @@ def enqueue(*, kind: str, payload: dict[str, Any], key: str, clock: Clock = syst
     message._state.adding = False
     message._state.db = connection.alias
     return message
+
+
+def _masked(value: Any) -> Any:
+    """A title or body (plain or stored text, with its parameters) with ID numbers masked."""
+    if isinstance(value, str):
+        return mask_id_numbers_in_text(value)
+    if stored_text.is_stored(value):
+        return {**value, "params": {name: _masked(param) for name, param in value.get("params", {}).items()}}
+    return value
 
 
 def notify_person(

@@ -9,8 +9,12 @@ not see (another department's is 404), 403 a step the user may not take, 409 a s
 allow it (a second rating), 422 a rule (options of another level, a rating before conclusion is 409).
 """
 
+from typing import Any
+
+from axes.helpers import get_client_ip_address
 from django import forms
 from django.db.models import QuerySet
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -22,22 +26,37 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applications.access import applications_visible_to_applicant
-from applications.api import NUMBER_PARAMETER, READ_ERRORS, WRITE_ERRORS, CaseApi, StaffApi, case_for, parse
+from applications.api import (
+    FILE_RESPONSE,
+    NUMBER_PARAMETER,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    CaseApi,
+    StaffApi,
+    case_for,
+    parse,
+)
 from applications.models import Application
 from applications.serializers import is_application_number
 from portal.api import ERROR_400, ERROR_429
+from portal.downloads import attachment_response
 from portal.exceptions import BadInput, NotFound, PermissionDenied
-from portal.parsers import MultiPartParser
+from portal.models import Role
+from portal.parsers import JSONParser, MultiPartParser
 from reviews import evaluations, rectifications, selectors, supervision
 from reviews.evaluations import Rating
 from reviews.models import NEGATIVE_LEVELS, Level, Rectification
 from reviews.rating_serializers import (
     AppealDecisionInputSerializer,
     AppealInputSerializer,
+    CodeRatingInputSerializer,
     FollowUpInputSerializer,
+    GivenRatingOutputSerializer,
     IndicatorLevelOutputSerializer,
     IndicatorQuerySerializer,
     MyRatingOutputSerializer,
+    PhoneRatingInputSerializer,
+    PhoneRatingOutputSerializer,
     RatingInputSerializer,
     RectificationOutputSerializer,
     RectificationQuerySerializer,
@@ -141,14 +160,85 @@ class RateApi(CaseApi, APIView):
     def post(self, request: Request, number: str) -> Response:
         data = parse(RatingInputSerializer, request)
         application = case_for(request, number)[0]
-        rating = Rating(
-            level=data["level"],
-            indicator_ids=tuple(data["indicators"]),
-            comment=data["comment"],
-            is_anonymous=data["is_anonymous"],
+        evaluations.rate_application(
+            application=application, user=request.user, rating=_rating(data), channel=data["channel"]
         )
-        evaluations.rate_application(application=application, user=request.user, rating=rating, channel=data["channel"])
         return _rating_response(application, status=201)
+
+
+def _rating(data: dict) -> Rating:
+    return Rating(
+        level=data["level"],
+        indicator_ids=tuple(data["indicators"]),
+        comment=data["comment"],
+        is_anonymous=data["is_anonymous"],
+    )
+
+
+def _given(evaluation: Any, serializer: type = GivenRatingOutputSerializer) -> Response:
+    return Response(serializer(evaluation).data, status=201)
+
+
+class RateWithCodeApi(APIView):
+    """The QR path without an account, as /ratings/<number>/ serves it to someone not signed in."""
+
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=[RATING_TAG],
+        summary=gettext_lazy("凭查询码评价（扫描受理凭证二维码或短信链接，无需登录）"),
+        description=(
+            gettext_lazy(
+                "持有受理凭证或办结通知的人凭其上的查询码评价该办件，规则同登录后评价（办结后、只能评价一次、指标属于所选等级）。"
+                "办件编号不存在与查询码错误的回答相同（404）；同一地址一小时内错误 10 次后 429。"
+                "工作人员不能代为评价（403）。"
+            )
+        ),
+        parameters=[NUMBER_PARAMETER],
+        request=CodeRatingInputSerializer,
+        responses={201: GivenRatingOutputSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, number: str) -> Response:
+        if request.user.is_authenticated and request.user.is_portal_staff:
+            raise PermissionDenied(_("工作人员不能代申请人评价。请申请人本人扫码或登录后评价。"))
+        data = parse(CodeRatingInputSerializer, request)
+        evaluation = evaluations.rate_with_code(
+            # A number no case has (a NUL, a space…) is a wrong number like any other: refused and counted.
+            number=number if is_application_number(number) else "",
+            access_code=data["access_code"],
+            rating=_rating(data),
+            ip=get_client_ip_address(request) or None,
+            channel=data["channel"],
+        )
+        return _given(evaluation)
+
+
+class PhoneRatingApi(StaffApi, APIView):
+    @extend_schema(
+        tags=[RATING_TAG],
+        summary=gettext_lazy("录入电话评价（12345 热线坐席）"),
+        description=(
+            gettext_lazy(
+                "来电的申请人报出办件编号和查询码，坐席录入其评价（渠道为电话，记录坐席，坐席不是评价人）。"
+                "仅限 12345 热线坐席（403）；编号或查询码错误 404，同一坐席一小时内错误 10 次后 429。"
+            )
+        ),
+        request=PhoneRatingInputSerializer,
+        responses={201: PhoneRatingOutputSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.has_role(Role.HOTLINE):
+            raise PermissionDenied(_("只有 12345 热线坐席可以录入电话评价。"))
+        data = parse(PhoneRatingInputSerializer, request)
+        number = data["number"].strip()
+        evaluation = evaluations.rate_by_phone(
+            operator=request.user,
+            number=number if is_application_number(number) else "",
+            access_code=data["access_code"],
+            rating=_rating(data),
+        )
+        return _given(evaluation, PhoneRatingOutputSerializer)
 
 
 class RatingFollowUpApi(CaseApi, APIView):
@@ -299,6 +389,19 @@ class RectificationAppealApi(StaffApi, APIView):
             rectification=rectification, actor=request.user, reason=data["reason"], evidence=data.get("evidence")
         )
         return _rectification_response(request, rectification)
+
+
+class RectificationEvidenceApi(StaffApi, APIView):
+    @extend_schema(
+        tags=[RECTIFICATION_TAG],
+        summary=gettext_lazy("下载申诉证据"),
+        description=gettext_lazy("责任部门的审查人员、负责人和效能监督人员可以下载；没有证据或无权查看的 404。"),
+        parameters=[RECTIFICATION_PARAMETER],
+        responses={(200, "application/octet-stream"): FILE_RESPONSE, **READ_ERRORS},
+    )
+    def get(self, request: Request, rectification_id: int) -> FileResponse:
+        handle, name = rectifications.open_appeal_evidence(actor=request.user, rectification_id=rectification_id)
+        return attachment_response(handle, name)
 
 
 class RectificationAppealDecisionApi(StaffApi, APIView):

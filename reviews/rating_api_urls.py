@@ -8,7 +8,10 @@ urlpatterns = [
     # The applicant.
     path("ratings/", rating_api.RatingListApi.as_view(), name="mine"),
     path("ratings/indicators/", rating_api.IndicatorListApi.as_view(), name="indicators"),
+    # Before ratings/<number>/: no case number is "phone".
+    path("ratings/phone/", rating_api.PhoneRatingApi.as_view(), name="phone"),
     path("ratings/<str:number>/", rating_api.RateApi.as_view(), name="rate"),
+    path("ratings/<str:number>/with-code/", rating_api.RateWithCodeApi.as_view(), name="with_code"),
     path("ratings/<str:number>/follow-up/", rating_api.RatingFollowUpApi.as_view(), name="follow_up"),
     # The department's rectifications (差评整改), a supervisor's decision on an appeal.
     path("rectifications/", rating_api.RectificationListApi.as_view(), name="rectifications"),
@@ -36,6 +39,11 @@ urlpatterns = [
         "rectifications/<int:rectification_id>/appeal/",
         rating_api.RectificationAppealApi.as_view(),
         name="rectification_appeal",
+    ),
+    path(
+        "rectifications/<int:rectification_id>/appeal/evidence/",
+        rating_api.RectificationEvidenceApi.as_view(),
+        name="rectification_appeal_evidence",
     ),
     path(
         "rectifications/<int:rectification_id>/appeal/decide/",

@@ -116,6 +116,50 @@ class MyEvaluationOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+CODE_CHANNELS = [(channel.value, channel.label) for channel in evaluations.CODE_CHANNELS]
+
+
+def access_code_field() -> serializers.CharField:
+    """The receipt's 查询码 as typed: reviews.evaluations.case_for_code compares it (as bytes) and
+    counts a wrong one; here only its length is checked."""
+    return serializers.CharField(
+        max_length=12, trim_whitespace=False, help_text=gettext_lazy("受理凭证或办结通知上的查询码")
+    )
+
+
+class CodeRatingInputSerializer(RatingInputSerializer):
+    """A rating without signing in (the receipt's QR code, the invitation's text message)."""
+
+    access_code = access_code_field()
+    channel = serializers.ChoiceField(
+        choices=CODE_CHANNELS, default=Evaluation.Channel.QR, help_text=gettext_lazy("qr 扫码，sms 短信链接")
+    )
+
+
+class PhoneRatingInputSerializer(RatingInputSerializer):
+    """12345: what the caller gives on the line, with the case number and 查询码 read from the receipt."""
+
+    number = serializers.CharField(max_length=40, help_text=gettext_lazy("办件编号"))
+    access_code = access_code_field()
+    channel = None  # always phone
+
+
+class GivenRatingOutputSerializer(MyEvaluationOutputSerializer):
+    """The rating just given with a 查询码: the case's number and the rating, nothing else of the case."""
+
+    number = serializers.CharField(source="application.number")
+
+    class Meta(MyEvaluationOutputSerializer.Meta):
+        fields = ["number", *MyEvaluationOutputSerializer.Meta.fields]
+
+
+class PhoneRatingOutputSerializer(GivenRatingOutputSerializer):
+    operator = serializers.CharField(source="operator.username", help_text=gettext_lazy("录入的热线坐席"))
+
+    class Meta(GivenRatingOutputSerializer.Meta):
+        fields = [*GivenRatingOutputSerializer.Meta.fields, "operator"]
+
+
 class MyRectificationOutputSerializer(serializers.ModelSerializer):
     """What the applicant sees of the handling: the state, the deadline, the reply, their own verdict."""
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from portal.downloads import attachment_response
 from portal.exceptions import DomainError, NotFound, render_error
 from reviews import rectifications
 from reviews.forms import AppealDecisionForm, AppealForm, FollowUpForm, ReplyForm, VerifyForm
@@ -65,6 +66,18 @@ def _forms_for(rectification: Rectification, bound: dict[str, forms.Form] | None
         shown["follow_up"].fields["level"].label = _("申请人对整改结果是否满意")
         shown["follow_up"].fields["note"].label = _("回访情况（回访方式、时间和申请人的意见）")
     return shown
+
+
+@login_required
+@require_safe
+def appeal_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """The evidence a department head attached to an appeal, for the department and the supervisor
+    who decides it (another department, citizens: 404), as an attachment."""
+    try:
+        handle, name = rectifications.open_appeal_evidence(actor=request.user, rectification_id=pk)
+    except DomainError as exc:
+        return render_error(request, exc)
+    return attachment_response(handle, name)
 
 
 @login_required

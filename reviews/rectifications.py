@@ -21,12 +21,14 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from applications.access import is_applicant
 from portal import outbox, workdays
 from portal.clock import Clock, system_clock
+from portal.downloads import extension_of, open_stored
 from portal.exceptions import DomainError, InvalidTransition, NotFound, PermissionDenied
 from portal.models import Role
 from portal.services import record_audit
@@ -99,6 +101,26 @@ def get_rectification_for(user: Any, pk: int) -> Rectification:
     if rectification is None:
         raise NotFound(_("未找到该整改事项，或您无权查看。"))
     return rectification
+
+
+@transaction.atomic
+def open_appeal_evidence(*, actor: Any, rectification_id: int) -> tuple[FieldFile, str]:
+    """The evidence of an appeal, opened, with its download name, for whoever may see the rectification
+    (the responsible department's staff, supervisors, auditors; anyone else 404); an audit row says who read it."""
+    rectification = get_rectification_for(actor, rectification_id)
+    evidence = rectification.appeal_evidence
+    handle = open_stored(evidence, _("该整改事项没有申诉证据材料。"))
+    record_audit(
+        actor=actor,
+        action="rectification.evidence_downloaded",
+        obj=rectification,
+        detail={"application": rectification.evaluation.application.number},
+    )
+    name = _("申诉证据-%(number)s.%(extension)s") % {
+        "number": rectification.evaluation.application.number,
+        "extension": extension_of(evidence),
+    }
+    return handle, name
 
 
 def _locked(rectification: Rectification, *states: str) -> Rectification:

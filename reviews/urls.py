@@ -31,5 +31,7 @@ urlpatterns = [
     path("rectifications/", rectification_views.rectification_list, name="rectifications"),
     path("problems/", problem_views.department_list, name="problems"),
     path("rectifications/<int:pk>/", rectification_views.rectification_detail, name="rectification"),
+    # Before the actions' route, which would take "evidence" for an action (POST only).
+    path("rectifications/<int:pk>/evidence/", rectification_views.appeal_evidence, name="appeal_evidence"),
     path("rectifications/<int:pk>/<str:action>/", rectification_views.act, name="rectification_act"),
 ]

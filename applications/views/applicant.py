@@ -39,6 +39,7 @@ from applications.transitions import OPEN_BEFORE_DECISION, Actor
 from catalog import selectors as catalog_selectors
 from catalog.models import ServiceItem
 from portal.clock import system_clock
+from portal.downloads import attachment_response, extension_of, open_stored
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied, render_error
 from portal.models import User
 
@@ -55,17 +56,10 @@ def _problems(exc: ValidationError) -> dict[str, list[str]]:
 
 
 def _file_response(file: FieldFile, download_name: str) -> FileResponse:
-    if not file:
-        raise NotFound(gettext("该文件不存在。"))
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise NotFound(gettext("该文件不存在。")) from None
-    return FileResponse(handle, as_attachment=True, filename=download_name)
+    return attachment_response(open_stored(file), download_name)
 
 
-def _extension(file: FieldFile) -> str:
-    return file.name.rsplit(".", 1)[-1].lower() if "." in file.name else "bin"
+_extension = extension_of
 
 
 # --- Start ------------------------------------------------------------------------------------

@@ -47,9 +47,9 @@ def applicant_message(user, key: str = "notify:7:accept:2026-03-02T10:00:00+08:0
         payload={
             "user_id": user.pk if user else None,
             "phone": "13800138000",
-            "title": "办件 320102202603020001 受理：审查中",
+            "title": "办件 3201022026030200100001 受理：审查中",
             "body": "已受理，承诺办结日期 2026-03-16。",
-            "link": "/applications/320102202603020001/",
+            "link": "/applications/3201022026030200100001/",
         },
     )
 
@@ -88,11 +88,11 @@ def test_it_delivers_to_the_inbox_by_email_and_by_sms_and_marks_the_row_done(ali
 
     notification = Notification.objects.get()
     assert (notification.recipient, notification.phone, notification.read_at) == (alice, "13800138000", None)
-    assert notification.title == "办件 320102202603020001 受理：审查中"
+    assert notification.title == "办件 3201022026030200100001 受理：审查中"
     assert notification.emailed_at is not None and notification.texted_at is not None
     assert [m.to for m in mail.outbox] == [["alice@example.cn"]]
     assert mail.outbox[0].subject == notification.title
-    assert "/applications/320102202603020001/" in mail.outbox[0].body
+    assert "/applications/3201022026030200100001/" in mail.outbox[0].body
     [text] = texts(sms_log)
     assert text["phone"] == "13800138000" and text["key"] == message.idempotency_key
     assert "受理" in text["text"]
@@ -104,9 +104,9 @@ def test_the_text_message_reads_as_sentences_and_says_where_to_act(settings):
     from portal.notifications import SMS_MAX_CHARS, sms_text
 
     settings.PORTAL_PUBLIC_URL = "https://zwfw.example.gov.cn"
-    text = sms_text("办件 320102202603020001 受理：审查中", "已受理，承诺办结日期 2026-03-16", "/applications/1/")
+    text = sms_text("办件 3201022026030200100001 受理：审查中", "已受理，承诺办结日期 2026-03-16", "/applications/1/")
     assert text == (
-        f"【{settings.PORTAL_NAME}】办件 320102202603020001 受理：审查中。已受理，承诺办结日期 2026-03-16。"
+        f"【{settings.PORTAL_NAME}】办件 3201022026030200100001 受理：审查中。已受理，承诺办结日期 2026-03-16。"
         "详情及办理请访问 https://zwfw.example.gov.cn/applications/1/?via=sms。"
     )
     assert sms_text("身份证件绑定提醒", "", "").endswith(f"如有疑问请致电 {settings.SERVICE_HOTLINE}。")
@@ -281,10 +281,10 @@ def test_the_inbox_needs_sign_in(client):
 
 
 def test_opening_a_notification_marks_it_read_and_follows_its_link(client, citizen):
-    notification = notification_for(citizen, link="/applications/320102202603020001/")
+    notification = notification_for(citizen, link="/applications/3201022026030200100001/")
     client.force_login(citizen)
     response = client.post(reverse("portal:notification_read", args=[notification.pk]))
-    assert response.status_code == 302 and response["Location"] == "/applications/320102202603020001/"
+    assert response.status_code == 302 and response["Location"] == "/applications/3201022026030200100001/"
     notification.refresh_from_db()
     assert notification.read_at is not None
 
