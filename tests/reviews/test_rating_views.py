@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from applications.models import Application
@@ -207,7 +208,10 @@ def test_rates_on_a_known_fixture(concluded, citizen):
             item_name=base.item_name,
             created_at=base.created_at,
         )
-    period = supervision.Filters(date_from=concluded.concluded_at.date(), date_to=base.created_at.date())
+    # Local dates, as the figures count them (Asia/Shanghai): after 16:00 UTC the UTC date is a day behind.
+    period = supervision.Filters(
+        date_from=timezone.localdate(concluded.concluded_at), date_to=timezone.localdate(base.created_at)
+    )
     figures = supervision.figures(period)
     assert (figures.given, figures.defaulted, figures.invalidated) == (2, 1, 1)
     assert figures.good_rate == 50.0 and figures.negative == 1
