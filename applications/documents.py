@@ -38,7 +38,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -453,12 +453,15 @@ def snapshot(application: Application, kind: str, refs: dict[str, Any]) -> dict[
     application = Application.objects.select_related("item", "department", "department__region", "party").get(
         pk=application.pk
     )
-    return {
-        **refs,
-        **_case(application),
-        **SNAPSHOT_BUILDERS[kind](application, refs),
-        "snapshot_version": SNAPSHOT_VERSION,
-    }
+    # The official documents are issued in Chinese whatever language the issuing user reads the portal in
+    # (choice labels such as the 容缺 lapse or the 告知承诺 consequence are translated for the pages).
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            **refs,
+            **_case(application),
+            **SNAPSHOT_BUILDERS[kind](application, refs),
+            "snapshot_version": SNAPSHOT_VERSION,
+        }
 
 
 def has_snapshot(document: Document) -> bool:

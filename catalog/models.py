@@ -226,9 +226,9 @@ class DeferralLapse(models.TextChoices):
 class CommitmentConsequence(models.TextChoices):
     """What a failed check of an applicant's 告知承诺 leads to (applications.services.commitments)."""
 
-    REVOKE = "revoke", "撤销审批结果"
-    CREDIT = "credit", "记入信用记录"
-    BOTH = "both", "撤销审批结果并记入信用记录"
+    REVOKE = "revoke", gettext_lazy("撤销审批结果")
+    CREDIT = "credit", gettext_lazy("记入信用记录")
+    BOTH = "both", gettext_lazy("撤销审批结果并记入信用记录")
 
 
 class ServiceItem(models.Model):
