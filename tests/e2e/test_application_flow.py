@@ -245,3 +245,12 @@ def test_a_citizen_applies_corrects_and_collects_her_licence(world, browser, liv
         f"flow-{lang}-16-decision",
     )
     assert "准予" in decision and number in re.sub(r"\s", "", decision)
+
+    # --- She checks the decision letter on the verify page its QR code leads to (no sign-in needed).
+    document = Document.objects.get(application__number=number, kind=Document.Kind.GRANT_DECISION)
+    visitor = person()
+    visitor.goto(f"/verify/{document.token}/")
+    expect(visitor.get_by_role("main")).to_contain_text(number)
+    expect(visitor.get_by_role("main")).to_contain_text(ITEM_NAME)
+    shoot(visitor, "flow-17-verify")
+    assert not problems, "\n".join(problems)
