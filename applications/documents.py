@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -131,12 +132,12 @@ def document_number(document: Document) -> str:
 def document_status(document: Document) -> tuple[str, str]:
     """What the verification page says of a document: (code, label)."""
     if document.revoked_at is not None:
-        return "revoked", "已撤销"
+        return "revoked", gettext_noop("已撤销")
     if document.application.status == Application.Status.WITHDRAWN:
-        return "withdrawn", "办件已撤回"
+        return "withdrawn", gettext_noop("办件已撤回")
     if document.rendered_at is None:
-        return "not_issued", "尚未出具"
-    return "valid", "有效"
+        return "not_issued", gettext_noop("尚未出具")
+    return "valid", gettext_noop("有效")
 
 
 # --- What a document says: captured when it is issued -----------------------------------------------
