@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, override
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -662,9 +662,11 @@ def _stored_bytes(document: Document) -> bytes:
 
 
 def render_document(document: Document, *, clock: Clock = system_clock) -> bytes:
-    """The document's PDF: rendered, signed and stored by the first request, the stored bytes after."""
+    """The document's PDF: rendered, signed and stored by the first request, the stored bytes after.
+
+    Always in the source language: an official document stays as issued, whoever asks first."""
     if document.rendered_at is None:
-        with transaction.atomic():
+        with transaction.atomic(), override(settings.LANGUAGE_CODE):
             # Two first requests at once: the second waits on this row lock, then finds the file.
             # Rendering holds the lock for about a second; only this document's row is locked.
             locked = Document.objects.select_for_update().get(pk=document.pk)
