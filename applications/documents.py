@@ -38,7 +38,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext_noop, override
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -134,12 +135,12 @@ def document_number(document: Document) -> str:
 def document_status(document: Document) -> tuple[str, str]:
     """What the verification page says of a document: (code, label)."""
     if document.revoked_at is not None:
-        return "revoked", "已撤销"
+        return "revoked", gettext_noop("已撤销")
     if document.application.status == Application.Status.WITHDRAWN:
-        return "withdrawn", "办件已撤回"
+        return "withdrawn", gettext_noop("办件已撤回")
     if document.rendered_at is None:
-        return "not_issued", "尚未出具"
-    return "valid", "有效"
+        return "not_issued", gettext_noop("尚未出具")
+    return "valid", gettext_noop("有效")
 
 
 # --- What a document says: captured when it is issued -----------------------------------------------
@@ -455,7 +456,7 @@ def snapshot(application: Application, kind: str, refs: dict[str, Any]) -> dict[
     )
     # The official documents are issued in Chinese whatever language the issuing user reads the portal in
     # (choice labels such as the 容缺 lapse or the 告知承诺 consequence are translated for the pages).
-    with translation.override(settings.LANGUAGE_CODE):
+    with override(settings.LANGUAGE_CODE):
         return {
             **refs,
             **_case(application),
@@ -667,9 +668,11 @@ def _stored_bytes(document: Document) -> bytes:
 
 
 def render_document(document: Document, *, clock: Clock = system_clock) -> bytes:
-    """The document's PDF: rendered, signed and stored by the first request, the stored bytes after."""
+    """The document's PDF: rendered, signed and stored by the first request, the stored bytes after.
+
+    Always in the source language: an official document stays as issued, whoever asks first."""
     if document.rendered_at is None:
-        with transaction.atomic():
+        with transaction.atomic(), override(settings.LANGUAGE_CODE):
             # Two first requests at once: the second waits on this row lock, then finds the file.
             # Rendering holds the lock for about a second; only this document's row is locked.
             locked = Document.objects.select_for_update().get(pk=document.pk)

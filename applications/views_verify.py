@@ -34,7 +34,7 @@ def verify_document(request: HttpRequest, token: str) -> HttpResponse:
             "issuing_body": document.application.department.name,
             "issued_on": timezone.localdate(document.created_at),
             "status": status,
-            "status_label": status_label,
+            "status_label": gettext(status_label),  # documents.document_status: msgids (the PDFs keep Chinese)
             "revoked_on": timezone.localdate(document.revoked_at) if document.revoked_at else None,
             "sha256": document.sha256 if document.rendered_at else "",
         },

@@ -11,7 +11,7 @@ a page renders those in the reader's language:
     stored_text.render(note)                   # in English: Returned to first review: 材料不全
 
 A parameter is a plain value (a number, what a person typed: shown as written), a day (``day(d)``:
-shown in the reader's date format), a lazy label (a choice's label: stored by its msgid, translated
+shown in the reader's short date format), a lazy label (a choice's label: stored by its msgid, translated
 too) or another stored text.
 """
 
@@ -32,7 +32,7 @@ def stored(msgid: str, **params: Any) -> StoredText:
 
 
 def day(value: dt.date) -> dict[str, str]:
-    """A date as a parameter: kept as ISO, shown in the reader's format (2026年12月2日, Dec. 2, 2026)."""
+    """A date as a parameter: kept as ISO, shown in the reader's short format (2026-12-02, 2 Dec 2026)."""
     return {"date": value.isoformat()}
 
 
@@ -67,7 +67,7 @@ def _shown_param(param: Any) -> Any:
         return render(param)
     if isinstance(param, dict) and isinstance(param.get("date"), str):
         try:
-            return date_format(dt.date.fromisoformat(param["date"]))
+            return date_format(dt.date.fromisoformat(param["date"]), "SHORT_DATE_FORMAT")
         except ValueError:
             return param["date"]
     return param

@@ -15,6 +15,7 @@ from applications.services.commitments import start_checks
 from applications.services.core import _new_document, _open_first_task, transition
 from applications.services.deferrals import defer_missing
 from applications.transitions import Actor
+from portal import stored_text
 from portal.clock import Clock, system_clock
 from portal.stored_text import stored
 
@@ -56,7 +57,7 @@ def accept_application(
         },
         note=stored(
             gettext_noop("已受理，承诺办结日期 %(due_on)s。%(provisional)s"),
-            due_on=f"{due.due_on:%Y-%m-%d}",
+            due_on=stored_text.day(due.due_on),
             provisional=stored(gettext_noop("（依据临时工作日历，发布后重新计算）")) if due.is_provisional else "",
         ),
         clock=clock,

@@ -82,7 +82,7 @@ def request_correction(
         changes={"correction_due_on": due, "status_before_correction": application.status, "auto_accept_on": None},
         note=stored(
             gettext_noop("请于 %(due)s 前补正：%(names)s"),
-            due=f"{due:%Y-%m-%d}",
+            due=stored_text.day(due),
             names="；".join(e["name"] for e in cleaned),
         ),
         clock=clock,
@@ -133,7 +133,9 @@ def suspend_for_correction(
         actor=actor,
         changes={"suspended_on": today, "correction_due_on": due},
         note=stored(
-            gettext_noop("请于 %(due)s 前补正：%(names)s（补正期间不计入办理时限）"), due=f"{due:%Y-%m-%d}", names=names
+            gettext_noop("请于 %(due)s 前补正：%(names)s（补正期间不计入办理时限）"),
+            due=stored_text.day(due),
+            names=names,
         ),
         clock=clock,
     )

@@ -105,7 +105,7 @@ def _end_suspension(application: Application, suspension: Suspension, *, result:
         gettext_noop("恢复计时，暂停 %(moved)s 个%(unit)s，承诺办结日期顺延至 %(due_on)s。"),
         moved=moved,
         unit=stored(gettext_noop("工作日") if unit == "workday" else gettext_noop("自然日")),
-        due_on=f"{due_on:%Y-%m-%d}",
+        due_on=stored_text.day(due_on),
     )
     return _Pause(changes, note, moved, unit)
 
@@ -158,7 +158,7 @@ def resume_application(
                 result=suspension.result,
                 moved=moved,
                 unit=stored(gettext_noop("工作日") if unit == "workday" else gettext_noop("自然日")),
-                due_on=f"{due_on:%Y-%m-%d}",
+                due_on=stored_text.day(due_on),
                 notice=label(notice, "kind"),
             ),
             key=f"{application.pk}:document:{notice.pk}",

@@ -35,7 +35,7 @@ def _claim(queryset: Any, batch: int, by: str) -> Iterable[Application]:
 
 
 def _light_body(application: Application, light: str) -> StoredText:
-    due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
+    due = stored_text.day(application.due_on) if application.due_on else "—"
     if light == Application.Light.RED:
         return stored(
             gettext_noop("办件 %(number)s（%(name)s）已超过承诺办结日期 %(due)s，已同时告知效能监督。"),
@@ -175,7 +175,7 @@ def sweep_late_certificates(*, clock: Clock = system_clock, batch: int = 500) ->
                             ),
                             number=application.number,
                             decided=f"{application.decided_at:%Y-%m-%d}",
-                            due=f"{application.certificate_due_on:%Y-%m-%d}",
+                            due=stored_text.day(application.certificate_due_on),
                         ),
                     ),
                     "link": _case_link(application),
@@ -214,8 +214,8 @@ def sweep_overdue_steps(*, clock: Clock = system_clock, batch: int = 2000) -> in
             if light != Application.Light.RED:
                 continue
             application = task.application
-            due = f"{task.due_on:%Y-%m-%d}" if task.due_on else "—"
-            case_due = f"{application.due_on:%Y-%m-%d}" if application.due_on else "—"
+            due = stored_text.day(task.due_on) if task.due_on else "—"
+            case_due = stored_text.day(application.due_on) if application.due_on else "—"
             outbox.enqueue(
                 kind="notification",
                 clock=clock,

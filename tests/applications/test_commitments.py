@@ -394,13 +394,13 @@ def test_the_sweeps_notice_to_the_department_reads_in_english(accepted):
 
     services.sweep_commitment_checks(clock=clock_at(dt.date(2026, 3, 31)))
     message = OutboxMessage.objects.get(idempotency_key__startswith="commitment-overdue:")
-    assert "已超过核查期限" in message.payload["title"] and "2026年3月30日" in message.payload["body"]
+    assert "已超过核查期限" in message.payload["title"] and "2026-03-30" in message.payload["body"]
     UserFactory(username="head_commitments", department=accepted.department, roles=[Role.DEPT_HEAD])
     create_notifications(message=message)
     notification = Notification.objects.filter(title=message.payload["title"]).first()
     assert notification is not None
     with translation.override("en"):
         assert "past its check date" in notification.shown_title
-        assert "30 March 2026" in notification.shown_body and not HAN.search(
+        assert "30 Mar 2026" in notification.shown_body and not HAN.search(
             notification.shown_body.replace(accepted.item.name, "").replace("无犯罪记录证明", "")
         )

@@ -4,7 +4,8 @@
 The case was accepted three weeks ago. 审查员甲 claims the handle task, starts a site inspection (the
 case shows 暂停计时, the promised date unchanged), and when the inspection is done ends it with its
 result: the promised date shown to him and to the citizen moves by the working days the clock stood
-still (行政许可法 art. 45).
+still (行政许可法 art. 45). Twice: in Chinese at 1280 px, in English (the switcher's cookie) at 390 px, where
+no page may scroll sideways or show interface text in Han characters.
 
 Time travel: the services take a clock, but the web views use the system clock, so both browser steps
 happen "today". Between them the test sets the suspension's started_on back 14 calendar days in the
@@ -20,19 +21,45 @@ import datetime as dt
 import chinese_calendar
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
 from applications import services as cases
-from applications.models import Application, Suspension
+from applications.models import Application, Document, Suspension
 from applications.transitions import Actor
 from portal.clock import FixedClock, system_clock
-from tests.e2e.helpers import PDF_BYTES, build_world, fetch_pdf, open_page, shoot, sign_in
+from tests.e2e.helpers import PDF_BYTES, build_world, fetch_pdf, fits, open_page, sign_in, t
+from tests.e2e.helpers import shoot as take
 from tests.factories import make_resident_id
+from tests.portal.test_english import interface_han
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 S = Application.Status
 INSPECTION_DAYS = 14  # calendar days the inspection is made to have lasted
+DATA = [
+    "经现场勘验，经营场所布局和卫生设施符合要求。",
+    "需现场核查经营场所布局与卫生设施。",
+    "南京市玄武区中山路1号",
+    "公共场所卫生许可申请书",
+    "公共场所卫生许可",
+    "经营场所平面图",
+    "经营场所地址",
+    "行政审批局",
+    "审查员甲",
+    "材料.pdf",
+    "窗口小王",
+    "张三",
+]
+
+
+@pytest.fixture(
+    params=[("zh-hans", {"width": 1280, "height": 800}), ("en", {"width": 390, "height": 844})],
+    ids=["zh-1280", "en-390"],
+)
+def setting(request):
+    return request.param
 
 
 @pytest.fixture
@@ -75,30 +102,49 @@ def add_workdays(day: dt.date, n: int) -> dt.date:
     return day
 
 
-def shown_due_date(page: Page) -> str:
-    return page.locator("dt", has_text="承诺办结日期").locator("xpath=following-sibling::dd[1]").inner_text()
+def shown_due_date(page: Page, lang: str) -> str:
+    return page.locator("dt", has_text=t("承诺办结日期", lang)).locator("xpath=following-sibling::dd[1]").inner_text()
 
 
-def test_a_site_inspection_stops_the_clock_and_moves_the_promised_date(world, accepted, browser, live_server, tmp_path):
+def test_a_site_inspection_stops_the_clock_and_moves_the_promised_date(
+    world, accepted, browser, live_server, tmp_path, setting
+):
+    lang, viewport = setting
     number, old_due = accepted.number, accepted.due_on
     today = system_clock.today()
-    reviewer = open_page(browser, live_server.url)
-    sign_in(reviewer, world.handler, staff=True)
+    problems: list[str] = []
+
+    def tr(text) -> str:
+        return t(text, lang)
+
+    def day(value: dt.date) -> str:
+        with translation.override(lang):
+            return date_format(value, "SHORT_DATE_FORMAT")
+
+    def shoot(page: Page, name: str) -> None:
+        take(page, f"{name}-{lang}")
+        if lang == "en":
+            if not fits(page):
+                problems.append(f"{name}: scrolls sideways at {viewport['width']} px")
+            if found := interface_han(page.content(), [number, *DATA]):
+                problems.append(f"{name}: {found[:8]}")
+
+    reviewer = open_page(browser, live_server.url, language=lang, viewport=viewport)
+    sign_in(reviewer, world.handler, staff=True, language=lang)
 
     # --- 审查员甲 claims the handle task and starts a site inspection.
     reviewer.goto(f"/review/cases/{number}/")
-    reviewer.get_by_role("button", name="认领").click()
-    expect(reviewer.get_by_role("heading", name="审查通过，转下一环节")).to_be_visible()
-    assert shown_due_date(reviewer).startswith(f"{old_due:%Y-%m-%d}")
-    reviewer.get_by_text("启动特别程序（暂停计时）").click()
-    reviewer.get_by_label("特别程序").select_option(label="现场勘验")
-    reviewer.get_by_role("textbox", name="启动原因").fill("需现场核查经营场所布局与卫生设施。")
-    reviewer.get_by_label("预计所需时间（工作日）").fill("10")
+    reviewer.get_by_role("button", name=tr("认领")).click()
+    expect(reviewer.get_by_role("heading", name=tr("审查通过，转下一环节"))).to_be_visible()
+    assert shown_due_date(reviewer, lang).startswith(day(old_due))
+    reviewer.get_by_text(tr("启动特别程序（暂停计时）")).click()
+    reviewer.get_by_label(tr("特别程序")).select_option(label=tr(Suspension.Kind.SITE_INSPECTION.label))
+    reviewer.get_by_role("textbox", name=tr("启动原因")).fill("需现场核查经营场所布局与卫生设施。")
+    reviewer.get_by_label(tr("预计所需时间（工作日）")).fill("10")
     shoot(reviewer, "special-1-start-inspection")
-    reviewer.get_by_role("button", name="启动特别程序").click()
-    expect(reviewer.get_by_text("已启动特别程序").first).to_be_visible()
-    expect(reviewer.get_by_text(str(S.SUSPENDED.label)).first).to_be_visible()
-    assert shown_due_date(reviewer).startswith(f"{old_due:%Y-%m-%d}")
+    reviewer.get_by_role("button", name=tr("启动特别程序")).click()
+    expect(reviewer.get_by_text(tr(S.SUSPENDED.label)).first).to_be_visible()
+    assert shown_due_date(reviewer, lang).startswith(day(old_due))
     shoot(reviewer, "special-2-suspended")
 
     # --- Time travel: the inspection started two weeks ago (see the module's docstring).
@@ -112,22 +158,27 @@ def test_a_site_inspection_stops_the_clock_and_moves_the_promised_date(world, ac
 
     # --- The inspection's result is in: the clock runs again, the promised date has moved.
     reviewer.reload()
-    reviewer.get_by_role("textbox", name="特别程序结果").fill("经现场勘验，经营场所布局和卫生设施符合要求。")
-    reviewer.get_by_role("button", name="记录结果并恢复计时").click()
-    expect(reviewer.get_by_text("特别程序已结束，恢复计时").first).to_be_visible()
-    expect(reviewer.get_by_text(str(S.IN_REVIEW.label)).first).to_be_visible()
-    assert shown_due_date(reviewer).startswith(f"{new_due:%Y-%m-%d}")
+    reviewer.get_by_role("textbox", name=tr("特别程序结果")).fill("经现场勘验，经营场所布局和卫生设施符合要求。")
+    reviewer.get_by_role("button", name=tr("记录结果并恢复计时")).click()
+    expect(reviewer.get_by_text(tr(S.IN_REVIEW.label)).first).to_be_visible()
+    assert shown_due_date(reviewer, lang).startswith(day(new_due))
     shoot(reviewer, "special-3-resumed")
     accepted.refresh_from_db()
     assert accepted.due_on == new_due and accepted.status == S.IN_REVIEW
 
     # --- The citizen sees the new date, and the notice in writing and the move on her timeline.
-    citizen = open_page(browser, live_server.url)
-    sign_in(citizen, world.citizen, staff=False)
+    citizen = open_page(browser, live_server.url, language=lang, viewport=viewport)
+    sign_in(citizen, world.citizen, staff=False, language=lang)
     citizen.goto(f"/applications/{number}/")
-    assert shown_due_date(citizen).startswith(f"{new_due:%Y-%m-%d}")
-    expect(citizen.get_by_text(f"顺延至 {new_due:%Y-%m-%d}").first).to_be_visible()
+    assert shown_due_date(citizen, lang).startswith(day(new_due))
+    expect(citizen.get_by_text(day(new_due)).first).to_be_visible()
     shoot(citizen, "special-4-citizen-sees-new-date")
     # The written notice of the procedure (行政许可法 art. 45), as she downloads it.
-    notice = fetch_pdf(citizen, "特别程序告知书（PDF）", tmp_path, "special-5-notice")
+    notice = fetch_pdf(
+        citizen,
+        tr(Document.Kind.SUSPENSION_NOTICE.label) + tr("（") + "PDF" + tr("）"),
+        tmp_path,
+        f"special-5-notice-{lang}",
+    )
     assert "现场勘验" in notice
+    assert not problems, "\n".join(problems)

@@ -300,7 +300,7 @@ class TestEnglishForEveryRole:
             application=case,
             commitment=commitment,
             subject_name=case.applicant_name,
-            reason="虚假承诺",
+            reason=case.item.name,  # data, shown as written
             recorded_at=case.created_at,
         )
         urls = [
