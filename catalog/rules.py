@@ -69,13 +69,24 @@ def validate_basic_item(basic: BasicItem) -> None:
     problems.raise_if_any()
 
 
-def validate_service_item(item: ServiceItem) -> None:
-    """All rules over one saved item version and its materials, steps, fees and form."""
+def validate_service_item(item: ServiceItem, *, children: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    """All rules over one item version and its materials, steps, fees and form.
+
+    The children are read from the database for a saved version; ``children`` (a spec's
+    ``materials``, ``steps`` and ``fees`` lists) checks an unsaved one in memory, as the bulk
+    import does, by the same rules.
+    """
     problems = Problems()
+    if children is None and item.pk:
+        children = {
+            "materials": list(item.materials.values("name", "allows_commitment", "commitment_text")),
+            "steps": list(item.steps.values("kind", "limit_days")),
+            "fees": list(item.fees.values("name")),
+        }
     _check_identity(item, problems)
-    _check_limits(item, problems)
+    _check_limits(item, problems, children)
     _check_channels(item, problems)
-    _check_fee_and_result(item, problems)
+    _check_fee_and_result(item, problems, children)
     _check_form_definition(item.form_definition, problems)
     problems.raise_if_any()
 
@@ -111,7 +122,7 @@ DEFERRAL_MAX_WORKDAYS = 30
 COMMITMENT_CHECK_MAX_WORKDAYS = 60
 
 
-def _check_limits(item: ServiceItem, problems: Problems) -> None:
+def _check_limits(item: ServiceItem, problems: Problems, children: dict[str, list[dict[str, Any]]] | None) -> None:
     if not 1 <= item.deferral_workdays <= DEFERRAL_MAX_WORKDAYS:
         problems.add(
             "deferral_workdays", gettext("容缺后补期限应为 1–%(max)s 个工作日。") % {"max": DEFERRAL_MAX_WORKDAYS}
@@ -133,18 +144,19 @@ def _check_limits(item: ServiceItem, problems: Problems) -> None:
         problems.add("is_immediate", gettext("即办件的承诺时限应为 0；承诺时限为 0 的事项应标为即办件。"))
     if item.statutory_days == 0 and not item.is_immediate:
         problems.add("statutory_days", gettext("非即办件须填写法定办结时限。"))
-    if item.pk:
-        for material in item.materials.filter(allows_commitment=True, commitment_text=""):
-            problems.add("materials", f"材料“{material.name}”可告知承诺，请填写承诺内容及依据。")
-        steps = list(item.steps.all())
-        total = sum(step.limit_days for step in steps)
+    if children is not None:
+        for material in children.get("materials", []):
+            if material.get("allows_commitment") and not material.get("commitment_text"):
+                problems.add("materials", f"材料“{material.get('name', '')}”可告知承诺，请填写承诺内容及依据。")
+        steps = children.get("steps", [])
+        total = sum(step.get("limit_days", 1) for step in steps)
         if steps and total > item.promised_days and not item.is_immediate:
             problems.add(
                 "steps",
                 gettext("各审查环节时限之和（%(total)s）不得超过承诺办结时限（%(promised_days)s）。")
                 % {"total": total, "promised_days": item.promised_days},
             )
-        kinds = [step.kind for step in steps]
+        kinds = [step.get("kind") for step in steps]
         if len(kinds) != len(set(kinds)):
             problems.add("steps", gettext("同一审查环节不能重复设置。"))
 
@@ -165,12 +177,15 @@ def _check_channels(item: ServiceItem, problems: Problems) -> None:
         problems.add("accepts_at_window", gettext("请至少开通一种办理渠道。"))
 
 
-def _check_fee_and_result(item: ServiceItem, problems: Problems) -> None:
+def _check_fee_and_result(
+    item: ServiceItem, problems: Problems, children: dict[str, list[dict[str, Any]]] | None
+) -> None:
     if not item.has_fee and item.supports_online_payment:
         problems.add("supports_online_payment", gettext("不收费的事项不能开通网上支付。"))
-    if item.pk and item.has_fee and not item.fees.exists():
+    fees = None if children is None else children.get("fees", [])
+    if fees is not None and item.has_fee and not fees:
         problems.add("fees", gettext("收费事项须列明收费项目、标准和依据。"))
-    if item.pk and not item.has_fee and item.fees.exists():
+    if fees is not None and not item.has_fee and fees:
         problems.add("fees", gettext("不收费的事项不应列出收费项目。"))
     if item.result_name.strip() and not item.result_sample:
         problems.add("result_sample", gettext("填写了审批结果名称的，须上传审批结果样本。"))

@@ -1,4 +1,4 @@
-"""Import jobs: upload, the validation pass (rehearsed writes), confirmation and the one write."""
+"""Import jobs: upload, the validation pass (checks in memory), confirmation and the one write."""
 
 import datetime as dt
 import io
@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DataError, IntegrityError, transaction
@@ -16,18 +15,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from catalog import access, services
-from catalog.imports import reading
-from catalog.imports.layout import CHUNK_ROWS, CODE, FIELD_HEADERS, INLINE_MAX_ROWS, MAX_PROBLEMS_KEPT
-from catalog.imports.planning import RowPlan, plan_rows
+from catalog import access
+from catalog.imports import bulk, reading
+from catalog.imports.layout import CHUNK_ROWS, CODE, INLINE_MAX_ROWS, MAX_PROBLEMS_KEPT
+from catalog.imports.planning import plan_rows
 from catalog.imports.preview import Preview, base_moved
 from catalog.imports.reading import ParsedFile, Problem, check_import_upload, file_error
 from catalog.models import (
     ImportJob,
-    ItemEvent,
-    ServiceItem,
 )
-from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound, PermissionDenied
+from portal.exceptions import BadInput, InvalidTransition, NotFound, PermissionDenied
 
 logger = logging.getLogger(__name__)
 
@@ -37,48 +34,6 @@ STALLED_AFTER = dt.timedelta(minutes=10)
 
 
 # --- Writing -----------------------------------------------------------------------------------
-def _write_row(plan: RowPlan, actor: Any, job: ImportJob) -> ServiceItem:
-    if plan.existing is None:
-        item = services.create_service_item(
-            actor=actor, basic_item=plan.basic_item, department=plan.department, spec=plan.spec
-        )
-    else:
-        draft = services.start_new_version(actor=actor, item=plan.existing)
-        # update_draft keeps the blank forms and samples of materials whose name is unchanged.
-        item = services.update_draft(actor=actor, item=draft, spec=plan.spec)
-    services.record_item_event(
-        item=item,
-        action=ItemEvent.Action.IMPORTED,
-        actor=actor,
-        comment=gettext("由导入文件“%(file_name)s”第 %(row)s 行生成") % {"file_name": job.file_name, "row": plan.row},
-    )
-    return item
-
-
-def _try_write(plan: RowPlan, actor: Any, job: ImportJob, sheet: str) -> tuple[ServiceItem | None, list[Problem]]:
-    """Write one row inside a savepoint; on failure the savepoint is rolled back and the problems returned."""
-
-    def problem(field_name: str, message: str) -> Problem:
-        return Problem(sheet, plan.row, plan.name, field_name, message)
-
-    try:
-        with transaction.atomic():
-            return _write_row(plan, actor, job), []
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            return None, [
-                problem(FIELD_HEADERS.get(f, f), m) for f, messages in exc.message_dict.items() for m in messages
-            ]
-        return None, [problem("", m) for m in exc.messages]
-    except DomainError as exc:
-        return None, [problem("", exc.message)]
-    except (IntegrityError, DataError) as exc:
-        logger.info("import row %s of job %s hit a database constraint: %s", plan.row, job.pk, exc)
-        return None, [
-            problem("", gettext("该行数据与目录中已有数据冲突或不符合数据约束，请核对实施编码、时限等内容。"))
-        ]
-
-
 def _stored_problems(problems: list[Problem]) -> list[dict[str, Any]]:
     return [asdict(p) for p in problems[:MAX_PROBLEMS_KEPT]]
 
@@ -113,11 +68,9 @@ def validates_inline(job: ImportJob) -> bool:
 
 
 def validate_import(*, job_id: int) -> ImportJob:
-    """The validation pass: every row read, checked and rehearsed; the report stored on the job.
-
-    Not one transaction on purpose: each chunk's rehearsal is rolled back, and the progress counter
-    is committed between chunks so the editor's page can show it. Safe to run again (a redelivered
-    task starts over).
+    """The validation pass: every row read and checked in memory (catalog.imports.bulk); the report
+    and the preview stored on the job. Writes nothing but the job; the progress counter is committed
+    between chunks so the editor's page can show it. Safe to run again (a redelivered task starts over).
     """
     claimed = ImportJob.objects.filter(
         pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING]
@@ -133,15 +86,15 @@ def validate_import(*, job_id: int) -> ImportJob:
         total, done = len(parsed.rows), len(parsed.rows) - len(plans)
         ImportJob.objects.filter(pk=job.pk).update(total_rows=total, processed_rows=done)
         preview = Preview()
+        # Checked in chunks so the editor's page shows the progress (committed between chunks).
         for start in range(0, len(plans), CHUNK_ROWS):
             chunk = plans[start : start + CHUNK_ROWS]
-            with transaction.atomic():
-                for plan in chunk:
-                    item, row_problems = _try_write(plan, job.created_by, job, parsed.sheet)
-                    problems += row_problems
-                    if item is not None:  # compared before the rehearsal is rolled back
-                        preview.add(row=plan.row, name=plan.name, existing=plan.existing, written=item)
-                transaction.set_rollback(True)
+            drafts, chunk_problems = bulk.check_plans(chunk, actor=job.created_by, sheet=parsed.sheet)
+            problems += chunk_problems
+            for draft in drafts:
+                preview.add_changes(
+                    row=draft.plan.row, name=draft.item.name, existing=draft.plan.existing, changes=draft.changes
+                )
             done += len(chunk)
             ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
     except BadInput as exc:
@@ -224,24 +177,41 @@ def write_import(*, job_id: int) -> ImportJob:
             if job.status != ImportJob.Status.IMPORTING:
                 return job
             parsed, _ = _job_file(job)
+            # Planned, locked as the services lock, then planned again: what was read before the
+            # locks may have changed (a draft opened, a version published) while they were awaited.
+            plans, _ = plan_rows(parsed, job.created_by)
+            bulk.lock_for_write(plans)
             plans, problems = plan_rows(parsed, job.created_by)
-            codes = []
-            for plan in plans:
-                if base_moved(job.preview, row=plan.row, existing=plan.existing):
+            moved = {plan.row for plan in plans if base_moved(job.preview, row=plan.row, existing=plan.existing)}
+            problems += [
+                Problem(
+                    parsed.sheet,
+                    plan.row,
+                    plan.name,
+                    CODE,
+                    gettext("校验后该事项已发布了新版本，确认前看到的变更已不准确，请重新上传以查看新的变更。"),
+                )
+                for plan in plans
+                if plan.row in moved
+            ]
+            drafts, row_problems = bulk.check_plans(
+                [p for p in plans if p.row not in moved], actor=job.created_by, sheet=parsed.sheet
+            )
+            problems += row_problems
+            if not problems:
+                try:
+                    codes = bulk.write_drafts(drafts, actor=job.created_by, file_name=job.file_name)
+                except (IntegrityError, DataError) as exc:
+                    logger.info("import job %s hit a database constraint: %s", job.pk, exc)
                     problems.append(
                         Problem(
                             parsed.sheet,
-                            plan.row,
-                            plan.name,
-                            CODE,
-                            gettext("校验后该事项已发布了新版本，确认前看到的变更已不准确，请重新上传以查看新的变更。"),
+                            None,
+                            "",
+                            "",
+                            gettext("该行数据与目录中已有数据冲突或不符合数据约束，请核对实施编码、时限等内容。"),
                         )
                     )
-                    continue
-                item, row_problems = _try_write(plan, job.created_by, job, parsed.sheet)
-                problems += row_problems
-                if item is not None:
-                    codes.append(item.code)
             if problems:
                 raise _ImportAborted(problems)
             job.status = ImportJob.Status.IMPORTED

@@ -1,10 +1,10 @@
 """What a valid import will change, row by row, shown to the editor before 确认导入.
 
-Built during the validation pass from the rehearsed write itself: the draft the row would become is
-compared (catalog.diff.diff_specs on catalog.specs.item_spec) with the published version it
-continues, exactly as the editor's version diff compares two versions. So the preview shows what
-the write will really do (a missing column keeping the published value, material files kept by name),
-not what the file says.
+Built during the validation pass from the draft each row would become (catalog.imports.bulk: an
+unsaved version with the spec the write will store), compared (catalog.diff.diff_specs) with the
+published version it continues, exactly as the editor's version diff compares two versions. So the
+preview shows what the write will do (a missing column keeping the published value, material files
+kept by name), not what the file says.
 
 Kept on the job as JSON: the counts and the base version of every row, the changes of the first
 MAX_PREVIEW_ROWS rows (values cut to MAX_PREVIEW_VALUE_CHARS), so a 10,000-row file stays small.
@@ -33,11 +33,15 @@ class Preview:
 
     def add(self, *, row: int, name: str, existing: ServiceItem | None, written: ServiceItem) -> None:
         """Record one rehearsed row: ``written`` is the draft, still visible inside the rehearsal."""
+        changes = [] if existing is None else diff_specs(item_spec(existing), item_spec(written))
+        self.add_changes(row=row, name=written.name, existing=existing, changes=changes)
+
+    def add_changes(self, *, row: int, name: str, existing: ServiceItem | None, changes: list[Any]) -> None:
+        """Record one row by its changes from ``existing`` (catalog.diff), e.g. of an unsaved draft's spec."""
         if existing is None:
-            kind, changes = NEW, []
+            kind = NEW
         else:
             self.bases[str(row)] = existing.pk
-            changes = diff_specs(item_spec(existing), item_spec(written))
             kind = UPDATE if changes else UNCHANGED
         self.counts[kind] += 1
         if len(self.rows) >= MAX_PREVIEW_ROWS:
@@ -45,7 +49,7 @@ class Preview:
         self.rows.append(
             {
                 "row": row,
-                "name": written.name,
+                "name": name,
                 "code": existing.code if existing is not None else "",
                 "kind": kind,
                 "from_version": existing.version if existing is not None else None,
