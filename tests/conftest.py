@@ -39,6 +39,18 @@ def _media_root(settings, tmp_path, _demo_signing_dir):
     settings.DOCUMENT_SIGNING_DEMO_DIR = _demo_signing_dir
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a test that reads a page in English leaves the thread's
+    language active, and a later service test on the same worker would read its messages in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def roles(db):
     return {code: Group.objects.get_or_create(name=code)[0] for code in Role.values}

@@ -15,7 +15,7 @@ from reviews import evaluations
 from reviews.models import Evaluation, Level, Rectification
 from tests.api.test_ratings_api import assert_error, option, token_client
 from tests.factories import UserFactory
-from tests.reviews.conftest import accept, file_case
+from tests.reviews.conftest import accept, file_case, restore_indicators
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -24,6 +24,11 @@ PHONE = f"{API}/ratings/phone/"
 
 def code_url(number: str) -> str:
     return f"{API}/ratings/{number}/with-code/"
+
+
+@pytest.fixture(autouse=True)
+def _indicators(db):
+    restore_indicators()  # a transactional test elsewhere flushes the data migration's options
 
 
 @pytest.fixture
