@@ -23,7 +23,7 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -40,9 +40,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop, override
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from applications.models import Application, Delivery, Document, Result
 from applications.refusals import NOT_COMPETENT
@@ -51,6 +48,9 @@ from portal.clock import Clock, system_clock
 from portal.exceptions import DomainError
 from portal.models import OutboxMessage
 from portal.pdf import qr_png_data_uri, render_pdf
+
+if TYPE_CHECKING:
+    from pyhanko.sign import signers
 
 logger = logging.getLogger(__name__)
 
@@ -586,7 +586,11 @@ def signing_paths() -> tuple[Path, Path]:
 
 
 @functools.cache
-def _signer(key_path: Path, cert_path: Path, passphrase: str) -> signers.SimpleSigner:
+def _signer(key_path: Path, cert_path: Path, passphrase: str) -> "signers.SimpleSigner":
+    # pyHanko is imported where it signs (in the worker), not by every process that starts Django.
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=passphrase.encode() or None)
     chain = x509.load_pem_x509_certificates(cert_path.read_bytes())
     der_key = key.private_bytes(
@@ -608,6 +612,9 @@ def signing_certificate() -> asn1_x509.Certificate:
 
 def sign_pdf(pdf: bytes, *, reason: str, location: str) -> bytes:
     """Add a PAdES signature (ETSI.CAdES.detached) covering the whole file."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     key_path, cert_path = signing_paths()
     signer = _signer(key_path, cert_path, settings.DOCUMENT_SIGNING_KEY_PASSPHRASE)
     meta = signers.PdfSignatureMetadata(

@@ -7,8 +7,6 @@ without that resource and leaves a warning in the log.
 
 import base64
 import io
-import logging
-import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 import qrcode
 from django.conf import settings
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-logger = logging.getLogger(__name__)
 
 # Root-relative URLs in PDF templates ({% static %} gives "/static/…") resolve against this origin,
 # which the fetcher maps back onto the static files on disk. ".invalid" never resolves (RFC 6761).
@@ -57,27 +51,12 @@ def static_file_for(url: str) -> Path:
     raise ResourceRefused(f"没有这个静态文件：{relative[:200]}")
 
 
-class StaticFilesFetcher(URLFetcher):
-    """Serves ``data:`` URLs and the portal's static files; refuses everything else."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=["data"], allow_redirects=False, timeout=1)
-
-    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
-        if url.startswith("data:"):
-            # Decoded in memory by urllib's data: handler (QR codes, seal images).
-            return super().fetch(url, headers)
-        try:
-            path = static_file_for(url)
-        except ResourceRefused:
-            logger.warning("PDF resource refused: %.200s", url)
-            raise
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
-
-
 def render_pdf(template_name: str, context: Mapping[str, Any]) -> bytes:
     """Render a template under templates/pdf/ to PDF bytes."""
+    # WeasyPrint (with pango, fontTools) takes about a second to import: only the processes that render
+    # pay it, not every manage.py command, web worker and beat that starts.
+    from portal.pdf_engine import HTML, StaticFilesFetcher
+
     html = render_to_string(template_name, dict(context))
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesFetcher()).write_pdf()
 
