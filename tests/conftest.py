@@ -4,8 +4,12 @@ Alice and Bob are citizens; department X and Y are two agencies in two counties;
 editor, and one publisher works for the region's catalog office.
 """
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 
 from portal.models import Role
@@ -49,6 +53,30 @@ def _site_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+DEMO_COMMANDS = ("seed_demo", "seed_demo_hall", "seed_demo_ratings")
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo a visitor of `make run` sees, seeded once for the whole module inside a transaction
+    that is rolled back after it (each test's `db` is a savepoint within). A module may name fewer
+    commands in its own DEMO_COMMANDS. Returns each command's output by name."""
+    commands = getattr(request.module, "DEMO_COMMANDS", DEMO_COMMANDS)
+    media = tmp_path_factory.mktemp("demo-media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEMO_MODE=True, MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
+        outputs = {}
+        for command in commands:
+            out = StringIO()
+            call_command(command, stdout=out)
+            outputs[command] = out.getvalue()
+        yield outputs
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

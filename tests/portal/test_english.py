@@ -1,21 +1,20 @@
 """English throughout (issue 9): with English chosen, no interface text in Han characters.
 
-Chinese stays the default. One demo is seeded for the whole class (seed_demo, seed_demo_hall,
-seed_demo_ratings, in a transaction rolled back after it); each demo role signs in with the language
-cookie set to English and walks its main pages. A page fails on Han characters in its text or in the
-attributes a user reads (title, aria-label, placeholder, alt, value of buttons), except data: elements
-marked lang="zh-Hans" and the values the demo stored (item, department, people's names, materials…),
-which stay as issued. Seeding the whole demo once takes about half a minute; the walks take seconds.
+Chinese stays the default. One demo is seeded for the whole module (tests/conftest.py `seeded_demo`:
+seed_demo, seed_demo_hall, seed_demo_ratings, in a transaction rolled back after it); each demo role
+signs in with the language cookie set to English and walks its main pages. A page fails on Han
+characters in its text or in the attributes a user reads (title, aria-label, placeholder, alt, value of
+buttons), except data: elements marked lang="zh-Hans" and the values the demo stored (item, department,
+people's names, materials…), which stay as issued. Seeding the whole demo once takes about half a
+minute; the walks take seconds.
 """
 
 import re
 from html.parser import HTMLParser
-from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.db import models, transaction
+from django.db import models
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -23,7 +22,7 @@ from applications.models import Application, ReviewTask
 from catalog.models import Bundle, ServiceItem
 from portal.models import User
 from reviews.models import Rectification
-from tests.conftest import FAST_HASHERS, login_verified
+from tests.conftest import login_verified
 from tests.factories import ServiceItemFactory
 
 HAN = re.compile(r"[\u3400-\u9fff\u3001-\u303f\uff01-\uff5e]+")  # Han, CJK and full-width punctuation
@@ -98,18 +97,10 @@ def interface_han(html: str, data: list[str]) -> list[str]:
     return sorted({text[max(m.start() - 12, 0) : m.end() + 12].strip() for m in HAN.finditer(text)})
 
 
-@pytest.fixture(scope="class")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    media = tmp_path_factory.mktemp("english-media")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(DEMO_MODE=True, MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHERS),
-        transaction.atomic(),
-    ):
-        for command in ("seed_demo", "seed_demo_hall", "seed_demo_ratings"):
-            call_command(command, stdout=StringIO())
-        yield _data_values()
-        transaction.set_rollback(True)
+@pytest.fixture(scope="module")
+def demo(seeded_demo, django_db_blocker):
+    with django_db_blocker.unblock():
+        return _data_values()
 
 
 @pytest.fixture

@@ -15,15 +15,8 @@ R = Rectification.Status
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
-    settings.DEMO_MODE = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", stdout=StringIO())
-    call_command("seed_demo_hall", stdout=StringIO())
-    out = StringIO()
-    call_command("seed_demo_ratings", stdout=out)
-    return out.getvalue()
+def demo(seeded_demo, db):
+    return seeded_demo["seed_demo_ratings"]
 
 
 def test_the_demo_has_ratings_of_every_level_and_rectifications_in_every_state(demo, client):

@@ -17,18 +17,12 @@ from windows.models import ClerkAssignment, ServiceHall, Window, WindowAuthoriza
 pytestmark = pytest.mark.django_db
 
 S = Application.Status
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DEMO_COMMANDS = ("seed_demo", "seed_demo_hall")
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
-    settings.DEMO_MODE = True
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-    settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", stdout=StringIO())
-    out = StringIO()
-    call_command("seed_demo_hall", stdout=out)
-    return out.getvalue()
+def demo(seeded_demo, db):
+    return seeded_demo["seed_demo_hall"]
 
 
 def snapshot() -> dict[str, object]:
@@ -123,9 +117,10 @@ def test_seeding_the_hall_twice_changes_nothing(demo):
 
 def test_the_hall_is_refused_outside_demo_mode(settings):
     settings.DEMO_MODE = False
+    before = ServiceHall.objects.count()  # the module's demo, when an earlier test seeded it
     with pytest.raises(CommandError, match="不是开发模式"):
         call_command("seed_demo_hall", stdout=StringIO())
-    assert not ServiceHall.objects.exists()
+    assert ServiceHall.objects.count() == before
 
 
 def test_the_demo_citizen_has_applied_for_the_newborn_bundle(demo):
