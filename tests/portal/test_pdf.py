@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from portal.pdf import PDF_BASE_URL, ResourceRefused, qr_png_data_uri, render_pdf
-from portal.pdf_engine import StaticFilesFetcher
+from portal.pdf import qr_png_data_uri, render_pdf
+from portal.pdf_engine import PDF_BASE_URL, ResourceRefused, StaticFilesFetcher
 
 SAMPLE = """{% extends "pdf/base.html" %}
 {% block body %}
