@@ -21,7 +21,6 @@ from catalog.models import (
     FAQ,
     BasicItem,
     Bundle,
-    BundleEvent,
     Department,
     Fee,
     ItemEvent,
@@ -270,10 +269,7 @@ def transition(
     for name in update_fields:
         setattr(item, name, getattr(locked, name))
     changes = {"from": from_status, "to": to_status}
-    if is_bundle:
-        BundleEvent.objects.create(bundle=locked, action=action, actor=actor, comment=comment, changes=changes)
-    else:
-        record_item_event(item=locked, action=action, actor=actor, comment=comment, changes=changes)
+    locked.events.create(action=action, actor=actor, comment=comment, changes=changes)  # ItemEvent or BundleEvent
     _audit(actor=actor, action=f"{'bundle' if is_bundle else 'item'}_{action}", item=locked, detail=changes)
     return locked
 
