@@ -4,9 +4,9 @@ A bundle version is written from a *spec*: its fields plus ``members`` (a list o
 ``{"item_code", "stage", "needs_results_of"}``; the code names the item, the published version of
 that code is pinned) and ``topics`` (topic codes). Every rule is checked before anything is written,
 so bad input leaves nothing behind. The status moves, the row locks, the events and the audit rows
-are the items' own (catalog.services.transition, STATUS_MOVES, _lock_versions): a bundle is
-drafted, submitted, published or returned exactly like an item, by the same people (the lead
-department's editors, its region's publishers).
+are the items' own (catalog.services.transition, STATUS_MOVES, _lock_versions, retire_superseded,
+return_to_draft): a bundle is drafted, submitted, published or returned exactly like an item, by the
+same people (the lead department's editors, its region's publishers).
 """
 
 from typing import Any
@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from catalog import access, bundles, selectors
 from catalog.models import Bundle, BundleEvent, BundleMember, Department, ItemEvent, ServiceItem, Topic
 from catalog.rules import Problems
-from catalog.services import _audit, _lock_versions, _require, transition
+from catalog.services import _audit, _lock_versions, _require, retire_superseded, return_to_draft, transition
 from portal.clock import Clock, system_clock
 from portal.exceptions import BadInput, DomainError, InvalidTransition, NotFound
 from portal.models import User
@@ -278,15 +278,7 @@ def publish_bundle(*, actor: User | None, bundle: Bundle, clock: Clock = system_
             member.item = current
             member.save(update_fields=["item"])
     now = clock.now()
-    previous = next((v for v in versions if v.status == Status.PUBLISHED), None)
-    if previous is not None:
-        transition(
-            previous,
-            Status.RETIRED,
-            actor=actor,
-            comment=(gettext("由第 %(version)s 版取代。") % {"version": target.version}),
-            fields={"retired_at": now},
-        )
+    retire_superseded(versions, by=target, actor=actor, now=now)
     published = transition(
         target,
         Status.PUBLISHED,
@@ -312,14 +304,7 @@ def return_bundle(*, actor: User | None, bundle: Bundle, comment: str) -> Bundle
             access.can_publish_department(actor, bundle.department),
             gettext("只有本区域的事项发布审核人员可以退回该一件事。"),
         )
-    comment = (comment or "").strip()
-    if not comment:
-        raise DomainError(
-            gettext("退回修改须填写审核意见。"),
-            detail={"comment": [gettext("请填写审核意见。")]},
-            code="comment_required",
-        )
-    return transition(bundle, Status.DRAFT, actor=actor, comment=comment, fields={"review_comment": comment})
+    return return_to_draft(bundle, actor=actor, comment=comment)
 
 
 @transaction.atomic

@@ -231,14 +231,81 @@ class CommitmentConsequence(models.TextChoices):
     BOTH = "both", gettext_lazy("撤销审批结果并记入信用记录")
 
 
-class ServiceItem(models.Model):
-    """实施清单事项: one version of a BasicItem as one department in one region implements it."""
+class VersionedRow(models.Model):
+    """What a ServiceItem and a Bundle (一件事) share as versions: rows sharing a stable ``code``.
+
+    Each model names its own ``code`` and its own constraints (one published and one open version per
+    code). Here: the version number, the status that catalog.services.transition moves (draft →
+    pending_approval → published → retired, or back to draft) and who moved it when.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", gettext_lazy("草稿")
         PENDING_APPROVAL = "pending_approval", gettext_lazy("待审核")
         PUBLISHED = "published", gettext_lazy("已发布")
         RETIRED = "retired", gettext_lazy("历史版本")
+
+    version = models.PositiveIntegerField(gettext_lazy("版本"), default=1)
+    status = models.CharField(gettext_lazy("版本状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(gettext_lazy("提交审核时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(gettext_lazy("发布时间"), null=True, blank=True)
+    retired_at = models.DateTimeField(gettext_lazy("停用时间"), null=True, blank=True)
+    review_comment = models.TextField(gettext_lazy("审核意见"), blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["code", "-version"]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_open_draft(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.PENDING_APPROVAL)
+
+
+class VersionEvent(models.Model):
+    """One line of a version tree's history: who changed, submitted, published or returned what.
+
+    ItemEvent (an item's versions) and BundleEvent (a bundle's) add the foreign key to their version,
+    always with ``related_name="events"``.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", gettext_lazy("创建")
+        EDITED = "edited", gettext_lazy("修改")
+        SUBMITTED = "submitted", gettext_lazy("提交审核")
+        PUBLISHED = "published", gettext_lazy("发布")
+        RETURNED = "returned", gettext_lazy("退回修改")
+        RETIRED = "retired", gettext_lazy("停用")
+        IMPORTED = "imported", gettext_lazy("导入")
+        LIFECYCLE = "lifecycle", gettext_lazy("状态变更")
+
+    action = models.CharField(gettext_lazy("操作"), max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(gettext_lazy("时间"), auto_now_add=True)
+    comment = models.TextField(gettext_lazy("说明"), blank=True)
+    changes = models.JSONField(gettext_lazy("变更内容"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-id"]
+
+
+class ServiceItem(VersionedRow):
+    """实施清单事项: one version of a BasicItem as one department in one region implements it."""
 
     class Lifecycle(models.TextChoices):
         IN_FORCE = "in_force", gettext_lazy("在用")
@@ -282,10 +349,8 @@ class ServiceItem(models.Model):
         COUNTY = "county", gettext_lazy("县级")
         TOWNSHIP = "township", gettext_lazy("乡镇（街道）级")
 
-    # Identity and versioning
+    # Identity (the version number, status and bookkeeping: VersionedRow)
     code = models.CharField(gettext_lazy("实施编码"), max_length=36, db_index=True)
-    version = models.PositiveIntegerField(gettext_lazy("版本"), default=1)
-    status = models.CharField(gettext_lazy("版本状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     basic_item = models.ForeignKey(
         BasicItem, verbose_name=gettext_lazy("基本目录事项"), on_delete=models.PROTECT, related_name="service_items"
     )
@@ -396,24 +461,9 @@ class ServiceItem(models.Model):
     )
     lifecycle_effective_on = models.DateField(gettext_lazy("状态生效日期"), null=True, blank=True)
 
-    # Workflow bookkeeping
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(gettext_lazy("提交审核时间"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    published_at = models.DateTimeField(gettext_lazy("发布时间"), null=True, blank=True)
-    retired_at = models.DateTimeField(gettext_lazy("停用时间"), null=True, blank=True)
-    review_comment = models.TextField(gettext_lazy("审核意见"), blank=True)
-
-    class Meta:
+    class Meta(VersionedRow.Meta):
         verbose_name = gettext_lazy("实施清单事项")
         verbose_name_plural = gettext_lazy("实施清单事项")
-        ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="uniq_item_version"),
             models.UniqueConstraint(
@@ -454,14 +504,6 @@ class ServiceItem(models.Model):
         if self.cross_region not in digits:
             return False
         return region.code[: digits[self.cross_region]] == home.code[: digits[self.cross_region]]
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
-
-    @property
-    def is_open_draft(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.PENDING_APPROVAL)
 
 
 class MaterialRequirement(models.Model):
@@ -621,32 +663,14 @@ class FAQ(models.Model):
         return self.question
 
 
-class ItemEvent(models.Model):
-    """History of one item's versions: who changed, submitted, published or returned what."""
-
-    class Action(models.TextChoices):
-        CREATED = "created", gettext_lazy("创建")
-        EDITED = "edited", gettext_lazy("修改")
-        SUBMITTED = "submitted", gettext_lazy("提交审核")
-        PUBLISHED = "published", gettext_lazy("发布")
-        RETURNED = "returned", gettext_lazy("退回修改")
-        RETIRED = "retired", gettext_lazy("停用")
-        IMPORTED = "imported", gettext_lazy("导入")
-        LIFECYCLE = "lifecycle", gettext_lazy("状态变更")
+class ItemEvent(VersionEvent):
+    """History of one item's versions."""
 
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(gettext_lazy("操作"), max_length=12, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField(gettext_lazy("时间"), auto_now_add=True)
-    comment = models.TextField(gettext_lazy("说明"), blank=True)
-    changes = models.JSONField(gettext_lazy("变更内容"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(VersionEvent.Meta):
         verbose_name = gettext_lazy("事项变更记录")
         verbose_name_plural = gettext_lazy("事项变更记录")
-        ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.item} {self.get_action_display()}"
@@ -716,23 +740,17 @@ class ImportJob(models.Model):
         return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
 
 
-class Bundle(models.Model):
+class Bundle(VersionedRow):
     """一件事: several published items, usually of several departments, handled as one application.
 
-    Versioned like ServiceItem (rows sharing a stable ``code``; the same statuses, the same
-    draft → pending_approval → published / back to draft workflow in catalog.bundle_services). The
+    Versioned like ServiceItem (VersionedRow: rows sharing a stable ``code``, the same statuses, the
+    same draft → pending_approval → published / back to draft workflow in catalog.bundle_services). The
     lead department (牵头部门) owns it: its editors edit, its region's publishers publish. The
     members pin the item versions the bundle was published with; catalog.bundles merges their
     guides (conditions, deduplicated materials, one form).
     """
 
-    Status = ServiceItem.Status
-
     code = models.CharField(gettext_lazy("一件事编码"), max_length=36, db_index=True)
-    version = models.PositiveIntegerField(gettext_lazy("版本"), default=1)
-    status = models.CharField(
-        gettext_lazy("版本状态"), max_length=20, choices=ServiceItem.Status.choices, default="draft"
-    )
     department = models.ForeignKey(
         Department, verbose_name=gettext_lazy("牵头部门"), on_delete=models.PROTECT, related_name="bundles"
     )
@@ -760,23 +778,9 @@ class Bundle(models.Model):
     )
     topics = models.ManyToManyField(Topic, verbose_name=gettext_lazy("主题"), blank=True, related_name="bundles")
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(gettext_lazy("提交审核时间"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    published_at = models.DateTimeField(gettext_lazy("发布时间"), null=True, blank=True)
-    retired_at = models.DateTimeField(gettext_lazy("停用时间"), null=True, blank=True)
-    review_comment = models.TextField(gettext_lazy("审核意见"), blank=True)
-
-    class Meta:
+    class Meta(VersionedRow.Meta):
         verbose_name = gettext_lazy("一件事")
         verbose_name_plural = gettext_lazy("一件事")
-        ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="uniq_bundle_version"),
             models.UniqueConstraint(
@@ -796,14 +800,6 @@ class Bundle(models.Model):
         from django.urls import reverse
 
         return reverse("catalog:bundle_guide", args=[self.code])
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == ServiceItem.Status.PUBLISHED
-
-    @property
-    def is_open_draft(self) -> bool:
-        return self.status in (ServiceItem.Status.DRAFT, ServiceItem.Status.PENDING_APPROVAL)
 
 
 class BundleMember(models.Model):
@@ -839,22 +835,14 @@ class BundleMember(models.Model):
         return f"{self.bundle.name}：{self.item.name}"
 
 
-class BundleEvent(models.Model):
+class BundleEvent(VersionEvent):
     """History of one bundle's versions (the counterpart of ItemEvent)."""
 
     bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(gettext_lazy("操作"), max_length=12, choices=ItemEvent.Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField(gettext_lazy("时间"), auto_now_add=True)
-    comment = models.TextField(gettext_lazy("说明"), blank=True)
-    changes = models.JSONField(gettext_lazy("变更内容"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(VersionEvent.Meta):
         verbose_name = gettext_lazy("一件事变更记录")
         verbose_name_plural = gettext_lazy("一件事变更记录")
-        ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.bundle} {self.get_action_display()}"

@@ -21,7 +21,6 @@ from catalog.models import (
     FAQ,
     BasicItem,
     Bundle,
-    BundleEvent,
     Department,
     Fee,
     ItemEvent,
@@ -270,10 +269,7 @@ def transition(
     for name in update_fields:
         setattr(item, name, getattr(locked, name))
     changes = {"from": from_status, "to": to_status}
-    if is_bundle:
-        BundleEvent.objects.create(bundle=locked, action=action, actor=actor, comment=comment, changes=changes)
-    else:
-        record_item_event(item=locked, action=action, actor=actor, comment=comment, changes=changes)
+    locked.events.create(action=action, actor=actor, comment=comment, changes=changes)  # ItemEvent or BundleEvent
     _audit(actor=actor, action=f"{'bundle' if is_bundle else 'item'}_{action}", item=locked, detail=changes)
     return locked
 
@@ -449,19 +445,27 @@ def publish_service_item(*, actor: User | None, item: ServiceItem, clock: Clock 
         )
     now = clock.now()
     fields: dict[str, Any] = {"published_by": actor, "published_at": now, "review_comment": ""}
+    previous = retire_superseded(versions, by=target, actor=actor, now=now)
+    if previous is not None:
+        # A suspension or cancellation made on the published version carries over to its successor.
+        fields |= {"lifecycle": previous.lifecycle, "lifecycle_effective_on": previous.lifecycle_effective_on}
+    return transition(target, Status.PUBLISHED, actor=actor, fields=fields)
+
+
+def retire_superseded(versions: list[Any], *, by: Any, actor: User | None, now: datetime.datetime) -> Any:
+    """Retire the published version among ``versions`` (locked), if any, before ``by`` is published:
+    the database allows one published version per code. Returns the retired version or None.
+    Used for an item and for a bundle."""
     previous = next((v for v in versions if v.status == Status.PUBLISHED), None)
     if previous is not None:
-        # Retire first: the database allows one published version per code. A suspension or
-        # cancellation made on the published version carries over to its successor.
         transition(
             previous,
             Status.RETIRED,
             actor=actor,
-            comment=gettext("由第 %(version)s 版取代。") % {"version": target.version},
+            comment=gettext("由第 %(version)s 版取代。") % {"version": by.version},
             fields={"retired_at": now},
         )
-        fields |= {"lifecycle": previous.lifecycle, "lifecycle_effective_on": previous.lifecycle_effective_on}
-    return transition(target, Status.PUBLISHED, actor=actor, fields=fields)
+    return previous
 
 
 @transaction.atomic
@@ -472,6 +476,11 @@ def return_service_item(*, actor: User | None, item: ServiceItem, comment: str) 
             access.can_publish_department(actor, item.department),
             gettext("只有本区域的事项发布审核人员可以退回该事项。"),
         )
+    return return_to_draft(item, actor=actor, comment=comment)
+
+
+def return_to_draft(version: Any, *, actor: User | None, comment: str) -> Any:
+    """Pending approval → draft (an item or a bundle), with the publisher's comments, which are required."""
     comment = (comment or "").strip()
     if not comment:
         raise DomainError(
@@ -479,7 +488,7 @@ def return_service_item(*, actor: User | None, item: ServiceItem, comment: str) 
             detail={"comment": [gettext("请填写审核意见。")]},
             code="comment_required",
         )
-    return transition(item, Status.DRAFT, actor=actor, comment=comment, fields={"review_comment": comment})
+    return transition(version, Status.DRAFT, actor=actor, comment=comment, fields={"review_comment": comment})
 
 
 @transaction.atomic

@@ -1,11 +1,11 @@
 """Editors' and publishers' pages for bundles (一件事), alongside the items' in 事项管理.
 
-The same shape as catalog.views.editor: parse → authorise (catalog.access) → one service → render;
-a rule that fails is shown above the form with status 422 and nothing is saved.
+The same shape as catalog.views.editor, and its helpers for what is the same: a create or edit form
+saved through its service (a rule that fails is shown above the form with status 422 and nothing is
+saved), a version returned to its editors with comments.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext
@@ -14,19 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog import access, bundle_services, selectors
 from catalog.forms import BundleForm, ReturnForm
 from catalog.models import Bundle, BundleEvent, ItemEvent, ServiceItem
-from catalog.views.editor import _render, catalog_staff_view
+from catalog.views.editor import _render, _return_for_changes, _save_form, catalog_staff_view
 from catalog.views.public import bundle_guide_context
-from portal.exceptions import DomainError, InvalidTransition, PermissionDenied
+from portal.exceptions import InvalidTransition, PermissionDenied
 
 Status = ServiceItem.Status
 ROW_LIMIT = 200
-
-
-def _form_errors(form: BundleForm, error: ValidationError) -> None:
-    by_field = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-    for field, texts in by_field.items():
-        for text in texts:
-            form.add_error(field if field in form.fields else None, text)
 
 
 def _member_choices(request: HttpRequest) -> list[ServiceItem]:
@@ -54,20 +47,16 @@ def bundle_editor_create(request: HttpRequest) -> HttpResponse:
     if not departments.exists():
         raise PermissionDenied(gettext("您没有可编辑事项的部门。"))
     form = BundleForm(request.POST or None, departments=departments)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                bundle = bundle_services.create_bundle(
-                    actor=request.user, department=form.cleaned_data["department"], spec=form.spec()
-                )
-            except ValidationError as exc:
-                _form_errors(form, exc)
-                status = 422
-            else:
-                messages.success(request, (gettext("已创建一件事草稿，编码 %(code)s。") % {"code": bundle.code}))
-                return redirect("catalog:bundle_editor_detail", bundle.pk)
+    bundle, status = _save_form(
+        request,
+        form,
+        lambda: bundle_services.create_bundle(
+            actor=request.user, department=form.cleaned_data["department"], spec=form.spec()
+        ),
+    )
+    if bundle is not None:
+        messages.success(request, gettext("已创建一件事草稿，编码 %(code)s。") % {"code": bundle.code})
+        return redirect("catalog:bundle_editor_detail", bundle.pk)
     context = {"form": form, "bundle": None, "items": _member_choices(request)}
     return _render(request, "catalog/editor/bundle_edit.html", context, status=status)
 
@@ -81,18 +70,12 @@ def bundle_editor_edit(request: HttpRequest, pk: int) -> HttpResponse:
             gettext("该一件事当前为“%(status)s”，只有草稿可以修改。") % {"status": bundle.get_status_display()}
         )
     form = BundleForm(request.POST or None, initial=BundleForm.initial_of(bundle_services.bundle_spec(bundle)))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                bundle_services.update_bundle_draft(actor=request.user, bundle=bundle, spec=form.spec())
-            except ValidationError as exc:
-                _form_errors(form, exc)
-                status = 422
-            else:
-                messages.success(request, gettext("草稿已保存。"))
-                return redirect("catalog:bundle_editor_detail", bundle.pk)
+    saved, status = _save_form(
+        request, form, lambda: bundle_services.update_bundle_draft(actor=request.user, bundle=bundle, spec=form.spec())
+    )
+    if saved is not None:
+        messages.success(request, gettext("草稿已保存。"))
+        return redirect("catalog:bundle_editor_detail", bundle.pk)
     context = {"form": form, "bundle": bundle, "items": _member_choices(request)}
     return _render(request, "catalog/editor/bundle_edit.html", context, status=status)
 
@@ -142,18 +125,13 @@ def bundle_editor_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bundle_editor_return(request: HttpRequest, pk: int) -> HttpResponse:
     bundle = access.get_bundle_for(request.user, pk, access.PUBLISH)
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        return _detail(request, bundle, status=400, return_form=form)
-    try:
-        bundle_services.return_bundle(actor=request.user, bundle=bundle, comment=form.cleaned_data["comment"])
-    except DomainError as exc:
-        if exc.status_code != 422:
-            raise
-        form.add_error("comment", exc.message)
-        return _detail(request, bundle, status=422, return_form=form)
-    messages.success(request, gettext("已退回修改，编辑人员将看到审核意见。"))
-    return redirect("catalog:bundle_editor_detail", bundle.pk)
+    return _return_for_changes(
+        request,
+        bundle,
+        give_back=lambda comment: bundle_services.return_bundle(actor=request.user, bundle=bundle, comment=comment),
+        detail=_detail,
+        to="catalog:bundle_editor_detail",
+    )
 
 
 @catalog_staff_view

@@ -8,7 +8,7 @@ shown next to its field with status 422, and the draft stays as it was.
 import os
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,6 +30,7 @@ from portal.exceptions import DomainError, InvalidTransition, NotFound, Permissi
 
 Status = ServiceItem.Status
 PAGE_SIZE = 50
+Written = TypeVar("Written")
 
 
 def _messages_of(error: ValidationError) -> list[str]:
@@ -129,6 +130,30 @@ def _add_rule_errors(form: Any, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, text)
 
 
+def _save_form(
+    request: HttpRequest,
+    form: Any,
+    write: Callable[[], Written],
+    *,
+    add_errors: Callable[[Any, ValidationError], None] = _add_rule_errors,
+) -> tuple[Written | None, int]:
+    """A create or edit page (an item's or a bundle's): ``write()`` the posted form through its service.
+
+    Returns what was written with 200, or None with the status to show the form again with: 200 on
+    GET, 400 for an invalid form, 422 when a catalog rule refuses it (its messages put on the form by
+    ``add_errors``; the service wrote nothing).
+    """
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    try:
+        return write(), 200
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return None, 422
+
+
 @catalog_staff_view
 @require_http_methods(["GET", "POST"])
 def editor_create(request: HttpRequest) -> HttpResponse:
@@ -136,25 +161,19 @@ def editor_create(request: HttpRequest) -> HttpResponse:
     if not departments.exists():
         raise PermissionDenied(gettext("您没有可编辑事项的部门。"))
     form = CreateItemForm(request.POST or None, departments=departments, initial={"visits": 1})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                item = services.create_service_item(
-                    actor=request.user,
-                    basic_item=form.cleaned_data["basic_item"],
-                    department=form.cleaned_data["department"],
-                    spec=form.spec(),
-                )
-            except ValidationError as exc:
-                _add_rule_errors(form, exc)
-                status = 422
-            else:
-                messages.success(
-                    request, gettext("已创建草稿，实施编码 %(code)s。请继续完善事项内容。") % {"code": item.code}
-                )
-                return redirect("catalog:editor_edit", item.pk)
+    item, status = _save_form(
+        request,
+        form,
+        lambda: services.create_service_item(
+            actor=request.user,
+            basic_item=form.cleaned_data["basic_item"],
+            department=form.cleaned_data["department"],
+            spec=form.spec(),
+        ),
+    )
+    if item is not None:
+        messages.success(request, gettext("已创建草稿，实施编码 %(code)s。请继续完善事项内容。") % {"code": item.code})
+        return redirect("catalog:editor_edit", item.pk)
     return _render(request, "catalog/editor/create.html", {"form": form}, status=status)
 
 
@@ -168,18 +187,15 @@ def editor_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
     data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
     editor = DraftEditor(item=item, spec=item_spec(item), data=data[0], files=data[1])
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if editor.is_valid():
-            try:
-                services.update_draft(actor=request.user, item=item, spec=editor.spec())
-            except ValidationError as exc:
-                editor.add_rule_errors(exc)
-                status = 422
-            else:
-                messages.success(request, gettext("草稿已保存。"))
-                return redirect("catalog:editor_edit", item.pk)
+    saved, status = _save_form(
+        request,
+        editor,
+        lambda: services.update_draft(actor=request.user, item=item, spec=editor.spec()),
+        add_errors=DraftEditor.add_rule_errors,
+    )
+    if saved is not None:
+        messages.success(request, gettext("草稿已保存。"))
+        return redirect("catalog:editor_edit", item.pk)
     context = {"item": item, "editor": editor, "errors": editor.error_summary() if status != 200 else []}
     return _render(request, "catalog/editor/edit.html", context, status=status)
 
@@ -257,18 +273,40 @@ def editor_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def editor_return(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.get_service_item_for(request.user, pk, access.PUBLISH)
+    return _return_for_changes(
+        request,
+        item,
+        give_back=lambda comment: services.return_service_item(actor=request.user, item=item, comment=comment),
+        detail=_detail,
+        to="catalog:editor_detail",
+    )
+
+
+def _return_for_changes(
+    request: HttpRequest,
+    version: Any,
+    *,
+    give_back: Callable[[str], Any],
+    detail: Callable[..., HttpResponse],
+    to: str,
+) -> HttpResponse:
+    """A publisher sends a pending version (an item's or a bundle's) back to its editors with comments.
+
+    ``give_back(comment)`` is the service. An invalid form (400) or a refusal the service reports
+    as 422 shows the version's page again through ``detail``, the message on the comment field.
+    """
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        return _detail(request, item, status=400, return_form=form)
+        return detail(request, version, status=400, return_form=form)
     try:
-        services.return_service_item(actor=request.user, item=item, comment=form.cleaned_data["comment"])
+        give_back(form.cleaned_data["comment"])
     except DomainError as exc:
         if exc.status_code != 422:
             raise
         form.add_error("comment", exc.message)
-        return _detail(request, item, status=422, return_form=form)
+        return detail(request, version, status=422, return_form=form)
     messages.success(request, gettext("已退回修改，编辑人员将看到审核意见。"))
-    return redirect("catalog:editor_detail", item.pk)
+    return redirect(to, version.pk)
 
 
 @catalog_staff_view
