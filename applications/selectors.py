@@ -34,7 +34,12 @@ from portal.models import Role
 S = Application.Status
 
 # Actions that are not moves of the state table but still appear on the timeline.
-EXTRA_ACTION_LABELS = {"start": gettext_lazy("创建草稿")}
+EXTRA_ACTION_LABELS = {
+    "start": gettext_lazy("创建草稿"),
+    "licences_fetched": gettext_lazy("调取电子证照"),
+    "licences_rechecked": gettext_lazy("复核电子证照"),
+    "licence_delivered": gettext_lazy("交付证照"),
+}
 
 
 def my_applications(user: Any) -> QuerySet[Application]:

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from applications.models import Application, Party
 from catalog.models import MaterialRequirement, ServiceItem
@@ -225,7 +225,11 @@ class DeliveryForm(ChineseLabels, forms.Form):
         self.originals = list(originals)
         for requirement in self.originals:
             self.fields[f"original_{requirement.pk}"] = forms.BooleanField(
-                label=gettext("已核验“%(name)s”原件 %(originals)s 份")
+                label=ngettext(
+                    "已核验“%(name)s”原件 %(originals)s 份",
+                    "已核验“%(name)s”原件 %(originals)s 份",
+                    requirement.originals,
+                )
                 % {"name": requirement.name, "originals": requirement.originals},
                 required=False,
             )

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from applications.models import Application, ReviewTask
 from catalog.models import Bundle, ServiceItem
@@ -362,3 +363,11 @@ def test_a_notification_written_during_an_english_request_is_stored_in_chinese_a
             "The applicant submitted the application.",
         )
     assert notification.shown_title == "办件 N-1 已超期"
+
+
+def test_pre_review_has_one_english_name_in_the_hall_and_on_the_case():
+    """预审 read "Pre-check queue" in the hall's menu and "awaiting pre-review" on the same case's status."""
+    msgids = ["预审", "已申报待预审", "预审队列", "预审队列（按申报时间先后）", "待预审", "暂无待预审的办件。"]
+    with translation.override("en"):
+        english = [translation.gettext(msgid).lower() for msgid in msgids]
+    assert all("pre-review" in text for text in english), english

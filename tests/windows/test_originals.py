@@ -9,6 +9,7 @@ item lists one material, 申请书, with 1 original (paper and electronic unless
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from applications import services as cases
 from applications.models import Application, Delivery, SubmittedMaterial
@@ -19,6 +20,7 @@ from portal.models import Role
 from tests.factories import MaterialRequirementFactory, UserFactory, make_resident_id
 from tests.windows.conftest import MONDAY, PARTY_ID_NUMBER, clock_at, pdf
 from windows import services
+from windows.forms import DeliveryForm
 from windows.models import Intake
 
 S = Application.Status
@@ -240,3 +242,12 @@ def test_a_walk_in_has_no_originals_left_to_check_at_delivery(clerk_a, window_a,
     MaterialRequirement.objects.filter(pk=requirement.pk).update(form=Form.PAPER)
     application = walk_in(clerk_a, window_a, licensing_item, {requirement.pk: (1, 0, None)})
     assert services.originals_to_check_at_delivery(application) == []
+
+
+@pytest.mark.parametrize(
+    ("originals", "label"), [(1, "Checked 1 original of “申请书”"), (2, "Checked 2 originals of “申请书”")]
+)
+def test_the_delivery_form_counts_the_originals_in_english(originals, label):
+    with translation.override("en"):
+        form = DeliveryForm(originals=[MaterialRequirement(pk=7, name="申请书", originals=originals)])
+    assert form.fields["original_7"].label == label
