@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 export DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-secret-key AXES_ENABLED=1
+# Bytecode caches: with PYTHONDONTWRITEBYTECODE set (as on the CI machines) every xdist worker and every
+# worker, beat and manage.py the tests start compiles the whole project and rewrites every test module again.
+unset PYTHONDONTWRITEBYTECODE
 echo "database: ${DATABASE_URL:-sqlite (embedded)}; broker: ${REDIS_URL:-filesystem (embedded)}"
 if [ "${1:-}" = "--bench" ]; then
   exec .venv/bin/python -m pytest tests/perf -p no:cacheprovider -q -s --no-header -o addopts=""
