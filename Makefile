@@ -34,7 +34,7 @@ run: install ## Start the whole portal with demo data (web, Celery worker and be
 test: install ## Run the whole test suite (PostgreSQL and Redis when they listen locally)
 	bash scripts/test.sh
 
-# SCALE=10k|100k|1m (bench_<scale>, seeded once and reused); BENCH_ARGS="--seconds 120 --clients 6 --reseed".
+# SCALE=10k|100k|1m (bench_<scale>, seeded once and reused); BENCH_ARGS="--seconds 120 --clients 6 --reseed". BENCH_DB=<name>: seed and run in a database of its own (several sessions on one machine).
 SCALE ?= 10k
 bench: install ## Seed bench_$(SCALE), drive a production-like server, print the table (not part of `make test`)
 	PORTAL_REDIS_DB=$${PORTAL_REDIS_DB:-7} nice -n 10 $(PY) -m bench.run --scale $(SCALE) $(BENCH_ARGS)

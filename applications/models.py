@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Least, TruncDate
 from django.utils.translation import gettext, gettext_lazy
 
 from catalog.models import MaterialRequirement, ProcessStep, ServiceItem
@@ -408,6 +408,14 @@ class ReviewTask(models.Model):
         CANCELLED = "cancelled", gettext_lazy("已撤销")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="tasks")
+    # The case's department, copied when the task opens (a case never changes department): the
+    # reviewer queue reads the department's open tasks through task_department_queue without
+    # joining every open task of the database to its case first (issue 12).
+    department = models.ForeignKey("catalog.Department", on_delete=models.PROTECT, related_name="+")
+    # The case's promised date (Application.due_on), copied when the task opens and by every
+    # transition that moves it while the task is open (services.core.transition: extension, resume),
+    # so that the queue's order, the earlier of the case's and the step's date, is one index.
+    case_due_on = models.DateField(null=True, blank=True, editable=False)
     step = models.ForeignKey(ProcessStep, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(gettext_lazy("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     assignee = models.ForeignKey(
@@ -440,6 +448,23 @@ class ReviewTask(models.Model):
             models.Index(
                 fields=["due_on"], name="task_step_clock", condition=Q(status="open", light__in=["green", "yellow"])
             ),
+            # The reviewer queue (reviews.selectors.queue_for): one department's open tasks in the
+            # queue's order. EXPLAIN ANALYZE of a reviewer's first page at 100 k cases (17,044 open
+            # tasks, 2,014 of the department's): 50 ms before (all 17,044 open tasks read along
+            # one_open_task_per_case, hash-joined to the department's 2,014 cases, top-N sorted by
+            # LEAST across the two tables), 0.5-0.7 ms after (the page's 20 rows of this index).
+            models.Index(
+                "department",
+                Least("case_due_on", "due_on"),
+                "opened_at",
+                "id",
+                name="task_department_queue",
+                condition=Q(status="open"),
+            ),
+            # The queue's count (the pages, the workbench's badge): an index-only scan of the
+            # department's open tasks, filtered by who holds them. At 100 k cases: 39-63 ms before
+            # (17,044 open tasks and 2,014 cases), 0.2-0.3 ms after (0 heap fetches once vacuumed).
+            models.Index(fields=["department", "assignee"], name="task_department_holder", condition=Q(status="open")),
         ]
         # Held with django-guardian on one task when a head assigns it to one reviewer.
         permissions = [("work_on_reviewtask", gettext_lazy("可办理该审查任务"))]

@@ -391,7 +391,8 @@ def main() -> None:
     parser.add_argument("--seed-only", action="store_true")
     args = parser.parse_args()
     scale = SCALES[args.scale]
-    name = f"bench_{args.scale}"
+    # BENCH_DB: a database of one's own (several sessions on one machine), else bench_<scale>.
+    name = os.environ.get("BENCH_DB") or f"bench_{args.scale}"
     env = portal_env(name)
     env["DJANGO_ALLOWED_HOSTS"] += ",testserver"
     os.environ.update(env)

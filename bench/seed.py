@@ -479,6 +479,8 @@ def seed_cases(world: World, scale: int, users: int) -> dict[str, int]:
                     {
                         "id": task_id,
                         "application_id": pk,
+                        "department_id": item.department_id,
+                        "case_due_on": app.get("due_on"),
                         "step_id": item.step_ids[step],
                         "status": "open" if is_open else "done",
                         "opened_at": _at(created, hour),

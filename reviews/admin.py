@@ -35,7 +35,7 @@ class IndicatorAdmin(SysadminOnly, admin.ModelAdmin):
 class EvaluationAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["application", "level", "status", "channel", "department", "created_at"]
     list_filter = ["level", "status", "channel"]
-    list_select_related = ["application", "department"]
+    list_select_related = ["application", "department__region"]  # a department's name carries its region's
     exclude = ["rated_by", "clerk", "deciders"]  # who rated and who was rated stay out of sight here
 
 
@@ -43,4 +43,4 @@ class EvaluationAdmin(ReadOnly, admin.ModelAdmin):
 class RectificationAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["evaluation", "department", "status", "due_on", "light"]
     list_filter = ["status", "light"]
-    list_select_related = ["evaluation__application", "department"]
+    list_select_related = ["evaluation__application", "department__region"]

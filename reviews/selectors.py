@@ -2,7 +2,8 @@
 
 Visibility follows applications.access: the department's staff see the department's cases. Within
 the department a task assigned to one reviewer (held with django-guardian) leaves the others'
-queues; the head sees every task. Each list selects through the (status, department, due_on) index.
+queues; the head sees every task. Each list selects through an index: the cases' (status,
+department, due_on), the tasks' task_department_queue.
 
 Time has two lights here: the case's (Application.light, against the promised date) and the current
 step's own (ReviewTask.light, against the step's limit). The queue sorts by the earlier of the two
@@ -47,11 +48,12 @@ def queue_for(user: Any) -> QuerySet[ReviewTask]:
     """
     if not is_workbench_user(user):
         return ReviewTask.objects.none()
-    tasks = ReviewTask.objects.filter(
-        status=ReviewTask.Status.OPEN,
-        application__department_id=user.department_id,
-        application__status__in=RUNNING,
-    )
+    # The task's own columns only, so that PostgreSQL reads the department's open tasks along
+    # task_department_queue (the page) and task_department_holder (the count), not every open task
+    # of the database joined to its case (issue 12). An open task's case is in review or suspended:
+    # every move out of those closes or cancels it (decide, withdraw, correction_expired,
+    # deferral_expired), so the case's status needs no join here.
+    tasks = ReviewTask.objects.filter(status=ReviewTask.Status.OPEN, department_id=user.department_id)
     if not user.has_role(Role.DEPT_HEAD):
         rule = Q(pk__in=[])
         if user.has_role(Role.REVIEWER):
@@ -59,10 +61,12 @@ def queue_for(user: Any) -> QuerySet[ReviewTask]:
         if user.has_role(Role.CHIEF_REP):
             rule |= Q(application__item__is_immediate=True)
         tasks = tasks.filter(rule)
-    # PostgreSQL's LEAST ignores NULLs: a task without a date of its own sorts by the case's.
+    # PostgreSQL's LEAST ignores NULLs: a task without a date of its own sorts by the case's. Both
+    # dates are the task's own columns (case_due_on copies the case's), in task_department_queue's
+    # order, so a page reads its 20 rows of the index, not all the department's open tasks.
     return tasks.select_related(
         "application__item", "application__department", "application__party", "step", "assignee"
-    ).order_by(Least(F("application__due_on"), F("due_on")).asc(nulls_last=True), "opened_at", "pk")
+    ).order_by(Least(F("case_due_on"), F("due_on")).asc(nulls_last=True), "opened_at", "pk")
 
 
 @dataclass(frozen=True)

@@ -191,4 +191,7 @@ class IntakeAdmin(ReadOnly, admin.ModelAdmin):
 @admin.register(DeliveryCheck)
 class DeliveryCheckAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["delivery", "window", "clerk", "recipient_id_masked", "is_proxy", "checked_at"]
+    # The window and the clerk may be empty (SET_NULL): without a list, Django's select_related()
+    # would skip them and read each row's window, hall and clerk on its own.
+    list_select_related = ["delivery__application", "window__hall", "clerk"]
     exclude = ["recipient_id_digest"]

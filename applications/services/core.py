@@ -48,6 +48,9 @@ def transition(
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save(update_fields=[*fields, "updated_at"])
+    if "due_on" in fields and from_status in (Application.Status.IN_REVIEW, Application.Status.SUSPENDED):
+        # The open task's copy of the promised date, the reviewer queue's sort key (extension, resume).
+        ReviewTask.objects.filter(application=locked, status=ReviewTask.Status.OPEN).update(case_due_on=locked.due_on)
     TimelineEvent.objects.create(
         application=locked,
         at=clock.now(),
@@ -120,6 +123,8 @@ def _open_first_task(application: Application, clock: Clock) -> None:
         return
     ReviewTask.objects.create(
         application=application,
+        department_id=application.department_id,
+        case_due_on=application.due_on,
         step=first,
         opened_at=clock.now(),
         due_on=deadlines.shift(clock.today(), first.limit_days),

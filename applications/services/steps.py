@@ -34,7 +34,12 @@ def _move(
     task.status, task.completed_at, task.completed_by, task.opinion = closed_as, clock.now(), actor, opinion
     task.save(update_fields=["status", "completed_at", "completed_by", "opinion"])
     ReviewTask.objects.create(
-        application=application, step=to, opened_at=clock.now(), due_on=deadlines.shift(clock.today(), to.limit_days)
+        application=application,
+        department_id=application.department_id,
+        case_due_on=application.due_on,
+        step=to,
+        opened_at=clock.now(),
+        due_on=deadlines.shift(clock.today(), to.limit_days),
     )
     return transition(
         application=application,

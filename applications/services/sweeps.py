@@ -1,10 +1,11 @@
 """Sweeps (beat): each selects through an index only the rows whose time has come."""
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists
+from django.db.models import Exists, Q
 from django.utils.translation import gettext, gettext_noop
 
 from applications import deadlines
@@ -185,67 +186,90 @@ def sweep_late_certificates(*, clock: Clock = system_clock, batch: int = 500) ->
     return changed
 
 
-def sweep_overdue_steps(*, clock: Clock = system_clock, batch: int = 2000) -> int:
+def sweep_overdue_steps(*, clock: Clock = system_clock, batch: int = 500, most: int = 2000) -> int:
     """A review step's own light: yellow on its last day, red once past it (ProcessStep.limit_days),
     while the case's light may still be green. Turning red tells the assignee (an unassigned task: the
-    department's reviewers) and the department head, once: the light column is the memory."""
+    department's reviewers) and the department head, once: the light column is the memory.
+
+    The due tasks are found along task_step_clock alone, ``batch`` at a time in (due_on, pk) order,
+    and each batch is claimed (skip_locked) and committed on its own. Joined to the case in the same
+    statement, PostgreSQL misjudged how many open tasks are due (the closed tasks' old dates fill the
+    column's statistics) and read every open task of the database, due or not. EXPLAIN ANALYZE at
+    100 k cases, 17,044 open tasks: before, 18.0 ms with 50 due and 8.5 ms with none (all 17,044
+    open tasks along one_open_task_per_case and the 15,038 cases in review); after, finding them
+    0.10 ms / 0.02 ms (the 50 or 0 rows of task_step_clock), claiming the 50 by pk 1.3 ms."""
     today = clock.today()
     changed = 0
-    with transaction.atomic():
-        due = (
-            ReviewTask.objects.filter(
-                status=ReviewTask.Status.OPEN,
-                light__in=[Application.Light.GREEN, Application.Light.YELLOW],
-                due_on__lte=today,
-                # A suspended case's clock stands still; resume_application moves the open task's date.
-                application__status=S.IN_REVIEW,
-            )
-            # Lock the task rows only: the joined case may be in a reviewer's transaction right now.
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("application__item", "step")
-            .order_by("due_on", "pk")[:batch]  # along task_step_clock, not the primary key
-        )
-        for task in due:
-            light = deadlines.light_for(today, warn_on=task.due_on, due_on=task.due_on)
-            if light == task.light:
-                continue
-            ReviewTask.objects.filter(pk=task.pk).update(light=light)
-            changed += 1
-            if light != Application.Light.RED:
-                continue
-            application = task.application
-            due = stored_text.day(task.due_on) if task.due_on else "—"
-            case_due = stored_text.day(application.due_on) if application.due_on else "—"
-            outbox.enqueue(
-                kind="notification",
-                clock=clock,
-                key=f"step-overdue:{task.pk}",
-                payload={
-                    "task_id": task.pk,
-                    "application_id": application.pk,
-                    # Who is told, read when the step turned red: its assignee, or else the reviewers
-                    # of the department; and the department's head.
-                    "department_id": application.department_id,
-                    "assignee_id": task.assignee_id,
-                    **stored_text.payload(
-                        title=stored(
-                            gettext_noop("办件 %(number)s %(step)s环节已超期"),
-                            number=application.number,
-                            step=label(task.step, "kind"),
-                        ),
-                        body=stored(
-                            gettext_noop(
-                                "办件 %(number)s（%(item)s）的%(step)s环节办理期限为 %(due)s，已超期，请抓紧办理。"
-                                "办件承诺办结日期为 %(case_due)s。"
-                            ),
-                            number=application.number,
-                            item=application.item.name,
-                            step=label(task.step, "kind"),
-                            due=due,
-                            case_due=case_due,
-                        ),
+    due = ReviewTask.objects.filter(
+        status=ReviewTask.Status.OPEN, light__in=[Application.Light.GREEN, Application.Light.YELLOW], due_on__lte=today
+    )
+    after: tuple[dt.date, int] | None = None
+    seen = 0
+    while seen < most:
+        window = due if after is None else due.filter(Q(due_on__gt=after[0]) | Q(due_on=after[0], pk__gt=after[1]))
+        wanted = min(batch, most - seen)
+        found = list(window.order_by("due_on", "pk").values_list("due_on", "pk")[:wanted])
+        if found:
+            after, seen = found[-1], seen + len(found)
+            with transaction.atomic():
+                changed += _overdue_steps(due.filter(pk__in=[pk for _, pk in found]), today, clock)
+        if len(found) < wanted:
+            break
+    return changed
+
+
+def _overdue_steps(found: Any, today: dt.date, clock: Clock) -> int:
+    """One batch of sweep_overdue_steps, in the caller's transaction; how many lights changed."""
+    changed = 0
+    due = (
+        # A suspended case's clock stands still; resume_application moves the open task's date.
+        found.filter(application__status=S.IN_REVIEW)
+        # Lock the task rows only: the joined case may be in a reviewer's transaction right now.
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("application__item", "step")
+        .order_by("due_on", "pk")
+    )
+    for task in due:
+        light = deadlines.light_for(today, warn_on=task.due_on, due_on=task.due_on)
+        if light == task.light:
+            continue
+        ReviewTask.objects.filter(pk=task.pk).update(light=light)
+        changed += 1
+        if light != Application.Light.RED:
+            continue
+        application = task.application
+        step_due = stored_text.day(task.due_on) if task.due_on else "—"
+        case_due = stored_text.day(application.due_on) if application.due_on else "—"
+        outbox.enqueue(
+            kind="notification",
+            clock=clock,
+            key=f"step-overdue:{task.pk}",
+            payload={
+                "task_id": task.pk,
+                "application_id": application.pk,
+                # Who is told, read when the step turned red: its assignee, or else the reviewers
+                # of the department; and the department's head.
+                "department_id": application.department_id,
+                "assignee_id": task.assignee_id,
+                **stored_text.payload(
+                    title=stored(
+                        gettext_noop("办件 %(number)s %(step)s环节已超期"),
+                        number=application.number,
+                        step=label(task.step, "kind"),
                     ),
-                    "link": _case_link(application),
-                },
-            )
+                    body=stored(
+                        gettext_noop(
+                            "办件 %(number)s（%(item)s）的%(step)s环节办理期限为 %(due)s，已超期，请抓紧办理。"
+                            "办件承诺办结日期为 %(case_due)s。"
+                        ),
+                        number=application.number,
+                        item=application.item.name,
+                        step=label(task.step, "kind"),
+                        due=step_due,
+                        case_due=case_due,
+                    ),
+                ),
+                "link": _case_link(application),
+            },
+        )
     return changed

@@ -65,10 +65,10 @@ LIMITS = {
     "return": 27,
     "decide": 39,  # +1: a grant asks whether an e-licence it rests on still counts
     "suspend": 24,
-    "resume": 35,
+    "resume": 36,  # +1: the open task's copy of the moved promised date (the reviewer queue's sort key)
     "suspend_for_correction": 35,
     "extension": 15,
-    "extension_decide": 24,
+    "extension_decide": 25,  # +1: the open task's copy of the moved promised date
     "settle_fee": 18,
     "pay_fee": 17,
     "deliver": 43,

@@ -1,12 +1,14 @@
 """The admin's changelists cost the same number of queries for a page of many rows as for one (issue 12)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from applications.models import Application
+from applications.models import Application, Delivery
 from tests.conftest import login_verified
 from tests.factories import DepartmentFactory, RegionFactory, UserFactory
-from windows.models import Intake
+from windows.models import DeliveryCheck, Intake
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +48,37 @@ def test_the_user_list_reads_the_departments_and_their_regions_with_the_page(
     with django_assert_max_num_queries(12):
         response = admin_client.get("/admin/portal/user/")
     assert response.status_code == 200 and "staff29" in response.content.decode()
+
+
+def test_the_delivery_check_list_reads_the_cases_windows_halls_and_clerks_with_the_page(
+    admin_client, licensing_item, party, window_a, clerk_a
+):
+    def checks(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            application = Application.objects.create(
+                item=licensing_item,
+                department=licensing_item.department,
+                party=party,
+                number=f"32010220260304{n:08}",
+                status="concluded",
+            )
+            delivery = Delivery.objects.create(application=application, method="collect", delivered_at=timezone.now())
+            DeliveryCheck.objects.create(
+                delivery=delivery,
+                window=window_a,
+                clerk=clerk_a,
+                recipient_id_digest="x" * 64,
+                recipient_id_masked="3201**********0016",
+                checked_at=timezone.now(),
+            )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get("/admin/windows/deliverycheck/")
+        assert response.status_code == 200 and "32010220260304" in response.content.decode()
+        return len(captured)
+
+    checks(0, 2)
+    few = queries()
+    checks(2, 20)
+    assert queries() == few
